@@ -1,0 +1,24 @@
+"""The ``agentclinic`` command: the roof over every room, so it may import anything."""
+
+from __future__ import annotations
+
+import typer
+
+from agentclinic_sim.cases_cli import cases_app
+
+app = typer.Typer(
+    name="agentclinic",
+    help="AgentClinic consultations: browse cases, run doctor agents against simulated patients, replay them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(cases_app, name="cases")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

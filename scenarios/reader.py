@@ -1,0 +1,141 @@
+"""Reads a ``.jsonl`` case file into ``Case`` objects, reporting every problem as ``file:line: field: message``.
+
+``read_case_file(..., stop_at_first=True)`` is what a run uses (fail fast); ``validate`` collects them all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from scenarios.errors import CaseFileError, CaseProblem, display_path
+from scenarios.schema import (
+    Case,
+    NejmRecord,
+    OsceRecord,
+    SchemaName,
+    case_from_nejm,
+    case_from_osce,
+    content_hash,
+    detect_schema,
+)
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+def _pydantic_problems(name: str, line: int, error: ValidationError, raw: dict[str, Any]) -> list[CaseProblem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(part) for part in item["loc"]) or "-"
+        message = item["msg"]
+        if item["type"] == "missing":
+            message = "required field is missing"
+        elif item["type"] in {"string_type", "dict_type", "list_type", "bool_type"}:
+            message = f"{message}, got {_type_name(item.get('input'))}"
+        elif item["type"] == "string_too_short":
+            message = "must not be empty"
+        problems.append(CaseProblem(name, line, field, message))
+    return problems
+
+
+def _lines(path: Path, name: str) -> Iterator[tuple[int, str] | CaseProblem]:
+    data = path.read_bytes()
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+    if not data.strip():
+        yield CaseProblem(name, 0, "file", "file is empty (expected one JSON object per line)")
+        return
+    for number, raw_line in enumerate(data.split(b"\n"), start=1):
+        try:
+            text = raw_line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield CaseProblem(name, number, "-", f"invalid UTF-8 at byte {exc.start} of the line")
+            continue
+        if text.strip():
+            yield number, text
+
+
+def _parse_line(
+    text: str, name: str, line: int, dataset: str, index: int, schema: SchemaName | None
+) -> Case | list[CaseProblem]:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [CaseProblem(name, line, "-", f"malformed JSON: {exc.msg} (column {exc.colno})")]
+    if not isinstance(raw, dict):
+        return [CaseProblem(name, line, "-", f"expected a JSON object, got {_type_name(raw)}")]
+    found = detect_schema(raw)
+    expected = schema or found
+    if expected is None:
+        return [
+            CaseProblem(
+                name,
+                line,
+                "OSCE_Examination",
+                "required field is missing (an OSCE record has OSCE_Examination; a NEJM record has question and answers)",
+            )
+        ]
+    model = OsceRecord if expected == "osce" else NejmRecord
+    try:
+        record = model.model_validate(raw)
+    except ValidationError as exc:
+        return _pydantic_problems(name, line, exc, raw)
+    if isinstance(record, OsceRecord):
+        return case_from_osce(record, raw, dataset, index)
+    return case_from_nejm(record, raw, dataset, index)
+
+
+def read_case_file(
+    path: Path,
+    dataset: str,
+    *,
+    schema: SchemaName | None = None,
+    stop_at_first: bool = True,
+) -> tuple[list[Case], list[CaseProblem]]:
+    """Read every case in ``path``.
+
+    With ``stop_at_first`` (the default, used for runs) the first problem raises ``CaseFileError``;
+    otherwise all problems are returned beside the cases that were good.
+    """
+    name = display_path(path)
+    problems: list[CaseProblem] = []
+    if not path.exists():
+        problems.append(CaseProblem(name, 0, "file", "does not exist"))
+    elif not path.is_file():
+        problems.append(CaseProblem(name, 0, "file", "is not a file"))
+    if problems:
+        raise CaseFileError(problems)
+
+    cases: list[Case] = []
+    first_line_of: dict[str, int] = {}
+    for item in _lines(path, name):
+        if isinstance(item, CaseProblem):
+            found = [item]
+        else:
+            line, text = item
+            parsed = _parse_line(text, name, line, dataset, len(cases), schema)
+            if isinstance(parsed, Case):
+                previous = first_line_of.setdefault(parsed.content_hash, line)
+                found = [] if previous == line else [CaseProblem(name, line, "-", f"duplicate of the case on line {previous}")]
+                if not found:
+                    cases.append(parsed)
+            else:
+                found = parsed
+        if found:
+            if stop_at_first:
+                raise CaseFileError(found)
+            problems.extend(found)
+    return cases, problems
+
+
+__all__ = ["content_hash", "read_case_file"]
