@@ -42,8 +42,12 @@ class DownloadBar:
     def __call__(self, done: int, total: int | None) -> None:
         if self.progress is None:
             self.progress = Progress(
-                "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                console=err_console, transient=True,
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=err_console,
+                transient=True,
             )
             self.progress.start()
             self.task = self.progress.add_task("downloading", total=total)
@@ -79,7 +83,9 @@ def list_datasets(data_dir: DataDirOption = None) -> None:
                 count = str(len(read_case_file(source.path, spec.name, schema=spec.schema)[0]))
             except CaseFileError as exc:
                 count = f"[red]invalid: {escape(str(exc))}[/]"
-        location = "pinned upstream file (sha256-checked)" if source.kind == "download needed" else str(source.path or "-")
+        location = (
+            "pinned upstream file (sha256-checked)" if source.kind == "download needed" else str(source.path or "-")
+        )
         style = {"download needed": "yellow", "missing": "red"}.get(source.kind, "green")
         table.add_row(spec.name, count, f"[{style}]{source.kind}[/]", escape(location))
     console.print(table)
@@ -136,7 +142,11 @@ def show_case(
         if wanted in {case.id, str(case.index), case.content_hash}:
             console.print(case_tree(case))
             return
-    fail(f"no case {wanted!r} in {dataset} ({len(cases)} cases: ids {cases[0].id} … {cases[-1].id})" if cases else f"{dataset} has no cases")
+    fail(
+        f"no case {wanted!r} in {dataset} ({len(cases)} cases: ids {cases[0].id} … {cases[-1].id})"
+        if cases
+        else f"{dataset} has no cases"
+    )
 
 
 @cases_app.command("validate")

@@ -72,7 +72,9 @@ def download_verified(
                 if progress:
                     progress(received, total)
             if total is not None and received != total:
-                raise DatasetError(f"download of {url} was cut off after {received} of {total} bytes; nothing was saved")
+                raise DatasetError(
+                    f"download of {url} was cut off after {received} of {total} bytes; nothing was saved"
+                )
         actual = digest.hexdigest()
         if actual != expected_sha256:
             raise DatasetError(

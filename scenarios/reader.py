@@ -82,7 +82,7 @@ def _parse_line(
                 name,
                 line,
                 "OSCE_Examination",
-                "required field is missing (an OSCE record has OSCE_Examination; a NEJM record has question and answers)",
+                "required field is missing (OSCE records have OSCE_Examination; NEJM records have question, answers)",
             )
         ]
     model = OsceRecord if expected == "osce" else NejmRecord
@@ -126,7 +126,11 @@ def read_case_file(
             parsed = _parse_line(text, name, line, dataset, len(cases), schema)
             if isinstance(parsed, Case):
                 previous = first_line_of.setdefault(parsed.content_hash, line)
-                found = [] if previous == line else [CaseProblem(name, line, "-", f"duplicate of the case on line {previous}")]
+                found = (
+                    []
+                    if previous == line
+                    else [CaseProblem(name, line, "-", f"duplicate of the case on line {previous}")]
+                )
                 if not found:
                     cases.append(parsed)
             else:

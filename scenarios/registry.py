@@ -45,12 +45,58 @@ class DatasetSpec:
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in [
-        DatasetSpec("demo", "demo.jsonl", "osce", None, None, "synthetic cases written for this project (offline default)", bundled=True, downloadable=False),
-        DatasetSpec("medqa", "agentclinic_medqa.jsonl", "osce", 107, "d91038a2984f21bb1d43edd88c7958d090ef42ba80f5be487b22b903bf3a35ea", "AgentClinic-MedQA"),
-        DatasetSpec("medqa-ext", "agentclinic_medqa_extended.jsonl", "osce", 214, "54a024eb2705c6c55d1988766adf4ab02ea7bbe2a28f843107b740032200f232", "AgentClinic-MedQA extended (first 107 = medqa)"),
-        DatasetSpec("nejm", "agentclinic_nejm.jsonl", "nejm", 15, "22ac74ed6e0efd9d280e4e4c53918d7446ea4a4d56816bbb364ae87812b8ea71", "AgentClinic-NEJM (image challenges)"),
-        DatasetSpec("nejm-ext", "agentclinic_nejm_extended.jsonl", "nejm", 120, "d945305ee17ee1456053fbfe2e9d9c5e8b27d14538bf48ab8ace7306dc437b85", "AgentClinic-NEJM extended"),
-        DatasetSpec("mimiciv", "agentclinic_mimiciv.jsonl", "osce", None, None, "AgentClinic-MIMIC-IV (credentialed; bring your own)", downloadable=False, credentialed=True),
+        DatasetSpec(
+            "demo",
+            "demo.jsonl",
+            "osce",
+            None,
+            None,
+            "synthetic cases written for this project (offline default)",
+            bundled=True,
+            downloadable=False,
+        ),
+        DatasetSpec(
+            "medqa",
+            "agentclinic_medqa.jsonl",
+            "osce",
+            107,
+            "d91038a2984f21bb1d43edd88c7958d090ef42ba80f5be487b22b903bf3a35ea",
+            "AgentClinic-MedQA",
+        ),
+        DatasetSpec(
+            "medqa-ext",
+            "agentclinic_medqa_extended.jsonl",
+            "osce",
+            214,
+            "54a024eb2705c6c55d1988766adf4ab02ea7bbe2a28f843107b740032200f232",
+            "AgentClinic-MedQA extended (first 107 = medqa)",
+        ),
+        DatasetSpec(
+            "nejm",
+            "agentclinic_nejm.jsonl",
+            "nejm",
+            15,
+            "22ac74ed6e0efd9d280e4e4c53918d7446ea4a4d56816bbb364ae87812b8ea71",
+            "AgentClinic-NEJM (image challenges)",
+        ),
+        DatasetSpec(
+            "nejm-ext",
+            "agentclinic_nejm_extended.jsonl",
+            "nejm",
+            120,
+            "d945305ee17ee1456053fbfe2e9d9c5e8b27d14538bf48ab8ace7306dc437b85",
+            "AgentClinic-NEJM extended",
+        ),
+        DatasetSpec(
+            "mimiciv",
+            "agentclinic_mimiciv.jsonl",
+            "osce",
+            None,
+            None,
+            "AgentClinic-MIMIC-IV (credentialed; bring your own)",
+            downloadable=False,
+            credentialed=True,
+        ),
     ]
 }
 

@@ -1,0 +1,73 @@
+"""The cast of a consultation: which patient, measurement reader and moderator play, built per case.
+
+``CastSpec`` says what plays each role — a deterministic name or a ``ChatBackend`` — and
+``CastSpec.for_case(case)`` builds the role objects bound to that case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from agents.biases import PatientBias
+from agents.measurement import LLMMeasurement, LookupMeasurement, MissingPolicy
+from agents.moderator import DiagnosisMatcher, LLMModerator
+from agents.patient import LLMPatient, RetrievalPatient
+from agents.types import Reply, Turn, Verdict
+from models.backends import ChatBackend
+from scenarios import Case
+
+
+class Responder(Protocol):
+    backend: str
+
+    def respond(self, text: str, history: list[Turn]) -> Reply: ...
+
+    async def arespond(self, text: str, history: list[Turn]) -> Reply: ...
+
+
+class Judge(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def judge(self, diagnosis: str, correct: str) -> Verdict: ...
+
+    async def ajudge(self, diagnosis: str, correct: str) -> Verdict: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    case: Case
+    patient: Responder
+    measurement: Responder
+    moderator: Judge
+
+    def backends(self) -> dict[str, str]:
+        return {
+            "patient": self.patient.backend,
+            "measurement": self.measurement.backend,
+            "moderator": self.moderator.name,
+        }
+
+
+@dataclass(frozen=True)
+class CastSpec:
+    patient: ChatBackend | Literal["retrieval"] = "retrieval"
+    measurement: ChatBackend | Literal["lookup"] = "lookup"
+    moderator: ChatBackend | Literal["match"] = "match"
+    missing: MissingPolicy = "normal"
+    patient_bias: PatientBias | None = None
+
+    def for_case(self, case: Case) -> Cast:
+        patient: Responder = (
+            RetrievalPatient(case)
+            if self.patient == "retrieval"
+            else LLMPatient(case, self.patient, bias=self.patient_bias)  # type: ignore[arg-type]
+        )
+        measurement: Responder = (
+            LookupMeasurement(case, missing=self.missing)
+            if self.measurement == "lookup"
+            else LLMMeasurement(case, self.measurement, missing=self.missing)  # type: ignore[arg-type]
+        )
+        moderator: Judge = DiagnosisMatcher() if self.moderator == "match" else LLMModerator(self.moderator)  # type: ignore[arg-type]
+        return Cast(case, patient, measurement, moderator)

@@ -1,0 +1,192 @@
+"""The doctor: what it sees (``DoctorView``), how its prompt is built, and its three forms —
+a backend-driven model, a privileged ``OracleDoctor`` demonstrator, and a ``HumanDoctor`` at the keyboard.
+
+Prompt formats: ``chat`` (alternating user/assistant messages, the doctor is the assistant) and
+``agentclinic`` (the whole dialogue rendered into one user message every turn, as AgentClinic does).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agents.biases import DoctorBias, doctor_bias_text
+from agents.llm import reply_from
+from agents.prompts import load_prompt
+from agents.protocol import DIAGNOSIS_TAG, TEST_TAG
+from agents.roles import run_sync
+from agents.types import Reply, Turn
+from models.backends import ChatBackend, GenerationConfig, Message
+from scenarios import Case
+
+DoctorFormat = Literal["chat", "agentclinic"]
+SPEAKER_LABELS = {"patient": "Patient", "measurement": "Measurement", "system": "Clinic", "moderator": "Moderator"}
+OPENING = "The patient is in the room. Begin the consultation."
+_DOCTOR_LABEL = re.compile(r"^\**\s*doctor\s*\**\s*:\s*", re.IGNORECASE)
+
+
+class DoctorView(BaseModel):
+    """Everything the doctor may see: never the diagnosis, the patient's facts or the results it has not asked for."""
+
+    objective: str
+    dialogue: list[Turn] = Field(default_factory=list)
+    turn: int = Field(0, description="Doctor utterances made so far.")
+    max_turns: int = 20
+    options: list[str] | None = None
+
+
+def turn_note(turn: int, max_turns: int) -> str:
+    """What the doctor is told before it speaks for the (turn+1)-th time."""
+    if turn >= max_turns - 1:
+        return (
+            f"[Turn {turn + 1} of {max_turns}] This is your final turn: you must give your diagnosis now, "
+            f"as {DIAGNOSIS_TAG}: <diagnosis>."
+        )
+    return f"[Turn {turn + 1} of {max_turns}]"
+
+
+def observation_text(response: Turn | None, turn: int, max_turns: int) -> str:
+    """The message the doctor receives: who spoke and what they said (or the opening), then the turn note."""
+    body = (
+        OPENING if response is None else f"{SPEAKER_LABELS.get(response.role, response.role.title())}: {response.text}"
+    )
+    return f"{body}\n{turn_note(turn, max_turns)}"
+
+
+def system_prompt(view: DoctorView, bias: DoctorBias | None = None) -> str:
+    options = ""
+    if view.options:
+        listed = "; ".join(view.options)
+        options = f"- Your diagnosis should be one of these options: {listed}.\n"
+    bias_text = doctor_bias_text(bias)
+    return (
+        load_prompt("doctor")
+        .format(
+            objective=view.objective,
+            max_turns=view.max_turns,
+            options=options,
+            bias=f"{bias_text}\n" if bias_text else "",
+        )
+        .strip()
+    )
+
+
+def chat_messages(view: DoctorView, bias: DoctorBias | None = None) -> list[Message]:
+    """System prompt, then each response the doctor got as a user message and each of its utterances as
+    an assistant message; the last user message carries the turn note."""
+    messages = [
+        Message(role="system", content=system_prompt(view, bias)),
+        Message(role="user", content=observation_text(None, 0, view.max_turns)),
+    ]
+    doctor_turns = 0
+    for turn in view.dialogue:
+        if turn.role == "doctor":
+            doctor_turns += 1
+            messages.append(Message(role="assistant", content=turn.text))
+        else:
+            messages.append(Message(role="user", content=observation_text(turn, doctor_turns, view.max_turns)))
+    return messages
+
+
+def agentclinic_messages(view: DoctorView, bias: DoctorBias | None = None) -> list[Message]:
+    """One user message holding the rules, the whole dialogue so far, and the turn note."""
+    lines = [
+        f"{'Doctor' if t.role == 'doctor' else SPEAKER_LABELS.get(t.role, t.role)}: {t.text}" for t in view.dialogue
+    ]
+    history = "\n".join(lines) if lines else "(nothing yet: the patient has just come in)"
+    prompt = (
+        f"{system_prompt(view, bias)}\n\nThe consultation so far:\n{history}\n\n"
+        f"{turn_note(view.turn, view.max_turns)}\nWrite your next message as the doctor."
+    )
+    return [Message(role="user", content=prompt)]
+
+
+class BackendDoctor:
+    """A doctor played by a chat model (MedGemma by default in the CLI; any backend works)."""
+
+    def __init__(
+        self,
+        backend: ChatBackend,
+        *,
+        prompt_format: DoctorFormat = "chat",
+        bias: DoctorBias | None = None,
+        config: GenerationConfig | None = None,
+    ):
+        self.chat_backend = backend
+        self.prompt_format = prompt_format
+        self.bias = bias
+        self.config = config or GenerationConfig(max_tokens=1024, temperature=0.0)
+
+    @property
+    def backend(self) -> str:
+        return self.chat_backend.name
+
+    def messages(self, view: DoctorView) -> list[Message]:
+        build = chat_messages if self.prompt_format == "chat" else agentclinic_messages
+        return build(view, self.bias)
+
+    async def aact(self, view: DoctorView) -> Reply:
+        completion = await self.chat_backend.chat(self.messages(view), self.config)
+        return reply_from(completion, _DOCTOR_LABEL.sub("", completion.text.strip(), count=1))
+
+    def act(self, view: DoctorView) -> Reply:
+        return run_sync(self.aact(view))
+
+
+class OracleDoctor:
+    """A privileged expert demonstrator: it reads the case, asks about the patient's own symptoms,
+    requests the case's examinations and tests by their recorded names, and names the correct
+    diagnosis on its last turn. For tests, smoke runs and SFT demonstrations."""
+
+    backend = "oracle"
+
+    def __init__(self, case: Case, max_turns: int = 20):
+        self.case = case
+        self.plan = self._plan(case, max_turns)
+
+    @staticmethod
+    def _plan(case: Case, max_turns: int) -> list[str]:
+        symptoms = case.patient.get("Symptoms")
+        primary = symptoms.get("Primary_Symptom") if isinstance(symptoms, dict) else None
+        opening = "What brings you in today?"
+        follow_ups = [
+            f"Can you tell me more about the {str(primary).lower()}?"
+            if isinstance(primary, str)
+            else "When did this start, and has it changed since?",
+            "What other symptoms have you noticed?",
+            "Do you have any past medical history, and do you take any medications?",
+        ]
+        tests = [f"{TEST_TAG}: {key}" for key in [*case.exam, *case.tests]]
+        steps = [opening, *tests, *follow_ups][: max(max_turns - 1, 0)]
+        return [*steps, f"{DIAGNOSIS_TAG}: {case.diagnosis}"]
+
+    def act(self, view: DoctorView) -> Reply:
+        index = min(view.turn, len(self.plan) - 1)
+        text = self.plan[-1] if view.turn >= view.max_turns - 1 else self.plan[index]
+        return Reply(text=text, backend=self.backend)
+
+    async def aact(self, view: DoctorView) -> Reply:
+        return self.act(view)
+
+
+class HumanDoctor:
+    """A person types the doctor's turns at the terminal."""
+
+    backend = "human"
+
+    def __init__(self, ask: Callable[[DoctorView], str] | None = None):
+        self._ask = ask
+
+    def act(self, view: DoctorView) -> Reply:
+        from rich.prompt import Prompt
+
+        last = next((t for t in reversed(view.dialogue) if t.role != "doctor"), None)
+        print(observation_text(last, view.turn, view.max_turns))
+        text = Prompt.ask("[bold cyan]Doctor[/]") if self._ask is None else self._ask(view)
+        return Reply(text=str(text), backend=self.backend)
+
+    async def aact(self, view: DoctorView) -> Reply:
+        return self.act(view)

@@ -1,0 +1,66 @@
+"""Walking and rendering a case's findings trees, and normalising the names in them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+_NON_WORD = re.compile(r"[^0-9a-zµ]+")
+
+
+def normalise_name(name: str) -> str:
+    """'Complete_Blood_Counts' / 'complete blood-count' -> 'complete blood count' (lowercase, singular)."""
+    words = _NON_WORD.sub(" ", name.lower().replace("_", " ")).split()
+    return " ".join(singular(word) for word in words)
+
+
+def singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def pretty_name(key: str) -> str:
+    return key.replace("_", " ").strip()
+
+
+def render(value: Any) -> str:
+    """A findings value as one line of text: 'Heart Rate: 72 bpm; Blood Pressure: 125/80 mmHg'."""
+    if isinstance(value, dict):
+        parts = []
+        for key, child in value.items():
+            inner = render(child)
+            parts.append(
+                f"{pretty_name(key)}: ({inner})"
+                if isinstance(child, dict) and len(child) > 1
+                else f"{pretty_name(key)}: {inner}"
+            )
+        return "; ".join(parts)
+    if isinstance(value, list):
+        return ", ".join(render(item) for item in value)
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A named node of a findings tree: its path of keys and its value (subtree or leaf)."""
+
+    path: tuple[str, ...]
+    value: Any
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+
+def walk(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[Node]:
+    """Every named node, parents before children."""
+    for key, value in tree.items():
+        path = (*prefix, key)
+        yield Node(path, value)
+        if isinstance(value, dict):
+            yield from walk(value, path)

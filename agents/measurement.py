@@ -1,0 +1,144 @@
+"""The measurement reader: a deterministic lookup over the case's exam and test trees, and an LLM reader.
+
+Both answer ``RESULTS: …``. A request the case holds nothing for is answered by the missing-result
+policy: ``normal`` ("NORMAL READINGS", AgentClinic's choice) or ``unavailable``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from agents.findings import Node, normalise_name, pretty_name, render, walk
+from agents.leaks import DiagnosisGuard
+from agents.llm import LLMRoleMixin
+from agents.prompts import load_prompt
+from agents.roles import AsyncRole, DeterministicRole
+from agents.types import Reply, Turn
+from models.backends import ChatBackend, GenerationConfig, Message
+from scenarios import Case
+
+MissingPolicy = Literal["normal", "unavailable"]
+RESULTS_PREFIX = "RESULTS:"
+NORMAL_READINGS = "NORMAL READINGS"
+FUZZY_THRESHOLD = 85.0
+
+# Common names and abbreviations for the same test; each group maps to its first (normalised) name.
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("complete blood count", "cbc", "full blood count", "fbc", "blood count", "hemogram"),
+    ("basic metabolic panel", "bmp", "chem 7", "electrolyte", "u and e", "urea and electrolyte"),
+    ("comprehensive metabolic panel", "cmp", "chem 14"),
+    ("electrocardiogram", "ecg", "ekg", "electrocardiography", "12 lead ecg"),
+    ("chest x ray", "cxr", "chest radiograph", "chest xray", "chest film"),
+    ("arterial blood gas", "abg", "blood gas"),
+    ("urinalysis", "ua", "urine analysis", "urine test", "urine dipstick"),
+    ("liver function test", "lft", "liver panel", "hepatic function panel"),
+    ("thyroid function test", "tft", "thyroid panel"),
+    ("thyroid stimulating hormone", "tsh"),
+    ("erythrocyte sedimentation rate", "esr", "sed rate"),
+    ("c reactive protein", "crp"),
+    ("echocardiogram", "echo", "echocardiography", "cardiac ultrasound"),
+    ("lumbar puncture", "lp", "spinal tap", "csf analysis", "cerebrospinal fluid analysis"),
+    ("computed tomography", "ct", "ct scan", "cat scan"),
+    ("magnetic resonance imaging", "mri", "mri scan"),
+    ("ultrasound", "us", "ultrasonography", "sonogram"),
+    ("vital sign", "vital", "vitals", "obs", "observation"),
+    ("hemoglobin a1c", "hba1c", "a1c", "glycated hemoglobin"),
+    ("prothrombin time", "pt", "inr", "coagulation panel", "coagulation"),
+    ("blood culture", "blood cultures"),
+    ("electroencephalogram", "eeg"),
+    ("electromyography", "emg"),
+)
+CANONICAL: dict[str, str] = {
+    normalise_name(name): normalise_name(group[0]) for group in SYNONYM_GROUPS for name in group
+}
+_WORDS = re.compile(r"\s+")
+
+
+def canonical(name: str) -> str:
+    """Normalised name with known synonyms replaced, whole-name first, then word by word ('ct chest')."""
+    normalised = normalise_name(name)
+    if normalised in CANONICAL:
+        return CANONICAL[normalised]
+    return " ".join(CANONICAL.get(word, word) for word in _WORDS.split(normalised))
+
+
+def missing_result(policy: MissingPolicy, name: str) -> str:
+    if policy == "normal":
+        return f"{RESULTS_PREFIX} {NORMAL_READINGS}"
+    return f"{RESULTS_PREFIX} {name} is not available for this patient."
+
+
+class LookupMeasurement(DeterministicRole):
+    """Finds the requested examination or test in the case (exact name, synonyms, then fuzzy) and
+    reports its recorded values."""
+
+    backend = "lookup"
+
+    def __init__(self, case: Case, *, missing: MissingPolicy = "normal", threshold: float = FUZZY_THRESHOLD):
+        self.case = case
+        self.missing = missing
+        self.threshold = threshold
+        self.guard = DiagnosisGuard(case.diagnosis, words=False)
+        self.nodes: list[Node] = [*walk(case.exam), *walk(case.tests)]
+        self.by_name: dict[str, Node] = {}
+        self.by_path: dict[str, Node] = {}
+        for node in self.nodes:
+            self.by_name.setdefault(canonical(node.name), node)
+            self.by_path.setdefault(canonical(" ".join(node.path)), node)
+        self._choices = list(self.by_name) + [path for path in self.by_path if path not in self.by_name]
+        self._cache: dict[str, Node | None] = {}
+
+    def find(self, request: str) -> Node | None:
+        key = canonical(request)
+        if key in self._cache:
+            return self._cache[key]
+        node = self.by_name.get(key) or self.by_path.get(key)
+        if node is None and key and self._choices:
+            match = process.extractOne(key, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold)
+            if match is not None:
+                node = self.by_name.get(match[0]) or self.by_path.get(match[0])
+        self._cache[key] = node
+        return node
+
+    def respond(self, text: str, history: Sequence[Turn]) -> Reply:
+        node = self.find(text)
+        if node is None:
+            return Reply(text=missing_result(self.missing, text), backend=self.backend)
+        result = f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}"
+        return Reply(text=self.guard.scrub(result), backend=self.backend)
+
+
+class LLMMeasurement(LLMRoleMixin, AsyncRole):
+    """A measurement reader played by a chat model over the case's exam and test record."""
+
+    def __init__(
+        self,
+        case: Case,
+        backend: ChatBackend,
+        *,
+        missing: MissingPolicy = "normal",
+        config: GenerationConfig | None = None,
+    ):
+        self.case = case
+        self.missing = missing
+        record = {"Physical_Examination_Findings": case.exam, "Test_Results": case.tests}
+        self.system_prompt = load_prompt("measurement").format(
+            record=json.dumps(record, ensure_ascii=False, indent=1),
+            missing=missing_result(missing, "<the test>"),
+        )
+        super().__init__(backend, config or GenerationConfig(max_tokens=512, temperature=0.0))
+
+    def messages(self, text: str, history: Sequence[Turn]) -> list[Message]:
+        return [
+            Message(role="system", content=self.system_prompt),
+            Message(role="user", content=f"The doctor requests: {text}"),
+        ]
+
+    def postprocess(self, text: str) -> str:
+        text = text.strip()
+        return text if text.upper().startswith(RESULTS_PREFIX) else f"{RESULTS_PREFIX} {text}"

@@ -1,0 +1,1 @@
+"""The physician's brains: chat backends (a leaf package), MedGemma presets, the tiny offline model, training."""
