@@ -1,1 +1,11 @@
-"""The clinic: turns cases and role agents into consultations (transition core, LangGraph graph, Gymnasium env)."""
+"""The clinic: turns cases and role agents into consultations (transition core, LangGraph graph, Gymnasium env).
+
+Importing this package registers the Gymnasium ids ``agentclinic/Demo-v0``, ``agentclinic/MedQA-v0``,
+``agentclinic/MedQA-Ext-v0``, ``agentclinic/NEJM-v0``, ``agentclinic/NEJM-Ext-v0`` and ``agentclinic/MIMICIV-v0``.
+"""
+
+from agentclinic_sim.registration import ENV_IDS, register_envs
+
+register_envs()
+
+__all__ = ["ENV_IDS", "register_envs"]

@@ -14,10 +14,10 @@ has ``max_turns`` utterances; the last one that is not a diagnosis truncates the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import TypeAdapter
 
 from agentclinic_sim.rewards import RewardBreakdown, RewardConfig
 from agents.cast import Cast
@@ -29,24 +29,27 @@ from scenarios import Case
 Route = Literal["patient", "measurement", "moderator", "clinic", "end"]
 
 
-class ConsultationState(BaseModel):
-    """Everything about one episode in progress; serialisable, so a graph checkpoint can hold it."""
+@dataclass(slots=True)
+class ConsultationState:
+    """Everything about one episode in progress. A plain dataclass (cheap to update inside ``env.step``);
+    ``dump_state`` / ``load_state`` turn it into JSON and back for checkpoints."""
 
     case_id: str
     objective: str
-    correct_diagnosis: str = Field(repr=False)
+    correct_diagnosis: str = field(repr=False)
     options: list[str] | None = None
     max_turns: int = 20
-    turn: int = Field(0, description="Doctor utterances so far.")
-    dialogue: list[Turn] = Field(default_factory=list)
-    tests_requested: list[str] = Field(default_factory=list)
+    turn: int = 0
+    """Doctor utterances so far."""
+    dialogue: list[Turn] = field(default_factory=list)
+    tests_requested: list[str] = field(default_factory=list)
     malformed: int = 0
     diagnosis: str | None = None
     verdict: Verdict | None = None
     terminated: bool = False
     truncated: bool = False
     observation: str = ""
-    rewards: RewardBreakdown = Field(default_factory=RewardBreakdown)
+    rewards: RewardBreakdown = field(default_factory=RewardBreakdown)
 
     @property
     def done(self) -> bool:
@@ -60,6 +63,17 @@ class ConsultationState(BaseModel):
             max_turns=self.max_turns,
             options=self.options,
         )
+
+
+_STATE_ADAPTER: TypeAdapter[ConsultationState] = TypeAdapter(ConsultationState)
+
+
+def dump_state(state: ConsultationState) -> dict[str, Any]:
+    return _STATE_ADAPTER.dump_python(state, mode="json")
+
+
+def load_state(data: dict[str, Any]) -> ConsultationState:
+    return _STATE_ADAPTER.validate_python(data)
 
 
 class EpisodeOver(RuntimeError):
@@ -173,7 +187,11 @@ def apply_step(
 ) -> StepResult:
     """Record the doctor's utterance and the response, update the state, and score the step."""
     action = plan.action
-    doctor_turn = Turn.from_reply("doctor", doctor_reply) if doctor_reply else Turn(role="doctor", text=plan.utterance)
+    doctor_turn = (
+        Turn.from_reply("doctor", doctor_reply)
+        if doctor_reply
+        else Turn.model_construct(role="doctor", text=plan.utterance)
+    )
     state.dialogue.append(doctor_turn)
     state.turn += 1
     step = RewardBreakdown(turns=-rewards.turn_penalty)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, Field
 
 
@@ -16,7 +18,8 @@ class RewardConfig(BaseModel):
     no_diagnosis_penalty: float = Field(0.0, ge=0, description="Subtracted when the turn limit ends the episode.")
 
 
-class RewardBreakdown(BaseModel):
+@dataclass(slots=True)
+class RewardBreakdown:
     """Where an episode's (or a step's) reward came from; ``total`` is their sum."""
 
     outcome: float = 0.0
@@ -35,3 +38,13 @@ class RewardBreakdown(BaseModel):
         self.turns += other.turns
         self.malformed += other.malformed
         self.no_diagnosis += other.no_diagnosis
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "outcome": self.outcome,
+            "tests": self.tests,
+            "turns": self.turns,
+            "malformed": self.malformed,
+            "no_diagnosis": self.no_diagnosis,
+            "total": self.total,
+        }

@@ -105,12 +105,14 @@ class LookupMeasurement(DeterministicRole):
         self._cache[key] = node
         return node
 
-    def respond(self, text: str, history: Sequence[Turn]) -> Reply:
-        node = self.find(text)
+    def result_text(self, request: str) -> str:
+        node = self.find(request)
         if node is None:
-            return Reply(text=missing_result(self.missing, text), backend=self.backend)
-        result = f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}"
-        return Reply(text=self.guard.scrub(result), backend=self.backend)
+            return missing_result(self.missing, request)
+        return self.guard.scrub(f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}")
+
+    def respond(self, text: str, history: Sequence[Turn]) -> Reply:
+        return Reply(text=self.result_text(text), backend=self.backend)
 
 
 class LLMMeasurement(LLMRoleMixin, AsyncRole):

@@ -209,7 +209,10 @@ class RetrievalPatient(DeterministicRole):
         if not best:
             return Reply(text=DONT_KNOW, backend=self.backend)
         chosen = sorted((fact for _, fact in best), key=lambda fact: fact.order)
-        answer = " ".join(f"{fact.label}: {fact.text}" for fact in chosen)
+        by_label: dict[str, list[str]] = {}
+        for fact in chosen:
+            by_label.setdefault(fact.label, []).append(fact.text)
+        answer = " ".join(f"{label}: {' '.join(texts)}" for label, texts in by_label.items())
         return Reply(text=self.guard.scrub(answer), backend=self.backend)
 
 

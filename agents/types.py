@@ -31,7 +31,15 @@ class Turn(BaseModel):
 
     @classmethod
     def from_reply(cls, role: Speaker, reply: Reply) -> Turn:
-        return cls(role=role, **reply.model_dump())
+        """A turn from an already validated reply (no second validation: this runs inside env.step)."""
+        return cls.model_construct(
+            role=role,
+            text=reply.text,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            latency_s=reply.latency_s,
+            backend=reply.backend,
+        )
 
 
 class Verdict(BaseModel):

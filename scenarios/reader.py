@@ -44,6 +44,8 @@ def _pydantic_problems(name: str, line: int, error: ValidationError, raw: dict[s
             message = f"{message}, got {_type_name(item.get('input'))}"
         elif item["type"] == "string_too_short":
             message = "must not be empty"
+        elif item["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
         problems.append(CaseProblem(name, line, field, message))
     return problems
 

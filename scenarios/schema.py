@@ -17,7 +17,7 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
 
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 FindingsTree = dict[str, JsonValue]
@@ -52,12 +52,13 @@ class NejmRecord(_Strict):
     answers: Annotated[list[NejmAnswer], Field(min_length=2)]
     image_url: str | None = None
 
-    @model_validator(mode="after")
-    def _exactly_one_correct(self) -> NejmRecord:
-        n_correct = sum(answer.correct for answer in self.answers)
+    @field_validator("answers")
+    @classmethod
+    def _exactly_one_correct(cls, answers: list[NejmAnswer]) -> list[NejmAnswer]:
+        n_correct = sum(answer.correct for answer in answers)
         if n_correct != 1:
             raise ValueError(f"exactly one answer must be correct, found {n_correct}")
-        return self
+        return answers
 
 
 SchemaName = Literal["osce", "nejm"]

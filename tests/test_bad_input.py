@@ -180,14 +180,14 @@ ONE_BAD_LINE = {
     "nejm-no-correct-answer": (
         [nejm(True, False), nejm(False, False, False)],
         2,
-        "-",
+        "answers",
         None,
         "exactly one answer must be correct, found 0",
     ),
     "nejm-two-correct-answers": (
         [nejm(False, True, True)],
         1,
-        "-",
+        "answers",
         None,
         "exactly one answer must be correct, found 2",
     ),
@@ -228,11 +228,6 @@ def test_one_bad_line_is_reported_with_file_line_and_field(
     assert f"1 problem(s) found; {len(lines) - 1} good case(s)" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library: the NEJM one-correct-answer check is a model validator, so its problem has field '-' "
-    "instead of 'answers' (and pydantic's 'Value error, ' prefix)",
-)
 def test_nejm_correct_answer_count_problem_names_the_answers_field(workdir: Path) -> None:
     path = write_case_file(workdir, [nejm(False, False)])
     _, problems = read_case_file(path, "x", stop_at_first=False)

@@ -1,0 +1,137 @@
+"""``ConsultationEnv``: one AgentClinic consultation as a ``gymnasium.Env``.
+
+Spaces
+    observation: ``Text`` — what the doctor hears next: the objective and opening on reset, then
+    ``"Patient: …"`` / ``"Measurement: RESULTS: …"`` / ``"Clinic: …"`` followed by a turn note
+    (``[Turn k of N]``; the last one says the doctor must diagnose now).
+    action: ``Text`` — one doctor utterance: a question, ``REQUEST TEST: <name>``, or
+    ``DIAGNOSIS READY: <diagnosis>``.
+Reward (``RewardConfig``, default AgentClinic's): ``correct`` / ``wrong`` on a diagnosis, minus
+    ``test_cost`` per test, ``turn_penalty`` per turn, ``malformed_penalty`` per unusable utterance,
+    ``no_diagnosis_penalty`` at the turn limit.
+Termination: a diagnosis (judged by the moderator). Truncation: ``max_turns`` doctor utterances
+    without one.
+``info``: case_id, turn, max_turns, tests_requested, diagnosis, verdict (correct, judge, reason),
+    reward_breakdown (this step), episode_reward_breakdown, and on reset the objective.
+
+Cases are chosen with ``reset(seed=…)`` from the env's own RNG, or ``options={"case_id": …}``.
+The roles are deterministic by default (retrieval patient, lookup measurement, matching moderator),
+which makes the env free, offline and reproducible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from agentclinic_sim.consultation import ConsultationState, start, step
+from agentclinic_sim.rewards import RewardConfig
+from agentclinic_sim.spaces import MAX_TEXT_LENGTH, fit_to_space, text_space
+from agents.cast import Cast, CastSpec
+from scenarios import Case, load_cases
+from scenarios.split import DEFAULT_TEST_FRACTION, Split
+
+
+class ConsultationEnv(gym.Env[str, str]):
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
+
+    def __init__(
+        self,
+        dataset: str = "demo",
+        *,
+        cases: list[Case] | None = None,
+        data_dir: str | Path | None = None,
+        split: Split = "all",
+        test_fraction: float = DEFAULT_TEST_FRACTION,
+        split_seed: int = 0,
+        max_turns: int = 20,
+        cast: CastSpec | None = None,
+        rewards: RewardConfig | dict[str, float] | None = None,
+        render_mode: str | None = None,
+    ):
+        super().__init__()
+        self.cases = (
+            cases
+            if cases is not None
+            else load_cases(dataset, data_dir, split=split, test_fraction=test_fraction, seed=split_seed)
+        )
+        if not self.cases:
+            raise ValueError(f"no cases in {dataset!r} (split={split!r})")
+        self.case_index = {case.id: case for case in self.cases}
+        self.max_turns = max_turns
+        self.cast_spec = cast or CastSpec()
+        self.rewards = rewards if isinstance(rewards, RewardConfig) else RewardConfig(**(rewards or {}))
+        self.render_mode = render_mode
+        self.observation_space = text_space()
+        self.action_space = text_space(min_length=1)
+        self._casts: dict[str, Cast] = {}
+        self.case: Case | None = None
+        self.state: ConsultationState | None = None
+
+    def cast_for(self, case: Case) -> Cast:
+        """Role objects are built once per case and reused across episodes (they hold no episode state)."""
+        cast = self._casts.get(case.id)
+        if cast is None:
+            cast = self._casts[case.id] = self.cast_spec.for_case(case)
+        return cast
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        case_id = (options or {}).get("case_id")
+        if case_id is not None:
+            if case_id not in self.case_index:
+                raise KeyError(f"unknown case_id {case_id!r}; this env holds {len(self.cases)} cases")
+            self.case = self.case_index[case_id]
+        else:
+            self.case = self.cases[int(self.np_random.integers(len(self.cases)))]
+        self.state = start(self.case, self.max_turns)
+        info = self._info()
+        info["objective"] = self.case.objective
+        return fit_to_space(self.state.observation), info
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        if self.state is None or self.case is None:
+            raise RuntimeError("call reset() before step()")
+        result = step(self.state, self.cast_for(self.case), action, self.rewards)
+        info = self._info()
+        info["reward_breakdown"] = result.breakdown.as_dict()
+        if self.render_mode == "human":
+            self.render()
+        return fit_to_space(result.observation), result.reward, result.terminated, result.truncated, info
+
+    def _info(self) -> dict[str, Any]:
+        state = self.state
+        assert state is not None
+        return {
+            "case_id": state.case_id,
+            "turn": state.turn,
+            "max_turns": state.max_turns,
+            "tests_requested": list(state.tests_requested),
+            "diagnosis": state.diagnosis,
+            "verdict": self._verdict_info(state),
+            "episode_reward_breakdown": state.rewards.as_dict(),
+        }
+
+    @staticmethod
+    def _verdict_info(state: ConsultationState) -> dict[str, Any] | None:
+        verdict = state.verdict
+        if verdict is None:
+            return None
+        return {"correct": verdict.correct, "judge": verdict.judge, "reason": verdict.reason}
+
+    def render(self) -> str | None:
+        """``ansi``: the consultation so far as text; ``human``: the same, printed."""
+        if self.state is None:
+            return None
+        lines = [f"[{self.state.case_id}] {self.state.objective}"]
+        lines += [f"{turn.role:>11}: {turn.text}" for turn in self.state.dialogue]
+        text = "\n".join(lines)
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+
+__all__ = ["MAX_TEXT_LENGTH", "ConsultationEnv"]
