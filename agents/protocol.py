@@ -19,8 +19,9 @@ _DIAGNOSIS = re.compile(
     rf"{_MARKUP}DIAGNOSIS\s+READY{_MARKUP}\s*[:\-–]{_MARKUP}(?P<body>.*)", re.IGNORECASE | re.DOTALL
 )
 _TEST = re.compile(rf"{_MARKUP}REQUEST\s+TESTS?{_MARKUP}\s*[:\-–]{_MARKUP}(?P<body>[^\n]*)", re.IGNORECASE)
-_TRAILING = re.compile(r"[\s*_`\"'.,;:!?\])}]+$")
-_LEADING = re.compile(r"^[\s*_`\"'(\[{]+")
+_TRAILING = re.compile(r"[\s*_`\"'.,;:!?]+$")
+_LEADING = re.compile(r"^[\s*_`\"']+")
+_BRACKETS = ("()", "[]", "{}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +56,20 @@ Action = Ask | RequestTest | Diagnose | Malformed
 
 def clean_value(value: str) -> str:
     """Strip markdown and punctuation around a test name or diagnosis; keep only its first line."""
-    first_line = value.strip().split("\n", 1)[0]
-    return _LEADING.sub("", _TRAILING.sub("", first_line)).strip()
+    text = value.strip().split("\n", 1)[0]
+    previous = None
+    while text != previous:
+        previous = text
+        text = _LEADING.sub("", _TRAILING.sub("", text))
+        for opening, closing in _BRACKETS:
+            # Drop a bracket only when it is unmatched or wraps the whole value: '(Chest CT)' -> 'Chest CT'.
+            if text.startswith(opening) and text.endswith(closing) and text.count(opening) == 1:
+                text = text[1:-1]
+            elif text.endswith(closing) and text.count(closing) > text.count(opening):
+                text = text[:-1]
+            elif text.startswith(opening) and text.count(opening) > text.count(closing):
+                text = text[1:]
+    return text.strip()
 
 
 def parse_action(utterance: str) -> Action:
