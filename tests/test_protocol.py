@@ -110,7 +110,9 @@ def test_empty_or_whitespace_is_malformed(utterance: str) -> None:
     assert action.text == utterance
 
 
-@pytest.mark.parametrize("utterance", ["DIAGNOSIS READY:", "DIAGNOSIS READY:   ", "**DIAGNOSIS READY:** **", "diagnosis ready: ."])
+@pytest.mark.parametrize(
+    "utterance", ["DIAGNOSIS READY:", "DIAGNOSIS READY:   ", "**DIAGNOSIS READY:** **", "diagnosis ready: ."]
+)
 def test_diagnosis_tag_without_diagnosis_is_malformed(utterance: str) -> None:
     action = parse_action(utterance)
     assert isinstance(action, Malformed)

@@ -1,0 +1,101 @@
+"""Any OpenAI-compatible chat server: the OpenAI API, vLLM, Ollama, TGI, LiteLLM.
+
+Retries: the openai SDK's own retries (exponential backoff with jitter on timeouts, 408/409/429 and
+5xx), ``max_retries`` times; after that a ``BackendError`` says what failed. API keys are read from
+the environment and never appear in names, errors or transcripts.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import openai
+
+from models.backends.base import BackendError, Completion, GenerationConfig, Message, Usage
+
+DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
+NO_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
+
+
+class OpenAIBackend:
+    """Async chat completions against ``base_url`` (default: ``$OPENAI_BASE_URL`` or the OpenAI API)."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key_env: str = DEFAULT_API_KEY_ENV,
+        timeout_s: float = 120.0,
+        max_retries: int = 4,
+    ):
+        self.model = model
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        self.name = f"openai:{model}" + (f"@{self.base_url}" if base_url else "")
+        api_key = os.environ.get(api_key_env)
+        if not api_key and self.base_url is None:
+            raise BackendError(f"{self.name}: set {api_key_env} to use the OpenAI API")
+        self._secret = api_key or NO_KEY
+        self.client = openai.AsyncOpenAI(
+            api_key=self._secret, base_url=self.base_url, timeout=timeout_s, max_retries=max_retries
+        )
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._secret, "***") if self._secret != NO_KEY else text
+
+    def request(self, messages: Sequence[Message], config: GenerationConfig) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": config.max_tokens,
+            "temperature": config.temperature,
+            "stream": False,
+        }
+        if config.top_p < 1.0:
+            body["top_p"] = config.top_p
+        if config.stop:
+            body["stop"] = config.stop
+        if config.seed is not None:
+            body["seed"] = config.seed
+        return body
+
+    async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
+        start = time.perf_counter()
+        try:
+            response = await self.client.chat.completions.create(**self.request(messages, config))
+        except openai.APIStatusError as exc:
+            raise BackendError(
+                self._redact(f"{self.name}: HTTP {exc.status_code} after retries: {exc.message}")
+            ) from None
+        except openai.APITimeoutError:
+            raise BackendError(f"{self.name}: request timed out after retries") from None
+        except openai.APIConnectionError as exc:
+            raise BackendError(self._redact(f"{self.name}: cannot connect ({exc.__cause__ or exc})")) from None
+        except openai.APIResponseValidationError as exc:
+            raise BackendError(self._redact(f"{self.name}: malformed reply from the server: {exc}")) from None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise BackendError(self._redact(f"{self.name}: malformed reply from the server: {exc}")) from None
+        return self._completion(response, time.perf_counter() - start)
+
+    def _completion(self, response: Any, latency_s: float) -> Completion:
+        choices = getattr(response, "choices", None)
+        if not choices or getattr(choices[0], "message", None) is None:
+            raise BackendError(f"{self.name}: malformed reply from the server: no choices[0].message")
+        text = choices[0].message.content
+        if not isinstance(text, str):
+            raise BackendError(
+                f"{self.name}: malformed reply from the server: message content is {type(text).__name__}"
+            )
+        usage = getattr(response, "usage", None)
+        return Completion(
+            text=text,
+            usage=Usage(
+                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            ),
+            latency_s=latency_s,
+            backend=self.name,
+        )

@@ -1,0 +1,60 @@
+"""Backend URIs: every role is chosen by one string.
+
+openai:<model>                 the OpenAI API ($OPENAI_API_KEY, $OPENAI_BASE_URL)
+openai:<model>@<base_url>      any OpenAI-compatible server (vLLM, Ollama, TGI, LiteLLM)
+hf:<model id or local path>    transformers, local (hf:medgemma-27b also works)
+medgemma-4b | medgemma-27b     presets for google/medgemma-4b-it and google/medgemma-27b-text-it
+tiny[:<path>]                  the tiny random Gemma 3 doctor (built offline on first use)
+scripted:<file>                replies from a file, blocks separated by lines of '---'
+human                          a person at the terminal
+"""
+
+from __future__ import annotations
+
+from models.backends.base import BackendError, ChatBackend
+from models.backends.medgemma import PRESETS
+
+URI_FORMS = (
+    "openai:<model>, openai:<model>@<base_url>, hf:<model or path>, "
+    + ", ".join(PRESETS)
+    + ", tiny[:<path>], scripted:<file>, human"
+)
+
+
+def backend_from_uri(uri: str, *, api_key_env: str = "OPENAI_API_KEY", load_in_4bit: bool = False) -> ChatBackend:
+    """Build the backend a URI names. Heavy libraries (torch, transformers) load only when needed."""
+    uri = uri.strip()
+    scheme, _, rest = uri.partition(":")
+    if uri in PRESETS or (scheme == "hf" and rest):
+        from models.backends.hf import HFBackend
+
+        return HFBackend(rest if scheme == "hf" else uri, name=uri, load_in_4bit=load_in_4bit)
+    if scheme == "openai" and rest:
+        from models.backends.openai_backend import OpenAIBackend
+
+        model, _, base_url = rest.partition("@")
+        return OpenAIBackend(model, base_url=base_url or None, api_key_env=api_key_env)
+    if scheme == "tiny":
+        from models.backends.hf import HFBackend
+        from models.tiny import ensure_tiny
+
+        return HFBackend(str(ensure_tiny(rest or None)), name="tiny" + (f":{rest}" if rest else ""))
+    if scheme == "scripted" and rest:
+        from models.backends.scripted import ScriptedBackend
+
+        return ScriptedBackend.from_file(rest)
+    if uri == "human":
+        from models.backends.human import HumanBackend
+
+        return HumanBackend()
+    raise BackendError(f"unknown backend {uri!r}; use one of: {URI_FORMS}")
+
+
+def is_remote(uri: str) -> bool:
+    """Whether a URI sends data off this machine (used to warn before MIMIC cases leave it)."""
+    scheme, _, rest = uri.partition(":")
+    if scheme != "openai":
+        return False
+    _, _, base_url = rest.partition("@")
+    host = base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return host not in {"localhost", "127.0.0.1", "::1", "[::1]"}
