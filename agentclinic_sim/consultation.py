@@ -196,7 +196,7 @@ def apply_step(
     state.turn += 1
     step = RewardBreakdown(turns=-rewards.turn_penalty)
 
-    if isinstance(action, RequestTest):
+    if isinstance(action, RequestTest) and plan.route == "measurement":
         state.tests_requested.append(action.name)
         step.tests = -rewards.test_cost
     elif isinstance(action, Malformed):

@@ -25,7 +25,7 @@ from scenarios import Case
 DoctorFormat = Literal["chat", "agentclinic"]
 SPEAKER_LABELS = {"patient": "Patient", "measurement": "Measurement", "system": "Clinic", "moderator": "Moderator"}
 OPENING = "The patient is in the room. Begin the consultation."
-_DOCTOR_LABEL = re.compile(r"^\**\s*doctor\s*\**\s*:\s*", re.IGNORECASE)
+_DOCTOR_LABEL = re.compile(r"^[*_\s]*doctor[*_\s]*:[*_\s]*", re.IGNORECASE)
 
 
 class DoctorView(BaseModel):

@@ -52,6 +52,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("blood culture", "blood cultures"),
     ("electroencephalogram", "eeg"),
     ("electromyography", "emg"),
+    ("examination", "exam", "physical exam"),
 )
 CANONICAL: dict[str, str] = {
     normalise_name(name): normalise_name(group[0]) for group in SYNONYM_GROUPS for name in group

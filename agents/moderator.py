@@ -19,8 +19,10 @@ from models.backends import ChatBackend, GenerationConfig, Message
 MATCH_THRESHOLD = 90.0
 _PARENTHESISED = re.compile(r"\([^)]*\)")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_NUMBER_OR_SIDE = re.compile(r"^(?:\d+|i{1,3}|iv|left|right)$")
-FILLER = frozenset("the a an of with due to disease disorder syndrome condition".split())
+_MARKER = re.compile(r"^(?:[a-z]|\w*\d\w*|left|right)$")
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+_PREFIX_MARKERS = ("hyper", "hypo")
+FILLER = frozenset("the an of with due to disease disorder syndrome condition".split())
 
 # Same condition, different words. Each group maps to its first entry.
 DIAGNOSIS_SYNONYMS: tuple[tuple[str, ...], ...] = (
@@ -54,13 +56,24 @@ def normalise_diagnosis(text: str) -> str:
     """Lowercase, drop parenthesised parts and punctuation, map synonyms, drop filler, sort the words."""
     text = _NON_WORD.sub(" ", _PARENTHESISED.sub(" ", text.lower().replace("'s", ""))).strip()
     text = _SYNONYM_PATTERN.sub(lambda match: _SYNONYM_OF[match.group(1)], text)
-    words = [word for word in text.split() if word not in FILLER]
-    return " ".join(sorted(words))
+    words = text.split()
+    if words and words[0] == "a":
+        words = words[1:]  # a leading article; 'hepatitis a' keeps its letter
+    after_type = {i + 1 for i, word in enumerate(words) if word == "type"}
+    words = [
+        _ROMAN.get(word, word) if i in after_type or word in {"ii", "iii", "iv"} else word
+        for i, word in enumerate(words)
+    ]
+    return " ".join(sorted(word for word in words if word not in FILLER))
 
 
 def _markers(normalised: str) -> set[str]:
-    """Numbers, roman numerals and sides: 'type 1' vs 'type 2' must never fuzzy-match."""
-    return {word for word in normalised.split() if _NUMBER_OR_SIDE.match(word)}
+    """What tells subtypes apart and must agree: numbers ('type 1', 'b12'), single letters ('hepatitis a'),
+    sides, and hyper/hypo prefixes."""
+    words = normalised.split()
+    markers = {word for word in words if _MARKER.match(word)}
+    markers |= {prefix for word in words for prefix in _PREFIX_MARKERS if word.startswith(prefix)}
+    return markers
 
 
 class DiagnosisMatcher:
@@ -83,9 +96,11 @@ class DiagnosisMatcher:
                 False,
                 f"numbers or sides differ: {sorted(_markers(given))} vs {sorted(_markers(expected))}",
             )
+        elif set(expected.split()) <= set(given.split()):
+            correct_, reason = True, f"names every word of '{expected}' (more specific is fine)"
         else:
-            score = fuzz.token_set_ratio(given, expected)
-            correct_ = score >= self.threshold and min(len(given), len(expected)) >= 3
+            score = fuzz.token_sort_ratio(given, expected)
+            correct_ = score >= self.threshold
             relation = ">=" if correct_ else "<"
             reason = f"fuzzy score {score:.0f} {relation} {self.threshold:.0f} ('{given}' vs '{expected}')"
         return Verdict(correct=correct_, judge=self.name, reason=reason, diagnosis=diagnosis, correct_diagnosis=correct)
@@ -94,7 +109,8 @@ class DiagnosisMatcher:
         return self.judge(diagnosis, correct)
 
 
-_YES_NO = re.compile(r"\b(not\s+(?:the\s+)?same|yes|no|same|different|correct|incorrect)\b")
+_NEGATED = r"(?:not|isn't|aren't)\s+(?:\w+\s+){0,2}?(?:same|correct)"
+_YES_NO = re.compile(rf"\b({_NEGATED}|yes|no|same|different|correct|incorrect)\b")
 _YES_WORDS = {"yes", "same", "correct"}
 
 

@@ -16,6 +16,7 @@ from agents.findings import pretty_name, walk
 from agents.leaks import DiagnosisGuard
 from agents.llm import LLMRoleMixin
 from agents.prompts import load_prompt
+from agents.protocol import Ask, parse_action
 from agents.roles import AsyncRole, DeterministicRole
 from agents.types import Reply, Turn
 from models.backends import ChatBackend, GenerationConfig, Message
@@ -125,11 +126,11 @@ _TOPIC_OF_KEY = (
     ("history", "symptom"),
     ("review", "review"),
 )
-_SPEAKER_LABEL = re.compile(r"^\**\s*patient\s*\**\s*:\s*", re.IGNORECASE)
+_SPEAKER_LABEL = re.compile(r"^[*_\s]*patient[*_\s]*:[*_\s]*", re.IGNORECASE)
 DIAGNOSIS_CUES = re.compile(
     r"\b(diagnos\w*|what (?:do|might|could) (?:i|you) have|what(?:'s| is) wrong with (?:me|you)|"
     r"name (?:of )?(?:the|your|my) (?:disease|condition|illness)|chart|medical record|what disease|"
-    r"which disease|what condition|what illness)\b",
+    r"which disease|what condition|what illness|know what you have)\b",
     re.IGNORECASE,
 )
 
@@ -241,7 +242,7 @@ class LLMPatient(LLMRoleMixin, AsyncRole):
         """The doctor's turns are the user's side; the patient's own answers are the model's side."""
         messages = [Message(role="system", content=self.system_prompt)]
         for turn in history:
-            if turn.role == "doctor" and not turn.text.lstrip().upper().startswith(("REQUEST TEST", "**REQUEST TEST")):
+            if turn.role == "doctor" and isinstance(parse_action(turn.text), Ask):
                 messages.append(Message(role="user", content=turn.text))
             elif turn.role == "patient":
                 messages.append(Message(role="assistant", content=turn.text))

@@ -16,7 +16,9 @@ Behaviour, in the order it is applied to each request:
 
   - ``("status", code)`` or ``("status", code, retry_after)`` or ``("status", code, retry_after, message)``:
     an OpenAI-style error body with that HTTP status. ``retry_after`` is ``None``, a value for the
-    ``retry-after`` header (seconds) or a dict of extra headers (``{"retry-after-ms": "10"}``).
+    ``retry-after`` header (seconds) or a dict of extra headers (``{"retry-after-ms": "10"}``). The
+    openai SDK honours only delays above 0 (``retry-after: 0`` falls back to its ~0.5 s backoff), so
+    ``{"retry-after-ms": "10"}`` is the way to make retries fast.
     ``message`` may hold ``{authorization}``, replaced by the request's Authorization header (a server
     that reflects the key back, for redaction tests);
   - ``("sleep", seconds)``: say nothing for that long (longer than the client's timeout), then reply;

@@ -129,7 +129,6 @@ def test_canonical_synonyms() -> None:
     assert canonical("Vitals") == canonical("Vital_Signs")
 
 
-@pytest.mark.xfail(strict=True, reason="defect: 'exam' is not a synonym of 'examination', so the lookup misses it")
 def test_lookup_accepts_exam_for_examination(lookup: LookupMeasurement) -> None:
     text = lookup.respond("Neurological exam", [])
     assert "Cranial Nerves" in text.text

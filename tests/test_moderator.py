@@ -34,9 +34,6 @@ def test_parse_garbage_is_none(reply: str) -> None:
     assert parse_yes_no(reply) is None
 
 
-@pytest.mark.xfail(
-    strict=True, reason="defect: parse_yes_no ignores a negation before 'correct'/'same' unless it is 'not (the) same'"
-)
 @pytest.mark.parametrize("reply", ["Not correct.", "That is not correct", "They are not exactly the same"])
 def test_parse_negated_yes_words_are_no(reply: str) -> None:
     assert parse_yes_no(reply) is False
@@ -126,9 +123,6 @@ def test_normalise_diagnosis() -> None:
     assert normalise_diagnosis("") == ""
 
 
-@pytest.mark.xfail(
-    strict=True, reason="defect: token_set_ratio scores 100 when one diagnosis' words are a subset of the other's"
-)
 @pytest.mark.parametrize(
     ("given", "correct"),
     [("Gravis", "Myasthenia gravis"), ("Cancer", "Pancreatic cancer"), ("Deficiency", "Iron deficiency anemia")],
@@ -137,7 +131,6 @@ def test_matcher_rejects_a_single_shared_word(matcher: DiagnosisMatcher, given: 
     assert matcher.judge(given, correct).correct is False
 
 
-@pytest.mark.xfail(strict=True, reason="defect: letter subtypes and alphanumeric names are not treated as markers")
 @pytest.mark.parametrize(
     ("given", "correct"),
     [
@@ -151,7 +144,6 @@ def test_matcher_rejects_different_subtypes(matcher: DiagnosisMatcher, given: st
     assert matcher.judge(given, correct).correct is False
 
 
-@pytest.mark.xfail(strict=True, reason="defect: roman numeral 'i' and digit '1' are compared as different markers")
 def test_matcher_accepts_roman_numeral_type(matcher: DiagnosisMatcher) -> None:
     assert matcher.judge("Type I diabetes mellitus", "Type 1 diabetes mellitus").correct is True
 

@@ -90,7 +90,7 @@ FAILURES: dict[str, tuple[list[tuple[Any, ...]], int | None, dict[str, Any], str
     "not-a-json-object": ([("malformed", b"[1, 2, 3]")], None, {}, "malformed", 1),
     "no-choices": ([("shape", {"id": "chatcmpl-1", "object": "chat.completion"})], None, {}, "malformed", 1),
     "empty-choices": ([("shape", {"choices": []})], None, {}, "malformed", 1),
-    "null-content": ([("shape", {"choices": [{"message": {"role": "assistant", "content": None}}]})], None, {}, "malformed", 1),
+    "null-content": ([("shape", {"choices": [{"message": {"content": None}}]})], None, {}, "malformed", 1),
     "unauthorised-key-reflected": ([("status", 401, None, "Incorrect API key: {authorization}")], None, {}, "401", 1),
     "bad-request-key-reflected": ([("status", 400, None, "bad header {authorization}")], None, {}, "400", 1),
 }
@@ -168,12 +168,6 @@ def test_rate_limit_then_success_retries_once(stub: OpenAIStub) -> None:
     assert len(stub.requests) == 2
 
 
-def test_rate_limit_with_retry_after_zero_still_recovers(stub: OpenAIStub) -> None:
-    stub.add_faults(("status", 429, "0"))  # 0 is not honoured: the SDK falls back to its own ~0.5 s backoff
-    assert chat(make_backend(stub.base_url, max_retries=1)).text == "ok"
-    assert len(stub.requests) == 2
-
-
 def test_server_error_until_give_up() -> None:
     error, server = run_failure("server-error-until-give-up")
     assert "500" in str(error)
@@ -188,7 +182,7 @@ def test_timeout_is_reported_and_quick() -> None:
     assert time.perf_counter() - start < 1.5  # the 0.3 s client timeout, not the stub's 2 s sleep
 
 
-@pytest.mark.parametrize("name", list(FAILURES))
+@pytest.mark.parametrize("name", [name for name in FAILURES if name not in ("server-error-until-give-up", "timeout")])
 def test_every_failure_is_a_backend_error(name: str) -> None:
     error, server = run_failure(name)
     _, _, _, expected, requests = FAILURES[name]

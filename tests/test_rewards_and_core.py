@@ -424,7 +424,6 @@ def test_backend_doctor_formats(mg_case: Case) -> None:
     assert [m.role for m in flat_backend.requests[0]] == ["user"]
 
 
-@pytest.mark.xfail(strict=True, reason="defect: a markdown speaker label '**Doctor:**' leaves '** ' behind")
 def test_backend_doctor_strips_markdown_label() -> None:
     reply = BackendDoctor(ScriptedBackend(["**Doctor:** How old are you?"])).act(DoctorView(objective="o"))
     assert reply.text == "How old are you?"

@@ -1,0 +1,81 @@
+"""Run summaries: accuracy with a 95% Wilson interval, turns, tests and tokens, streamed from a transcript."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from agentclinic_sim.transcript import EpisodeRecord, iter_records
+
+Z_95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    if n == 0:
+        return (0.0, 0.0)
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+class RunSummary(BaseModel):
+    n: int = Field(0, description="Episodes in the file.")
+    completed: int = 0
+    errored: int = 0
+    correct: int = 0
+    accuracy: float | None = None
+    accuracy_ci95: tuple[float, float] | None = None
+    mean_turns: float | None = None
+    tests_per_episode: float | None = None
+    tokens_by_role: dict[str, int] = Field(default_factory=dict)
+    episode_wall_s: float = 0.0
+    wall_s: float | None = Field(None, description="Wall time of the run (set by the runner).")
+    per_sample_accuracy: dict[int, float] = Field(default_factory=dict)
+    sample_accuracy_mean: float | None = None
+    sample_accuracy_sd: float | None = None
+    errors: dict[str, int] = Field(default_factory=dict, description="error message (first line) -> count")
+
+
+def summarise(records: Iterable[EpisodeRecord]) -> RunSummary:
+    """One pass, constant memory in the number of episodes."""
+    summary = RunSummary()
+    turns = tests = 0
+    per_sample: dict[int, list[int]] = {}
+    for record in records:
+        summary.n += 1
+        summary.episode_wall_s += record.wall_s
+        for role, count in record.tokens_by_role().items():
+            summary.tokens_by_role[role] = summary.tokens_by_role.get(role, 0) + count
+        if record.error is not None:
+            summary.errored += 1
+            first_line = record.error.splitlines()[0][:200] if record.error else "error"
+            summary.errors[first_line] = summary.errors.get(first_line, 0) + 1
+            continue
+        summary.completed += 1
+        summary.correct += bool(record.correct)
+        turns += record.turns_used
+        tests += len(record.tests_requested)
+        bucket = per_sample.setdefault(record.sample, [0, 0])
+        bucket[0] += bool(record.correct)
+        bucket[1] += 1
+    if summary.completed:
+        summary.accuracy = summary.correct / summary.completed
+        summary.accuracy_ci95 = wilson_interval(summary.correct, summary.completed)
+        summary.mean_turns = turns / summary.completed
+        summary.tests_per_episode = tests / summary.completed
+    summary.per_sample_accuracy = {sample: c / n for sample, (c, n) in sorted(per_sample.items())}
+    if len(summary.per_sample_accuracy) > 1:
+        values = list(summary.per_sample_accuracy.values())
+        summary.sample_accuracy_mean = statistics.fmean(values)
+        summary.sample_accuracy_sd = statistics.stdev(values)
+    return summary
+
+
+def summarise_file(path: Path) -> RunSummary:
+    return summarise(iter_records(path))

@@ -1,0 +1,139 @@
+"""Episode records and the run's ``transcripts.jsonl``: append-only, one whole line per finished episode.
+
+Each line is flushed as it is written, so a crash loses at most the episode being written; a
+truncated or unreadable last line is detected, reported and dropped when the file is read or resumed.
+The file is plain JSON lines: ``datasets.load_dataset("json", data_files=…)`` reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from pydantic import BaseModel, Field, ValidationError
+
+from agents.types import Turn, Verdict
+
+TRANSCRIPTS = "transcripts.jsonl"
+SUMMARY = "summary.json"
+
+
+class EpisodeRecord(BaseModel):
+    """One finished (or failed) consultation."""
+
+    case_id: str
+    dataset: str
+    sample: int = 0
+    seed: int | None = None
+    backends: dict[str, str] = Field(default_factory=dict, description="role -> backend that played it")
+    objective: str = ""
+    turns: list[Turn] = Field(default_factory=list)
+    diagnosis: str | None = None
+    correct_diagnosis: str = ""
+    verdict: Verdict | None = None
+    judge: str | None = None
+    correct: bool | None = Field(None, description="None when the episode errored")
+    reward: float = 0.0
+    reward_breakdown: dict[str, float] = Field(default_factory=dict)
+    turns_used: int = 0
+    max_turns: int = 20
+    tests_requested: list[str] = Field(default_factory=list)
+    terminated: bool = False
+    truncated: bool = False
+    error: str | None = None
+    started_at: float = 0.0
+    wall_s: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.case_id, self.sample)
+
+    def tokens_by_role(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for turn in self.turns:
+            totals[turn.role] = totals.get(turn.role, 0) + turn.prompt_tokens + turn.completion_tokens
+        return totals
+
+
+def transcript_path(path: Path) -> Path:
+    """A run folder or a transcript file -> the transcript file."""
+    return path / TRANSCRIPTS if path.is_dir() else path
+
+
+def iter_records(path: Path, *, on_bad_line: object = None) -> Iterator[EpisodeRecord]:
+    """Stream the records of a transcript file (constant memory). Unreadable lines are skipped; each
+    is reported to ``on_bad_line(line_number, reason)`` when given."""
+    with transcript_path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield EpisodeRecord.model_validate_json(line)
+            except ValidationError as exc:
+                if callable(on_bad_line):
+                    reason = "truncated line (no newline at end)" if not line.endswith("\n") else exc.errors()[0]["msg"]
+                    on_bad_line(number, reason)
+
+
+def repair_tail(path: Path) -> int:
+    """Cut a partial last line (a crash mid-write) off the file; returns how many bytes were dropped."""
+    if not path.exists():
+        return 0
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with path.open("rb+") as handle:
+        handle.seek(max(0, size - 1))
+        if handle.read(1) == b"\n":
+            return 0
+        block = min(size, 1 << 20)
+        handle.seek(size - block)
+        tail = handle.read(block)
+        cut = tail.rfind(b"\n")
+        keep = size - block + cut + 1 if cut != -1 else 0
+        handle.truncate(keep)
+        return size - keep
+
+
+def completed_keys(path: Path) -> set[tuple[str, int]]:
+    """(case id, sample) of every whole record already in the file."""
+    if not path.exists():
+        return set()
+    keys = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.endswith("\n"):
+                break
+            try:
+                record = json.loads(line)
+                keys.add((record["case_id"], int(record.get("sample", 0))))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                continue
+    return keys
+
+
+class TranscriptWriter:
+    """Appends whole records, one line each, flushed to the OS as soon as written."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        repair_tail(path)
+        self._handle: TextIO = path.open("a", encoding="utf-8")
+
+    def write(self, record: EpisodeRecord) -> None:
+        self._handle.write(record.model_dump_json() + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> TranscriptWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
