@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from agentclinic_sim.cases_cli import cases_app
+from agentclinic_sim.run_cli import run_command
 
 app = typer.Typer(
     name="agentclinic",
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(cases_app, name="cases")
+app.command("run")(run_command)
 
 
 def main() -> None:

@@ -82,7 +82,9 @@ def build_tiny(
     """Build and save the tiny model and tokenizer at ``path`` (deterministic for a given seed)."""
     import torch
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig, GenerationConfig
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()
     target = Path(path) if path else default_path()
     tokenizer = build_tokenizer(corpus(), vocab_size)
     config = Gemma3TextConfig(

@@ -296,13 +296,11 @@ def test_stub_rejects_unknown_faults(stub: OpenAIStub) -> None:
 # -- known defects (strict: they start failing once the library is fixed; then drop the marker) -----
 
 
-@pytest.mark.xfail(strict=True, reason="_completion lets AttributeError escape for a non-object message")
 def test_message_that_is_not_an_object_is_a_backend_error(stub: OpenAIStub) -> None:
     stub.add_faults(("shape", {"choices": [{"index": 0, "message": "hi"}]}))
     assert "malformed" in str(chat_error(make_backend(stub.base_url)))
 
 
-@pytest.mark.xfail(strict=True, reason="_completion lets pydantic ValidationError escape for non-integer usage")
 def test_non_integer_usage_is_a_backend_error(stub: OpenAIStub) -> None:
     reply = stub.completion({"model": MODEL, "messages": []}, "hi")
     reply["usage"] = {"prompt_tokens": "many", "completion_tokens": 1}
@@ -310,7 +308,6 @@ def test_non_integer_usage_is_a_backend_error(stub: OpenAIStub) -> None:
     assert "malformed" in str(chat_error(make_backend(stub.base_url)))
 
 
-@pytest.mark.xfail(strict=True, reason="name is built from the base_url argument, not OPENAI_BASE_URL")
 def test_name_shows_the_server_taken_from_openai_base_url(stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
     backend = OpenAIBackend(MODEL, api_key_env=KEY_ENV, max_retries=0)

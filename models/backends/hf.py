@@ -49,6 +49,7 @@ class HFBackend:
         import torch
         import transformers
 
+        transformers.utils.logging.disable_progress_bar()
         preset = preset_for(model)
         self.model_id = preset.model_id if preset else model
         self.name = name or f"hf:{model}"

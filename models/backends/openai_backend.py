@@ -34,7 +34,7 @@ class OpenAIBackend:
     ):
         self.model = model
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
-        self.name = f"openai:{model}" + (f"@{self.base_url}" if base_url else "")
+        self.name = f"openai:{model}" + (f"@{self.base_url}" if self.base_url else "")
         api_key = os.environ.get(api_key_env)
         if not api_key and self.base_url is None:
             raise BackendError(f"{self.name}: set {api_key_env} to use the OpenAI API")
@@ -64,38 +64,41 @@ class OpenAIBackend:
 
     async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
         start = time.perf_counter()
+        failure: str | None = None
         try:
             response = await self.client.chat.completions.create(**self.request(messages, config))
+            return self._completion(response, time.perf_counter() - start)
         except openai.APIStatusError as exc:
-            raise BackendError(
-                self._redact(f"{self.name}: HTTP {exc.status_code} after retries: {exc.message}")
-            ) from None
+            failure = f"HTTP {exc.status_code} after retries: {exc.message}"
         except openai.APITimeoutError:
-            raise BackendError(f"{self.name}: request timed out after retries") from None
+            failure = "request timed out after retries"
         except openai.APIConnectionError as exc:
-            raise BackendError(self._redact(f"{self.name}: cannot connect ({exc.__cause__ or exc})")) from None
-        except openai.APIResponseValidationError as exc:
-            raise BackendError(self._redact(f"{self.name}: malformed reply from the server: {exc}")) from None
-        except (ValueError, TypeError, KeyError) as exc:
-            raise BackendError(self._redact(f"{self.name}: malformed reply from the server: {exc}")) from None
-        return self._completion(response, time.perf_counter() - start)
+            failure = f"cannot connect ({exc.__cause__ or exc})"
+        except (openai.APIResponseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            failure = f"malformed reply from the server: {exc}"
+        except RuntimeError as exc:  # e.g. the client's connections belong to a closed event loop
+            failure = f"client error: {exc}"
+        # Raised outside the except blocks so no exception context (which holds request headers) is kept.
+        raise BackendError(self._redact(f"{self.name}: {failure}"))
+
+    async def aclose(self) -> None:
+        await self.client.close()
 
     def _completion(self, response: Any, latency_s: float) -> Completion:
         choices = getattr(response, "choices", None)
         if not choices or getattr(choices[0], "message", None) is None:
-            raise BackendError(f"{self.name}: malformed reply from the server: no choices[0].message")
+            raise ValueError("no choices[0].message")
         text = choices[0].message.content
         if not isinstance(text, str):
-            raise BackendError(
-                f"{self.name}: malformed reply from the server: message content is {type(text).__name__}"
-            )
+            raise ValueError(f"message content is {type(text).__name__}")
         usage = getattr(response, "usage", None)
+        prompt_tokens = getattr(usage, "prompt_tokens", 0) or 0
+        completion_tokens = getattr(usage, "completion_tokens", 0) or 0
+        if not isinstance(prompt_tokens, int) or not isinstance(completion_tokens, int):
+            raise ValueError("usage token counts are not integers")
         return Completion(
             text=text,
-            usage=Usage(
-                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-            ),
+            usage=Usage(prompt_tokens=max(prompt_tokens, 0), completion_tokens=max(completion_tokens, 0)),
             latency_s=latency_s,
             backend=self.name,
         )

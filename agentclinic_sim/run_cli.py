@@ -1,0 +1,180 @@
+"""``agentclinic run``: benchmark a doctor over a dataset with a live progress display and a summary table."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.metrics import RunSummary
+from agentclinic_sim.runner import Progress as RunProgress
+from agentclinic_sim.runner import RunError, Runner, RunSettings
+from agentclinic_sim.transcript import EpisodeRecord
+from agents.biases import DOCTOR_BIASES, PATIENT_BIASES
+from models.backends import BackendError
+from models.backends.uri import URI_FORMS
+from scenarios import DatasetError
+
+MEDGEMMA_HINT = """[bold]Plug in MedGemma[/] (the MedGemma report's setup: MedGemma 27B doctor, GPT-4o patient, measurement and judge):
+  agentclinic run --dataset medqa-ext --doctor medgemma-27b --patient openai:gpt-4o --measurement openai:gpt-4o --moderator openai:gpt-4o
+or serve MedGemma with vLLM ([dim]vllm serve google/medgemma-27b-text-it[/]) and point the doctor at it:
+  agentclinic run --dataset medqa-ext --doctor openai:google/medgemma-27b-text-it@http://localhost:8000/v1 --patient openai:gpt-4o --measurement openai:gpt-4o --moderator openai:gpt-4o"""
+
+
+def summary_table(summary: RunSummary, title: str) -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    accuracy = "-"
+    if summary.accuracy is not None and summary.accuracy_ci95 is not None:
+        low, high = summary.accuracy_ci95
+        accuracy = f"{summary.accuracy:.1%}  (95% CI {low:.1%} – {high:.1%}, {summary.correct}/{summary.completed})"
+    rows: list[tuple[str, str]] = [
+        ("episodes", str(summary.n)),
+        ("completed", str(summary.completed)),
+        ("errored", f"[red]{summary.errored}[/]" if summary.errored else "0"),
+        ("accuracy", accuracy),
+        ("mean turns", f"{summary.mean_turns:.1f}" if summary.mean_turns is not None else "-"),
+        ("tests / episode", f"{summary.tests_per_episode:.1f}" if summary.tests_per_episode is not None else "-"),
+        (
+            "tokens by role",
+            ", ".join(f"{role} {count:,}" for role, count in sorted(summary.tokens_by_role.items())) or "-",
+        ),
+        ("wall time", f"{summary.wall_s:.1f} s" if summary.wall_s is not None else "-"),
+    ]
+    if summary.sample_accuracy_mean is not None and summary.sample_accuracy_sd is not None:
+        rows.append(
+            ("per-sample accuracy", f"{summary.sample_accuracy_mean:.1%} ± {summary.sample_accuracy_sd:.1%} (sd)")
+        )
+    for error, count in list(summary.errors.items())[:3]:
+        rows.append(("error", f"{count}× {escape(error)}"))
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+class LiveProgress:
+    """Done / total, running accuracy, errors and ETA, updated as episodes finish."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(
+            TextColumn("[bold]consultations"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("acc {task.fields[accuracy]}"),
+            TextColumn("[red]err {task.fields[errors]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+        )
+        self.task: Any = None
+
+    def __call__(self, progress: RunProgress, record: EpisodeRecord | None) -> None:
+        accuracy = f"{progress.accuracy:.1%}" if progress.accuracy is not None else "-"
+        if self.task is None:
+            self.task = self.bar.add_task(
+                "run", total=progress.total, completed=progress.done, accuracy=accuracy, errors=progress.errored
+            )
+        self.bar.update(self.task, completed=progress.done, accuracy=accuracy, errors=progress.errored)
+
+
+def run_command(
+    dataset: Annotated[
+        str, typer.Option(help="demo, medqa, medqa-ext, nejm, nejm-ext, mimiciv, or a .jsonl path.")
+    ] = "demo",
+    data_dir: Annotated[
+        Path | None, typer.Option(envvar="AGENTCLINIC_DATA", help="Folder with the case files.")
+    ] = None,
+    split: Annotated[str, typer.Option(help="all, train or test (deterministic by case hash).")] = "all",
+    limit: Annotated[int | None, typer.Option(help="Run only the first N cases.")] = None,
+    cases: Annotated[str | None, typer.Option(help="Comma-separated case ids (medqa:3 or 3).")] = None,
+    doctor: Annotated[str, typer.Option(help=f"Doctor backend: {URI_FORMS}, or oracle.")] = "tiny",
+    patient: Annotated[str, typer.Option(help="retrieval (deterministic) or a backend URI.")] = "retrieval",
+    measurement: Annotated[str, typer.Option(help="lookup (deterministic) or a backend URI.")] = "lookup",
+    moderator: Annotated[str, typer.Option(help="match (deterministic) or a backend URI.")] = "match",
+    doctor_format: Annotated[str, typer.Option(help="chat (messages) or agentclinic (one prompt per turn).")] = "chat",
+    max_turns: Annotated[int, typer.Option(help="Doctor utterances allowed per consultation.")] = 20,
+    samples: Annotated[int, typer.Option(help="Episodes per case (use with --temperature > 0).")] = 1,
+    concurrency: Annotated[int, typer.Option(help="Consultations in flight at once.")] = 8,
+    seed: Annotated[int, typer.Option(help="Base seed; sample k uses seed + k.")] = 0,
+    temperature: Annotated[
+        float, typer.Option(help="Doctor sampling temperature (0 = greedy, as in the MedGemma report).")
+    ] = 0.0,
+    max_tokens: Annotated[int | None, typer.Option(help="Doctor max new tokens (default 1024; 48 for tiny).")] = None,
+    doctor_bias: Annotated[str | None, typer.Option(help=f"One of: {', '.join(DOCTOR_BIASES)}.")] = None,
+    patient_bias: Annotated[
+        str | None, typer.Option(help=f"LLM patient only. One of: {', '.join(PATIENT_BIASES)}.")
+    ] = None,
+    missing: Annotated[str, typer.Option(help="Answer to tests the case lacks: normal or unavailable.")] = "normal",
+    out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<dataset>-<time>).")] = None,
+    resume: Annotated[bool, typer.Option(help="Skip (case, sample) pairs already in OUT and append the rest.")] = False,
+    allow_remote_mimic: Annotated[
+        bool, typer.Option(help="Allow MIMIC-IV cases to reach a remote API (only with zero retention assured).")
+    ] = False,
+) -> None:
+    """Run doctor consultations over a dataset and score them.
+
+    With no options it runs offline: the bundled demo cases, the tiny doctor, and deterministic
+    patient, measurement and judge. Results go to OUT/transcripts.jsonl (one line per episode) and
+    OUT/summary.json.
+    """
+    if resume and out is None:
+        fail("--resume needs --out DIR (the run folder to continue)")
+    out = out or Path("runs") / f"{Path(dataset).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        settings = RunSettings(
+            dataset=dataset,
+            data_dir=data_dir,
+            split=split,
+            limit=limit,
+            case_ids=cases.split(",") if cases else None,
+            doctor=doctor,
+            patient=patient,
+            measurement=measurement,
+            moderator=moderator,
+            doctor_format=doctor_format,
+            max_turns=max_turns,
+            samples=samples,
+            concurrency=concurrency,
+            seed=seed,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            doctor_bias=doctor_bias,
+            patient_bias=patient_bias,
+            missing=missing,
+            out=out,
+            resume=resume,
+            allow_remote_mimic=allow_remote_mimic,
+        )
+    except ValueError as exc:
+        fail(str(exc).replace("\n", " "))
+    try:
+        runner = Runner(settings)
+    except (RunError, DatasetError, BackendError) as exc:
+        fail(str(exc))
+    live = LiveProgress()
+    try:
+        with live.bar:
+            summary = asyncio.run(runner.run(live))
+    except RunError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted: finished episodes are in {runner.transcripts}; continue with --resume --out {out}"
+        )
+        raise typer.Exit(130) from None
+    console.print(summary_table(summary, f"{dataset} · doctor {doctor}"))
+    console.print(
+        f"transcripts: {runner.transcripts}\nsummary: {out / 'summary.json'}\nreplay: agentclinic replay {out}"
+    )
+    if doctor in {"tiny", "oracle"} or doctor.startswith("tiny:"):
+        console.print(MEDGEMMA_HINT, soft_wrap=True)
+    if summary.completed == 0:
+        raise typer.Exit(1)
