@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from agentclinic_sim.cases_cli import cases_app
+from agentclinic_sim.play_cli import play_command
+from agentclinic_sim.replay import replay_command
 from agentclinic_sim.run_cli import run_command
 
 app = typer.Typer(
@@ -16,6 +18,8 @@ app = typer.Typer(
 )
 app.add_typer(cases_app, name="cases")
 app.command("run")(run_command)
+app.command("replay")(replay_command)
+app.command("play")(play_command)
 
 
 def main() -> None:

@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
 from agentclinic_sim.console import console, err_console, fail
-from agentclinic_sim.metrics import RunSummary
 from agentclinic_sim.runner import Progress as RunProgress
 from agentclinic_sim.runner import RunError, Runner, RunSettings
 from agentclinic_sim.transcript import EpisodeRecord
+from agentclinic_sim.views import summary_table
 from agents.biases import DOCTOR_BIASES, PATIENT_BIASES
 from models.backends import BackendError
 from models.backends.uri import URI_FORMS
@@ -26,38 +24,6 @@ MEDGEMMA_HINT = """[bold]Plug in MedGemma[/] (the MedGemma report's setup: MedGe
   agentclinic run --dataset medqa-ext --doctor medgemma-27b --patient openai:gpt-4o --measurement openai:gpt-4o --moderator openai:gpt-4o
 or serve MedGemma with vLLM ([dim]vllm serve google/medgemma-27b-text-it[/]) and point the doctor at it:
   agentclinic run --dataset medqa-ext --doctor openai:google/medgemma-27b-text-it@http://localhost:8000/v1 --patient openai:gpt-4o --measurement openai:gpt-4o --moderator openai:gpt-4o"""
-
-
-def summary_table(summary: RunSummary, title: str) -> Table:
-    table = Table(title=title, show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
-    accuracy = "-"
-    if summary.accuracy is not None and summary.accuracy_ci95 is not None:
-        low, high = summary.accuracy_ci95
-        accuracy = f"{summary.accuracy:.1%}  (95% CI {low:.1%} – {high:.1%}, {summary.correct}/{summary.completed})"
-    rows: list[tuple[str, str]] = [
-        ("episodes", str(summary.n)),
-        ("completed", str(summary.completed)),
-        ("errored", f"[red]{summary.errored}[/]" if summary.errored else "0"),
-        ("accuracy", accuracy),
-        ("mean turns", f"{summary.mean_turns:.1f}" if summary.mean_turns is not None else "-"),
-        ("tests / episode", f"{summary.tests_per_episode:.1f}" if summary.tests_per_episode is not None else "-"),
-        (
-            "tokens by role",
-            ", ".join(f"{role} {count:,}" for role, count in sorted(summary.tokens_by_role.items())) or "-",
-        ),
-        ("wall time", f"{summary.wall_s:.1f} s" if summary.wall_s is not None else "-"),
-    ]
-    if summary.sample_accuracy_mean is not None and summary.sample_accuracy_sd is not None:
-        rows.append(
-            ("per-sample accuracy", f"{summary.sample_accuracy_mean:.1%} ± {summary.sample_accuracy_sd:.1%} (sd)")
-        )
-    for error, count in list(summary.errors.items())[:3]:
-        rows.append(("error", f"{count}× {escape(error)}"))
-    for key, value in rows:
-        table.add_row(key, value)
-    return table
 
 
 class LiveProgress:
@@ -113,6 +79,16 @@ def run_command(
         str | None, typer.Option(help=f"LLM patient only. One of: {', '.join(PATIENT_BIASES)}.")
     ] = None,
     missing: Annotated[str, typer.Option(help="Answer to tests the case lacks: normal or unavailable.")] = "normal",
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable holding the API key for openai: backends.")
+    ] = "OPENAI_API_KEY",
+    max_retries: Annotated[
+        int, typer.Option(help="Retries (exponential backoff with jitter) on timeouts, 429 and 5xx.")
+    ] = 4,
+    timeout: Annotated[float, typer.Option(help="Seconds before one API request times out.")] = 120.0,
+    load_in_4bit: Annotated[
+        bool, typer.Option(help="Load hf:/medgemma doctors in 4-bit (nf4, bf16 compute; needs bitsandbytes and a GPU).")
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<dataset>-<time>).")] = None,
     resume: Annotated[bool, typer.Option(help="Skip (case, sample) pairs already in OUT and append the rest.")] = False,
     allow_remote_mimic: Annotated[
@@ -152,6 +128,10 @@ def run_command(
             out=out,
             resume=resume,
             allow_remote_mimic=allow_remote_mimic,
+            api_key_env=api_key_env,
+            max_retries=max_retries,
+            timeout_s=timeout,
+            load_in_4bit=load_in_4bit,
         )
     except ValueError as exc:
         fail(str(exc).replace("\n", " "))

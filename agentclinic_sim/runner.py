@@ -14,7 +14,6 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -26,7 +25,6 @@ from agents.biases import DoctorBias, PatientBias
 from agents.cast import CastSpec
 from agents.doctor import BackendDoctor, DoctorFormat, OracleDoctor
 from agents.measurement import MissingPolicy
-from agents.types import Turn
 from models.backends import ChatBackend, GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
 from models.backends.uri import backend_from_uri, is_remote
@@ -62,6 +60,10 @@ class RunSettings(BaseModel):
     temperature: float = Field(0.0, ge=0.0)
     max_tokens: int | None = Field(None, ge=1)
     rewards: RewardConfig = Field(default_factory=RewardConfig)
+    api_key_env: str = "OPENAI_API_KEY"
+    max_retries: int = Field(4, ge=0)
+    timeout_s: float = Field(120.0, gt=0)
+    load_in_4bit: bool = False
     out: Path = Path("runs/latest")
     resume: bool = False
     allow_remote_mimic: bool = False
@@ -135,11 +137,12 @@ def check_mimic_privacy(settings: RunSettings, cases: list[Case]) -> None:
 class Runner:
     """Builds the backends once, then runs every (case, sample) not yet in the transcript."""
 
-    def __init__(self, settings: RunSettings):
+    def __init__(self, settings: RunSettings, backends: dict[str, ChatBackend] | None = None):
+        """``backends`` may supply ready-made backends for some URIs (e.g. a terminal UI for ``human``)."""
         self.settings = settings
         self.cases = select_cases(settings)
         check_mimic_privacy(settings, self.cases)
-        self._backends: dict[str, ChatBackend] = {}
+        self._backends: dict[str, ChatBackend] = dict(backends or {})
         role_uri = {role: getattr(settings, role) for role in ("patient", "measurement", "moderator")}
         role_backend = {
             role: uri if uri == DETERMINISTIC[role] else self.backend(uri) for role, uri in role_uri.items()
@@ -158,13 +161,18 @@ class Runner:
     def backend(self, uri: str) -> ChatBackend:
         """One backend per distinct URI (roles on the same server share a client)."""
         if uri not in self._backends:
-            self._backends[uri] = backend_from_uri(uri)
+            settings = self.settings
+            self._backends[uri] = backend_from_uri(
+                uri,
+                api_key_env=settings.api_key_env,
+                load_in_4bit=settings.load_in_4bit,
+                max_retries=settings.max_retries,
+                timeout_s=settings.timeout_s,
+            )
         return self._backends[uri]
 
     def backend_names(self) -> dict[str, str]:
-        settings = self.settings
-        names = {role: getattr(settings, role) for role in ("doctor", "patient", "measurement", "moderator")}
-        return names
+        return {role: getattr(self.settings, role) for role in ("doctor", "patient", "measurement", "moderator")}
 
     def todo(self) -> list[tuple[Case, int]]:
         done = completed_keys(self.transcripts) if self.settings.resume else set()
@@ -261,10 +269,3 @@ def write_json(path: Path, data: object) -> None:
     temporary = path.with_suffix(path.suffix + ".tmp")
     temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temporary, path)
-
-
-def turns_text(turns: list[Turn]) -> str:
-    return "\n".join(f"{turn.role}: {turn.text}" for turn in turns)
-
-
-Mode = Literal["run"]

@@ -21,7 +21,14 @@ URI_FORMS = (
 )
 
 
-def backend_from_uri(uri: str, *, api_key_env: str = "OPENAI_API_KEY", load_in_4bit: bool = False) -> ChatBackend:
+def backend_from_uri(
+    uri: str,
+    *,
+    api_key_env: str = "OPENAI_API_KEY",
+    load_in_4bit: bool = False,
+    max_retries: int = 4,
+    timeout_s: float = 120.0,
+) -> ChatBackend:
     """Build the backend a URI names. Heavy libraries (torch, transformers) load only when needed."""
     uri = uri.strip()
     scheme, _, rest = uri.partition(":")
@@ -33,7 +40,9 @@ def backend_from_uri(uri: str, *, api_key_env: str = "OPENAI_API_KEY", load_in_4
         from models.backends.openai_backend import OpenAIBackend
 
         model, _, base_url = rest.partition("@")
-        return OpenAIBackend(model, base_url=base_url or None, api_key_env=api_key_env)
+        return OpenAIBackend(
+            model, base_url=base_url or None, api_key_env=api_key_env, max_retries=max_retries, timeout_s=timeout_s
+        )
     if scheme == "tiny":
         from models.backends.hf import HFBackend
         from models.tiny import ensure_tiny

@@ -1,0 +1,170 @@
+"""``agentclinic replay``: look at finished consultations — an interactive viewer on a terminal, the
+whole transcripts when piped, or a standalone HTML page.
+
+Viewer keys: → / l / space next turn · ← / h previous turn · ↓ / ] / n next case · ↑ / [ / p previous
+case · g / G first / last turn · f filter (all → correct → wrong) · s run summary · ? help · q quit.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+
+from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.metrics import summarise
+from agentclinic_sim.transcript import EpisodeRecord, iter_records, transcript_path
+from agentclinic_sim.views import episode_view, summary_table
+
+Only = Literal["correct", "wrong"]
+FILTERS: tuple[Only | None, ...] = (None, "correct", "wrong")
+HELP = (
+    "→/l/space next turn · ←/h previous · ↓/]/n next case · ↑/[/p previous case · g/G first/last turn · "
+    "f filter · s summary · q quit"
+)
+ARROWS = {"\x1b[C": "right", "\x1b[D": "left", "\x1b[B": "down", "\x1b[A": "up"}
+
+
+def load_records(path: Path, case: str | None = None, only: Only | None = None) -> list[EpisodeRecord]:
+    def report(line: int, reason: str) -> None:
+        err_console.print(f"[yellow]warning:[/] {transcript_path(path)}:{line}: skipped ({reason})")
+
+    records = list(iter_records(path, on_bad_line=report))
+    if case:
+        records = [r for r in records if r.case_id == case or r.case_id.endswith(f":{case}")]
+    return filter_records(records, only)
+
+
+def filter_records(records: list[EpisodeRecord], only: Only | None) -> list[EpisodeRecord]:
+    if only == "correct":
+        return [r for r in records if r.correct]
+    if only == "wrong":
+        return [r for r in records if r.correct is False]
+    return records
+
+
+def read_key() -> str:
+    """One key press from the terminal (arrow keys as 'left', 'right', 'up', 'down')."""
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setraw(fd)
+        key = sys.stdin.read(1)
+        if key == "\x1b":
+            key += sys.stdin.read(2)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    return ARROWS.get(key, key)
+
+
+class Viewer:
+    """The interactive replay: which episode and turn are shown, which filter, summary or not."""
+
+    def __init__(self, records: list[EpisodeRecord], out: Console):
+        self.all_records = records
+        self.out = out
+        self.filter_index = 0
+        self.records = records
+        self.episode = 0
+        self.turn = 1
+        self.show_summary = False
+
+    @property
+    def current(self) -> EpisodeRecord | None:
+        return self.records[self.episode] if self.records else None
+
+    def draw(self) -> None:
+        self.out.clear()
+        if self.show_summary:
+            self.out.print(summary_table(summarise(self.records), f"summary · filter {self.filter_name}"))
+        elif self.current is None:
+            self.out.print(f"no episodes match the filter '{self.filter_name}'")
+        else:
+            position = f"case {self.episode + 1}/{len(self.records)} · turn {self.turn}/{len(self.current.turns)}"
+            self.out.print(episode_view(self.current, self.turn, position))
+        self.out.print(f"[dim]{HELP} · filter: {self.filter_name}[/]")
+
+    @property
+    def filter_name(self) -> str:
+        return FILTERS[self.filter_index] or "all"
+
+    def handle(self, key: str) -> bool:
+        """Apply one key; False means quit."""
+        record = self.current
+        last_turn = len(record.turns) if record else 0
+        if key in {"q", "\x03", "\x04"}:
+            return False
+        if key in {"right", "l", " "}:
+            self.turn = min(self.turn + 1, last_turn)
+        elif key in {"left", "h"}:
+            self.turn = max(self.turn - 1, 1)
+        elif key in {"down", "]", "n"}:
+            self._go(self.episode + 1)
+        elif key in {"up", "[", "p"}:
+            self._go(self.episode - 1)
+        elif key == "g":
+            self.turn = 1
+        elif key == "G":
+            self.turn = last_turn
+        elif key == "f":
+            self.filter_index = (self.filter_index + 1) % len(FILTERS)
+            self.records = filter_records(self.all_records, FILTERS[self.filter_index])
+            self._go(0)
+        elif key == "s":
+            self.show_summary = not self.show_summary
+        return True
+
+    def _go(self, episode: int) -> None:
+        if self.records:
+            self.episode = max(0, min(episode, len(self.records) - 1))
+        self.turn = 1
+
+    def run(self, keys: Iterator[str] | Callable[[], str]) -> None:
+        next_key = keys if callable(keys) else lambda: next(keys, "q")
+        self.draw()
+        while self.handle(next_key()):
+            self.draw()
+
+
+def print_all(records: list[EpisodeRecord], out: Console) -> None:
+    for index, record in enumerate(records, start=1):
+        out.print(episode_view(record, position=f"{index}/{len(records)}"))
+    if records:
+        out.print(summary_table(summarise(records), "summary"))
+
+
+def replay_command(
+    path: Annotated[Path, typer.Argument(help="A run folder or a transcripts.jsonl file.")],
+    case: Annotated[str | None, typer.Option(help="Only this case id (medqa:3 or 3).")] = None,
+    only: Annotated[str | None, typer.Option(help="Only correct or wrong episodes.")] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="Write the selected consultations as a standalone HTML page.")
+    ] = None,
+) -> None:
+    """Replay finished consultations: interactive on a terminal, printed whole when piped, or as HTML."""
+    if only not in {None, "correct", "wrong"}:
+        fail(f"--only must be correct or wrong, not {only!r}")
+    source = transcript_path(path)
+    if not source.is_file():
+        fail(f"{source}: no transcript file here (expected a run folder or a .jsonl file)")
+    records = load_records(path, case, only)  # type: ignore[arg-type]
+    if not records:
+        fail(f"no episodes in {source} match" + (f" case {case}" if case else "") + (f" --only {only}" if only else ""))
+    if html is not None:
+        page = Console(record=True, width=110, file=io.StringIO(), force_terminal=True)
+        print_all(records, page)
+        html.write_text(page.export_html(inline_styles=True), encoding="utf-8")
+        console.print(f"wrote {html} ({len(records)} consultations)")
+        return
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        Viewer(records, console).run(read_key)
+    else:
+        print_all(records, console)

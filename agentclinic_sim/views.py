@@ -1,0 +1,108 @@
+"""Rich views shared by ``run``, ``replay`` and ``play``: the summary table and a consultation's panels."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from agentclinic_sim.metrics import RunSummary
+from agentclinic_sim.transcript import EpisodeRecord
+from agents.types import Turn
+
+ROLE_STYLE = {"doctor": "cyan", "patient": "magenta", "measurement": "yellow", "moderator": "green", "system": "dim"}
+ROLE_TITLE = {
+    "doctor": "Doctor",
+    "patient": "Patient",
+    "measurement": "Measurement",
+    "moderator": "Judge",
+    "system": "Clinic",
+}
+
+
+def summary_table(summary: RunSummary, title: str) -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    accuracy = "-"
+    if summary.accuracy is not None and summary.accuracy_ci95 is not None:
+        low, high = summary.accuracy_ci95
+        accuracy = f"{summary.accuracy:.1%}  (95% CI {low:.1%} – {high:.1%}, {summary.correct}/{summary.completed})"
+    rows: list[tuple[str, str]] = [
+        ("episodes", str(summary.n)),
+        ("completed", str(summary.completed)),
+        ("errored", f"[red]{summary.errored}[/]" if summary.errored else "0"),
+        ("accuracy", accuracy),
+        ("mean turns", f"{summary.mean_turns:.1f}" if summary.mean_turns is not None else "-"),
+        ("tests / episode", f"{summary.tests_per_episode:.1f}" if summary.tests_per_episode is not None else "-"),
+        (
+            "tokens by role",
+            ", ".join(f"{role} {count:,}" for role, count in sorted(summary.tokens_by_role.items())) or "-",
+        ),
+        ("wall time", f"{summary.wall_s:.1f} s" if summary.wall_s is not None else "-"),
+    ]
+    if summary.sample_accuracy_mean is not None and summary.sample_accuracy_sd is not None:
+        rows.append(
+            ("per-sample accuracy", f"{summary.sample_accuracy_mean:.1%} ± {summary.sample_accuracy_sd:.1%} (sd)")
+        )
+    for error, count in list(summary.errors.items())[:3]:
+        rows.append(("error", f"{count}× {escape(error)}"))
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def header(record: EpisodeRecord, position: str = "") -> Panel:
+    backends = "  ".join(f"{role}: {escape(name)}" for role, name in record.backends.items())
+    body = f"[bold]{escape(record.objective)}[/]\n[dim]{backends}[/]"
+    title = f"{escape(record.case_id)} · sample {record.sample}" + (f" · {position}" if position else "")
+    return Panel(body, title=title, border_style="bold")
+
+
+def turn_panel(turn: Turn, index: int) -> Panel:
+    style = ROLE_STYLE.get(turn.role, "white")
+    if turn.role == "moderator":
+        style = "green" if turn.text.startswith("Correct") else "red"
+    subtitle = ""
+    if turn.prompt_tokens or turn.completion_tokens:
+        subtitle = f"{turn.completion_tokens} tokens · {turn.latency_s:.2f} s · {escape(turn.backend)}"
+    return Panel(
+        Text(turn.text),
+        title=f"{index}. {ROLE_TITLE.get(turn.role, turn.role)}",
+        title_align="left",
+        subtitle=subtitle or None,
+        subtitle_align="right",
+        border_style=style,
+    )
+
+
+def verdict_panel(record: EpisodeRecord) -> Panel:
+    if record.error:
+        return Panel(f"[red]errored:[/] {escape(record.error)}", title="Result", border_style="red")
+    if record.diagnosis is None:
+        verdict = "[red]no diagnosis[/] (turn limit reached)"
+    else:
+        mark = "[green]correct[/]" if record.correct else "[red]wrong[/]"
+        verdict = f"{mark}: {escape(record.diagnosis)}"
+    judge = (
+        f"\n[dim]judge {escape(record.judge)}: {escape(record.verdict.reason)}[/]"
+        if record.verdict and record.judge
+        else ""
+    )
+    body = (
+        f"Correct diagnosis: [bold]{escape(record.correct_diagnosis)}[/]\nDoctor: {verdict}{judge}\n"
+        f"reward {record.reward:g} · turns {record.turns_used}/{record.max_turns} · tests {len(record.tests_requested)}"
+    )
+    return Panel(body, title="Result", border_style="green" if record.correct else "red")
+
+
+def episode_view(record: EpisodeRecord, upto: int | None = None, position: str = "") -> RenderableType:
+    """The consultation up to turn ``upto`` (all of it when None); the verdict shows once every turn has."""
+    shown = record.turns if upto is None else record.turns[:upto]
+    parts: list[RenderableType] = [header(record, position)]
+    parts += [turn_panel(turn, index) for index, turn in enumerate(shown, start=1)]
+    if upto is None or upto >= len(record.turns):
+        parts.append(verdict_panel(record))
+    return Group(*parts)
