@@ -1,0 +1,127 @@
+"""Backend URIs, remote detection, the scripted and human backends, and the MedGemma-report layout
+(doctor on one server; patient, measurement and judge on another)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentclinic_sim.runner import Runner, RunSettings
+from models.backends import BackendError, GenerationConfig, Message, ScriptedBackend
+from models.backends.human import HumanBackend
+from models.backends.medgemma import PRESETS, preset_for
+from models.backends.openai_backend import OpenAIBackend
+from models.backends.uri import backend_from_uri, is_remote
+
+sys.path.insert(0, str(Path(__file__).parent))
+from openai_stub import OpenAIStub  # noqa: E402
+from test_runner_cli import KEY_ENV, SECRET, clinic_responder  # noqa: E402
+
+
+def test_openai_uris(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    api = backend_from_uri("openai:gpt-4o")
+    assert isinstance(api, OpenAIBackend) and api.model == "gpt-4o" and api.name == "openai:gpt-4o"
+    local = backend_from_uri("openai:google/medgemma-27b-text-it@http://localhost:8000/v1", max_retries=1)
+    assert isinstance(local, OpenAIBackend)
+    assert local.model == "google/medgemma-27b-text-it" and local.base_url == "http://localhost:8000/v1"
+    assert local.client.max_retries == 1
+    assert SECRET not in repr(local.name)
+
+
+def test_scripted_uri_reads_reply_blocks(tmp_path: Path) -> None:
+    script = tmp_path / "doctor.txt"
+    script.write_text("What brings you in?\n---\nREQUEST TEST: CBC\n---\nDIAGNOSIS READY: Asthma\n", encoding="utf-8")
+    backend = backend_from_uri(f"scripted:{script}")
+    assert isinstance(backend, ScriptedBackend)
+    config = GenerationConfig()
+    texts = [asyncio.run(backend.chat([Message(role="user", content="hi")], config)).text for _ in range(3)]
+    assert texts == ["What brings you in?", "REQUEST TEST: CBC", "DIAGNOSIS READY: Asthma"]
+    with pytest.raises(BackendError, match="ran out"):
+        asyncio.run(backend.chat([Message(role="user", content="hi")], config))
+
+
+def test_human_backend_shows_the_latest_message_and_reads_a_line() -> None:
+    shown: list[str] = []
+    human = HumanBackend(read=lambda prompt: "It hurts here.", write=shown.append)
+    completion = asyncio.run(human.chat([Message(role="user", content="Where does it hurt?")], GenerationConfig()))
+    assert completion.text == "It hurts here." and shown == ["Where does it hurt?"] and completion.backend == "human"
+    assert isinstance(backend_from_uri("human"), HumanBackend)
+
+
+@pytest.mark.parametrize("uri", ["nonsense", "openai:", "scripted:", "hf:", "gpt-4o"])
+def test_unknown_uris_say_what_is_accepted(uri: str) -> None:
+    with pytest.raises(BackendError, match="openai:<model>"):
+        backend_from_uri(uri)
+
+
+def test_presets_name_the_right_checkpoints_and_classes() -> None:
+    assert PRESETS["medgemma-27b"].model_id == "google/medgemma-27b-text-it"
+    assert PRESETS["medgemma-27b"].model_class == "causal-lm"
+    assert PRESETS["medgemma-4b"].model_id == "google/medgemma-4b-it"
+    assert PRESETS["medgemma-4b"].model_class == "image-text-to-text"
+    assert preset_for("google/medgemma-4b-it") is PRESETS["medgemma-4b"]
+    assert preset_for("some/other-model") is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "remote"),
+    [
+        ("openai:gpt-4o", True),
+        ("openai:m@https://api.example.com/v1", True),
+        ("openai:m@http://localhost:8000/v1", False),
+        ("openai:m@http://127.0.0.1:9000/v1", False),
+        ("medgemma-27b", False),
+        ("tiny", False),
+        ("retrieval", False),
+    ],
+)
+def test_is_remote(uri: str, remote: bool) -> None:
+    assert is_remote(uri) is remote
+
+
+def test_backend_errors_keep_no_exception_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    with OpenAIStub(fail_status=401) as server:
+        backend = OpenAIBackend("m", base_url=server.base_url, api_key_env=KEY_ENV, max_retries=0)
+        with pytest.raises(BackendError) as raised:
+            asyncio.run(backend.chat([Message(role="user", content="hi")], GenerationConfig()))
+    assert raised.value.__context__ is None and raised.value.__cause__ is None
+    assert SECRET not in str(raised.value)
+
+
+def test_medgemma_report_layout_doctor_and_other_roles_on_different_servers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, SECRET)
+
+    def roles_only(body: dict[str, Any]) -> str:
+        assert not body["messages"][0]["content"].startswith("You are a physician")
+        return clinic_responder(body)
+
+    with OpenAIStub(responder=clinic_responder) as doctor_server, OpenAIStub(responder=roles_only) as role_server:
+        doctor_uri = f"openai:medgemma@{doctor_server.base_url}"
+        role_uri = f"openai:gpt-4o@{role_server.base_url}"
+        settings = RunSettings(
+            limit=2,
+            doctor=doctor_uri,
+            patient=role_uri,
+            measurement=role_uri,
+            moderator=role_uri,
+            api_key_env=KEY_ENV,
+            max_retries=0,
+            out=tmp_path,
+        )
+        runner = Runner(settings)
+        summary = asyncio.run(runner.run())
+        assert len(runner._backends) == 2  # patient, measurement and judge share one client
+        assert summary.completed == 2 and summary.errored == 0
+        assert len(doctor_server.requests) == 2 * 3
+        assert len(role_server.requests) == 2 * 3
+        assert all(r["model"] == "medgemma" for r in doctor_server.requests)
+        assert {r["model"] for r in role_server.requests} == {"gpt-4o"}
