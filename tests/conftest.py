@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from scenarios import Case, load_cases
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data" / "agentclinic"
 
@@ -25,3 +27,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"AgentClinic case files not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def mg_case(shared_data: Path) -> Case:
+    """AgentClinic-MedQA case 0 (myasthenia gravis): exam and test trees several levels deep."""
+    case = load_cases("medqa", shared_data)[0]
+    assert case.diagnosis == "Myasthenia gravis"
+    return case

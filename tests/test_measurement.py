@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +20,6 @@ from models.backends.scripted import ScriptedBackend
 from scenarios import Case, load_cases
 
 DEMO_CASES = load_cases("demo")
-
-
-@pytest.fixture(scope="module")
-def mg_case(shared_data: Path) -> Case:
-    case = load_cases("medqa", shared_data)[0]
-    assert case.diagnosis == "Myasthenia gravis"
-    return case
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -47,13 +46,6 @@ DIAGNOSIS_QUESTIONS = [
     "Which disease do you have?",
     "Has anyone diagnosed you before?",
 ]
-
-
-@pytest.fixture(scope="module")
-def mg_case(shared_data: Path) -> Case:
-    case = load_cases("medqa", shared_data)[0]
-    assert case.diagnosis == "Myasthenia gravis"
-    return case
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from pathlib import Path
 
 import pytest
 
@@ -34,13 +33,6 @@ from scenarios import Case, load_cases
 
 DEMO_CASES = load_cases("demo")
 FINAL = "final turn"
-
-
-@pytest.fixture(scope="module")
-def mg_case(shared_data: Path) -> Case:
-    case = load_cases("medqa", shared_data)[0]
-    assert case.diagnosis == "Myasthenia gravis"
-    return case
 
 
 @pytest.fixture(scope="module")

@@ -190,20 +190,8 @@ def test_resume_after_a_kill_leaves_one_whole_line_per_episode(tmp_path: Path, m
             handle.write('{"case_id": "demo:0", "sample": 1, "turns": [{"role": "doc')
         requests_before = len(server.requests)
 
-        resumed = run_cli(
-            "run",
-            "--doctor",
-            uri,
-            "--patient",
-            uri,
-            "--samples",
-            "2",
-            "--api-key-env",
-            KEY_ENV,
-            "--out",
-            str(out),
-            "--resume",
-        )
+        resume = ["run", "--doctor", uri, "--patient", uri, "--samples", "2", "--api-key-env", KEY_ENV]
+        resumed = run_cli(*resume, "--out", str(out), "--resume")
         assert resumed.exit_code == 0, resumed.output
         lines = transcript.read_text(encoding="utf-8").splitlines()
         keys = [(json.loads(line)["case_id"], json.loads(line)["sample"]) for line in lines]
@@ -211,20 +199,7 @@ def test_resume_after_a_kill_leaves_one_whole_line_per_episode(tmp_path: Path, m
         assert len(server.requests) - requests_before == (28 - finished_before) * 4
 
         requests_after = len(server.requests)
-        again = run_cli(
-            "run",
-            "--doctor",
-            uri,
-            "--patient",
-            uri,
-            "--samples",
-            "2",
-            "--api-key-env",
-            KEY_ENV,
-            "--out",
-            str(out),
-            "--resume",
-        )
+        again = run_cli(*resume, "--out", str(out), "--resume")
         assert again.exit_code == 0
         assert len(server.requests) == requests_after  # a finished run does no work
         assert len(transcript.read_text().splitlines()) == 28
