@@ -171,6 +171,13 @@ class Runner:
             )
         return self._backends[uri]
 
+    async def aclose(self) -> None:
+        """Close backend clients on the loop that made them (no 'event loop is closed' noise later)."""
+        for backend in self._backends.values():
+            close = getattr(backend, "aclose", None)
+            if close is not None:
+                await close()
+
     def backend_names(self) -> dict[str, str]:
         return {role: getattr(self.settings, role) for role in ("doctor", "patient", "measurement", "moderator")}
 
@@ -257,7 +264,10 @@ class Runner:
                 if progress_hook:
                     progress_hook(progress, record)
 
-            await asyncio.gather(*(one(case, sample) for case, sample in todo))
+            try:
+                await asyncio.gather(*(one(case, sample) for case, sample in todo))
+            finally:
+                await self.aclose()
         summary = summarise_file(self.transcripts)
         summary.wall_s = time.perf_counter() - clock
         write_json(self.out / SUMMARY, summary.model_dump(mode="json"))

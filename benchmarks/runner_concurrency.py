@@ -6,7 +6,9 @@
    one question, requests one test, then gives a diagnosis; the patient answers, the measurement reader
    reports "RESULTS: normal" and the moderator says "No". So every episode makes 6 requests, one after
    the other. ``--episodes`` episodes run at ``--high`` and at ``--low`` concurrency, each run into a fresh
-   folder; the figure is the ratio of their wall times. Goal: >= 20x for 32 vs 1.
+   folder; the figure is the ratio of their wall times. Goal: >= 20x for 32 vs 1. The process CPU time of
+   each run is printed too: when it comes near the wall time, the run is CPU-bound (the HTTP client stack
+   costs several ms of CPU per request on a slow core), not waiting on the stub.
    Cases: ``medqa-ext`` from ``../shared/data/agentclinic`` when that folder exists, else the bundled
    ``demo`` set, repeated with several samples per case to make up ``--episodes``.
 2. Summary streaming. A synthetic ``--records``-episode ``transcripts.jsonl`` (about 8 turns of a few hundred
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import json
 import math
+import multiprocessing
 import os
 import random
 import subprocess
@@ -33,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentclinic_sim.runner import RunSettings, Runner
+from agentclinic_sim.runner import Runner, RunSettings
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord
 from agents.types import Turn, Verdict
 from scenarios import load_cases
@@ -53,14 +56,28 @@ MEASUREMENT_ANSWER = "RESULTS: normal"
 MODERATOR_ANSWER = "No"
 
 
-def load_stub_class() -> Any:
-    """``OpenAIStub`` from the repository's tests/ folder (it is a test helper, not part of the package)."""
+def load_stub_class(nodelay: bool) -> tuple[Any, str]:
+    """``OpenAIStub`` from the repository's tests/ folder (a test helper, not part of the package), and a note.
+
+    The stub writes a reply's headers and body in two sends without TCP_NODELAY, so Nagle's algorithm and the
+    client's delayed ACK add ~40 ms to every reply. With ``nodelay`` its handler class is made to set
+    TCP_NODELAY (``socketserver.StreamRequestHandler.disable_nagle_algorithm``), so the stub's latency is
+    ``delay_s`` as intended; once the stub sets it itself this does nothing.
+    """
     tests = str(REPO / "tests")
     if tests not in sys.path:
         sys.path.insert(0, tests)
-    from openai_stub import OpenAIStub
+    import openai_stub
 
-    return OpenAIStub
+    handler = getattr(openai_stub, "_Handler", None)
+    if handler is None or getattr(handler, "disable_nagle_algorithm", False):
+        note = "TCP_NODELAY set by the stub itself" if handler is not None else "stub handler not found"
+    elif nodelay:
+        handler.disable_nagle_algorithm = True
+        note = "TCP_NODELAY set on the stub's sockets by this benchmark (the stub leaves Nagle on)"
+    else:
+        note = "stub as it is: Nagle on, ~40 ms added to every reply"
+    return openai_stub.OpenAIStub, note
 
 
 def play_role(body: dict[str, Any]) -> str:
@@ -94,18 +111,58 @@ def choose_cases(args: argparse.Namespace) -> tuple[str, Path | None, int, int]:
     return dataset, data_dir, args.episodes // samples, samples
 
 
+class StubProcess:
+    """The stub in a child process, as a real model server would be: its CPU is not the runner's.
+
+    ``requests`` is a counter read back from the child, so ``len(stub.requests)`` works as in-process."""
+
+    def __init__(self, stub_class: Any, delay_s: float):
+        context = multiprocessing.get_context("fork")
+        self._calls = context.Value("i", 0)
+        ready = context.Queue()
+        self._stop = context.Event()
+        self._process = context.Process(
+            target=_serve, args=(stub_class, delay_s, ready, self._stop, self._calls), daemon=True
+        )
+        self._process.start()
+        self.base_url = ready.get(timeout=30)
+
+    @property
+    def requests(self) -> range:
+        return range(self._calls.value)
+
+    def __enter__(self) -> StubProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._process.join(timeout=10)
+
+
+def _serve(stub_class: Any, delay_s: float, ready: Any, stop: Any, calls: Any) -> None:
+    def counted(body: dict[str, Any]) -> str:
+        with calls.get_lock():
+            calls.value += 1
+        return play_role(body)
+
+    with stub_class(responder=counted, delay_s=delay_s) as stub:
+        ready.put(stub.base_url)
+        stop.wait()
+
+
 def run_once(stub: Any, base: RunSettings, concurrency: int, out: Path) -> dict[str, Any]:
     settings = base.model_copy(update={"concurrency": concurrency, "out": out})
     served_before = len(stub.requests)
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     summary = asyncio.run(Runner(settings).run())
-    outer = time.perf_counter() - clock
+    outer, cpu = time.perf_counter() - clock, time.process_time() - cpu
     transcript = out / TRANSCRIPTS
     with transcript.open(encoding="utf-8") as handle:
         lines = sum(1 for line in handle if line.strip())
     return {
         "wall_s": summary.wall_s,
         "outer_s": outer,
+        "cpu_s": cpu,
         "served": len(stub.requests) - served_before,
         "lines": lines,
         "n": summary.n,
@@ -115,13 +172,19 @@ def run_once(stub: Any, base: RunSettings, concurrency: int, out: Path) -> dict[
 
 
 def bench_runner(args: argparse.Namespace) -> bool:
-    OpenAIStub = load_stub_class()
+    OpenAIStub, note = load_stub_class(not args.stub_as_is)
     dataset, data_dir, limit, samples = choose_cases(args)
     episodes = limit * samples
     os.environ.setdefault(KEY_ENV, "sk-benchmark-dummy-key")
     print(f"== runner concurrency: {episodes} episodes ({dataset}, {limit} cases x {samples} samples)")
     ok = True
-    with OpenAIStub(responder=play_role, delay_s=args.delay_ms / 1000) as stub, tempfile.TemporaryDirectory() as tmp:
+    if args.stub_in_process:
+        server: Any = OpenAIStub(responder=play_role, delay_s=args.delay_ms / 1000)
+        note += "; stub in this process (its CPU competes with the runner's)"
+    else:
+        server = StubProcess(OpenAIStub, args.delay_ms / 1000)
+        note += "; stub in a child process, like a real server"
+    with server as stub, tempfile.TemporaryDirectory() as tmp:
         uri = f"openai:stub-model@{stub.base_url}"
         base = RunSettings(
             dataset=dataset,
@@ -136,13 +199,13 @@ def bench_runner(args: argparse.Namespace) -> bool:
             max_turns=20,
             max_retries=0,
         )
-        print(f"stub {stub.base_url}, reply delay {args.delay_ms:g} ms, every role on {uri.split('@')[0]}")
+        print(f"stub {stub.base_url}, reply delay {args.delay_ms:g} ms, every role on {uri.split('@')[0]}; {note}")
         # Warm-up (imports, first connection), not timed: one episode.
         run_once(stub, base.model_copy(update={"limit": 1, "samples": 1}), 1, Path(tmp) / "warmup")
-        results = {}
-        for concurrency in (args.high, args.low):
-            result = run_once(stub, base, concurrency, Path(tmp) / f"c{concurrency}")
-            results[concurrency] = result
+        results = []
+        for index, concurrency in enumerate((args.high, args.low)):
+            result = run_once(stub, base, concurrency, Path(tmp) / f"run{index}-c{concurrency}")
+            results.append(result)
             expected = episodes * CALLS_PER_EPISODE
             good = result["lines"] == episodes and result["n"] == episodes and result["errored"] == 0
             good = good and result["served"] == expected
@@ -151,12 +214,16 @@ def bench_runner(args: argparse.Namespace) -> bool:
             print(
                 f"concurrency {concurrency}: {result['wall_s']:.2f} s (Runner.run; {result['outer_s']:.2f} s with "
                 f"setup), {result['served']} requests served ({result['served'] / result['wall_s']:.0f}/s; "
-                f"latency-bound ideal {ideal:.2f} s); transcript {result['lines']} lines, "
+                f"latency-bound ideal {ideal:.2f} s); process CPU {result['cpu_s']:.2f} s "
+                f"({result['cpu_s'] / max(result['served'], 1) * 1000:.1f} ms/request); "
+                f"transcript {result['lines']} lines, "
                 f"{result['errored']} errored -> {'ok' if good else 'FAILED'}"
             )
             if result["errors"]:
                 print(f"  errors: {result['errors']}")
-        high, low = results[args.high]["wall_s"], results[args.low]["wall_s"]
+        high, low = results[0]["wall_s"], results[1]["wall_s"]
+        per_request = low / max(results[1]["served"], 1) * 1000 * min(args.low, episodes)
+        print(f"per request at concurrency {args.low}: {per_request:.1f} ms (stub delay {args.delay_ms:g} ms)")
         ratio = low / high
         verdict = "met" if ratio >= RUNNER_GOAL else "MISSED"
         print(
@@ -254,7 +321,7 @@ def synthetic_record(rng: random.Random, number: int, samples: int) -> EpisodeRe
     )
     record.judge = record.verdict.judge
     record.correct = correct
-    record.reward = 1.0 - 0.05 if correct else -0.05
+    record.reward = (1.0 - 0.05) if correct else -0.05
     record.reward_breakdown = {
         "outcome": 1.0 if correct else 0.0,
         "tests": -0.05,
@@ -267,20 +334,38 @@ def synthetic_record(rng: random.Random, number: int, samples: int) -> EpisodeRe
     return record
 
 
-SUMMARISE = """
-import json, resource, sys, time
+# Peak RSS is read from VmHWM in /proc/self/status: the high-water mark of this process image alone. On Linux
+# ru_maxrss is not that in a child: subprocess starts it with vfork, and exec folds the parent's peak RSS into
+# the child's ru_maxrss, so a child of a 90 MB parent reports >= 90 MB whatever it does. Both are printed.
+PEAK_RSS = """
+import resource
+def peak_rss_kb():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return None
+def rss():
+    return {"hwm_kb": peak_rss_kb(), "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+"""
+SUMMARISE = (
+    PEAK_RSS
+    + """
+import json, sys, time
 from pathlib import Path
 from agentclinic_sim.metrics import summarise_file
 clock = time.perf_counter()
 summary = summarise_file(Path(sys.argv[1]))
 seconds = time.perf_counter() - clock
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"n": summary.n, "errored": summary.errored, "correct": summary.correct,
-                  "accuracy": summary.accuracy, "seconds": seconds, "maxrss_kb": rss}))
+                  "accuracy": summary.accuracy, "seconds": seconds, **rss()}))
 """
-IMPORT_ONLY = (
-    "import resource, agentclinic_sim.metrics; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 )
+IMPORT_ONLY = PEAK_RSS + "import json, agentclinic_sim.metrics; print(json.dumps(rss()))"
+
+
+def peak_mb(result: dict[str, Any]) -> float:
+    return (result["hwm_kb"] if result["hwm_kb"] is not None else result["maxrss_kb"]) / 1024
 
 
 def child(code: str, *argv: str) -> str:
@@ -312,8 +397,8 @@ def bench_summary(args: argparse.Namespace) -> bool:
             f"{samples} samples), {size_mb * 2**20 / args.records / 1024:.1f} KiB/episode, written in {written:.1f} s"
         )
         result = json.loads(child(SUMMARISE, str(path)))
-        baseline_mb = int(child(IMPORT_ONLY)) / 1024
-    rss_mb = result["maxrss_kb"] / 1024
+        baseline = json.loads(child(IMPORT_ONLY))
+    rss_mb, baseline_mb = peak_mb(result), peak_mb(baseline)
     completed = expected["n"] - expected["errored"]
     want_accuracy = expected["correct"] / completed if completed else None
     consistent = (
@@ -333,6 +418,10 @@ def bench_summary(args: argparse.Namespace) -> bool:
         f"peak RSS: summariser {rss_mb:.1f} MB (goal <= {RSS_GOAL_MB:g} MB: {verdict}); "
         f"bare `import agentclinic_sim.metrics` {baseline_mb:.1f} MB; difference {rss_mb - baseline_mb:.1f} MB"
     )
+    print(
+        f"(ru_maxrss of the same subprocesses: {result['maxrss_kb'] / 1024:.1f} MB and "
+        f"{baseline['maxrss_kb'] / 1024:.1f} MB; on Linux it includes this parent's peak RSS, see PEAK_RSS)"
+    )
     return consistent
 
 
@@ -345,6 +434,12 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000, help="episodes in the synthetic transcript")
     parser.add_argument("--dataset", default=None, help="default: medqa-ext if ../shared data exists, else demo")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument(
+        "--stub-in-process", action="store_true", help="run the stub in this process (its CPU then counts)"
+    )
+    parser.add_argument(
+        "--stub-as-is", action="store_true", help="leave Nagle's algorithm on in the stub (adds ~40 ms per reply)"
+    )
     parser.add_argument("--skip-runner", action="store_true")
     parser.add_argument("--skip-summary", action="store_true")
     args = parser.parse_args()
