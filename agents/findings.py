@@ -64,3 +64,20 @@ def walk(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[Node]:
         yield Node(path, value)
         if isinstance(value, dict):
             yield from walk(value, path)
+
+
+_ITEM_SPLIT = re.compile(r"\n+|(?:^|\s)\d{1,2}\.\s+(?=[A-Z])")
+_LABELLED = re.compile(r"^\s*([A-Z][^:.\n]{1,60}):\s*(\S.*)$", re.DOTALL)
+
+
+def labelled_items(text: str) -> list[Node]:
+    """'Skin biopsy: …' items inside free text (one a line, or numbered '1. … 2. …'), as named nodes.
+
+    NEJM cases hold their examinations and tests as one block of text; this lets a test be asked for
+    by name there too."""
+    items = []
+    for part in _ITEM_SPLIT.split(text):
+        match = _LABELLED.match(part.strip()) if part else None
+        if match:
+            items.append(Node((match.group(1).strip(),), match.group(2).strip()))
+    return items

@@ -13,7 +13,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from agents.findings import Node, normalise_name, pretty_name, render, walk
+from agents.findings import Node, labelled_items, normalise_name, pretty_name, render, walk
 from agents.leaks import DiagnosisGuard
 from agents.llm import LLMRoleMixin
 from agents.prompts import load_prompt
@@ -86,6 +86,9 @@ class LookupMeasurement(DeterministicRole):
         self.threshold = threshold
         self.guard = DiagnosisGuard(case.diagnosis, words=False)
         self.nodes: list[Node] = [*walk(case.exam), *walk(case.tests)]
+        self.nodes += [
+            item for node in list(self.nodes) if isinstance(node.value, str) for item in labelled_items(node.value)
+        ]
         self.by_name: dict[str, Node] = {}
         self.by_path: dict[str, Node] = {}
         for node in self.nodes:
@@ -101,8 +104,9 @@ class LookupMeasurement(DeterministicRole):
         node = self.by_name.get(key) or self.by_path.get(key)
         if node is None and key and self._choices:
             match = process.extractOne(key, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold)
-            if match is not None:
-                node = self.by_name.get(match[0]) or self.by_path.get(match[0])
+            name = match[0] if match is not None else self._containing(key)
+            if name is not None:
+                node = self.by_name.get(name) or self.by_path.get(name)
         self._cache[key] = node
         return node
 
@@ -111,6 +115,15 @@ class LookupMeasurement(DeterministicRole):
         if node is None:
             return missing_result(self.missing, request)
         return self.guard.scrub(f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}")
+
+    def _containing(self, key: str) -> str | None:
+        """The shortest name holding every word of a request of two or more words
+        ('skin biopsy' -> 'skin biopsy result')."""
+        words = set(key.split())
+        if len(words) < 2:
+            return None
+        holding = [choice for choice in self._choices if words <= set(choice.split())]
+        return min(holding, key=len) if holding else None
 
     def respond(self, text: str, history: Sequence[Turn]) -> Reply:
         return Reply(text=self.result_text(text), backend=self.backend)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -194,3 +195,17 @@ def test_llm_measurement_system_prompt_holds_the_record(mg_case: Case, missing: 
         assert "not available" in prompt
     # The patient's own account is not part of the measurement record.
     assert mg_case.patient["Social_History"] not in prompt
+
+
+def test_nejm_tests_inside_free_text_are_found_by_name(shared_data: Path) -> None:
+    nejm = load_cases("nejm", shared_data)[0]
+    lookup_nejm = LookupMeasurement(nejm)
+    text = lookup_nejm.respond("Skin biopsy", []).text
+    assert text.startswith("RESULTS: Skin biopsy results:") and "banana-shaped" in text
+    assert lookup_nejm.respond("dermoscopy findings", []).text.startswith("RESULTS: Dermoscopy findings:")
+    assert lookup_nejm.respond("Chest X-Ray", []).text == "RESULTS: NORMAL READINGS"
+
+
+def test_a_request_holding_a_shorter_name_does_not_match_it(mg_case: Case) -> None:
+    # 'MRI brain' contains 'imaging' (after synonyms) but must not return the case's Imaging results.
+    assert LookupMeasurement(mg_case).respond("MRI brain", []).text == "RESULTS: NORMAL READINGS"
