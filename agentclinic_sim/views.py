@@ -39,7 +39,7 @@ def summary_table(summary: RunSummary, title: str) -> Table:
         ("tests / episode", f"{summary.tests_per_episode:.1f}" if summary.tests_per_episode is not None else "-"),
         (
             "tokens by role",
-            ", ".join(f"{role} {count:,}" for role, count in sorted(summary.tokens_by_role.items())) or "-",
+            ", ".join(f"{role} {count:,}" for role, count in sorted(summary.tokens_by_role.items()) if count) or "-",
         ),
         ("wall time", f"{summary.wall_s:.1f} s" if summary.wall_s is not None else "-"),
     ]

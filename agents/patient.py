@@ -143,6 +143,10 @@ def _content_stems(text: str) -> set[str]:
     return {_stem(token) for token in _TOKEN.findall(text.lower()) if token not in STOPWORDS and len(token) > 1}
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 @dataclass(frozen=True, slots=True)
 class Fact:
     label: str
@@ -213,7 +217,7 @@ class RetrievalPatient(DeterministicRole):
         by_label: dict[str, list[str]] = {}
         for fact in chosen:
             by_label.setdefault(fact.label, []).append(fact.text)
-        answer = " ".join(f"{label}: {' '.join(texts)}" for label, texts in by_label.items())
+        answer = " ".join(_sentence(f"{label}: {' '.join(texts)}") for label, texts in by_label.items())
         return Reply(text=self.guard.scrub(answer), backend=self.backend)
 
 

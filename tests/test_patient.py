@@ -94,8 +94,8 @@ def test_max_facts_limits_the_answer_and_keeps_case_order(mg_case: Case) -> None
     question = "How old are you and do you smoke?"
     one = RetrievalPatient(mg_case, max_facts=1).respond(question, []).text
     two = RetrievalPatient(mg_case, max_facts=2).respond(question, []).text
-    assert one == "Demographics: 35-year-old female"
-    assert two == "Demographics: 35-year-old female Social History: Non-smoker, drinks wine occasionally."
+    assert one == "Demographics: 35-year-old female."
+    assert two == "Demographics: 35-year-old female. Social History: Non-smoker, drinks wine occasionally."
 
 
 def test_arespond_matches_respond(mg_patient: RetrievalPatient) -> None:
