@@ -68,6 +68,7 @@ class ConsultationEnv(gym.Env[str, str]):
         self.action_space = text_space(min_length=1)
         self._casts: dict[str, Cast] = {}
         self.case: Case | None = None
+        self.cast: Cast | None = None
         self.state: ConsultationState | None = None
 
     def cast_for(self, case: Case) -> Cast:
@@ -86,15 +87,16 @@ class ConsultationEnv(gym.Env[str, str]):
             self.case = self.case_index[case_id]
         else:
             self.case = self.cases[int(self.np_random.integers(len(self.cases)))]
+        self.cast = self.cast_for(self.case)
         self.state = start(self.case, self.max_turns)
         info = self._info()
         info["objective"] = self.case.objective
         return fit_to_space(self.state.observation), info
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
-        if self.state is None or self.case is None:
+        if self.state is None or self.cast is None:
             raise RuntimeError("call reset() before step()")
-        result = step(self.state, self.cast_for(self.case), action, self.rewards)
+        result = step(self.state, self.cast, action, self.rewards)
         info = self._info()
         info["reward_breakdown"] = result.breakdown.as_dict()
         if self.render_mode == "human":

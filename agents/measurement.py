@@ -96,6 +96,7 @@ class LookupMeasurement(DeterministicRole):
             self.by_path.setdefault(canonical(" ".join(node.path)), node)
         self._choices = list(self.by_name) + [path for path in self.by_path if path not in self.by_name]
         self._cache: dict[str, Node | None] = {}
+        self._rendered: dict[tuple[str, ...], str] = {}
 
     def find(self, request: str) -> Node | None:
         key = canonical(request)
@@ -114,7 +115,12 @@ class LookupMeasurement(DeterministicRole):
         node = self.find(request)
         if node is None:
             return missing_result(self.missing, request)
-        return self.guard.scrub(f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}")
+        text = self._rendered.get(node.path)
+        if text is None:
+            text = self._rendered[node.path] = self.guard.scrub(
+                f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}"
+            )
+        return text
 
     def _containing(self, key: str) -> str | None:
         """The shortest name holding every word of a request of two or more words
