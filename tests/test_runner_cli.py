@@ -355,3 +355,16 @@ def test_play_as_doctor_saves_a_replayable_transcript(tmp_path: Path) -> None:
     [record] = lines_of(tmp_path)
     assert record["backends"]["doctor"] == "human" and record["correct"] is True
     assert [t["role"] for t in record["turns"]] == ["doctor", "patient", "doctor", "measurement", "doctor", "moderator"]
+
+
+def test_transcripts_load_with_hugging_face_datasets(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    out = tmp_path / "run"
+    assert run_cli("run", "--doctor", "oracle", "--limit", "3", "--out", str(out)).exit_code == 0
+    with (out / TRANSCRIPTS).open("a", encoding="utf-8") as handle:  # an errored episode beside finished ones
+        handle.write(make_record("demo:9", 0, None, "BackendError: HTTP 500").model_dump_json() + "\n")
+    table = datasets.load_dataset(
+        "json", data_files=str(out / TRANSCRIPTS), split="train", cache_dir=str(tmp_path / "hf")
+    )
+    assert table.num_rows == 4
+    assert table[0]["turns"][0]["role"] == "doctor" and table[3]["error"] == "BackendError: HTTP 500"
