@@ -27,6 +27,7 @@ from typing import Any
 import gymnasium as gym
 
 from agentclinic_sim.consultation import ConsultationState, start, step
+from agentclinic_sim.privacy import check_mimic_privacy
 from agentclinic_sim.rewards import RewardConfig
 from agentclinic_sim.spaces import MAX_TEXT_LENGTH, fit_to_space, text_space
 from agents.cast import Cast, CastSpec
@@ -50,6 +51,7 @@ class ConsultationEnv(gym.Env[str, str]):
         cast: CastSpec | None = None,
         rewards: RewardConfig | dict[str, float] | None = None,
         render_mode: str | None = None,
+        allow_remote_mimic: bool = False,
     ):
         super().__init__()
         self.cases = (
@@ -60,8 +62,15 @@ class ConsultationEnv(gym.Env[str, str]):
         if not self.cases:
             raise ValueError(f"no cases in {dataset!r} (split={split!r})")
         self.case_index = {case.id: case for case in self.cases}
-        self.max_turns = max_turns
         self.cast_spec = cast or CastSpec()
+        roles = {
+            "patient": self.cast_spec.patient,
+            "measurement": self.cast_spec.measurement,
+            "moderator": self.cast_spec.moderator,
+        }
+        names = {role: getattr(backend, "name", backend) for role, backend in roles.items()}
+        check_mimic_privacy(self.cases, names, allow_remote_mimic)
+        self.max_turns = max_turns
         self.rewards = rewards if isinstance(rewards, RewardConfig) else RewardConfig(**(rewards or {}))
         self.render_mode = render_mode
         self.observation_space = text_space()

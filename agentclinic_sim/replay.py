@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.metrics import summarise
 from agentclinic_sim.transcript import EpisodeRecord, iter_records, transcript_path
-from agentclinic_sim.views import episode_view, summary_table
+from agentclinic_sim.views import episode_body, episode_view, header, summary_table
 
 Only = Literal["correct", "wrong"]
 FILTERS: tuple[Only | None, ...] = (None, "correct", "wrong")
@@ -89,8 +89,24 @@ class Viewer:
             self.out.print(f"no episodes match the filter '{self.filter_name}'")
         else:
             position = f"case {self.episode + 1}/{len(self.records)} · turn {self.turn}/{len(self.current.turns)}"
-            self.out.print(episode_view(self.current, self.turn, position))
+            self.out.print(header(self.current, position))
+            self._print_tail(episode_body(self.current, self.turn), reserve=len(self._lines(header(self.current))) + 3)
         self.out.print(f"[dim]{HELP} · filter: {self.filter_name}[/]")
+
+    def _lines(self, renderable: RenderableType) -> list[str]:
+        with self.out.capture() as captured:
+            self.out.print(renderable)
+        return captured.get().splitlines()
+
+    def _print_tail(self, renderable: RenderableType, reserve: int) -> None:
+        """Print what fits under the header: the latest turns, with a note of how much is above."""
+        lines = self._lines(renderable)
+        room = max(self.out.height - reserve - 1, 5)
+        if len(lines) > room:
+            self.out.print(f"[dim]… {len(lines) - room} earlier lines (← to step back)[/]")
+            lines = lines[-room:]
+        self.out.file.write("\n".join(lines) + "\n")
+        self.out.file.flush()
 
     @property
     def filter_name(self) -> str:

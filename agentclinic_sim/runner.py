@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from agentclinic_sim.consultation import astep, start
 from agentclinic_sim.metrics import RunSummary, summarise_file
+from agentclinic_sim.privacy import MimicPrivacyError, check_mimic_privacy
 from agentclinic_sim.rewards import RewardConfig
 from agentclinic_sim.transcript import SUMMARY, TRANSCRIPTS, EpisodeRecord, TranscriptWriter, completed_keys
 from agents.biases import DoctorBias, PatientBias
@@ -27,7 +27,7 @@ from agents.doctor import BackendDoctor, DoctorFormat, OracleDoctor
 from agents.measurement import MissingPolicy
 from models.backends import ChatBackend, GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
-from models.backends.uri import backend_from_uri, is_remote
+from models.backends.uri import backend_from_uri
 from scenarios import Case, load_cases
 from scenarios.split import DEFAULT_TEST_FRACTION, Split
 
@@ -114,26 +114,6 @@ def select_cases(settings: RunSettings) -> list[Case]:
     return cases
 
 
-def check_mimic_privacy(settings: RunSettings, cases: list[Case]) -> None:
-    """PhysioNet's rule: MIMIC data goes to no third-party API unless the user says it may."""
-    if not any(case.dataset == "mimiciv" for case in cases):
-        return
-    remote = [
-        f"{role}={uri}"
-        for role in ("doctor", "patient", "measurement", "moderator")
-        if is_remote(uri := getattr(settings, role))
-    ]
-    if not remote:
-        return
-    message = (
-        "MIMIC-IV cases would be sent to a remote API (" + ", ".join(remote) + "). PhysioNet's data use agreement "
-        "forbids this unless the provider assures zero retention, no training use and no human review."
-    )
-    if not settings.allow_remote_mimic:
-        raise RunError(message + " Use local models, or pass --allow-remote-mimic if that is assured.")
-    warnings.warn(message, stacklevel=2)
-
-
 class Runner:
     """Builds the backends once, then runs every (case, sample) not yet in the transcript."""
 
@@ -141,7 +121,10 @@ class Runner:
         """``backends`` may supply ready-made backends for some URIs (e.g. a terminal UI for ``human``)."""
         self.settings = settings
         self.cases = select_cases(settings)
-        check_mimic_privacy(settings, self.cases)
+        try:
+            check_mimic_privacy(self.cases, self.backend_names(), settings.allow_remote_mimic)
+        except MimicPrivacyError as exc:
+            raise RunError(str(exc)) from None
         self._backends: dict[str, ChatBackend] = dict(backends or {})
         role_uri = {role: getattr(settings, role) for role in ("patient", "measurement", "moderator")}
         role_backend = {

@@ -98,11 +98,15 @@ def verdict_panel(record: EpisodeRecord) -> Panel:
     return Panel(body, title="Result", border_style="green" if record.correct else "red")
 
 
-def episode_view(record: EpisodeRecord, upto: int | None = None, position: str = "") -> RenderableType:
-    """The consultation up to turn ``upto`` (all of it when None); the verdict shows once every turn has."""
+def episode_body(record: EpisodeRecord, upto: int | None = None) -> RenderableType:
+    """The turns up to ``upto`` (all of them when None); the verdict shows once every turn has."""
     shown = record.turns if upto is None else record.turns[:upto]
-    parts: list[RenderableType] = [header(record, position)]
-    parts += [turn_panel(turn, index) for index, turn in enumerate(shown, start=1)]
+    parts: list[RenderableType] = [turn_panel(turn, index) for index, turn in enumerate(shown, start=1)]
     if upto is None or upto >= len(record.turns):
         parts.append(verdict_panel(record))
     return Group(*parts)
+
+
+def episode_view(record: EpisodeRecord, upto: int | None = None, position: str = "") -> RenderableType:
+    """Header, turns and (at the end) the verdict of one consultation."""
+    return Group(header(record, position), episode_body(record, upto))

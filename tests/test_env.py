@@ -111,3 +111,19 @@ def test_sync_vector_env_steps_each_copy() -> None:
     assert list(rewards) == [0.0, 0.0, 0.0]
     _, rewards, terminated, _, _ = envs.step(("DIAGNOSIS READY: Common cold",) * 3)
     assert all(terminated)
+
+
+def test_env_keeps_mimic_cases_off_remote_apis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents.cast import CastSpec
+    from models.backends import ScriptedBackend
+
+    # A synthetic stand-in in the MIMIC file's place (not MIMIC data): only the dataset name matters.
+    demo_line = (Path(__file__).parents[1] / "scenarios" / "data" / "demo.jsonl").read_text().splitlines()[0]
+    (tmp_path / "agentclinic_mimiciv.jsonl").write_text(demo_line + "\n", encoding="utf-8")
+    remote = CastSpec(patient=ScriptedBackend(["ok"], name="openai:gpt-4o"))
+    with pytest.raises(ValueError, match="PhysioNet"):
+        gym.make("agentclinic/MIMICIV-v0", data_dir=tmp_path, cast=remote)
+    local = CastSpec(patient=ScriptedBackend(["ok"], name="openai:m@http://localhost:8000/v1"))
+    assert gym.make("agentclinic/MIMICIV-v0", data_dir=tmp_path, cast=local).unwrapped.cases[0].dataset == "mimiciv"
+    with pytest.warns(UserWarning, match="remote API"):
+        gym.make("agentclinic/MIMICIV-v0", data_dir=tmp_path, cast=remote, allow_remote_mimic=True)
