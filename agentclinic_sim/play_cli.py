@@ -21,7 +21,7 @@ from rich.tree import Tree
 from agentclinic_sim.cases_cli import findings_tree, load_or_fail
 from agentclinic_sim.console import console, fail
 from agentclinic_sim.runner import RunError, Runner, RunSettings
-from agentclinic_sim.transcript import iter_records
+from agentclinic_sim.transcript import completed_keys, iter_records
 from agentclinic_sim.views import verdict_panel
 from models.backends import BackendError, Completion, GenerationConfig, Message
 from scenarios import DatasetError
@@ -89,11 +89,8 @@ def play_command(
     except (RunError, DatasetError, BackendError) as exc:
         fail(str(exc))
     played = runner.cases[0]
-    sample = (
-        1 + max((r.sample for r in iter_records(runner.transcripts) if r.case_id == played.id), default=-1)
-        if runner.transcripts.exists()
-        else 0
-    )
+    # Each play of a case is its next sample, so earlier plays stay in the file beside it.
+    sample = sum(1 for key in completed_keys(runner.transcripts) if key[0] == played.id)
     runner.settings = settings.model_copy(update={"samples": sample + 1})
     console.rule(f"[bold]{played.id}[/] — you are the {as_role}")
     if as_role == "patient":
