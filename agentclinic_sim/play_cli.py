@@ -65,8 +65,11 @@ def play_command(
         "runs/play"
     ),
 ) -> None:
-    """Play a consultation yourself. As the doctor: ask questions, write REQUEST TEST: <name>, and end
-    with DIAGNOSIS READY: <diagnosis>. As the patient: answer from the facts shown to you."""
+    """Play a consultation yourself, as the doctor or as the patient.
+
+    As the doctor: ask questions, write REQUEST TEST: <name>, and end with DIAGNOSIS READY: <diagnosis>.
+    As the patient: answer from the facts shown to you. The transcript is saved like a run's.
+    """
     if as_role not in {"doctor", "patient"}:
         fail(f"--as must be doctor or patient, not {as_role!r}")
     cases = load_or_fail(dataset, data_dir)

@@ -68,7 +68,7 @@ def run_command(
     doctor_format: Annotated[str, typer.Option(help="chat (messages) or agentclinic (one prompt per turn).")] = "chat",
     max_turns: Annotated[int, typer.Option(help="Doctor utterances allowed per consultation.")] = 20,
     samples: Annotated[int, typer.Option(help="Episodes per case (use with --temperature > 0).")] = 1,
-    concurrency: Annotated[int, typer.Option(help="Consultations in flight at once.")] = 8,
+    concurrency: Annotated[int, typer.Option(help="Consultations in flight at once.")] = 16,
     seed: Annotated[int, typer.Option(help="Base seed; sample k uses seed + k.")] = 0,
     temperature: Annotated[
         float, typer.Option(help="Doctor sampling temperature (0 = greedy, as in the MedGemma report).")

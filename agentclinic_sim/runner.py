@@ -55,7 +55,7 @@ class RunSettings(BaseModel):
     missing: MissingPolicy = "normal"
     max_turns: int = Field(20, ge=1)
     samples: int = Field(1, ge=1)
-    concurrency: int = Field(8, ge=1)
+    concurrency: int = Field(16, ge=1)
     seed: int = 0
     temperature: float = Field(0.0, ge=0.0)
     max_tokens: int | None = Field(None, ge=1)

@@ -14,7 +14,6 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -38,7 +37,8 @@ def default_path() -> Path:
 
 def corpus() -> Iterator[str]:
     """Training text for the tokenizer: the bundled synthetic cases and the protocol's own phrases."""
-    demo = resources.files("scenarios").joinpath("data/demo.jsonl").read_text(encoding="utf-8")
+    # Read as a file beside this package (not imported: models.backends stays free of project imports).
+    demo = (Path(__file__).resolve().parents[1] / "scenarios" / "data" / "demo.jsonl").read_text(encoding="utf-8")
     for line in demo.splitlines():
         if line.strip():
             yield json.dumps(json.loads(line), ensure_ascii=False)
