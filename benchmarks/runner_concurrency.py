@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import math
 import multiprocessing
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,52 +50,18 @@ CALLS_PER_EPISODE = 6  # doctor x3, patient, measurement, moderator
 RUNNER_GOAL = 20.0
 RSS_GOAL_MB = 200.0
 
-DOCTOR_QUESTION = "What brings you in today, and when did it start?"
-DOCTOR_TEST = "REQUEST TEST: Complete_Blood_Count"
-DOCTOR_DIAGNOSIS = "DIAGNOSIS READY: Something"
-PATIENT_ANSWER = "I have had a cough and a mild fever for about a week."
-MEASUREMENT_ANSWER = "RESULTS: normal"
-MODERATOR_ANSWER = "No"
+JUDGE_REPLY = "No"
 
 
-def load_stub_class(nodelay: bool) -> tuple[Any, str]:
-    """``OpenAIStub`` from the repository's tests/ folder (a test helper, not part of the package), and a note.
-
-    The stub writes a reply's headers and body in two sends without TCP_NODELAY, so Nagle's algorithm and the
-    client's delayed ACK add ~40 ms to every reply. With ``nodelay`` its handler class is made to set
-    TCP_NODELAY (``socketserver.StreamRequestHandler.disable_nagle_algorithm``), so the stub's latency is
-    ``delay_s`` as intended; once the stub sets it itself this does nothing.
-    """
+def load_stub() -> tuple[Any, Callable[[dict[str, Any]], str]]:
+    """``OpenAIStub`` from the repository's tests/ folder (a test helper, not part of the package), and its
+    responder that plays every role; the judge says no, so no episode is correct by accident."""
     tests = str(REPO / "tests")
     if tests not in sys.path:
         sys.path.insert(0, tests)
     import openai_stub
 
-    handler = getattr(openai_stub, "_Handler", None)
-    if handler is None or getattr(handler, "disable_nagle_algorithm", False):
-        note = "TCP_NODELAY set by the stub itself" if handler is not None else "stub handler not found"
-    elif nodelay:
-        handler.disable_nagle_algorithm = True
-        note = "TCP_NODELAY set on the stub's sockets by this benchmark (the stub leaves Nagle on)"
-    else:
-        note = "stub as it is: Nagle on, ~40 ms added to every reply"
-    return openai_stub.OpenAIStub, note
-
-
-def play_role(body: dict[str, Any]) -> str:
-    """The stub's responder: recognise the role from its prompt and answer as a quick, fixed model would."""
-    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    first = str(messages[0].get("content") or "") if messages else ""
-    if first.startswith("You are a physician"):
-        spoken = sum(m.get("role") == "assistant" for m in messages)
-        return DOCTOR_QUESTION if spoken == 0 else DOCTOR_TEST if spoken == 1 else DOCTOR_DIAGNOSIS
-    if first.startswith("You are playing a patient"):
-        return PATIENT_ANSWER
-    if first.startswith("You are the clinic's measurement reader"):
-        return MEASUREMENT_ANSWER
-    if first.startswith("You judge whether"):
-        return MODERATOR_ANSWER
-    raise ValueError(f"no role recognised from the prompt {first[:60]!r}")
+    return openai_stub.OpenAIStub, functools.partial(openai_stub.play_clinic_role, judge_reply=JUDGE_REPLY)
 
 
 def choose_cases(args: argparse.Namespace) -> tuple[str, Path | None, int, int]:
@@ -116,13 +84,13 @@ class StubProcess:
 
     ``requests`` is a counter read back from the child, so ``len(stub.requests)`` works as in-process."""
 
-    def __init__(self, stub_class: Any, delay_s: float):
+    def __init__(self, stub_class: Any, responder: Callable[[dict[str, Any]], str], delay_s: float):
         context = multiprocessing.get_context("fork")
         self._calls = context.Value("i", 0)
         ready = context.Queue()
         self._stop = context.Event()
         self._process = context.Process(
-            target=_serve, args=(stub_class, delay_s, ready, self._stop, self._calls), daemon=True
+            target=_serve, args=(stub_class, responder, delay_s, ready, self._stop, self._calls), daemon=True
         )
         self._process.start()
         self.base_url = ready.get(timeout=30)
@@ -139,11 +107,13 @@ class StubProcess:
         self._process.join(timeout=10)
 
 
-def _serve(stub_class: Any, delay_s: float, ready: Any, stop: Any, calls: Any) -> None:
+def _serve(
+    stub_class: Any, responder: Callable[[dict[str, Any]], str], delay_s: float, ready: Any, stop: Any, calls: Any
+) -> None:
     def counted(body: dict[str, Any]) -> str:
         with calls.get_lock():
             calls.value += 1
-        return play_role(body)
+        return responder(body)
 
     with stub_class(responder=counted, delay_s=delay_s) as stub:
         ready.put(stub.base_url)
@@ -172,7 +142,7 @@ def run_once(stub: Any, base: RunSettings, concurrency: int, out: Path) -> dict[
 
 
 def bench_runner(args: argparse.Namespace) -> bool:
-    OpenAIStub, note = load_stub_class(not args.stub_as_is)
+    OpenAIStub, play_role = load_stub()
     dataset, data_dir, limit, samples = choose_cases(args)
     episodes = limit * samples
     os.environ.setdefault(KEY_ENV, "sk-benchmark-dummy-key")
@@ -180,10 +150,10 @@ def bench_runner(args: argparse.Namespace) -> bool:
     ok = True
     if args.stub_in_process:
         server: Any = OpenAIStub(responder=play_role, delay_s=args.delay_ms / 1000)
-        note += "; stub in this process (its CPU competes with the runner's)"
+        note = "stub in this process (its CPU competes with the runner's)"
     else:
-        server = StubProcess(OpenAIStub, args.delay_ms / 1000)
-        note += "; stub in a child process, like a real server"
+        server = StubProcess(OpenAIStub, play_role, args.delay_ms / 1000)
+        note = "stub in a child process, like a real server"
     with server as stub, tempfile.TemporaryDirectory() as tmp:
         uri = f"openai:stub-model@{stub.base_url}"
         base = RunSettings(
@@ -436,9 +406,6 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument(
         "--stub-in-process", action="store_true", help="run the stub in this process (its CPU then counts)"
-    )
-    parser.add_argument(
-        "--stub-as-is", action="store_true", help="leave Nagle's algorithm on in the stub (adds ~40 ms per reply)"
     )
     parser.add_argument("--skip-runner", action="store_true")
     parser.add_argument("--skip-summary", action="store_true")

@@ -85,6 +85,28 @@ def default_responder(body: dict[str, Any]) -> str:
     return "ok"
 
 
+def play_clinic_role(body: dict[str, Any], *, judge_reply: str = "**Yes.**") -> str:
+    """A responder that plays every consultation role from the prompt it gets (recognised by the opening
+    words of agents/prompts/*.txt): the doctor asks one question, requests one test, then diagnoses; the
+    patient answers, the measurement reader reports, the judge gives ``judge_reply``. Six requests an episode."""
+    messages = body["messages"]
+    first = messages[0]["content"]
+    if first.startswith("You are a physician"):
+        doctor_turns = sum(m["role"] == "assistant" for m in messages)
+        return [
+            "Hello, what brings you in today?",
+            "REQUEST TEST: Complete_Blood_Count",
+            "DIAGNOSIS READY: Something rare",
+        ][min(doctor_turns, 2)]
+    if first.startswith("You are playing a patient"):
+        return "Patient: It has been bothering me for a week."
+    if first.startswith("You are the clinic's measurement reader"):
+        return "RESULTS: within normal limits"
+    if first.startswith("You judge whether"):
+        return judge_reply
+    raise ValueError(f"no role recognised from the prompt {first[:60]!r}")
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # close() ends open connections itself instead of waiting on them

@@ -19,7 +19,8 @@ from models.backends.uri import backend_from_uri, is_remote
 
 sys.path.insert(0, str(Path(__file__).parent))
 from openai_stub import OpenAIStub  # noqa: E402
-from test_runner_cli import KEY_ENV, SECRET, clinic_responder  # noqa: E402
+from openai_stub import play_clinic_role as clinic_responder  # noqa: E402
+from test_runner_cli import KEY_ENV, SECRET  # noqa: E402
 
 
 def test_openai_uris(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,29 +25,10 @@ from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, completed_key
 
 sys.path.insert(0, str(Path(__file__).parent))
 from openai_stub import OpenAIStub  # noqa: E402
+from openai_stub import play_clinic_role as clinic_responder  # noqa: E402
 
 KEY_ENV = "AGENTCLINIC_TEST_KEY"
 SECRET = "sk-test-runner-SECRET-987"
-
-
-def clinic_responder(body: dict[str, Any]) -> str:
-    """Plays every role from the prompt it gets: doctor asks, requests a test, then diagnoses."""
-    messages = body["messages"]
-    first = messages[0]["content"]
-    if first.startswith("You are a physician"):
-        doctor_turns = sum(m["role"] == "assistant" for m in messages)
-        return [
-            "Hello, what brings you in today?",
-            "REQUEST TEST: Complete_Blood_Count",
-            "DIAGNOSIS READY: Something rare",
-        ][min(doctor_turns, 2)]
-    if first.startswith("You are playing a patient"):
-        return "Patient: It has been bothering me for a week."
-    if first.startswith("You are the clinic's measurement reader"):
-        return "RESULTS: within normal limits"
-    if first.startswith("You judge whether"):
-        return "**Yes.**"
-    raise AssertionError(f"unexpected prompt: {first[:80]}")
 
 
 @pytest.fixture
@@ -132,7 +113,6 @@ def test_backend_that_always_fails_gives_errored_episodes_not_wrong_ones(
 
 def test_partly_failing_run_goes_on_and_counts_errors_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_ENV, SECRET)
-    calls = {"n": 0}
 
     def flaky(body: dict[str, Any]) -> str:
         if "demo:1" in json.dumps(body) or "fever and productive cough" in json.dumps(body):
@@ -145,7 +125,6 @@ def test_partly_failing_run_goes_on_and_counts_errors_apart(tmp_path: Path, monk
             limit=3, doctor=uri, moderator=uri, api_key_env=KEY_ENV, max_retries=0, out=tmp_path / "run"
         )
         summary = __import__("asyncio").run(Runner(settings).run())
-    calls["n"] += 1
     assert (summary.n, summary.errored, summary.completed) == (3, 1, 2)
     assert summary.accuracy == 1.0  # the errored episode is not counted as wrong
 
