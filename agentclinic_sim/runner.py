@@ -20,7 +20,14 @@ from agentclinic_sim.consultation import astep, start
 from agentclinic_sim.metrics import RunSummary, summarise_file
 from agentclinic_sim.privacy import MimicPrivacyError, check_mimic_privacy
 from agentclinic_sim.rewards import RewardConfig
-from agentclinic_sim.transcript import SUMMARY, TRANSCRIPTS, EpisodeRecord, TranscriptWriter, completed_keys
+from agentclinic_sim.transcript import (
+    SUMMARY,
+    TRANSCRIPTS,
+    EpisodeRecord,
+    TranscriptWriter,
+    completed_keys,
+    iter_records,
+)
 from agents.biases import DoctorBias, PatientBias
 from agents.cast import CastSpec
 from agents.doctor import BackendDoctor, DoctorFormat, OracleDoctor
@@ -100,6 +107,8 @@ ProgressHook = Callable[[Progress, EpisodeRecord | None], None]
 
 def select_cases(settings: RunSettings) -> list[Case]:
     cases = load_cases(settings.dataset, settings.data_dir, split=settings.split, test_fraction=settings.test_fraction)
+    if not cases:
+        raise RunError(f"no cases in {settings.dataset} (split={settings.split})")
     if settings.case_ids:
         wanted = {case_id if ":" in case_id else f"{cases[0].dataset}:{case_id}" for case_id in settings.case_ids}
         by_id = {case.id: case for case in cases}
@@ -109,8 +118,6 @@ def select_cases(settings: RunSettings) -> list[Case]:
         cases = [case for case in cases if case.id in wanted]
     if settings.limit:
         cases = cases[: settings.limit]
-    if not cases:
-        raise RunError(f"no cases selected from {settings.dataset} (split={settings.split})")
     return cases
 
 
@@ -137,7 +144,7 @@ class Runner:
             missing=settings.missing,
             patient_bias=settings.patient_bias,
         )
-        self.doctor_backend = None if settings.doctor == "oracle" else self.backend(settings.doctor)
+        self.doctor_backend = None if settings.doctor == DETERMINISTIC["doctor"] else self.backend(settings.doctor)
         self.out = settings.out
         self.transcripts = self.out / TRANSCRIPTS
 
@@ -231,6 +238,12 @@ class Runner:
         todo = self.todo()
         total = len(self.cases) * settings.samples
         progress = Progress(total=total, skipped=total - len(todo), done=total - len(todo))
+        if progress.skipped:  # a resumed run's running accuracy covers the episodes already in the file
+            todo_keys = {(case.id, sample) for case, sample in todo}
+            for record in iter_records(self.transcripts):
+                if record.key not in todo_keys:
+                    progress.correct += bool(record.correct)
+                    progress.errored += record.error is not None
         if progress_hook:
             progress_hook(progress, None)
         semaphore = asyncio.Semaphore(settings.concurrency)

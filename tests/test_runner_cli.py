@@ -347,3 +347,16 @@ def test_transcripts_load_with_hugging_face_datasets(tmp_path: Path) -> None:
     )
     assert table.num_rows == 4
     assert table[0]["turns"][0]["role"] == "doctor" and table[3]["error"] == "BackendError: HTTP 500"
+
+
+def test_resumed_progress_counts_the_episodes_already_done(tmp_path: Path) -> None:
+    import asyncio
+
+    first = RunSettings(doctor="oracle", limit=2, out=tmp_path)
+    asyncio.run(Runner(first).run())
+    seen: list[tuple[int, int, float | None]] = []
+    resumed = first.model_copy(update={"limit": 4, "resume": True})
+    summary = asyncio.run(Runner(resumed).run(lambda p, record: seen.append((p.done, p.correct, p.accuracy))))
+    assert seen[0] == (2, 2, 1.0)  # before any new episode: the two from the first run, both correct
+    assert seen[-1] == (4, 4, 1.0)
+    assert summary.n == 4
