@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -63,7 +63,7 @@ def transcript_path(path: Path) -> Path:
     return path / TRANSCRIPTS if path.is_dir() else path
 
 
-def iter_records(path: Path, *, on_bad_line: object = None) -> Iterator[EpisodeRecord]:
+def iter_records(path: Path, *, on_bad_line: Callable[[int, str], None] | None = None) -> Iterator[EpisodeRecord]:
     """Stream the records of a transcript file (constant memory). Unreadable lines are skipped; each
     is reported to ``on_bad_line(line_number, reason)`` when given."""
     with transcript_path(path).open(encoding="utf-8") as handle:
@@ -73,7 +73,7 @@ def iter_records(path: Path, *, on_bad_line: object = None) -> Iterator[EpisodeR
             try:
                 yield EpisodeRecord.model_validate_json(line)
             except ValidationError as exc:
-                if callable(on_bad_line):
+                if on_bad_line is not None:
                     reason = "truncated line (no newline at end)" if not line.endswith("\n") else exc.errors()[0]["msg"]
                     on_bad_line(number, reason)
 

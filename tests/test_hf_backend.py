@@ -107,10 +107,10 @@ def test_usage_and_stop_strings(tiny: HFBackend) -> None:
     assert full.usage.prompt_tokens == len(tiny.encode(messages))
     assert 0 < full.usage.completion_tokens <= 10
     assert full.backend == "tiny"
-    if len(full.text) > 2:
-        stop = full.text[1:3]
-        cut = asyncio.run(tiny.chat(messages, GenerationConfig(max_tokens=10, stop=[stop])))
-        assert cut.text == full.text[: full.text.find(stop)]
+    assert len(full.text) > 2
+    stop = full.text[1:3]
+    cut = asyncio.run(tiny.chat(messages, GenerationConfig(max_tokens=10, stop=[stop])))
+    assert cut.text == full.text[: full.text.find(stop)] and len(cut.text) < len(full.text)
 
 
 def test_fp16_is_refused(tiny_path: Path) -> None:
