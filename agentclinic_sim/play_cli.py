@@ -31,6 +31,7 @@ class TerminalHuman:
     """The ``human`` backend with rich prompts: shows the latest message, asks for the reply."""
 
     name = "human"
+    is_remote = False
 
     def __init__(self, role: str):
         self.role = role

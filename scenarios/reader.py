@@ -22,6 +22,8 @@ from scenarios.schema import (
     case_from_osce,
     content_hash,
     detect_schema,
+    file_is_credentialed,
+    record_is_credentialed,
 )
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -68,7 +70,7 @@ def _lines(path: Path, name: str) -> Iterator[tuple[int, str] | CaseProblem]:
 
 
 def _parse_line(
-    text: str, name: str, line: int, dataset: str, index: int, schema: SchemaName | None
+    text: str, name: str, line: int, dataset: str, index: int, schema: SchemaName | None, credentialed: bool = False
 ) -> Case | list[CaseProblem]:
     try:
         raw = json.loads(text)
@@ -92,9 +94,14 @@ def _parse_line(
         record = model.model_validate(raw)
     except ValidationError as exc:
         return _pydantic_problems(name, line, exc, raw)
-    if isinstance(record, OsceRecord):
-        return case_from_osce(record, raw, dataset, index)
-    return case_from_nejm(record, raw, dataset, index)
+    case = (
+        case_from_osce(record, raw, dataset, index)
+        if isinstance(record, OsceRecord)
+        else case_from_nejm(record, raw, dataset, index)
+    )
+    if credentialed or record_is_credentialed(raw):
+        case = case.model_copy(update={"credentialed": True})
+    return case
 
 
 def read_case_file(
@@ -103,8 +110,12 @@ def read_case_file(
     *,
     schema: SchemaName | None = None,
     stop_at_first: bool = True,
+    credentialed: bool = False,
 ) -> tuple[list[Case], list[CaseProblem]]:
     """Read every case in ``path``.
+
+    Cases are marked ``credentialed`` when the caller says so (the registry's flag), when the file is
+    named like AgentClinic's MIMIC-IV file, or when a record's ``_meta`` says it came from MIMIC.
 
     With ``stop_at_first`` (the default, used for runs) the first problem raises ``CaseFileError``;
     otherwise all problems are returned beside the cases that were good.
@@ -118,6 +129,7 @@ def read_case_file(
     if problems:
         raise CaseFileError(problems)
 
+    credentialed = credentialed or file_is_credentialed(path)
     cases: list[Case] = []
     first_line_of: dict[str, int] = {}
     for item in _lines(path, name):
@@ -125,7 +137,7 @@ def read_case_file(
             found = [item]
         else:
             line, text = item
-            parsed = _parse_line(text, name, line, dataset, len(cases), schema)
+            parsed = _parse_line(text, name, line, dataset, len(cases), schema, credentialed)
             if isinstance(parsed, Case):
                 previous = first_line_of.setdefault(parsed.content_hash, line)
                 found = (

@@ -171,5 +171,7 @@ def load_cases(
 ) -> list[Case]:
     """Load a dataset's cases (stopping at the first bad record) and keep those in ``split``."""
     name, path, schema = resolve_dataset(dataset, data_dir, download=download, progress=progress)
-    cases, _ = read_case_file(path, name, schema=schema, stop_at_first=True)
+    spec = DATASETS.get(name)
+    credentialed = spec is not None and spec.credentialed
+    cases, _ = read_case_file(path, name, schema=schema, stop_at_first=True, credentialed=credentialed)
     return [case for case in cases if in_split(case.content_hash, split, test_fraction=test_fraction, seed=seed)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
@@ -81,12 +82,33 @@ class Case(BaseModel):
     diagnosis: str = Field(description="The correct diagnosis.")
     options: list[str] | None = Field(default=None, description="NEJM answer options.")
     image_url: str | None = None
+    credentialed: bool = Field(
+        default=False,
+        description="Credentialed data (MIMIC-IV): must not reach a remote API without the user's consent.",
+    )
     raw: dict[str, Any] = Field(repr=False, description="The record exactly as the file held it.")
 
     @property
     def demographics(self) -> str:
         value = self.patient.get("Demographics")
         return value if isinstance(value, str) else ""
+
+
+CREDENTIALED_FILE_PREFIX = "agentclinic_mimic"
+
+
+def file_is_credentialed(path: Path) -> bool:
+    """AgentClinic's MIMIC-IV file (``agentclinic_mimiciv.jsonl``), under whatever folder or dataset name."""
+    return path.name.lower().startswith(CREDENTIALED_FILE_PREFIX)
+
+
+def record_is_credentialed(raw: dict[str, Any]) -> bool:
+    """A record whose ``_meta`` says it was built from MIMIC (``source`` naming MIMIC, or ``credentialed: true``)."""
+    meta = raw.get("_meta")
+    if not isinstance(meta, dict):
+        return False
+    source = meta.get("source")
+    return meta.get("credentialed") is True or (isinstance(source, str) and "mimic" in source.lower())
 
 
 def content_hash(raw: dict[str, Any]) -> str:

@@ -34,6 +34,8 @@ def _config_key(config: GenerationConfig) -> str:
 class HFBackend:
     """A transformers causal LM behind the ``ChatBackend`` interface."""
 
+    is_remote = False
+
     def __init__(
         self,
         model: str,

@@ -13,6 +13,7 @@ class HumanBackend:
     """Reads each reply from ``read`` (default: ``input``) after printing the latest message."""
 
     name = "human"
+    is_remote = False
 
     def __init__(self, read: Callable[[str], str] = input, write: Callable[[str], None] = print):
         self.read = read

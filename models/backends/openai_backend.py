@@ -15,6 +15,7 @@ from typing import Any
 import openai
 
 from models.backends.base import BackendError, Completion, GenerationConfig, Message, Usage
+from models.backends.remote import base_url_is_remote
 
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 NO_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
@@ -56,6 +57,11 @@ class OpenAIBackend:
             max_retries=max_retries,
             http_client=_http_client(),
         )
+
+    @property
+    def is_remote(self) -> bool:
+        """Whether requests leave this machine (anything but a loopback server)."""
+        return base_url_is_remote(self.base_url)
 
     def _redact(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret != NO_KEY else text

@@ -17,6 +17,8 @@ class ScriptedBackend:
     With ``cycle`` the replies repeat; otherwise running out raises ``BackendError``.
     """
 
+    is_remote = False
+
     def __init__(
         self,
         replies: Sequence[str] | None = None,

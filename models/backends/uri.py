@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from models.backends.base import BackendError, ChatBackend
 from models.backends.medgemma import PRESETS
+from models.backends.remote import uri_is_remote as is_remote
+
+__all__ = ["URI_FORMS", "backend_from_uri", "is_remote"]
 
 URI_FORMS = (
     "openai:<model>, openai:<model>@<base_url>, hf:<model or path>, "
@@ -57,13 +60,3 @@ def backend_from_uri(
 
         return HumanBackend()
     raise BackendError(f"unknown backend {uri!r}; use one of: {URI_FORMS}")
-
-
-def is_remote(uri: str) -> bool:
-    """Whether a URI sends data off this machine (used to warn before MIMIC cases leave it)."""
-    scheme, _, rest = uri.partition(":")
-    if scheme != "openai":
-        return False
-    _, _, base_url = rest.partition("@")
-    host = base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-    return host not in {"localhost", "127.0.0.1", "::1", "[::1]"}
