@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.tree import Tree
 
 from agentclinic_sim.console import console, err_console, fail
-from scenarios import DATASETS, Case, CaseFileError, DatasetError, load_cases, resolve_dataset
+from scenarios import DATASETS, Case, CaseFileError, CaseProblem, DatasetError, load_cases, resolve_dataset
+from scenarios.errors import display_path
 from scenarios.reader import read_case_file
 from scenarios.registry import locate
 
@@ -156,7 +157,8 @@ def validate(
 ) -> None:
     """Check every record of a case file; print each problem as file:line: field: message.
 
-    Exit 0 when the file is clean, 2 when it is not.
+    The problems and the verdict are the command's result, so they go to stdout. Exit 0 when the file is
+    clean, 2 when it is not; a dataset that cannot be resolved or fetched is an error on stderr (exit 2).
     """
     bar = DownloadBar()
     try:
@@ -168,11 +170,12 @@ def validate(
         fail(str(exc))
     finally:
         bar.close()
-    for problem in problems:
-        err_console.print(escape(str(problem)), highlight=False, soft_wrap=True)
     expected = DATASETS[dataset].count if dataset in DATASETS else None
     if not problems and expected is not None and len(cases) != expected:
-        fail(f"{path}: expected {expected} cases, found {len(cases)}")
+        problems = [CaseProblem(display_path(path), 0, "file", f"expected {expected} cases, found {len(cases)}")]
+    for problem in problems:
+        console.print(escape(str(problem)), highlight=False, soft_wrap=True)
     if problems:
-        fail(f"{len(problems)} problem(s) found; {len(cases)} good case(s)")
-    console.print(f"[green]ok[/]: {len(cases)} cases in {escape(str(path))}")
+        console.print(f"[red]{len(problems)} problem(s) found[/]; {len(cases)} good case(s)", highlight=False)
+        raise typer.Exit(2)
+    console.print(f"[green]ok[/]: {len(cases)} cases in {escape(display_path(path))}")

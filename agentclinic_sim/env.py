@@ -68,8 +68,7 @@ class ConsultationEnv(gym.Env[str, str]):
             "measurement": self.cast_spec.measurement,
             "moderator": self.cast_spec.moderator,
         }
-        names = {role: getattr(backend, "name", backend) for role, backend in roles.items()}
-        check_mimic_privacy(self.cases, names, allow_remote_mimic)
+        check_mimic_privacy(self.cases, roles, allow_remote_mimic)
         self.max_turns = max_turns
         self.rewards = rewards if isinstance(rewards, RewardConfig) else RewardConfig(**(rewards or {}))
         self.render_mode = render_mode

@@ -9,23 +9,26 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from agentclinic_sim.transcript import EpisodeRecord, iter_records
+from agentclinic_sim.transcript import EpisodeRecord, iter_latest_records
 
 Z_95 = 1.959963984540054
 
 
 def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """95% Wilson score interval, clamped to [0, 1]; exactly 0 (1) at the bound when none (all) succeed."""
     if n == 0:
         return (0.0, 0.0)
     p = successes / n
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if successes == 0 else min(1.0, max(0.0, centre - half))
+    high = 1.0 if successes == n else min(1.0, max(0.0, centre + half))
+    return (low, high)
 
 
 class RunSummary(BaseModel):
-    n: int = Field(0, description="Episodes in the file.")
+    n: int = Field(0, description="Episodes in the file, each (case, sample) once by its latest outcome.")
     completed: int = 0
     errored: int = 0
     correct: int = 0
@@ -35,7 +38,7 @@ class RunSummary(BaseModel):
     tests_per_episode: float | None = None
     tokens_by_role: dict[str, int] = Field(default_factory=dict)
     episode_wall_s: float = 0.0
-    wall_s: float | None = Field(None, description="Wall time of the run (set by the runner).")
+    wall_s: float | None = Field(None, description="Wall time of the run, all its invocations (set by the runner).")
     per_sample_accuracy: dict[int, float] = Field(default_factory=dict)
     sample_accuracy_mean: float | None = None
     sample_accuracy_sd: float | None = None
@@ -78,4 +81,5 @@ def summarise(records: Iterable[EpisodeRecord]) -> RunSummary:
 
 
 def summarise_file(path: Path) -> RunSummary:
-    return summarise(iter_records(path))
+    """Each (case, sample) counts once, by its latest record in the file."""
+    return summarise(iter_latest_records(path))

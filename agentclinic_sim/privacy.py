@@ -1,26 +1,44 @@
 """PhysioNet's rule for MIMIC-IV cases: they go to no third-party API unless the user says it is allowed.
 
-One check, used by the runner (backend URIs of every role) and the env (its roles' backends).
+One check, used by the runner and the env alike. It keys on the cases' provenance (``Case.credentialed``:
+the registry's flag for ``mimiciv``, a file named like AgentClinic's MIMIC-IV file, or records whose
+metadata say they were built from MIMIC) and on whether each role's backend sends data off this
+machine (``models.backends.remote``: a URI or a backend object; only loopback servers are local).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from models.backends.uri import is_remote
+from models.backends.remote import is_remote
 from scenarios import Case
+
+LOCAL_ROLE_NAMES = frozenset({"retrieval", "lookup", "match", "oracle", "human", "deterministic"})
 
 
 class MimicPrivacyError(ValueError):
     """MIMIC-IV cases would reach a remote API and the user has not allowed it."""
 
 
-def check_mimic_privacy(cases: Iterable[Case], backends: dict[str, str], allow_remote: bool) -> None:
-    """``backends`` maps a role to its backend URI (or name). Raises, or warns when allowed."""
-    if not any(case.dataset == "mimiciv" for case in cases):
+def _label(backend: object) -> str:
+    return backend if isinstance(backend, str) else str(getattr(backend, "name", type(backend).__name__))
+
+
+def remote_roles(backends: Mapping[str, object]) -> list[str]:
+    """``role=backend`` for each role whose backend (URI string or object) is remote."""
+    return [
+        f"{role}={_label(backend)}"
+        for role, backend in backends.items()
+        if not (isinstance(backend, str) and backend in LOCAL_ROLE_NAMES) and is_remote(backend)
+    ]
+
+
+def check_mimic_privacy(cases: Iterable[Case], backends: Mapping[str, object], allow_remote: bool) -> None:
+    """``backends`` maps a role to its backend URI or backend object. Raises, or warns when allowed."""
+    if not any(case.credentialed for case in cases):
         return
-    remote = [f"{role}={uri}" for role, uri in backends.items() if is_remote(uri)]
+    remote = remote_roles(backends)
     if not remote:
         return
     message = (

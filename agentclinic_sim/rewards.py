@@ -30,7 +30,7 @@ class RewardBreakdown:
 
     @property
     def total(self) -> float:
-        return self.outcome + self.tests + self.turns + self.malformed + self.no_diagnosis
+        return self.outcome + self.tests + self.turns + self.malformed + self.no_diagnosis + 0.0  # never -0.0
 
     def add(self, other: RewardBreakdown) -> None:
         self.outcome += other.outcome
@@ -40,7 +40,8 @@ class RewardBreakdown:
         self.no_diagnosis += other.no_diagnosis
 
     def as_dict(self) -> dict[str, float]:
-        return {
+        """Each part and the total; a zero penalty reads 0.0, not -0.0 (adding 0.0 turns -0.0 into 0.0)."""
+        parts = {
             "outcome": self.outcome,
             "tests": self.tests,
             "turns": self.turns,
@@ -48,3 +49,4 @@ class RewardBreakdown:
             "no_diagnosis": self.no_diagnosis,
             "total": self.total,
         }
+        return {name: value + 0.0 for name, value in parts.items()}

@@ -1,8 +1,13 @@
 """Benchmark runs: many consultations at once (asyncio, a semaphore of ``concurrency``), each finished
 episode appended to ``transcripts.jsonl``, resumable, summarised into ``summary.json``.
 
-An episode whose backend fails for good (after its retries) is recorded with its error and counted
-apart — never as a wrong diagnosis — and the run goes on.
+A run folder holds ``run.json`` (the settings it was started with and the wall time of each invocation),
+``transcripts.jsonl`` (one line per (case, sample)), ``summary.json`` and, after ``retry_errored``,
+``errored.jsonl`` (earlier failed attempts, kept rather than deleted).
+
+An episode whose backend fails for good (a ``BackendError`` after its retries) is recorded with its error
+and counted apart — never as a wrong diagnosis — and the run goes on. Any other exception is a bug in
+this code: it stops the run (finished episodes stay saved) and reaches the caller.
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from agentclinic_sim.consultation import astep, start
 from agentclinic_sim.metrics import RunSummary, summarise_file
@@ -26,13 +33,14 @@ from agentclinic_sim.transcript import (
     EpisodeRecord,
     TranscriptWriter,
     completed_keys,
-    iter_records,
+    iter_latest_records,
+    remove_records,
 )
 from agents.biases import DoctorBias, PatientBias
 from agents.cast import CastSpec
 from agents.doctor import BackendDoctor, DoctorFormat, OracleDoctor
 from agents.measurement import MissingPolicy
-from models.backends import ChatBackend, GenerationConfig
+from models.backends import BackendError, ChatBackend, GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
 from models.backends.uri import backend_from_uri
 from scenarios import Case, load_cases
@@ -41,6 +49,32 @@ from scenarios.split import DEFAULT_TEST_FRACTION, Split
 DETERMINISTIC = {"patient": "retrieval", "measurement": "lookup", "moderator": "match", "doctor": "oracle"}
 TINY_MAX_TOKENS = 48
 RUN_SETTINGS = "run.json"
+ERRORED_ATTEMPTS = "errored.jsonl"
+
+EPISODE_FIELDS = (
+    "dataset",
+    "split",
+    "test_fraction",
+    "limit",
+    "case_ids",
+    "doctor",
+    "patient",
+    "measurement",
+    "moderator",
+    "doctor_format",
+    "doctor_bias",
+    "patient_bias",
+    "missing",
+    "max_turns",
+    "samples",
+    "seed",
+    "temperature",
+    "max_tokens",
+    "rewards",
+    "load_in_4bit",
+)
+"""Settings that change what an episode is: a resumed run must keep them. The others (concurrency,
+retries, timeouts, where the files are) only change how it runs."""
 
 
 class RunSettings(BaseModel):
@@ -73,6 +107,7 @@ class RunSettings(BaseModel):
     load_in_4bit: bool = False
     out: Path = Path("runs/latest")
     resume: bool = False
+    retry_errored: bool = False
     allow_remote_mimic: bool = False
 
     @field_validator("case_ids")
@@ -86,7 +121,83 @@ class RunSettings(BaseModel):
 
 
 class RunError(Exception):
-    """The run cannot start (bad settings, no cases, MIMIC data bound for a remote API)."""
+    """The run cannot start (bad settings, no cases, MIMIC data bound for a remote API, a bad run folder)."""
+
+
+class Invocation(BaseModel):
+    """One start of a run (the first, or a resume)."""
+
+    started_at: float
+    wall_s: float = 0.0
+    episodes: int = Field(0, description="Episodes finished in this invocation.")
+    retry_errored: bool = False
+
+
+class RunManifest(BaseModel):
+    """``OUT/run.json``: the settings the run was started with, and every invocation's wall time."""
+
+    settings: RunSettings
+    invocations: list[Invocation] = Field(default_factory=list)
+
+    @property
+    def wall_s(self) -> float:
+        return sum(invocation.wall_s for invocation in self.invocations)
+
+
+def load_manifest(out: Path) -> RunManifest:
+    """Read ``OUT/run.json`` (also the older form that held the settings alone)."""
+    path = out / RUN_SETTINGS
+    if not path.is_file():
+        raise RunError(f"{path} not found: {out} holds no run to resume (start it without --resume)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return RunManifest.model_validate(data if isinstance(data, dict) and "settings" in data else {"settings": data})
+    except (ValueError, ValidationError) as exc:
+        raise RunError(f"{path} is not a readable run record: {str(exc).splitlines()[0]}") from None
+
+
+def resumed_settings(recorded: RunSettings, given: dict[str, Any]) -> RunSettings:
+    """The recorded settings with ``given`` (flags typed on this invocation) applied. Flags that would
+    change what an episode is must match the recorded ones; those that differ are named in the error."""
+    try:
+        wanted = RunSettings.model_validate({**recorded.model_dump(), **given})
+    except ValidationError as exc:
+        raise RunError(str(exc).splitlines()[0]) from None
+    differing = [
+        f"{flag_of(name)} (run has {getattr(recorded, name)!r}, given {getattr(wanted, name)!r})"
+        for name in EPISODE_FIELDS
+        if name in given and getattr(wanted, name) != getattr(recorded, name)
+    ]
+    if differing:
+        raise RunError(
+            "--resume continues a run with the settings it was started with; these differ: "
+            + "; ".join(differing)
+            + ". Drop them, or start a new run in another --out folder."
+        )
+    return wanted
+
+
+FLAG_NAMES = {"case_ids": "--cases", "timeout_s": "--timeout"}
+
+
+def flag_of(field: str) -> str:
+    """The ``agentclinic run`` flag that sets a ``RunSettings`` field."""
+    return FLAG_NAMES.get(field, "--" + field.replace("_", "-"))
+
+
+def prepare_out_dir(out: Path) -> None:
+    """Create the run folder, or say in one line why it cannot be used."""
+    if out.exists() and not out.is_dir():
+        raise RunError(f"--out {out} is a file, not a folder")
+    blocker = next((parent for parent in out.parents if parent.exists() and not parent.is_dir()), None)
+    if blocker is not None:
+        raise RunError(f"--out {out} cannot be created: {blocker} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise RunError(f"--out {out} is not writable ({exc.strerror or exc})") from None
 
 
 class Progress(BaseModel):
@@ -100,6 +211,11 @@ class Progress(BaseModel):
     def accuracy(self) -> float | None:
         finished = self.done - self.errored
         return self.correct / finished if finished else None
+
+    def count(self, record: EpisodeRecord) -> None:
+        self.done += 1
+        self.errored += record.error is not None
+        self.correct += bool(record.correct)
 
 
 ProgressHook = Callable[[Progress, EpisodeRecord | None], None]
@@ -121,8 +237,22 @@ def select_cases(settings: RunSettings) -> list[Case]:
     return cases
 
 
+async def gather_or_raise(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run all; the first exception cancels the rest and is raised as itself (not an ExceptionGroup)."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for coroutine in coroutines:
+                group.create_task(coroutine)
+    except BaseExceptionGroup as group_error:
+        first = group_error.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+
+
 class Runner:
-    """Builds the backends once, then runs every (case, sample) not yet in the transcript."""
+    """Checks the settings and the run folder, builds the backends once, then runs every (case, sample)
+    not yet in the transcript."""
 
     def __init__(self, settings: RunSettings, backends: dict[str, ChatBackend] | None = None):
         """``backends`` may supply ready-made backends for some URIs (e.g. a terminal UI for ``human``)."""
@@ -132,21 +262,21 @@ class Runner:
             check_mimic_privacy(self.cases, self.backend_names(), settings.allow_remote_mimic)
         except MimicPrivacyError as exc:
             raise RunError(str(exc)) from None
-        self._backends: dict[str, ChatBackend] = dict(backends or {})
-        role_uri = {role: getattr(settings, role) for role in ("patient", "measurement", "moderator")}
-        role_backend = {
-            role: uri if uri == DETERMINISTIC[role] else self.backend(uri) for role, uri in role_uri.items()
-        }
-        self.cast_spec = CastSpec(
-            patient=role_backend["patient"],  # type: ignore[arg-type]
-            measurement=role_backend["measurement"],  # type: ignore[arg-type]
-            moderator=role_backend["moderator"],  # type: ignore[arg-type]
-            missing=settings.missing,
-            patient_bias=settings.patient_bias,
-        )
-        self.doctor_backend = None if settings.doctor == DETERMINISTIC["doctor"] else self.backend(settings.doctor)
         self.out = settings.out
         self.transcripts = self.out / TRANSCRIPTS
+        prepare_out_dir(self.out)
+        resuming = settings.resume or settings.retry_errored
+        if not resuming and self.transcripts.exists() and self.transcripts.stat().st_size > 0:
+            raise RunError(
+                f"{self.transcripts} already holds episodes: pass --resume to continue that run, "
+                "or choose another --out"
+            )
+        self._backends: dict[str, ChatBackend] = dict(backends or {})
+        self.role_backends: dict[str, ChatBackend | str] = {
+            role: uri if uri == DETERMINISTIC[role] else self.backend(uri)
+            for role, uri in ((role, getattr(settings, role)) for role in ("patient", "measurement", "moderator"))
+        }
+        self.doctor_backend = None if settings.doctor == DETERMINISTIC["doctor"] else self.backend(settings.doctor)
 
     def backend(self, uri: str) -> ChatBackend:
         """One backend per distinct URI (roles on the same server share a client)."""
@@ -171,14 +301,30 @@ class Runner:
     def backend_names(self) -> dict[str, str]:
         return {role: getattr(self.settings, role) for role in ("doctor", "patient", "measurement", "moderator")}
 
+    def keys(self) -> list[tuple[Case, int]]:
+        return [(case, sample) for case in self.cases for sample in range(self.settings.samples)]
+
     def todo(self) -> list[tuple[Case, int]]:
-        done = completed_keys(self.transcripts) if self.settings.resume else set()
-        return [
-            (case, sample)
-            for case in self.cases
-            for sample in range(self.settings.samples)
-            if (case.id, sample) not in done
-        ]
+        resuming = self.settings.resume or self.settings.retry_errored
+        done = completed_keys(self.transcripts) if resuming else set()
+        return [(case, sample) for case, sample in self.keys() if (case.id, sample) not in done]
+
+    def cast_for_episode(self, case: Case) -> tuple[Any, ChatBackend | None]:
+        """The roles for one episode. A backend with per-episode state (a scripted file) starts afresh."""
+
+        def fresh(backend: Any) -> Any:
+            restart = getattr(backend, "fresh", None)
+            return restart() if callable(restart) else backend
+
+        settings = self.settings
+        cast = CastSpec(
+            patient=fresh(self.role_backends["patient"]),
+            measurement=fresh(self.role_backends["measurement"]),
+            moderator=fresh(self.role_backends["moderator"]),
+            missing=settings.missing,
+            patient_bias=settings.patient_bias,
+        ).for_case(case)
+        return cast, fresh(self.doctor_backend) if self.doctor_backend is not None else None
 
     async def episode(self, case: Case, sample: int) -> EpisodeRecord:
         settings = self.settings
@@ -198,13 +344,13 @@ class Runner:
             started_at=started,
         )
         try:
-            cast = self.cast_spec.for_case(case)
-            if self.doctor_backend is None:
+            cast, doctor_backend = self.cast_for_episode(case)
+            if doctor_backend is None:
                 doctor: BackendDoctor | OracleDoctor = OracleDoctor(case, settings.max_turns)
             else:
                 generation = settings.doctor_generation().model_copy(update={"seed": seed})
                 doctor = BackendDoctor(
-                    self.doctor_backend,
+                    doctor_backend,
                     prompt_format=settings.doctor_format,
                     bias=settings.doctor_bias,
                     config=generation,
@@ -212,7 +358,7 @@ class Runner:
             while not state.done:
                 reply = await doctor.aact(state.doctor_view())
                 await astep(state, cast, reply.text, settings.rewards, reply)
-        except Exception as exc:  # recorded, counted apart, and the run goes on
+        except BackendError as exc:  # a backend failed for good: recorded, counted apart, and the run goes on
             record.error = f"{type(exc).__name__}: {exc}"
         record.turns = list(state.dialogue)
         record.diagnosis = state.diagnosis
@@ -227,48 +373,68 @@ class Runner:
         record.wall_s = time.perf_counter() - clock
         return record
 
+    def _manifest(self) -> RunManifest:
+        """The run's record: the one in the folder when resuming (its settings stay as first recorded)."""
+        settings = self.settings
+        if (settings.resume or settings.retry_errored) and (self.out / RUN_SETTINGS).is_file():
+            return load_manifest(self.out)
+        return RunManifest(settings=settings)
+
+    def _set_aside_errored(self) -> int:
+        """For ``retry_errored``: move this run's errored episodes to ``errored.jsonl`` so they run again."""
+        keys = {(case.id, sample) for case, sample in self.keys()}
+        return remove_records(
+            self.transcripts,
+            lambda record: record.error is not None and record.key in keys,
+            self.out / ERRORED_ATTEMPTS,
+        )
+
     async def run(self, progress_hook: ProgressHook | None = None) -> RunSummary:
         settings = self.settings
-        self.out.mkdir(parents=True, exist_ok=True)
-        if not settings.resume and self.transcripts.exists() and self.transcripts.stat().st_size > 0:
-            raise RunError(
-                f"{self.transcripts} already holds episodes: pass --resume to continue it, or choose another --out"
-            )
-        write_json(self.out / RUN_SETTINGS, settings.model_dump(mode="json"))
+        manifest = self._manifest()
+        invocation = Invocation(started_at=time.time(), retry_errored=settings.retry_errored)
+        manifest.invocations.append(invocation)
+        write_json(self.out / RUN_SETTINGS, manifest.model_dump(mode="json"))
+        if settings.retry_errored:
+            self._set_aside_errored()
         todo = self.todo()
         total = len(self.cases) * settings.samples
-        progress = Progress(total=total, skipped=total - len(todo), done=total - len(todo))
-        if progress.skipped:  # a resumed run's running accuracy covers the episodes already in the file
+        progress = Progress(total=total, skipped=total - len(todo))
+        if progress.skipped:  # a resumed run's running accuracy counts the episodes already in the file
             todo_keys = {(case.id, sample) for case, sample in todo}
-            for record in iter_records(self.transcripts):
+            for record in iter_latest_records(self.transcripts):
                 if record.key not in todo_keys:
-                    progress.correct += bool(record.correct)
-                    progress.errored += record.error is not None
+                    progress.count(record)
         if progress_hook:
             progress_hook(progress, None)
         semaphore = asyncio.Semaphore(settings.concurrency)
         clock = time.perf_counter()
+
+        def save_time() -> None:
+            invocation.wall_s = time.perf_counter() - clock
+            write_json(self.out / RUN_SETTINGS, manifest.model_dump(mode="json"))
+
         with TranscriptWriter(self.transcripts) as writer:
 
             async def one(case: Case, sample: int) -> None:
                 async with semaphore:
                     record = await self.episode(case, sample)
                 writer.write(record)
-                progress.done += 1
-                progress.errored += record.error is not None
-                progress.correct += bool(record.correct)
+                invocation.episodes += 1
+                progress.count(record)
+                save_time()
                 if progress_hook:
                     progress_hook(progress, record)
 
             try:
-                await asyncio.gather(*(one(case, sample) for case, sample in todo))
+                await gather_or_raise(one(case, sample) for case, sample in todo)
             finally:
                 await self.aclose()
-        summary = summarise_file(self.transcripts)
-        summary.wall_s = time.perf_counter() - clock
-        write_json(self.out / SUMMARY, summary.model_dump(mode="json"))
+                save_time()
+                summary = summarise_file(self.transcripts)
+                summary.wall_s = manifest.wall_s
+                write_json(self.out / SUMMARY, summary.model_dump(mode="json"))
         return summary
-
 
 def write_json(path: Path, data: object) -> None:
     """Write atomically: a crash leaves the old file or the new one, never half of one."""

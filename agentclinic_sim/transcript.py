@@ -66,16 +66,85 @@ def transcript_path(path: Path) -> Path:
 def iter_records(path: Path, *, on_bad_line: Callable[[int, str], None] | None = None) -> Iterator[EpisodeRecord]:
     """Stream the records of a transcript file (constant memory). Unreadable lines are skipped; each
     is reported to ``on_bad_line(line_number, reason)`` when given."""
+    yield from (record for _, record in _numbered_records(path, on_bad_line))
+
+
+def iter_latest_records(
+    path: Path, *, on_bad_line: Callable[[int, str], None] | None = None
+) -> Iterator[EpisodeRecord]:
+    """Like ``iter_records``, but each (case, sample) once: its last record in the file (its latest
+    outcome). Two passes over the file; memory grows with the number of keys, not of records."""
+    last_line: dict[tuple[str, int], int] = {}
+    with transcript_path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            key = _line_key(line)
+            if key is not None:
+                last_line[key] = number
+    latest = set(last_line.values())
+    numbered = _numbered_records(path, on_bad_line)
+    yield from (record for number, record in numbered if number in latest)
+
+
+def _numbered_records(
+    path: Path, on_bad_line: Callable[[int, str], None] | None
+) -> Iterator[tuple[int, EpisodeRecord]]:
     with transcript_path(path).open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                yield EpisodeRecord.model_validate_json(line)
+                yield number, EpisodeRecord.model_validate_json(line)
             except ValidationError as exc:
                 if on_bad_line is not None:
                     reason = "truncated line (no newline at end)" if not line.endswith("\n") else exc.errors()[0]["msg"]
                     on_bad_line(number, reason)
+
+
+def _line_key(line: str) -> tuple[str, int] | None:
+    """(case id, sample) of a whole JSON line, or None for a partial or unreadable one."""
+    if not line.endswith("\n"):
+        return None
+    try:
+        record = json.loads(line)
+        return (record["case_id"], int(record.get("sample", 0)))
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def remove_records(path: Path, predicate: Callable[[EpisodeRecord], bool], moved_to: Path) -> int:
+    """Move the records matching ``predicate`` from ``path`` to the end of ``moved_to``; returns how many.
+
+    The moved lines are appended and synced first, then ``path`` is replaced atomically by its remaining
+    lines, so a crash at any point loses no record (at worst one sits in both files)."""
+    if not path.exists():
+        return 0
+    repair_tail(path)
+    kept = path.with_name(path.name + ".tmp")
+    removed: list[str] = []
+    with path.open(encoding="utf-8") as source, kept.open("w", encoding="utf-8") as keep:
+        for line in source:
+            if line.strip() and _matches(line, predicate):
+                removed.append(line)
+            else:
+                keep.write(line)
+        keep.flush()
+        os.fsync(keep.fileno())
+    if not removed:
+        kept.unlink()
+        return 0
+    with moved_to.open("a", encoding="utf-8") as archive:
+        archive.writelines(removed)
+        archive.flush()
+        os.fsync(archive.fileno())
+    os.replace(kept, path)
+    return len(removed)
+
+
+def _matches(line: str, predicate: Callable[[EpisodeRecord], bool]) -> bool:
+    try:
+        return predicate(EpisodeRecord.model_validate_json(line))
+    except ValidationError:
+        return False
 
 
 def repair_tail(path: Path) -> int:
@@ -102,17 +171,8 @@ def completed_keys(path: Path) -> set[tuple[str, int]]:
     """(case id, sample) of every whole record already in the file."""
     if not path.exists():
         return set()
-    keys = set()
     with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.endswith("\n"):
-                break
-            try:
-                record = json.loads(line)
-                keys.add((record["case_id"], int(record.get("sample", 0))))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-                continue
-    return keys
+        return {key for key in map(_line_key, handle) if key is not None}
 
 
 class TranscriptWriter:

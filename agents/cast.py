@@ -13,6 +13,7 @@ from agents.biases import PatientBias
 from agents.measurement import LLMMeasurement, LookupMeasurement, MissingPolicy
 from agents.moderator import DiagnosisMatcher, LLMModerator
 from agents.patient import LLMPatient, RetrievalPatient
+from agents.roles import DEFAULT_SYNC_TIMEOUT_S
 from agents.types import Reply, Turn, Verdict
 from models.backends import ChatBackend
 from scenarios import Case
@@ -57,6 +58,8 @@ class CastSpec:
     moderator: ChatBackend | Literal["match"] = "match"
     missing: MissingPolicy = "normal"
     patient_bias: PatientBias | None = None
+    sync_timeout_s: float | None = DEFAULT_SYNC_TIMEOUT_S
+    """How long a synchronous call (``env.step``) waits for an LLM role before ``RoleTimeout``."""
 
     def for_case(self, case: Case) -> Cast:
         patient: Responder = (
@@ -70,4 +73,7 @@ class CastSpec:
             else LLMMeasurement(case, self.measurement, missing=self.missing)  # type: ignore[arg-type]
         )
         moderator: Judge = DiagnosisMatcher() if self.moderator == "match" else LLMModerator(self.moderator)  # type: ignore[arg-type]
+        for role in (patient, measurement, moderator):
+            if hasattr(role, "sync_timeout_s"):
+                role.sync_timeout_s = self.sync_timeout_s  # type: ignore[union-attr]
         return Cast(case, patient, measurement, moderator)

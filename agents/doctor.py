@@ -17,7 +17,7 @@ from agents.biases import DoctorBias, doctor_bias_text
 from agents.llm import reply_from
 from agents.prompts import load_prompt
 from agents.protocol import DIAGNOSIS_TAG, TEST_TAG
-from agents.roles import run_sync
+from agents.roles import DEFAULT_SYNC_TIMEOUT_S, run_sync
 from agents.types import Reply, Turn
 from models.backends import ChatBackend, GenerationConfig, Message
 from scenarios import Case
@@ -107,6 +107,8 @@ def agentclinic_messages(view: DoctorView, bias: DoctorBias | None = None) -> li
 class BackendDoctor:
     """A doctor played by a chat model (MedGemma by default in the CLI; any backend works)."""
 
+    sync_timeout_s: float | None = DEFAULT_SYNC_TIMEOUT_S
+
     def __init__(
         self,
         backend: ChatBackend,
@@ -133,7 +135,7 @@ class BackendDoctor:
         return reply_from(completion, _DOCTOR_LABEL.sub("", completion.text.strip(), count=1))
 
     def act(self, view: DoctorView) -> Reply:
-        return run_sync(self.aact(view))
+        return run_sync(self.aact(view), self.sync_timeout_s)
 
 
 class OracleDoctor:

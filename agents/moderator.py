@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 
 from agents.llm import reply_from
 from agents.prompts import load_prompt
-from agents.roles import run_sync
+from agents.roles import DEFAULT_SYNC_TIMEOUT_S, run_sync
 from agents.types import Verdict
 from models.backends import ChatBackend, GenerationConfig, Message
 
@@ -123,6 +123,8 @@ def parse_yes_no(text: str) -> bool | None:
 class LLMModerator:
     """An LLM judge asked whether two diagnoses are the same condition; its reply is parsed robustly."""
 
+    sync_timeout_s: float | None = DEFAULT_SYNC_TIMEOUT_S
+
     def __init__(self, backend: ChatBackend, *, config: GenerationConfig | None = None):
         self.chat_backend = backend
         self.config = config or GenerationConfig(max_tokens=16, temperature=0.0)
@@ -151,4 +153,4 @@ class LLMModerator:
         )
 
     def judge(self, diagnosis: str, correct: str) -> Verdict:
-        return run_sync(self.ajudge(diagnosis, correct))
+        return run_sync(self.ajudge(diagnosis, correct), self.sync_timeout_s)

@@ -36,8 +36,8 @@ class CaseFileError(DatasetError):
 
 
 def display_path(path: Path) -> str:
-    """The path as the user would recognise it: relative to the working directory when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """The path as the user gave it: a relative path stays relative and an absolute one absolute.
+
+    Nothing is resolved, so symlinks, ``..`` and the working directory never change the name in a message.
+    """
+    return str(path)

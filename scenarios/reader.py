@@ -27,6 +27,7 @@ from scenarios.schema import (
 )
 
 UTF8_BOM = b"\xef\xbb\xbf"
+MAX_BAD_LINES = 3  # more lines than this that are not UTF-8: the file is not text
 
 
 def _type_name(value: Any) -> str:
@@ -52,12 +53,53 @@ def _pydantic_problems(name: str, line: int, error: ValidationError, raw: dict[s
     return problems
 
 
+def _not_text(data: bytes) -> str | None:
+    """Why ``data`` is not a UTF-8 text file, or ``None`` when it is one (perhaps with a few bad lines).
+
+    The rule: a file is not text when it holds a NUL byte (UTF-16, images, archives), when its first non-blank
+    line is not valid UTF-8, or when more than ``MAX_BAD_LINES`` lines are not. Such a file is one problem for
+    the whole file; a text file with a few bad lines (a stray Latin-1 byte) gets one problem per bad line.
+    """
+    if b"\0" in data:
+        return "it contains NUL bytes"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return None
+    lines = data.split(b"\n")
+    bad = [number for number, line in enumerate(lines, start=1) if not _is_utf8(line)]
+    first = next(number for number, line in enumerate(lines, start=1) if line.strip())
+    if bad[0] == first:
+        return "the first line with text is not UTF-8"
+    if len(bad) > MAX_BAD_LINES:
+        return f"{len(bad)} lines are not UTF-8"
+    return None
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _lines(path: Path, name: str) -> Iterator[tuple[int, str] | CaseProblem]:
+    """The non-blank lines of ``path`` with their numbers, or the problems found while reading them.
+
+    An empty file or one that is not UTF-8 text (see ``_not_text``) is a single problem for the whole file.
+    """
     data = path.read_bytes()
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     if not data.strip():
         yield CaseProblem(name, 0, "file", "file is empty (expected one JSON object per line)")
+        return
+    reason = _not_text(data)
+    if reason is not None:
+        yield CaseProblem(name, 0, "file", f"not a UTF-8 text file ({reason})")
         return
     for number, raw_line in enumerate(data.split(b"\n"), start=1):
         try:

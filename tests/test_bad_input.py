@@ -65,7 +65,7 @@ def encode(line: dict[str, Any] | str | bytes) -> bytes:
 def write_case_file(folder: Path, lines: list[dict[str, Any] | str | bytes], *, prefix: bytes = b"") -> Path:
     path = folder / NAME
     path.write_bytes(prefix + b"".join(encode(line) + b"\n" for line in lines))
-    return path
+    return path.relative_to(Path.cwd())  # as a user would type it; problems name the path as given
 
 
 @pytest.fixture
@@ -223,9 +223,9 @@ def test_one_bad_line_is_reported_with_file_line_and_field(
 
     result = run_validate(path, workdir)
     assert_clean_failure(result)
-    assert f"{NAME}:{line}: {field}: " in result.stderr
-    assert fragment in result.stderr
-    assert f"1 problem(s) found; {len(lines) - 1} good case(s)" in result.stderr
+    assert f"{NAME}:{line}: {field}: " in result.stdout
+    assert fragment in result.stdout
+    assert f"1 problem(s) found; {len(lines) - 1} good case(s)" in result.stdout
 
 
 def test_nejm_correct_answer_count_problem_names_the_answers_field(workdir: Path) -> None:
@@ -236,7 +236,7 @@ def test_nejm_correct_answer_count_problem_names_the_answers_field(workdir: Path
 
 @pytest.mark.parametrize("content", [b"", b"\n", b"\n   \n\t\n\n"], ids=["empty", "one-newline", "blank-lines"])
 def test_empty_file_is_one_problem_for_the_whole_file(workdir: Path, content: bytes) -> None:
-    path = workdir / NAME
+    path = Path(NAME)
     path.write_bytes(content)
     expected = CaseProblem(NAME, 0, "file", "file is empty (expected one JSON object per line)")
 
@@ -250,11 +250,11 @@ def test_empty_file_is_one_problem_for_the_whole_file(workdir: Path, content: by
 
     result = run_validate(path, workdir)
     assert_clean_failure(result)
-    assert f"{NAME}: file: file is empty" in result.stderr
+    assert f"{NAME}: file: file is empty" in result.stdout
 
 
 def test_missing_path_is_a_file_problem_in_both_modes(workdir: Path) -> None:
-    path = workdir / "nowhere" / "missing.jsonl"
+    path = Path("nowhere") / "missing.jsonl"
     expected = CaseProblem(str(Path("nowhere") / "missing.jsonl"), 0, "file", "does not exist")
 
     for stop_at_first in (True, False):
@@ -268,7 +268,7 @@ def test_missing_path_is_a_file_problem_in_both_modes(workdir: Path) -> None:
 
     result = run_validate(path, workdir)
     assert_clean_failure(result)
-    assert "missing.jsonl: file: does not exist" in result.stderr
+    assert "missing.jsonl: file: does not exist" in result.stdout
 
 
 def test_validate_lists_every_problem_but_a_run_stops_at_the_first(workdir: Path) -> None:
@@ -298,9 +298,9 @@ def test_validate_lists_every_problem_but_a_run_stops_at_the_first(workdir: Path
 
     result = run_validate(path, workdir)
     assert_clean_failure(result)
-    reported = [line for line in result.stderr.splitlines() if line.startswith(f"{NAME}:")]
+    reported = [line for line in result.stdout.splitlines() if line.startswith(f"{NAME}:")]
     assert reported == [str(p) for p in problems]
-    assert "6 problem(s) found; 2 good case(s)" in result.stderr
+    assert "6 problem(s) found; 2 good case(s)" in result.stdout
 
     with pytest.raises(CaseFileError) as raised:
         scenarios.load_cases(str(path))

@@ -115,15 +115,18 @@ def test_sync_vector_env_steps_each_copy() -> None:
 
 def test_env_keeps_mimic_cases_off_remote_apis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from agents.cast import CastSpec
-    from models.backends import ScriptedBackend
+    from models.backends.openai_backend import OpenAIBackend
 
-    # A synthetic stand-in in the MIMIC file's place (not MIMIC data): only the dataset name matters.
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    # A synthetic stand-in in the MIMIC file's place (not MIMIC data): the file name marks it credentialed.
     demo_line = (Path(__file__).parents[1] / "scenarios" / "data" / "demo.jsonl").read_text().splitlines()[0]
     (tmp_path / "agentclinic_mimiciv.jsonl").write_text(demo_line + "\n", encoding="utf-8")
-    remote = CastSpec(patient=ScriptedBackend(["ok"], name="openai:gpt-4o"))
+    remote = CastSpec(patient=OpenAIBackend("gpt-4o", base_url="https://api.example.com/v1"))
     with pytest.raises(ValueError, match="PhysioNet"):
         gym.make("agentclinic/MIMICIV-v0", data_dir=tmp_path, cast=remote)
-    local = CastSpec(patient=ScriptedBackend(["ok"], name="openai:m@http://localhost:8000/v1"))
-    assert gym.make("agentclinic/MIMICIV-v0", data_dir=tmp_path, cast=local).unwrapped.cases[0].dataset == "mimiciv"
+    with pytest.raises(ValueError, match="PhysioNet"):  # the same file loaded by path, under another dataset name
+        gym.make("agentclinic/Demo-v0", dataset=str(tmp_path / "agentclinic_mimiciv.jsonl"), cast=remote)
+    local = CastSpec(patient=OpenAIBackend("m", base_url="http://localhost:8000/v1"))
+    assert gym.make("agentclinic/MIMICIV-v0", data_dir=tmp_path, cast=local).unwrapped.cases[0].credentialed
     with pytest.warns(UserWarning, match="remote API"):
         gym.make("agentclinic/MIMICIV-v0", data_dir=tmp_path, cast=remote, allow_remote_mimic=True)

@@ -200,7 +200,7 @@ def test_oracle_run_and_bad_options(tmp_path: Path) -> None:
         (["--doctor", "nonsense:x"], "unknown backend"),
         (["--cases", "demo:99"], "unknown case id"),
         (["--dataset", "nope"], "unknown dataset"),
-        (["--doctor-bias", "grumpy"], "doctor_bias"),
+        (["--doctor-bias", "grumpy"], "--doctor-bias: Input should be"),
         (["--resume"], "--resume needs --out"),
     ]:
         bad = run_cli("run", *args)

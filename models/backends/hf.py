@@ -4,14 +4,19 @@ Concurrent ``chat`` calls are gathered for a few milliseconds and decoded togeth
 ``generate`` call (left padding), so many episodes' doctor turns share the GPU. Greedy results are the
 same as decoding one prompt at a time. bf16 on GPU (never fp16: Gemma overflows), float32 on CPU,
 ``device_map="auto"``, optional 4-bit (nf4) loading; transformers 5 takes ``dtype=``.
+
+Loading fails fast with one clear line: a local path must be an existing folder; a hub id is loaded from
+the local cache when it is there, and otherwise the hub is probed once with a short timeout, so an
+unreachable hub, a gated model (MedGemma) or a wrong id is reported in seconds instead of after retries.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from models.backends.base import BackendError, Completion, GenerationConfig, Message, Usage
@@ -31,6 +36,94 @@ def _config_key(config: GenerationConfig) -> str:
     return config.model_dump_json()
 
 
+HUB_PROBE_TIMEOUT_S = 10.0
+LOCAL_FOLDER_HINT = "A local model folder works as hf:/path/to/model."
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message with its line breaks and runs of spaces collapsed."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _access_hint(repo_id: str) -> str:
+    """How to get at a gated model (MedGemma is one), and the local-folder alternative."""
+    gated = "MedGemma is gated:" if "medgemma" in repo_id.lower() else "If the model is gated,"
+    return (
+        f"{gated} accept its terms on https://huggingface.co/{repo_id}, then log in with `hf auth login` "
+        "or set HF_TOKEN. " + LOCAL_FOLDER_HINT
+    )
+
+
+def looks_like_path(model: str) -> bool:
+    """True for values that can only be a local path: leading ``/``, ``.`` or ``~``, two or more ``/``, a backslash."""
+    return model.startswith(("/", ".", "~")) or model.count("/") > 1 or "\\" in model
+
+
+def local_model_path(model: str, name: str) -> Path | None:
+    """The local folder ``model`` names, or None when it is a hub id.
+
+    A path-like value (see ``looks_like_path``) or any value that exists on disk (``org/name`` included)
+    is a local path and must be an existing folder; anything else must be a valid hub id.
+    Raises ``BackendError`` with one line naming the path otherwise.
+    """
+    path = Path(model).expanduser()
+    if looks_like_path(model) or path.exists():
+        if not path.exists():
+            raise BackendError(f"{name}: cannot load {model!r}: the local path {path.absolute()} does not exist")
+        if not path.is_dir():
+            raise BackendError(f"{name}: cannot load {model!r}: the local path {path.absolute()} is not a folder")
+        return path
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(model)
+    except HFValidationError:
+        raise BackendError(
+            f"{name}: cannot load {model!r}: it is neither an existing local folder nor a hub id of the form org/name"
+        ) from None
+    return None
+
+
+def probe_hub(repo_id: str, name: str, timeout_s: float = HUB_PROBE_TIMEOUT_S) -> None:
+    """Ask the hub once, without retries, whether ``repo_id`` can be downloaded with the current login.
+
+    Raises ``BackendError`` with one line when the hub cannot be reached or refuses the model
+    (gated, not found, private); returns when a download may proceed.
+    """
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        HfHubHTTPError,
+        HTTPError,
+        RemoteEntryNotFoundError,
+        RepositoryNotFoundError,
+    )
+
+    try:
+        get_hf_file_metadata(hf_hub_url(repo_id, "config.json"), timeout=timeout_s)
+    except RemoteEntryNotFoundError:
+        return  # the repository is reachable; transformers explains what is missing from it
+    except GatedRepoError:
+        raise BackendError(
+            f"{name}: this login has no access to the gated model {repo_id!r}. " + _access_hint(repo_id)
+        ) from None
+    except RepositoryNotFoundError:
+        raise BackendError(
+            f"{name}: the hub has no model {repo_id!r} that this login can see (wrong id, or private or gated "
+            "without a login). " + _access_hint(repo_id)
+        ) from None
+    except HfHubHTTPError as exc:
+        raise BackendError(
+            f"{name}: the model hub at {constants.ENDPOINT} refused {repo_id!r}: {_one_line(exc)}"
+        ) from None
+    except (HTTPError, OSError) as exc:
+        raise BackendError(
+            f"{name}: cannot reach the model hub at {constants.ENDPOINT} ({_one_line(exc)}) and {repo_id!r} "
+            "is not in the local cache. " + _access_hint(repo_id)
+        ) from None
+
+
 class HFBackend:
     """A transformers causal LM behind the ``ChatBackend`` interface."""
 
@@ -48,13 +141,17 @@ class HFBackend:
         max_batch_size: int = 16,
         batch_window_s: float = 0.005,
     ):
+        preset = preset_for(model)
+        self.model_id = preset.model_id if preset else model
+        self.name = name or f"hf:{model}"
+        local_path = local_model_path(self.model_id, self.name)  # fails before torch is imported
+        source = str(local_path) if local_path else self.model_id
+        self._hub_probed = False
+
         import torch
         import transformers
 
         transformers.utils.logging.disable_progress_bar()
-        preset = preset_for(model)
-        self.model_id = preset.model_id if preset else model
-        self.name = name or f"hf:{model}"
         self.max_batch_size = max_batch_size
         self.batch_window_s = batch_window_s
         model_class = model_class or (preset.model_class if preset else "causal-lm")
@@ -75,11 +172,9 @@ class HFBackend:
             if model_class == "image-text-to-text"
             else transformers.AutoModelForCausalLM
         )
-        try:
-            self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_id)
-            self.model = auto_class.from_pretrained(self.model_id, **kwargs)
-        except OSError as exc:
-            raise BackendError(f"{self.name}: cannot load {self.model_id!r}: {exc}") from None
+        hub = local_path is None
+        self.tokenizer = self._from_pretrained(transformers.AutoTokenizer.from_pretrained, source, hub=hub)
+        self.model = self._from_pretrained(auto_class.from_pretrained, source, hub=hub, **kwargs)
         if device is not None and "device_map" not in kwargs:
             self.model.to(device)
         self.model.eval()
@@ -90,6 +185,28 @@ class HFBackend:
         self._pending: list[_Pending] = []
         self._worker: asyncio.Task[None] | None = None
         self._torch = torch
+
+    def _from_pretrained(self, load: Callable[..., Any], source: str, *, hub: bool, **kwargs: Any) -> Any:
+        """``load(source)`` from local files; for a hub id not (fully) cached, probe the hub once, then download."""
+        from huggingface_hub import constants
+
+        try:
+            return load(source, local_files_only=True, **kwargs)
+        except OSError as exc:
+            if not hub:
+                raise BackendError(f"{self.name}: cannot load {source!r}: {_one_line(exc)}") from None
+        if constants.is_offline_mode():
+            raise BackendError(
+                f"{self.name}: offline mode is on (HF_HUB_OFFLINE) and {source!r} is not cached in "
+                f"{constants.HF_HUB_CACHE}; unset HF_HUB_OFFLINE to download it. {LOCAL_FOLDER_HINT}"
+            )
+        if not self._hub_probed:
+            probe_hub(source, self.name)
+            self._hub_probed = True
+        try:
+            return load(source, **kwargs)
+        except OSError as exc:
+            raise BackendError(f"{self.name}: cannot load {source!r}: {_one_line(exc)}") from None
 
     # -- prompts -------------------------------------------------------------------------------------
     def render(self, messages: Sequence[Message]) -> str:

@@ -1,7 +1,9 @@
 """Any OpenAI-compatible chat server: the OpenAI API, vLLM, Ollama, TGI, LiteLLM.
 
 Retries: the openai SDK's own retries (exponential backoff with jitter on timeouts, 408/409/429 and
-5xx), ``max_retries`` times; after that a ``BackendError`` says what failed. API keys are read from
+5xx), ``max_retries`` times; a 200 whose body is not a usable chat completion (not JSON, no choices) is
+a transient fault too, retried as often with tenacity's jittered backoff. After that a ``BackendError``
+says what failed. API keys are read from
 the environment and never appear in names, errors or transcripts.
 """
 
@@ -13,12 +15,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import openai
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from models.backends.base import BackendError, Completion, GenerationConfig, Message, Usage
 from models.backends.remote import base_url_is_remote
 
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 NO_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
+MALFORMED_BACKOFF_S = 0.25  # first retry of a malformed reply waits up to this long; doubles each time, up to 8 s
+
+
+class MalformedReply(ValueError):
+    """The server answered 200 with a body that is not a usable chat completion."""
 
 
 def _http_client() -> openai.DefaultAioHttpClient | None:
@@ -50,6 +58,7 @@ class OpenAIBackend:
         if not api_key and self.base_url is None:
             raise BackendError(f"{self.name}: set {api_key_env} to use the OpenAI API")
         self._secret = api_key or NO_KEY
+        self.max_retries = max_retries
         self.client = openai.AsyncOpenAI(
             api_key=self._secret,
             base_url=self.base_url,
@@ -85,11 +94,17 @@ class OpenAIBackend:
     async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
         start = time.perf_counter()
         failure: str | None = None
+        body = self.request(messages, config)
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(MalformedReply),
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=wait_random_exponential(multiplier=MALFORMED_BACKOFF_S, max=8.0),
+            reraise=True,
+        )
         try:
-            # The SDK's generic POST keeps its retries, backoff and errors but skips its per-call parameter
-            # transformation and response models, about a third of its CPU cost per request.
-            response = await self.client.post("/chat/completions", body=self.request(messages, config), cast_to=object)
-            return self._completion(response, time.perf_counter() - start)
+            async for attempt in retrying:
+                with attempt:
+                    return self._completion(await self._post(body), time.perf_counter() - start)
         except openai.APIStatusError as exc:
             failure = f"HTTP {exc.status_code} after retries: {exc.message}"
         except openai.APITimeoutError as exc:
@@ -98,34 +113,42 @@ class OpenAIBackend:
             failure = f"cannot connect ({cause})" if refused else "request timed out after retries"
         except openai.APIConnectionError as exc:
             failure = f"cannot connect ({exc.__cause__ or exc})"
-        except (openai.APIResponseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            failure = f"malformed reply from the server: {exc}"
+        except MalformedReply as exc:
+            failure = f"malformed reply from the server after retries: {exc}"
         except RuntimeError as exc:  # e.g. the client's connections belong to a closed event loop
             failure = f"client error: {exc}"
         # Raised outside the except blocks so no exception context (which holds request headers) is kept.
         raise BackendError(self._redact(f"{self.name}: {failure}"))
 
+    async def _post(self, body: dict[str, Any]) -> Any:
+        """One POST with the SDK's retries. Its generic POST keeps retries, backoff and errors but skips the
+        per-call parameter transformation and response models, about a third of its CPU cost per request."""
+        try:
+            return await self.client.post("/chat/completions", body=body, cast_to=object)
+        except (openai.APIResponseValidationError, ValueError) as exc:  # a 200 whose body is not JSON
+            raise MalformedReply(f"body is not JSON ({exc})") from None
+
     async def aclose(self) -> None:
         await self.client.close()
 
     def _completion(self, response: Any, latency_s: float) -> Completion:
-        """Read the chat.completion JSON; anything off-shape raises ValueError (reported as malformed)."""
+        """Read the chat.completion JSON; anything off-shape raises ``MalformedReply`` (retried)."""
         if not isinstance(response, dict):
-            raise ValueError(f"expected a JSON object, got {type(response).__name__}")
+            raise MalformedReply(f"expected a JSON object, got {type(response).__name__}")
         choices = response.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise ValueError("no choices[0]")
+            raise MalformedReply("no choices[0]")
         message = choices[0].get("message")
         if not isinstance(message, dict):
-            raise ValueError("no choices[0].message")
+            raise MalformedReply("no choices[0].message")
         text = message.get("content")
         if not isinstance(text, str):
-            raise ValueError(f"message content is {type(text).__name__}")
+            raise MalformedReply(f"message content is {type(text).__name__}")
         usage = response.get("usage") or {}
         prompt_tokens = usage.get("prompt_tokens", 0) or 0 if isinstance(usage, dict) else 0
         completion_tokens = usage.get("completion_tokens", 0) or 0 if isinstance(usage, dict) else 0
         if not isinstance(prompt_tokens, int) or not isinstance(completion_tokens, int):
-            raise ValueError("usage token counts are not integers")
+            raise MalformedReply("usage token counts are not integers")
         return Completion(
             text=text,
             usage=Usage(prompt_tokens=max(prompt_tokens, 0), completion_tokens=max(completion_tokens, 0)),

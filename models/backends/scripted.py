@@ -11,10 +11,27 @@ from models.backends.base import BackendError, Completion, GenerationConfig, Mes
 Responder = Callable[[Sequence[Message]], str]
 
 
+def read_script(path: str | Path) -> str:
+    """The text of a script file; raises ``BackendError`` with one line naming the path when it cannot be read."""
+    where = f"scripted:{path}: cannot read the script {Path(path).absolute()}"
+    if Path(path).is_dir():
+        raise BackendError(f"{where}: it is a folder, not a file")
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BackendError(f"{where}: the file does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise BackendError(f"{where}: it is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise BackendError(f"{where}: {exc.strerror or exc}") from None
+
+
 class ScriptedBackend:
     """Replies in order from ``replies`` (or by calling ``responder``); records every request it saw.
 
     With ``cycle`` the replies repeat; otherwise running out raises ``BackendError``.
+    ``fresh()`` gives a copy that starts the script again from its first reply with no requests
+    recorded; a runner calls it once per episode so every episode plays the whole script.
     """
 
     is_remote = False
@@ -35,12 +52,24 @@ class ScriptedBackend:
         self.name = name
         self.requests: list[list[Message]] = []
 
+    def fresh(self) -> ScriptedBackend:
+        """A new backend with the same replies (or responder), ``cycle`` and name, at the first reply, no requests."""
+        if self.responder is not None:
+            return ScriptedBackend(responder=self.responder, cycle=self.cycle, name=self.name)
+        return ScriptedBackend(self.replies, cycle=self.cycle, name=self.name)
+
     @classmethod
     def from_file(cls, path: str | Path, **kwargs: object) -> ScriptedBackend:
-        """One reply per block; blocks are separated by a line holding only ``---``."""
-        text = Path(path).read_text(encoding="utf-8")
-        blocks = [block.strip() for block in text.split("\n---\n")]
-        return cls([block for block in blocks if block], name=f"scripted:{path}", **kwargs)  # type: ignore[arg-type]
+        """One reply per block; blocks are separated by a line holding only ``---``.
+
+        A missing file, a folder, a file that is not UTF-8 text or one with no replies raises ``BackendError``
+        naming the path.
+        """
+        text = read_script(path)
+        replies = [block.strip() for block in text.split("\n---\n") if block.strip()]
+        if not replies:
+            raise BackendError(f"scripted:{path}: the script {Path(path).absolute()} has no replies")
+        return cls(replies, name=f"scripted:{path}", **kwargs)  # type: ignore[arg-type]
 
     async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
         start = time.perf_counter()
