@@ -8,7 +8,6 @@ import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -160,7 +159,7 @@ def run_command(
         given = {
             field: value
             for field, value in values.items()
-            if ctx.get_parameter_source(parameter_of.get(field, field)) == click.core.ParameterSource.COMMANDLINE
+            if given_on_command_line(ctx, parameter_of.get(field, field))
         }
         try:
             settings = resumed_settings(load_manifest(out).settings, given)
@@ -174,6 +173,12 @@ def run_command(
         except ValidationError as exc:
             fail(settings_error(exc))
     run_settings(settings, title=f"{settings.dataset} · doctor {settings.doctor}")
+
+
+def given_on_command_line(ctx: typer.Context, parameter: str) -> bool:
+    """Whether the user typed this option (not its default or an environment variable)."""
+    source = ctx.get_parameter_source(parameter)
+    return source is not None and source.name == "COMMANDLINE"  # typer may carry its own copy of click's enum
 
 
 def settings_error(error: ValidationError) -> str:

@@ -264,19 +264,28 @@ class Runner:
             raise RunError(str(exc)) from None
         self.out = settings.out
         self.transcripts = self.out / TRANSCRIPTS
-        prepare_out_dir(self.out)
         resuming = settings.resume or settings.retry_errored
         if not resuming and self.transcripts.exists() and self.transcripts.stat().st_size > 0:
             raise RunError(
                 f"{self.transcripts} already holds episodes: pass --resume to continue that run, "
                 "or choose another --out"
             )
+        created = [folder for folder in (self.out, *self.out.parents) if not folder.exists()]
+        prepare_out_dir(self.out)  # before any model loads, so a bad --out fails in a second
         self._backends: dict[str, ChatBackend] = dict(backends or {})
-        self.role_backends: dict[str, ChatBackend | str] = {
-            role: uri if uri == DETERMINISTIC[role] else self.backend(uri)
-            for role, uri in ((role, getattr(settings, role)) for role in ("patient", "measurement", "moderator"))
-        }
-        self.doctor_backend = None if settings.doctor == DETERMINISTIC["doctor"] else self.backend(settings.doctor)
+        try:
+            self.role_backends: dict[str, ChatBackend | str] = {
+                role: uri if uri == DETERMINISTIC[role] else self.backend(uri)
+                for role, uri in ((role, getattr(settings, role)) for role in ("patient", "measurement", "moderator"))
+            }
+            self.doctor_backend = (
+                None if settings.doctor == DETERMINISTIC["doctor"] else self.backend(settings.doctor)
+            )
+        except BaseException:
+            for folder in created:  # leave no empty run folder behind a run that never started
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+            raise
 
     def backend(self, uri: str) -> ChatBackend:
         """One backend per distinct URI (roles on the same server share a client)."""

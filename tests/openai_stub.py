@@ -24,6 +24,7 @@ Behaviour, in the order it is applied to each request:
   - ``("sleep", seconds)``: say nothing for that long (longer than the client's timeout), then reply;
   - ``("malformed", raw_bytes)``: 200 with ``application/json`` content type and a body that is not JSON;
   - ``("shape", dict)``: 200 with that JSON object as the body (a reply lacking ``choices``, say);
+  - ``("ok",)``: no fault, a normal reply (to interleave faults with good replies);
 
 * ``fail_status``: when not ``None``, answer every remaining request with that HTTP status (and
   ``fail_retry_after``, as for a status fault);
@@ -43,7 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 CHAT_PATH = "/v1/chat/completions"
-FAULT_KINDS = ("status", "sleep", "malformed", "shape")
+FAULT_KINDS = ("status", "sleep", "malformed", "shape", "ok")
 
 Fault = tuple[Any, ...]
 Responder = Callable[[dict[str, Any]], str]
@@ -74,6 +75,8 @@ def _check_fault(fault: Fault) -> Fault:
         raise ValueError(f"('malformed', raw_bytes) expected, not {fault!r}")
     if kind == "shape" and not (len(fault) == 2 and isinstance(fault[1], dict)):
         raise ValueError(f"('shape', dict) expected, not {fault!r}")
+    if kind == "ok" and len(fault) != 1:
+        raise ValueError(f"('ok',) expected, not {fault!r}")
     return fault
 
 
