@@ -27,6 +27,10 @@ from models.backends import BackendError, Completion, GenerationConfig, Message
 from scenarios import DatasetError
 
 
+class EndOfInput(Exception):
+    """The person's input ended (Ctrl-D, or a closed pipe) before the consultation did."""
+
+
 class TerminalHuman:
     """The ``human`` backend with rich prompts: shows the latest message, asks for the reply."""
 
@@ -44,7 +48,10 @@ class TerminalHuman:
         console.print(Panel(latest, border_style="cyan" if self.role == "patient" else "magenta"))
         text = ""
         while not text.strip():
-            text = await asyncio.to_thread(Prompt.ask, f"[bold]You ({self.role})[/]", console=console)
+            try:
+                text = await asyncio.to_thread(Prompt.ask, f"[bold]You ({self.role})[/]", console=console)
+            except EOFError:
+                raise EndOfInput from None
         return Completion(text=text, latency_s=time.perf_counter() - start, backend=self.name)
 
 
@@ -108,6 +115,8 @@ def play_command(
         asyncio.run(runner.run())
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except EndOfInput:
+        fail("input ended before the consultation did; nothing was saved", code=1)
     record = next(r for r in iter_records(runner.transcripts) if r.case_id == played.id and r.sample == sample)
     console.print(verdict_panel(record))
     console.print(f"saved to {runner.transcripts}; replay with: agentclinic replay {out} --case {played.id}")

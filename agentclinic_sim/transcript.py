@@ -75,7 +75,7 @@ def iter_latest_records(
     """Like ``iter_records``, but each (case, sample) once: its last record in the file (its latest
     outcome). Two passes over the file; memory grows with the number of keys, not of records."""
     last_line: dict[tuple[str, int], int] = {}
-    with transcript_path(path).open(encoding="utf-8") as handle:
+    with transcript_path(path).open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             key = _line_key(line)
             if key is not None:
@@ -88,7 +88,7 @@ def iter_latest_records(
 def _numbered_records(
     path: Path, on_bad_line: Callable[[int, str], None] | None
 ) -> Iterator[tuple[int, EpisodeRecord]]:
-    with transcript_path(path).open(encoding="utf-8") as handle:
+    with transcript_path(path).open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue

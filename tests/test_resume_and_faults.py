@@ -232,3 +232,20 @@ def test_scripted_doctor_starts_its_script_afresh_each_episode(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     got = records(out)
     assert len(got) == 3 and all(r["error"] is None and r["diagnosis"] == "Common cold" for r in got)
+
+
+def test_play_at_end_of_input_saves_nothing_and_fails(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "agentclinic_sim.cli", "play", "--case", "demo:6", "--out", str(tmp_path)],
+        input="What brings you in?\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "input ended" in result.stderr and "Traceback" not in result.stderr
+    transcript = tmp_path / TRANSCRIPTS
+    assert not transcript.exists() or not transcript.read_text().strip()
