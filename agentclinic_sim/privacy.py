@@ -14,8 +14,6 @@ from collections.abc import Iterable, Mapping
 from models.backends.remote import is_remote
 from scenarios import Case
 
-LOCAL_ROLE_NAMES = frozenset({"retrieval", "lookup", "match", "oracle", "human", "deterministic"})
-
 
 class MimicPrivacyError(ValueError):
     """MIMIC-IV cases would reach a remote API and the user has not allowed it."""
@@ -26,12 +24,9 @@ def _label(backend: object) -> str:
 
 
 def remote_roles(backends: Mapping[str, object]) -> list[str]:
-    """``role=backend`` for each role whose backend (URI string or object) is remote."""
-    return [
-        f"{role}={_label(backend)}"
-        for role, backend in backends.items()
-        if not (isinstance(backend, str) and backend in LOCAL_ROLE_NAMES) and is_remote(backend)
-    ]
+    """``role=backend`` for each role whose backend (URI string or object) is remote; deterministic role
+    names (``retrieval``, ``oracle`` …) are URIs of no server, so they are local."""
+    return [f"{role}={_label(backend)}" for role, backend in backends.items() if is_remote(backend)]
 
 
 def check_mimic_privacy(cases: Iterable[Case], backends: Mapping[str, object], allow_remote: bool) -> None:

@@ -37,7 +37,7 @@ from agentclinic_sim.transcript import (
     remove_records,
 )
 from agents.biases import DoctorBias, PatientBias
-from agents.cast import CastSpec
+from agents.cast import Cast, CastSpec
 from agents.doctor import BackendDoctor, DoctorFormat, OracleDoctor
 from agents.measurement import MissingPolicy
 from models.backends import BackendError, ChatBackend, GenerationConfig
@@ -50,6 +50,7 @@ DETERMINISTIC = {"patient": "retrieval", "measurement": "lookup", "moderator": "
 TINY_MAX_TOKENS = 48
 RUN_SETTINGS = "run.json"
 ERRORED_ATTEMPTS = "errored.jsonl"
+MANIFEST_SAVE_INTERVAL_S = 1.0
 
 EPISODE_FIELDS = (
     "dataset",
@@ -109,6 +110,11 @@ class RunSettings(BaseModel):
     resume: bool = False
     retry_errored: bool = False
     allow_remote_mimic: bool = False
+
+    @property
+    def continues(self) -> bool:
+        """Whether this invocation continues the run already in ``out`` (``resume`` or ``retry_errored``)."""
+        return self.resume or self.retry_errored
 
     @field_validator("case_ids")
     @classmethod
@@ -264,8 +270,7 @@ class Runner:
             raise RunError(str(exc)) from None
         self.out = settings.out
         self.transcripts = self.out / TRANSCRIPTS
-        resuming = settings.resume or settings.retry_errored
-        if not resuming and self.transcripts.exists() and self.transcripts.stat().st_size > 0:
+        if not settings.continues and self.transcripts.exists() and self.transcripts.stat().st_size > 0:
             raise RunError(
                 f"{self.transcripts} already holds episodes: pass --resume to continue that run, "
                 "or choose another --out"
@@ -314,11 +319,10 @@ class Runner:
         return [(case, sample) for case in self.cases for sample in range(self.settings.samples)]
 
     def todo(self) -> list[tuple[Case, int]]:
-        resuming = self.settings.resume or self.settings.retry_errored
-        done = completed_keys(self.transcripts) if resuming else set()
+        done = completed_keys(self.transcripts) if self.settings.continues else set()
         return [(case, sample) for case, sample in self.keys() if (case.id, sample) not in done]
 
-    def cast_for_episode(self, case: Case) -> tuple[Any, ChatBackend | None]:
+    def cast_for_episode(self, case: Case) -> tuple[Cast, ChatBackend | None]:
         """The roles for one episode. A backend with per-episode state (a scripted file) starts afresh."""
 
         def fresh(backend: Any) -> Any:
@@ -385,7 +389,7 @@ class Runner:
     def _manifest(self) -> RunManifest:
         """The run's record: the one in the folder when resuming (its settings stay as first recorded)."""
         settings = self.settings
-        if (settings.resume or settings.retry_errored) and (self.out / RUN_SETTINGS).is_file():
+        if settings.continues and (self.out / RUN_SETTINGS).is_file():
             return load_manifest(self.out)
         return RunManifest(settings=settings)
 
@@ -418,10 +422,15 @@ class Runner:
             progress_hook(progress, None)
         semaphore = asyncio.Semaphore(settings.concurrency)
         clock = time.perf_counter()
+        saved_at = clock
 
-        def save_time() -> None:
-            invocation.wall_s = time.perf_counter() - clock
-            write_json(self.out / RUN_SETTINGS, manifest.model_dump(mode="json"))
+        def save_time(*, now: bool = True) -> None:
+            """Record this invocation's wall time in run.json: at the end, and at most once a second meanwhile."""
+            nonlocal saved_at
+            elapsed = time.perf_counter()
+            if now or elapsed - saved_at >= MANIFEST_SAVE_INTERVAL_S:
+                invocation.wall_s, saved_at = elapsed - clock, elapsed
+                write_json(self.out / RUN_SETTINGS, manifest.model_dump(mode="json"))
 
         with TranscriptWriter(self.transcripts) as writer:
 
@@ -431,7 +440,7 @@ class Runner:
                 writer.write(record)
                 invocation.episodes += 1
                 progress.count(record)
-                save_time()
+                save_time(now=False)
                 if progress_hook:
                     progress_hook(progress, record)
 

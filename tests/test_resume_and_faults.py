@@ -182,7 +182,7 @@ def test_sync_step_on_a_hung_llm_role_times_out() -> None:
     import gymnasium as gym
 
     from agents.cast import CastSpec
-    from agents.roles import RoleTimeout
+    from agents.roles import RoleTimeout, run_sync
     from models.backends.openai_backend import OpenAIBackend
 
     with OpenAIStub() as server:
@@ -190,8 +190,11 @@ def test_sync_step_on_a_hung_llm_role_times_out() -> None:
         backend = OpenAIBackend("m", base_url=server.base_url, timeout_s=30, max_retries=0)
         env = gym.make("agentclinic/Demo-v0", cast=CastSpec(patient=backend, sync_timeout_s=0.5))
         env.reset(seed=0)
-        with pytest.raises(RoleTimeout, match="no answer within 0.5 s"):
-            env.step("How are you feeling?")
+        try:
+            with pytest.raises(RoleTimeout, match="no answer within 0.5 s"):
+                env.step("How are you feeling?")
+        finally:
+            run_sync(backend.aclose())  # on the loop that made its connections
 
 
 def test_mimic_gate_keys_on_provenance_not_on_the_dataset_name(tmp_path: Path) -> None:

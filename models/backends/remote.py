@@ -51,5 +51,4 @@ def is_remote(backend: object) -> bool:
     """A URI string, or a backend object (its ``is_remote`` attribute; remote when it has none)."""
     if isinstance(backend, str):
         return uri_is_remote(backend)
-    flag = getattr(backend, "is_remote", True)
-    return bool(flag() if callable(flag) else flag)
+    return bool(getattr(backend, "is_remote", True))
