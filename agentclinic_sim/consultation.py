@@ -7,6 +7,10 @@ A step is three parts so that the same logic serves sync callers (the Gymnasium 
 2. the chosen role answers (``call_role`` / ``acall_role``) — the only part that does any work;
 3. ``apply_step(state, plan, response, rewards)`` records the turn, scores it and builds the observation (pure).
 
+``start`` gives the doctor's first observation from the same renderer the benchmark doctor's prompt comes
+from (``DoctorPrompt``): the rules, the objective and the opening. ``aplay_episode`` is the one episode loop
+for a ``Doctor`` (the runner uses it; batched RL rollouts step the same core turn by turn).
+
 Routing: ``REQUEST TEST:`` -> measurement, ``DIAGNOSIS READY:`` -> moderator (ends the episode),
 an empty or tag-only utterance -> the clinic's own correction, anything else -> patient. The doctor
 has ``max_turns`` utterances; the last one that is not a diagnosis truncates the episode.
@@ -21,7 +25,7 @@ from pydantic import TypeAdapter
 
 from agentclinic_sim.rewards import RewardBreakdown, RewardConfig
 from agents.cast import Cast
-from agents.doctor import DoctorView, observation_text
+from agents.doctor import Doctor, DoctorPrompt, DoctorView, observation_text
 from agents.protocol import DIAGNOSIS_TAG, TEST_TAG, Action, Ask, Diagnose, Malformed, RequestTest, parse_action
 from agents.types import Reply, Turn, Verdict
 from scenarios import Case
@@ -50,6 +54,8 @@ class ConsultationState:
     truncated: bool = False
     observation: str = ""
     rewards: RewardBreakdown = field(default_factory=RewardBreakdown)
+    prompt: DoctorPrompt = field(default_factory=DoctorPrompt)
+    """How the doctor's observations are rendered (format, bias)."""
 
     @property
     def done(self) -> bool:
@@ -80,7 +86,8 @@ class EpisodeOver(RuntimeError):
     """``step`` was called on a consultation that has already ended."""
 
 
-def start(case: Case, max_turns: int = 20) -> ConsultationState:
+def start(case: Case, max_turns: int = 20, prompt: DoctorPrompt | None = None) -> ConsultationState:
+    """A new consultation; its observation is the doctor's first message (rules, objective, opening)."""
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, got {max_turns}")
     state = ConsultationState(
@@ -89,8 +96,9 @@ def start(case: Case, max_turns: int = 20) -> ConsultationState:
         correct_diagnosis=case.diagnosis,
         options=case.options,
         max_turns=max_turns,
+        prompt=prompt or DoctorPrompt(),
     )
-    state.observation = f"Objective: {case.objective}\n{observation_text(None, 0, max_turns)}"
+    state.observation = state.prompt.observation(state.doctor_view(), None)
     return state
 
 
@@ -222,7 +230,11 @@ def apply_step(
         assert isinstance(response, Reply)
         response_turn = Turn.from_reply(ROLE_OF_ROUTE[plan.route], response)
         state.dialogue.append(response_turn)
-        state.observation = observation_text(response_turn, state.turn, state.max_turns)
+        state.observation = (  # the chat form needs no view: skip building one inside env.step
+            observation_text(response_turn, state.turn, state.max_turns)
+            if state.prompt.format == "chat"
+            else state.prompt.observation(state.doctor_view(), response_turn)
+        )
 
     state.rewards.add(step)
     return StepResult(state.observation, step.total, state.terminated, state.truncated, step)
@@ -240,3 +252,10 @@ async def astep(
     """One full asynchronous transition (LLM roles run concurrently across episodes)."""
     plan = plan_step(state, utterance)
     return apply_step(state, plan, await acall_role(cast, state, plan), rewards, doctor_reply)
+
+
+async def aplay_episode(state: ConsultationState, cast: Cast, doctor: Doctor, rewards: RewardConfig) -> None:
+    """Play the consultation to its end: the doctor speaks, the core routes and scores, until it is done."""
+    while not state.done:
+        reply = await doctor.aact(state.doctor_view())
+        await astep(state, cast, reply.text, rewards, reply)

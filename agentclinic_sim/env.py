@@ -1,9 +1,12 @@
 """``ConsultationEnv``: one AgentClinic consultation as a ``gymnasium.Env``.
 
 Spaces
-    observation: ``Text`` — what the doctor hears next: the objective and opening on reset, then
-    ``"Patient: …"`` / ``"Measurement: RESULTS: …"`` / ``"Clinic: …"`` followed by a turn note
-    (``[Turn k of N]``; the last one says the doctor must diagnose now).
+    observation: ``Text`` — what the doctor hears next, from the same renderer as the benchmark doctor's
+    prompt (``DoctorPrompt``): on reset the rules (``REQUEST TEST:`` / ``DIAGNOSIS READY:``, the turn
+    limit, options and bias), the objective and the opening; then ``"Patient: …"`` /
+    ``"Measurement: RESULTS: …"`` / ``"Clinic: …"`` followed by a turn note (``[Turn k of N]``; the last
+    one says the doctor must diagnose now). With ``prompt_format="agentclinic"`` each observation is the
+    whole re-rendered prompt.
     action: ``Text`` — one doctor utterance: a question, ``REQUEST TEST: <name>``, or
     ``DIAGNOSIS READY: <diagnosis>``.
 Reward (``RewardConfig``, default AgentClinic's): ``correct`` / ``wrong`` on a diagnosis, minus
@@ -12,7 +15,8 @@ Reward (``RewardConfig``, default AgentClinic's): ``correct`` / ``wrong`` on a d
 Termination: a diagnosis (judged by the moderator). Truncation: ``max_turns`` doctor utterances
     without one.
 ``info``: case_id, turn, max_turns, tests_requested, diagnosis, verdict (correct, judge, reason),
-    reward_breakdown (this step), episode_reward_breakdown, and on reset the objective.
+    reward_breakdown (this step), episode_reward_breakdown, ``messages`` (the doctor's whole chat for its
+    next turn, as role/content dicts: what a chat model is sent; never the verdict), and on reset the objective.
 
 Cases are chosen with ``reset(seed=…)`` from the env's own RNG, or ``options={"case_id": …}``.
 The roles are deterministic by default (retrieval patient, lookup measurement, matching moderator),
@@ -30,7 +34,9 @@ from agentclinic_sim.consultation import ConsultationState, start, step
 from agentclinic_sim.privacy import check_mimic_privacy
 from agentclinic_sim.rewards import RewardConfig
 from agentclinic_sim.spaces import MAX_TEXT_LENGTH, fit_to_space, text_space
+from agents.biases import DoctorBias
 from agents.cast import Cast, CastSpec
+from agents.doctor import DoctorFormat, DoctorPrompt
 from scenarios import Case, load_cases
 from scenarios.split import DEFAULT_TEST_FRACTION, Split
 
@@ -52,6 +58,8 @@ class ConsultationEnv(gym.Env[str, str]):
         rewards: RewardConfig | dict[str, float] | None = None,
         render_mode: str | None = None,
         allow_remote_mimic: bool = False,
+        prompt_format: DoctorFormat = "chat",
+        doctor_bias: DoctorBias | None = None,
     ):
         super().__init__()
         self.cases = (
@@ -70,6 +78,7 @@ class ConsultationEnv(gym.Env[str, str]):
         }
         check_mimic_privacy(self.cases, roles, allow_remote_mimic)
         self.max_turns = max_turns
+        self.prompt = DoctorPrompt(format=prompt_format, bias=doctor_bias)
         self.rewards = rewards if isinstance(rewards, RewardConfig) else RewardConfig(**(rewards or {}))
         self.render_mode = render_mode
         self.observation_space = text_space()
@@ -96,7 +105,7 @@ class ConsultationEnv(gym.Env[str, str]):
         else:
             self.case = self.cases[int(self.np_random.integers(len(self.cases)))]
         self.cast = self.cast_for(self.case)
-        self.state = start(self.case, self.max_turns)
+        self.state = start(self.case, self.max_turns, self.prompt)
         info = self._info()
         info["objective"] = self.case.objective
         return fit_to_space(self.state.observation), info
@@ -122,6 +131,7 @@ class ConsultationEnv(gym.Env[str, str]):
             "diagnosis": state.diagnosis,
             "verdict": self._verdict_info(state),
             "episode_reward_breakdown": state.rewards.as_dict(),
+            "messages": [message.model_dump() for message in self.prompt.messages(state.doctor_view())],
         }
 
     @staticmethod

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +21,8 @@ from agentclinic_sim.console import console, fail
 from agentclinic_sim.runner import RunError, Runner, RunSettings
 from agentclinic_sim.transcript import completed_keys, iter_records
 from agentclinic_sim.views import verdict_panel
-from models.backends import BackendError, Completion, GenerationConfig, Message
+from models.backends import BackendError
+from models.backends.human import HumanBackend
 from scenarios import DatasetError
 
 
@@ -31,28 +30,26 @@ class EndOfInput(Exception):
     """The person's input ended (Ctrl-D, or a closed pipe) before the consultation did."""
 
 
-class TerminalHuman:
-    """The ``human`` backend with rich prompts: shows the latest message, asks for the reply."""
-
-    name = "human"
-    is_remote = False
+class TerminalHuman(HumanBackend):
+    """The ``human`` backend with rich prompts: shows the latest message in a panel, asks for the reply."""
 
     def __init__(self, role: str):
+        super().__init__(read=self.ask, write=self.show)
         self.role = role
 
-    async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
-        start = time.perf_counter()
-        latest = messages[-1].content if messages else ""
+    def show(self, latest: str) -> None:
         if self.role == "patient":
             latest = f"Doctor: {latest}"
         console.print(Panel(latest, border_style="cyan" if self.role == "patient" else "magenta"))
+
+    def ask(self, _: str) -> str:
         text = ""
         while not text.strip():
             try:
-                text = await asyncio.to_thread(Prompt.ask, f"[bold]You ({self.role})[/]", console=console)
+                text = Prompt.ask(f"[bold]You ({self.role})[/]", console=console)
             except EOFError:
                 raise EndOfInput from None
-        return Completion(text=text, latency_s=time.perf_counter() - start, backend=self.name)
+        return text
 
 
 def play_command(

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from agentclinic_sim.consultation import astep, start
+from agentclinic_sim.consultation import aplay_episode, start
 from agentclinic_sim.metrics import RunSummary, summarise_file
 from agentclinic_sim.privacy import MimicPrivacyError, check_mimic_privacy
 from agentclinic_sim.rewards import RewardConfig
@@ -38,7 +38,7 @@ from agentclinic_sim.transcript import (
 )
 from agents.biases import DoctorBias, PatientBias
 from agents.cast import Cast, CastSpec
-from agents.doctor import BackendDoctor, DoctorFormat, OracleDoctor
+from agents.doctor import BackendDoctor, Doctor, DoctorFormat, DoctorPrompt, OracleDoctor
 from agents.measurement import MissingPolicy
 from models.backends import BackendError, ChatBackend, GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
@@ -344,7 +344,8 @@ class Runner:
         seed = settings.seed + sample
         started = time.time()
         clock = time.perf_counter()
-        state = start(case, settings.max_turns)
+        prompt = DoctorPrompt(format=settings.doctor_format, bias=settings.doctor_bias)
+        state = start(case, settings.max_turns, prompt)
         record = EpisodeRecord(
             case_id=case.id,
             dataset=case.dataset,
@@ -352,6 +353,8 @@ class Runner:
             seed=seed,
             backends=self.backend_names(),
             objective=case.objective,
+            options=case.options,
+            doctor_prompt=prompt,
             correct_diagnosis=case.diagnosis,
             max_turns=settings.max_turns,
             started_at=started,
@@ -359,7 +362,7 @@ class Runner:
         try:
             cast, doctor_backend = self.cast_for_episode(case)
             if doctor_backend is None:
-                doctor: BackendDoctor | OracleDoctor = OracleDoctor(case, settings.max_turns)
+                doctor: Doctor = OracleDoctor(case, settings.max_turns)
             else:
                 generation = settings.doctor_generation().model_copy(update={"seed": seed})
                 doctor = BackendDoctor(
@@ -368,9 +371,7 @@ class Runner:
                     bias=settings.doctor_bias,
                     config=generation,
                 )
-            while not state.done:
-                reply = await doctor.aact(state.doctor_view())
-                await astep(state, cast, reply.text, settings.rewards, reply)
+            await aplay_episode(state, cast, doctor, settings.rewards)
         except BackendError as exc:  # a backend failed for good: recorded, counted apart, and the run goes on
             record.error = f"{type(exc).__name__}: {exc}"
         record.turns = list(state.dialogue)

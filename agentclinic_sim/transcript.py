@@ -15,6 +15,7 @@ from typing import TextIO
 
 from pydantic import BaseModel, Field, ValidationError
 
+from agents.doctor import DoctorPrompt
 from agents.types import Turn, Verdict
 
 TRANSCRIPTS = "transcripts.jsonl"
@@ -30,6 +31,10 @@ class EpisodeRecord(BaseModel):
     seed: int | None = None
     backends: dict[str, str] = Field(default_factory=dict, description="role -> backend that played it")
     objective: str = ""
+    options: list[str] | None = Field(None, description="The case's answer options, when the doctor was shown them.")
+    doctor_prompt: DoctorPrompt | None = Field(
+        None, description="How the doctor's prompt was rendered; with objective, options and max_turns it rebuilds it."
+    )
     turns: list[Turn] = Field(default_factory=list)
     diagnosis: str | None = None
     correct_diagnosis: str = ""

@@ -1,15 +1,19 @@
-"""The doctor: what it sees (``DoctorView``), how its prompt is built, and its three forms —
-a backend-driven model, a privileged ``OracleDoctor`` demonstrator, and a ``HumanDoctor`` at the keyboard.
+"""The doctor: what it sees (``DoctorView``), the one renderer of its prompt (``DoctorPrompt``), the
+``Doctor`` type every doctor implements, and its two forms: ``BackendDoctor`` (any chat backend: a model,
+a trained policy wrapped by ``HFBackend.from_loaded``, or a person through the ``human`` backend) and the
+privileged ``OracleDoctor`` demonstrator.
 
 Prompt formats: ``chat`` (alternating user/assistant messages, the doctor is the assistant) and
 ``agentclinic`` (the whole dialogue rendered into one user message every turn, as AgentClinic does).
+``DoctorPrompt`` renders both for the benchmark doctor, the Gymnasium env's observations, SFT data and
+RL rollouts alike, so a policy is trained on exactly what it is evaluated on. The moderator's verdict
+(it names the correct diagnosis) is never rendered.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -74,6 +78,10 @@ def system_prompt(view: DoctorView, bias: DoctorBias | None = None) -> str:
     )
 
 
+HIDDEN_FROM_DOCTOR = frozenset({"moderator"})
+"""Turns the doctor never sees: the judge's verdict names the correct diagnosis."""
+
+
 def chat_messages(view: DoctorView, bias: DoctorBias | None = None) -> list[Message]:
     """System prompt, then each response the doctor got as a user message and each of its utterances as
     an assistant message; the last user message carries the turn note."""
@@ -83,6 +91,8 @@ def chat_messages(view: DoctorView, bias: DoctorBias | None = None) -> list[Mess
     ]
     doctor_turns = 0
     for turn in view.dialogue:
+        if turn.role in HIDDEN_FROM_DOCTOR:
+            continue
         if turn.role == "doctor":
             doctor_turns += 1
             messages.append(Message(role="assistant", content=turn.text))
@@ -94,7 +104,9 @@ def chat_messages(view: DoctorView, bias: DoctorBias | None = None) -> list[Mess
 def agentclinic_messages(view: DoctorView, bias: DoctorBias | None = None) -> list[Message]:
     """One user message holding the rules, the whole dialogue so far, and the turn note."""
     lines = [
-        f"{'Doctor' if t.role == 'doctor' else SPEAKER_LABELS.get(t.role, t.role)}: {t.text}" for t in view.dialogue
+        f"{'Doctor' if t.role == 'doctor' else SPEAKER_LABELS.get(t.role, t.role)}: {t.text}"
+        for t in view.dialogue
+        if t.role not in HIDDEN_FROM_DOCTOR
     ]
     history = "\n".join(lines) if lines else "(nothing yet: the patient has just come in)"
     prompt = (
@@ -104,8 +116,44 @@ def agentclinic_messages(view: DoctorView, bias: DoctorBias | None = None) -> li
     return [Message(role="user", content=prompt)]
 
 
+class DoctorPrompt(BaseModel):
+    """How the doctor's prompt is rendered: the format and the cognitive bias, if any. With the case's
+    objective, options and the turn limit (all in the transcript), it rebuilds the doctor's exact prompt."""
+
+    format: DoctorFormat = "chat"
+    bias: DoctorBias | None = None
+
+    def messages(self, view: DoctorView) -> list[Message]:
+        """The doctor's chat for its next turn: the one renderer every caller uses."""
+        build = chat_messages if self.format == "chat" else agentclinic_messages
+        return build(view, self.bias)
+
+    def observation(self, view: DoctorView, response: Turn | None) -> str:
+        """What is new to the doctor since it last spoke, as one text: on the first turn the rules (the system
+        prompt, folded into the first user message as Gemma does) and the opening; then each response with its
+        turn note (``chat``), or the whole re-rendered prompt (``agentclinic``)."""
+        if self.format == "agentclinic":
+            return self.messages(view)[-1].content
+        if response is None:
+            return f"{system_prompt(view, self.bias)}\n\n{observation_text(None, view.turn, view.max_turns)}"
+        return observation_text(response, view.turn, view.max_turns)
+
+
+@runtime_checkable
+class Doctor(Protocol):
+    """What plays the doctor: a model behind a backend, a trained policy, a person, or the oracle.
+
+    ``aact`` gets what the doctor may see and returns its next utterance; ``backend`` names it in transcripts."""
+
+    @property
+    def backend(self) -> str: ...
+
+    async def aact(self, view: DoctorView) -> Reply: ...
+
+
 class BackendDoctor:
-    """A doctor played by a chat model (MedGemma by default in the CLI; any backend works)."""
+    """A doctor played by a chat backend: MedGemma by default in the CLI; a trained policy
+    (``HFBackend.from_loaded``); a person (the ``human`` backend); any backend works."""
 
     sync_timeout_s: float | None = DEFAULT_SYNC_TIMEOUT_S
 
@@ -118,8 +166,7 @@ class BackendDoctor:
         config: GenerationConfig | None = None,
     ):
         self.chat_backend = backend
-        self.prompt_format = prompt_format
-        self.bias = bias
+        self.prompt = DoctorPrompt(format=prompt_format, bias=bias)
         self.config = config or GenerationConfig(max_tokens=1024, temperature=0.0)
 
     @property
@@ -127,8 +174,7 @@ class BackendDoctor:
         return self.chat_backend.name
 
     def messages(self, view: DoctorView) -> list[Message]:
-        build = chat_messages if self.prompt_format == "chat" else agentclinic_messages
-        return build(view, self.bias)
+        return self.prompt.messages(view)
 
     async def aact(self, view: DoctorView) -> Reply:
         completion = await self.chat_backend.chat(self.messages(view), self.config)
@@ -169,26 +215,6 @@ class OracleDoctor:
         index = min(view.turn, len(self.plan) - 1)
         text = self.plan[-1] if view.turn >= view.max_turns - 1 else self.plan[index]
         return Reply(text=text, backend=self.backend)
-
-    async def aact(self, view: DoctorView) -> Reply:
-        return self.act(view)
-
-
-class HumanDoctor:
-    """A person types the doctor's turns at the terminal."""
-
-    backend = "human"
-
-    def __init__(self, ask: Callable[[DoctorView], str] | None = None):
-        self._ask = ask
-
-    def act(self, view: DoctorView) -> Reply:
-        from rich.prompt import Prompt
-
-        last = next((t for t in reversed(view.dialogue) if t.role != "doctor"), None)
-        print(observation_text(last, view.turn, view.max_turns))
-        text = Prompt.ask("[bold cyan]Doctor[/]") if self._ask is None else self._ask(view)
-        return Reply(text=str(text), backend=self.backend)
 
     async def aact(self, view: DoctorView) -> Reply:
         return self.act(view)

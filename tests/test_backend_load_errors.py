@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from models.backends import BackendError, GenerationConfig, Message, ScriptedBackend
-from models.backends.hf import looks_like_path, probe_hub
+from models.backends.loading import looks_like_path, probe_hub
 from models.backends.uri import backend_from_uri
 
 MEDGEMMA = "google/medgemma-4b-it"
@@ -142,7 +142,7 @@ def tiny_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def no_probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Records every hub probe (and lets none through): loading must not reach them."""
-    from models.backends import hf
+    from models.backends import loading as hf
 
     probed: list[str] = []
 

@@ -53,7 +53,10 @@ def test_start(mg_case: Case) -> None:
     assert state.dialogue == []
     assert not state.done
     assert state.correct_diagnosis == "Myasthenia gravis"
-    assert state.observation.startswith(f"Objective: {mg_case.objective}\n")
+    # The first observation is the benchmark doctor's first message: its rules, then the opening.
+    messages = chat_messages(state.doctor_view())
+    assert state.observation == f"{messages[0].content}\n\n{messages[1].content}"
+    assert mg_case.objective in state.observation and "REQUEST TEST:" in state.observation
     assert OPENING in state.observation
     assert state.observation.endswith("[Turn 1 of 5]")
     assert "Myasthenia" not in state.observation
@@ -185,9 +188,10 @@ def test_turn_notes_count_up_and_final_note_only_with_one_turn_left(mg_case: Cas
     for utterance in ["How old are you?", "REQUEST TEST: EMG", "", "Do you smoke?"]:
         observations.append(step(state, cast, utterance, RewardConfig()).observation)
     for k, observation in enumerate(observations):
-        assert f"[Turn {k + 1} of {max_turns}]" in observation
+        note = observation[observation.rindex("[Turn") :]  # the first observation also holds the rules
+        assert note.startswith(f"[Turn {k + 1} of {max_turns}]")
         turns_left = max_turns - k
-        assert (FINAL in observation) == (turns_left == 1), (k, observation)
+        assert (FINAL in note) == (turns_left == 1), (k, observation)
 
 
 def test_turn_note_text() -> None:

@@ -32,6 +32,7 @@ class GenerationConfig(BaseModel):
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     stop: list[str] = Field(default_factory=list)
     seed: int | None = None
+    logprobs: bool = Field(default=False, description="Return each generated token's id and sampling logprob.")
 
 
 class Completion(BaseModel):
@@ -39,6 +40,10 @@ class Completion(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     latency_s: float = 0.0
     backend: str = ""
+    token_ids: list[int] | None = Field(
+        default=None, description="Generated token ids, through the stop token (local models, when asked)."
+    )
+    logprobs: list[float] | None = Field(default=None, description="Sampling logprob of each id in token_ids.")
 
 
 class BackendError(RuntimeError):

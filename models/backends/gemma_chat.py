@@ -1,4 +1,5 @@
-"""Gemma 3 chat rules, applied in this one place for every Gemma-family model (MedGemma, the tiny model).
+"""Gemma 3 chat rules, applied in this one place for every Gemma-family model (MedGemma, the tiny model),
+and only to them: ``uses_gemma_turns(tokenizer)`` tells a Gemma tokenizer from any other.
 
 * No system role: the system text is put before the first user turn, followed by a blank line.
 * Roles strictly alternate user / model, starting with user: consecutive same-role messages are merged.
@@ -46,6 +47,19 @@ def gemma_messages(messages: Sequence[Message]) -> list[dict[str, str]]:
         first = turns[0]["content"]
         turns[0]["content"] = f"{system}\n\n{first}" if first.strip() else system
     return turns
+
+
+def uses_gemma_turns(tokenizer: object) -> bool:
+    """Whether a tokenizer speaks the Gemma turn format (it has ``<start_of_turn>`` and ``<end_of_turn>``)."""
+    vocab = getattr(tokenizer, "get_vocab", lambda: {})()
+    return START_OF_TURN in vocab and END_OF_TURN in vocab
+
+
+def template_messages(messages: Sequence[Message], gemma: bool) -> list[dict[str, str]]:
+    """Messages as a chat template takes them: Gemma's rules for a Gemma tokenizer, unchanged otherwise."""
+    if gemma:
+        return gemma_messages(messages)
+    return [{"role": m.role, "content": m.content} for m in messages]
 
 
 def strip_at_stops(text: str, stops: Sequence[str]) -> str:
