@@ -240,10 +240,12 @@ def apply_step(
     return StepResult(state.observation, step.total, state.terminated, state.truncated, step)
 
 
-def step(state: ConsultationState, cast: Cast, utterance: str, rewards: RewardConfig) -> StepResult:
+def step(
+    state: ConsultationState, cast: Cast, utterance: str, rewards: RewardConfig, doctor_reply: Reply | None = None
+) -> StepResult:
     """One full synchronous transition."""
     plan = plan_step(state, utterance)
-    return apply_step(state, plan, call_role(cast, state, plan), rewards)
+    return apply_step(state, plan, call_role(cast, state, plan), rewards, doctor_reply)
 
 
 async def astep(

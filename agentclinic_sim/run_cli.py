@@ -6,18 +6,17 @@ import asyncio
 import time
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
-from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.runner import FLAG_NAMES, RunError, Runner, RunSettings, load_manifest, resumed_settings
 from agentclinic_sim.runner import Progress as RunProgress
-from agentclinic_sim.runner import RunError, Runner, RunSettings, flag_of, load_manifest, resumed_settings
+from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
 from agentclinic_sim.transcript import EpisodeRecord
 from agentclinic_sim.views import summary_table
-from agents.biases import DOCTOR_BIASES, PATIENT_BIASES
 from models.backends import BackendError
 from models.backends.uri import URI_FORMS
 from scenarios import DatasetError
@@ -53,139 +52,51 @@ class LiveProgress:
         self.bar.update(self.task, completed=progress.done, accuracy=accuracy, errors=progress.errored)
 
 
-def run_command(
-    ctx: typer.Context,
-    dataset: Annotated[
-        str, typer.Option(help="demo, medqa, medqa-ext, nejm, nejm-ext, mimiciv, or a .jsonl path.")
-    ] = "demo",
-    data_dir: Annotated[
-        Path | None, typer.Option(envvar="AGENTCLINIC_DATA", help="Folder with the case files.")
-    ] = None,
-    split: Annotated[str, typer.Option(help="all, train or test (deterministic by case hash).")] = "all",
-    limit: Annotated[int | None, typer.Option(min=1, help="Run only the first N cases.")] = None,
-    cases: Annotated[str | None, typer.Option(help="Comma-separated case ids (medqa:3 or 3).")] = None,
-    doctor: Annotated[str, typer.Option(help=f"Doctor backend: {URI_FORMS}, or oracle.")] = "tiny",
-    patient: Annotated[str, typer.Option(help="retrieval (deterministic) or a backend URI.")] = "retrieval",
-    measurement: Annotated[str, typer.Option(help="lookup (deterministic) or a backend URI.")] = "lookup",
-    moderator: Annotated[str, typer.Option(help="match (deterministic) or a backend URI.")] = "match",
-    doctor_format: Annotated[str, typer.Option(help="chat (messages) or agentclinic (one prompt per turn).")] = "chat",
-    max_turns: Annotated[int, typer.Option(min=1, help="Doctor utterances allowed per consultation.")] = 20,
-    samples: Annotated[int, typer.Option(min=1, help="Episodes per case (use with --temperature > 0).")] = 1,
-    concurrency: Annotated[int, typer.Option(min=1, help="Consultations in flight at once.")] = 16,
-    seed: Annotated[int, typer.Option(help="Base seed; sample k uses seed + k.")] = 0,
-    temperature: Annotated[
-        float, typer.Option(min=0.0, help="Doctor sampling temperature (0 = greedy, as in the MedGemma report).")
-    ] = 0.0,
-    max_tokens: Annotated[
-        int | None, typer.Option(min=1, help="Doctor max new tokens (default 1024; 48 for tiny).")
-    ] = None,
-    doctor_bias: Annotated[str | None, typer.Option(help=f"One of: {', '.join(DOCTOR_BIASES)}.")] = None,
-    patient_bias: Annotated[
-        str | None, typer.Option(help=f"LLM patient only. One of: {', '.join(PATIENT_BIASES)}.")
-    ] = None,
-    missing: Annotated[str, typer.Option(help="Answer to tests the case lacks: normal or unavailable.")] = "normal",
-    api_key_env: Annotated[
-        str, typer.Option(help="Environment variable holding the API key for openai: backends.")
-    ] = "OPENAI_API_KEY",
-    max_retries: Annotated[
-        int,
-        typer.Option(
-            min=0, help="Retries (exponential backoff with jitter) on timeouts, 429, 5xx and malformed replies."
-        ),
-    ] = 4,
-    timeout: Annotated[float, typer.Option(help="Seconds before one API request times out.")] = 120.0,
-    load_in_4bit: Annotated[
-        bool, typer.Option(help="Load hf:/medgemma doctors in 4-bit (nf4, bf16 compute; needs bitsandbytes and a GPU).")
-    ] = False,
-    out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<dataset>-<time>).")] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(
-            help="Continue the run in --out with the settings it was started with (from OUT/run.json); "
-            "only how it runs (--concurrency, --max-retries, --timeout, ...) may change."
-        ),
-    ] = False,
-    retry_errored: Annotated[
-        bool,
-        typer.Option(
-            help="Resume the run in --out and run its errored episodes again (earlier attempts move to "
-            "OUT/errored.jsonl)."
-        ),
-    ] = False,
-    allow_remote_mimic: Annotated[
-        bool, typer.Option(help="Allow MIMIC-IV cases to reach a remote API (only with zero retention assured).")
-    ] = False,
-) -> None:
+def run_from_settings(request: SettingsInput[RunSettings]) -> None:
     """Run doctor consultations over a dataset and score them.
 
     With no options it runs offline: the bundled demo cases, the tiny doctor, and deterministic
     patient, measurement and judge. Results go to OUT/transcripts.jsonl (one line per episode) and
     OUT/summary.json. After a crash or Ctrl-C, `agentclinic run --out OUT --resume` continues the
-    same run; `--retry-errored` also runs its errored episodes again.
+    same run; `--retry-errored` also runs its errored episodes again. `--config FILE.yaml` reads the
+    settings from a file; flags typed on the command line override it.
     """
-    if timeout <= 0:
+    if "timeout_s" in request.given and request.values["timeout_s"] <= 0:
         fail("--timeout must be more than 0 seconds")
-    values: dict[str, Any] = {
-        "dataset": dataset,
-        "data_dir": data_dir,
-        "split": split,
-        "limit": limit,
-        "case_ids": cases.split(",") if cases else None,
-        "doctor": doctor,
-        "patient": patient,
-        "measurement": measurement,
-        "moderator": moderator,
-        "doctor_format": doctor_format,
-        "max_turns": max_turns,
-        "samples": samples,
-        "concurrency": concurrency,
-        "seed": seed,
-        "temperature": temperature,
-        "max_tokens": max_tokens,
-        "doctor_bias": doctor_bias,
-        "patient_bias": patient_bias,
-        "missing": missing,
-        "allow_remote_mimic": allow_remote_mimic,
-        "api_key_env": api_key_env,
-        "max_retries": max_retries,
-        "timeout_s": timeout,
-        "load_in_4bit": load_in_4bit,
-    }
-    parameter_of = {"case_ids": "cases", "timeout_s": "timeout"}
-    if resume or retry_errored:
-        if out is None:
-            flag = "--resume" if resume else "--retry-errored"
-            fail(f"{flag} needs --out DIR (the run folder to continue)")
-        given = {
-            field: value
-            for field, value in values.items()
-            if given_on_command_line(ctx, parameter_of.get(field, field))
-        }
+    checked = request.build()  # bad values exit 2 here, named by their flag or config line
+    if checked.continues:
+        if "out" not in request.values:
+            fail(f"{'--resume' if checked.resume else '--retry-errored'} needs --out DIR (the run folder to continue)")
+        # what this invocation asked for (typed flags and the config file); the run's own settings fill the rest
+        chosen = {name: getattr(checked, name) for name in request.requested - INVOCATION_FIELDS}
         try:
-            settings = resumed_settings(load_manifest(out).settings, given)
+            settings = resumed_settings(load_manifest(checked.out).settings, chosen)
         except RunError as exc:
             fail(str(exc))
-        settings = settings.model_copy(update={"out": out, "resume": True, "retry_errored": retry_errored})
+        update = {"out": checked.out, "resume": True, "retry_errored": checked.retry_errored}
+        settings = settings.model_copy(update=update)
+    elif "out" in request.values:
+        settings = checked
     else:
-        out = out or Path("runs") / f"{Path(dataset).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-        try:
-            settings = RunSettings(**values, out=out)
-        except ValidationError as exc:
-            fail(settings_error(exc))
+        out = Path("runs") / f"{Path(checked.dataset).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+        settings = checked.model_copy(update={"out": out})
     run_settings(settings, title=f"{settings.dataset} · doctor {settings.doctor}")
 
 
-def given_on_command_line(ctx: typer.Context, parameter: str) -> bool:
-    """Whether the user typed this option (not its default or an environment variable)."""
-    source = ctx.get_parameter_source(parameter)
-    return source is not None and source.name == "COMMANDLINE"  # typer may carry its own copy of click's enum
+INVOCATION_FIELDS = frozenset({"out", "resume", "retry_errored"})
+"""Fields that say which run folder to use and how to continue it, not what the run is."""
 
-
-def settings_error(error: ValidationError) -> str:
-    """The first problem of a settings ``ValidationError``, named by its flag (``--split: …``)."""
-    first = error.errors(include_url=False)[0]
-    field = str(first["loc"][0]) if first["loc"] else ""
-    return f"{flag_of(field)}: {first['msg']}" if field else first["msg"]
+run_command = command_from_settings(
+    RunSettings,
+    run_from_settings,
+    flags=FLAG_NAMES,
+    help_overrides={
+        "doctor": f"Doctor backend: {URI_FORMS}, or oracle.",
+        "out": "Run folder (default runs/<dataset>-<time>).",
+    },
+    options={"data_dir": {"envvar": "AGENTCLINIC_DATA"}, "out": {"show_default": False}},
+)
+"""``agentclinic run``: its options are ``RunSettings``' fields (see ``settings_cli``)."""
 
 
 def run_settings(settings: RunSettings, title: str) -> None:

@@ -81,35 +81,61 @@ retries, timeouts, where the files are) only change how it runs."""
 class RunSettings(BaseModel):
     """Everything that defines a run; saved as ``run.json`` beside the transcripts."""
 
-    dataset: str = "demo"
-    data_dir: Path | None = None
-    split: Split = "all"
-    test_fraction: float = DEFAULT_TEST_FRACTION
-    limit: int | None = Field(None, ge=1)
-    case_ids: list[str] | None = None
-    doctor: str = "tiny"
-    patient: str = "retrieval"
-    measurement: str = "lookup"
-    moderator: str = "match"
-    doctor_format: DoctorFormat = "chat"
-    doctor_bias: DoctorBias | None = None
-    patient_bias: PatientBias | None = None
-    missing: MissingPolicy = "normal"
-    max_turns: int = Field(20, ge=1)
-    samples: int = Field(1, ge=1)
-    concurrency: int = Field(16, ge=1)
-    seed: int = 0
-    temperature: float = Field(0.0, ge=0.0)
-    max_tokens: int | None = Field(None, ge=1)
-    rewards: RewardConfig = Field(default_factory=RewardConfig)
-    api_key_env: str = "OPENAI_API_KEY"
-    max_retries: int = Field(4, ge=0)
-    timeout_s: float = Field(120.0, gt=0)
-    load_in_4bit: bool = False
-    out: Path = Path("runs/latest")
-    resume: bool = False
-    retry_errored: bool = False
-    allow_remote_mimic: bool = False
+    dataset: str = Field("demo", description="demo, medqa, medqa-ext, nejm, nejm-ext, mimiciv, or a .jsonl path.")
+    data_dir: Path | None = Field(None, description="Folder with the case files.")
+    split: Split = Field("all", description="all, train or test (deterministic by case hash).")
+    test_fraction: float = Field(
+        DEFAULT_TEST_FRACTION, ge=0.0, le=1.0, description="Share of the cases in the test split (for --split)."
+    )
+    limit: int | None = Field(None, ge=1, description="Run only the first N cases.")
+    case_ids: list[str] | None = Field(None, description="Comma-separated case ids (medqa:3 or 3).")
+    doctor: str = Field("tiny", description="Doctor backend: a backend URI, or oracle.")
+    patient: str = Field("retrieval", description="retrieval (deterministic) or a backend URI.")
+    measurement: str = Field("lookup", description="lookup (deterministic) or a backend URI.")
+    moderator: str = Field("match", description="match (deterministic) or a backend URI.")
+    doctor_format: DoctorFormat = Field("chat", description="chat (messages) or agentclinic (one prompt per turn).")
+    doctor_bias: DoctorBias | None = Field(None, description="Cognitive bias the doctor is prompted with.")
+    patient_bias: PatientBias | None = Field(None, description="LLM patient only.")
+    missing: MissingPolicy = Field("normal", description="Answer to tests the case lacks: normal or unavailable.")
+    max_turns: int = Field(20, ge=1, description="Doctor utterances allowed per consultation.")
+    samples: int = Field(1, ge=1, description="Episodes per case (use with --temperature > 0).")
+    concurrency: int = Field(16, ge=1, description="Consultations in flight at once.")
+    seed: int = Field(0, description="Base seed; sample k uses seed + k.")
+    temperature: float = Field(
+        0.0, ge=0.0, description="Doctor sampling temperature (0 = greedy, as in the MedGemma report)."
+    )
+    max_tokens: int | None = Field(
+        None,
+        ge=1,
+        description=f"Doctor max new tokens (default {DOCTOR_GENERATION.max_tokens}; {TINY_MAX_TOKENS} for tiny).",
+    )
+    rewards: RewardConfig = Field(
+        default_factory=RewardConfig, description="What each event of a consultation is worth (default 1 / 0)."
+    )
+    api_key_env: str = Field(
+        "OPENAI_API_KEY", description="Environment variable holding the API key for openai: backends."
+    )
+    max_retries: int = Field(
+        4, ge=0, description="Retries (exponential backoff with jitter) on timeouts, 429, 5xx and malformed replies."
+    )
+    timeout_s: float = Field(120.0, gt=0, description="Seconds before one API request times out.")
+    load_in_4bit: bool = Field(
+        False, description="Load hf:/medgemma doctors in 4-bit (nf4, bf16 compute; needs bitsandbytes and a GPU)."
+    )
+    out: Path = Field(Path("runs/latest"), description="Run folder: run.json, transcripts.jsonl, summary.json.")
+    resume: bool = Field(
+        False,
+        description="Continue the run in --out with the settings it was started with (from OUT/run.json); "
+        "only how it runs (--concurrency, --max-retries, --timeout, ...) may change.",
+    )
+    retry_errored: bool = Field(
+        False,
+        description="Resume the run in --out and run its errored episodes again (earlier attempts move to "
+        "OUT/errored.jsonl).",
+    )
+    allow_remote_mimic: bool = Field(
+        False, description="Allow MIMIC-IV cases to reach a remote API (only with zero retention assured)."
+    )
 
     @property
     def continues(self) -> bool:

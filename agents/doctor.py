@@ -42,6 +42,11 @@ class DoctorView(BaseModel):
     options: list[str] | None = None
 
 
+def clean_doctor_text(text: str) -> str:
+    """A generated doctor reply as the clinic reads it: stripped, without a leading 'Doctor:' label."""
+    return _DOCTOR_LABEL.sub("", text.strip(), count=1)
+
+
 def turn_note(turn: int, max_turns: int) -> str:
     """What the doctor is told before it speaks for the (turn+1)-th time."""
     if turn >= max_turns - 1:
@@ -178,7 +183,7 @@ class BackendDoctor:
 
     async def aact(self, view: DoctorView) -> Reply:
         completion = await self.chat_backend.chat(self.messages(view), self.config)
-        return reply_from(completion, _DOCTOR_LABEL.sub("", completion.text.strip(), count=1))
+        return reply_from(completion, clean_doctor_text(completion.text))
 
     def act(self, view: DoctorView) -> Reply:
         return run_sync(self.aact(view), self.sync_timeout_s)

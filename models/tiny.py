@@ -21,6 +21,11 @@ import platformdirs
 from models.backends.gemma_chat import END_OF_TURN, GEMMA3_CHAT_TEMPLATE, START_OF_TURN
 
 TINY_ENV = "AGENTCLINIC_TINY"
+TINY_VERSION = 2
+"""Bumped when the tiny model's configuration changes, so a cached older build is not reused."""
+SLIDING_WINDOW = 4096
+"""Wider than a whole episode (a 6-turn consultation is about 750 tokens; 20 turns with tests, a few
+thousand): with Gemma 3's default 512 every layer of the tiny model is local and late turns lose the objective."""
 SPECIAL_TOKENS = ["<pad>", "<eos>", "<bos>", "<unk>", START_OF_TURN, END_OF_TURN]  # ids 0..5, Gemma's order
 PROTOCOL_TEXT = [
     "REQUEST TEST: Complete_Blood_Count",
@@ -32,7 +37,9 @@ PROTOCOL_TEXT = [
 
 def default_path() -> Path:
     override = os.environ.get(TINY_ENV)
-    return Path(override) if override else Path(platformdirs.user_cache_dir("agentclinic-sim")) / "tiny-gemma3"
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_cache_dir("agentclinic-sim")) / f"tiny-gemma3-v{TINY_VERSION}"
 
 
 def corpus() -> Iterator[str]:
@@ -96,7 +103,7 @@ def build_tiny(
         num_key_value_heads=1,
         head_dim=hidden_size // 4,
         max_position_embeddings=8192,
-        sliding_window=512,
+        sliding_window=SLIDING_WINDOW,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=[tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(END_OF_TURN)],
@@ -110,6 +117,26 @@ def build_tiny(
     model.save_pretrained(target)
     tokenizer.save_pretrained(target)
     return target
+
+
+def resolve_tiny(uri: str) -> Path | None:
+    """The folder a tiny URI names, building it when needed: ``tiny-random`` (the random model), ``tiny`` (the
+    trained tiny doctor when one is installed, else the random model), ``tiny:<path>``; None for other URIs."""
+    scheme, _, rest = uri.partition(":")
+    if scheme == "tiny" and rest:
+        return ensure_tiny(rest)
+    if uri == "tiny-random":
+        return ensure_tiny()
+    if uri == "tiny":
+        trained = trained_tiny_path()
+        return trained if trained is not None else ensure_tiny()
+    return None
+
+
+def trained_tiny_path() -> Path | None:
+    """The trained tiny doctor shipped with the package, when it is there."""
+    folder = Path(__file__).resolve().parent / "tiny_doctor"
+    return folder if (folder / "config.json").is_file() else None
 
 
 def ensure_tiny(path: str | Path | None = None) -> Path:

@@ -152,7 +152,7 @@ def test_a_bug_in_our_code_stops_the_run_with_exit_1(tmp_path: Path, monkeypatch
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise TypeError("a bug")
 
-    monkeypatch.setattr(runner_module, "astep", broken)
+    monkeypatch.setattr(runner_module, "aplay_episode", broken)
     out = tmp_path / "run"
     result = run_cli("run", "--doctor", "oracle", "--limit", "3", "--out", str(out))
     assert result.exit_code == 1 and "internal error" in result.output and "TypeError" in result.output

@@ -4,7 +4,8 @@ openai:<model>                 the OpenAI API ($OPENAI_API_KEY, $OPENAI_BASE_URL
 openai:<model>@<base_url>      any OpenAI-compatible server (vLLM, Ollama, TGI, LiteLLM)
 hf:<model id or local path>    transformers, local (hf:medgemma-27b also works)
 medgemma-4b | medgemma-27b     presets for google/medgemma-4b-it and google/medgemma-27b-text-it
-tiny[:<path>]                  the tiny random Gemma 3 doctor (built offline on first use)
+tiny                           the tiny Gemma 3 doctor trained by this package (CPU, offline)
+tiny-random | tiny:<path>      the tiny random Gemma 3 model (built offline on first use) | a tiny model folder
 scripted:<file>                replies from a file, blocks separated by lines of '---'
 human                          a person at the terminal
 """
@@ -20,7 +21,7 @@ __all__ = ["URI_FORMS", "backend_from_uri", "is_remote"]
 URI_FORMS = (
     "openai:<model>, openai:<model>@<base_url>, hf:<model or path>, "
     + ", ".join(PRESETS)
-    + ", tiny[:<path>], scripted:<file>, human"
+    + ", tiny, tiny-random, tiny:<path>, scripted:<file>, human"
 )
 
 
@@ -46,11 +47,13 @@ def backend_from_uri(
         return OpenAIBackend(
             model, base_url=base_url or None, api_key_env=api_key_env, max_retries=max_retries, timeout_s=timeout_s
         )
-    if scheme == "tiny":
+    if scheme == "tiny" or uri == "tiny-random":
         from models.backends.hf import HFBackend
-        from models.tiny import ensure_tiny
+        from models.tiny import resolve_tiny
 
-        return HFBackend(str(ensure_tiny(rest or None)), name="tiny" + (f":{rest}" if rest else ""))
+        folder = resolve_tiny(uri)
+        if folder is not None:
+            return HFBackend(str(folder), name=uri)
     if scheme == "scripted" and rest:
         from models.backends.scripted import ScriptedBackend
 

@@ -1,0 +1,180 @@
+"""What both trainers share: the settings every training run has, the cases it trains and evaluates on,
+the callback that evaluates, logs and draws the learning curve, and how a finished model is saved.
+
+A run folder ``OUT`` holds ``checkpoint-N/`` (resumable with ``--resume``), ``final/`` (model, tokenizer
+and ``agentclinic_training.json`` saying what it was trained on), ``curve.csv`` / ``curve.png`` (greedy
+evaluations) and ``steps.csv`` (per-step training logs).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from models.training.evaluate import Curve, evaluate_policy
+from models.training.rollouts import RolloutConfig
+from scenarios import Case, load_cases
+from scenarios.split import DEFAULT_TEST_FRACTION
+
+FINAL = "final"
+TRAINING_RECORD = "agentclinic_training.json"
+STEPS_CSV = "steps.csv"
+
+
+class TrainSettings(BaseModel):
+    """Settings every training run has (SFT and GRPO add their own)."""
+
+    model: str = Field(
+        "tiny-random", description="Start from: tiny-random, tiny, a checkpoint folder, hf:<id>, or a MedGemma preset."
+    )
+    dataset: str = Field("demo", description="Cases: demo, medqa, medqa-ext, nejm, nejm-ext, or a .jsonl path.")
+    data_dir: Path | None = Field(None, description="Folder with the case files (default: the download cache).")
+    split: Literal["train", "test", "all"] = Field("train", description="The split trained on.")
+    eval_split: Literal["train", "test", "all", "none"] = Field(
+        "test", description="A second split scored at each evaluation beside the training split (none: only that one)."
+    )
+    test_fraction: float = Field(DEFAULT_TEST_FRACTION, ge=0.0, le=1.0, description="Share of cases in the test split.")
+    limit: int | None = Field(None, ge=1, description="Use only the first N cases of the split.")
+    max_turns: int = Field(6, ge=1, description="Doctor turns per consultation.")
+    max_tokens: int = Field(48, ge=1, description="New tokens per doctor turn.")
+    learning_rate: float = Field(1e-3, gt=0.0, description="Peak learning rate (constant after a short warm-up).")
+    max_steps: int = Field(100, ge=1, description="Optimiser steps.")
+    eval_every: int = Field(20, ge=1, description="Score greedy episodes every N steps (and at start and end).")
+    save_every: int = Field(50, ge=1, description="Write a resumable checkpoint every N steps.")
+    seed: int = Field(0, description="Seed for sampling, shuffling and initialisation.")
+    dtype: str | None = Field(None, description="bfloat16 or float32 (default: bf16 on GPU, float32 on CPU).")
+    report_to: str = Field("none", description="Tracker for the trainer's logs: none, tensorboard or trackio.")
+    out: Path = Field(Path("runs/train"), description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.")
+    resume: bool = Field(False, description="Continue from the last checkpoint in --out.")
+
+    def rollout_config(self, **overrides: Any) -> RolloutConfig:
+        return RolloutConfig(max_turns=self.max_turns, max_tokens=self.max_tokens, **overrides)
+
+    def cases(self, split: str) -> list[Case]:
+        cases = load_cases(self.dataset, self.data_dir, split=split, test_fraction=self.test_fraction)  # type: ignore[arg-type]
+        return cases[: self.limit] if self.limit else cases
+
+
+def trainer_arguments(settings: TrainSettings, *, cpu: bool) -> dict[str, Any]:
+    """The ``TrainingArguments`` both trainers take from the shared settings."""
+    return {
+        "output_dir": str(settings.out),
+        "use_cpu": cpu,
+        "bf16": not cpu,
+        "max_steps": settings.max_steps,
+        "learning_rate": settings.learning_rate,
+        "lr_scheduler_type": "constant_with_warmup",
+        "warmup_steps": min(10, max(settings.max_steps // 10, 1)),
+        "logging_steps": 1,
+        "save_strategy": "steps",
+        "save_steps": settings.save_every,
+        "save_total_limit": 2,
+        "report_to": settings.report_to,
+        "seed": settings.seed,
+        "disable_tqdm": True,
+    }
+
+
+def on_cpu() -> bool:
+    import torch
+
+    return not torch.cuda.is_available()
+
+
+def last_checkpoint(out: Path) -> str | None:
+    """The newest ``checkpoint-N`` in ``out``, for ``--resume``."""
+    checkpoints = sorted(out.glob("checkpoint-*"), key=lambda path: int(path.name.rsplit("-", 1)[-1]))
+    return str(checkpoints[-1]) if checkpoints else None
+
+
+def save_final(trainer: Any, tokenizer: Any, settings: TrainSettings, kind: str, extra: dict[str, Any]) -> Path:
+    """Save the trained model and tokenizer to ``OUT/final`` with a record of what it was trained on."""
+    target = settings.out / FINAL
+    trainer.save_model(str(target))
+    tokenizer.save_pretrained(str(target))
+    record = {
+        "trainer": kind,
+        "base_model": settings.model,
+        "dataset": settings.dataset,
+        "split": settings.split,
+        "test_fraction": settings.test_fraction,
+        "max_turns": settings.max_turns,
+        "steps": trainer.state.global_step,
+        "settings": settings.model_dump(mode="json"),
+        **extra,
+    }
+    (target / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+class StepLog:
+    """Appends each logged training step to ``OUT/steps.csv`` (columns grow as new keys appear)."""
+
+    def __init__(self, out: Path):
+        self.path = out / STEPS_CSV
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, step: int, logs: dict[str, Any]) -> None:
+        self.rows.append({"step": step, **{k: v for k, v in logs.items() if isinstance(v, int | float)}})
+        fields = list(dict.fromkeys(key for row in self.rows for key in row))
+        with self.path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(self.rows)
+
+
+def evaluation_callback(
+    settings: TrainSettings,
+    tokenizer: Any,
+    splits: dict[str, list[Case]],
+    report: Any | None = None,
+) -> Any:
+    """A ``TrainerCallback`` that scores greedy episodes on each split at the start, every ``eval_every`` steps and
+    at the end (``curve.csv`` / ``curve.png``), logs each step to ``steps.csv``, and reports to ``report``
+    (a callable taking a one-line summary), e.g. a rich progress bar."""
+    from transformers import TrainerCallback
+
+    curve = Curve(settings.out)
+    steps = StepLog(settings.out)
+    config = settings.rollout_config()
+
+    class EvaluationCallback(TrainerCallback):  # type: ignore[misc]
+        last_scores: dict[str, dict[str, float]] = {}
+        started = time.perf_counter()
+
+        def evaluate(self, model: Any, step: int) -> None:
+            for name, cases in splits.items():
+                stats, _ = evaluate_policy(model, tokenizer, cases, config)
+                self.last_scores[name] = stats
+                curve.add(step, name, stats)
+            curve.plot()
+            if report is not None:
+                scores = "  ".join(
+                    f"{name}: reward {stats['reward']:.2f} turns {stats['turns']:.1f}"
+                    for name, stats in self.last_scores.items()
+                )
+                report(step, f"eval @ {step}  {scores}")
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            if state.global_step == 0 or not curve.rows():
+                self.evaluate(model, state.global_step)
+
+        def on_step_end(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            if state.global_step % settings.eval_every == 0 and state.global_step < state.max_steps:
+                self.evaluate(model, state.global_step)
+
+        def on_train_end(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            self.evaluate(model, state.global_step)
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+            if logs and "loss" in logs:
+                steps.add(state.global_step, logs)
+                if report is not None:
+                    report(state.global_step, None)
+
+    return EvaluationCallback()

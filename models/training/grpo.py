@@ -1,0 +1,149 @@
+"""Multi-turn GRPO of the doctor on environment rewards (TRL ``GRPOTrainer`` with a ``rollout_func``).
+
+Each dataset row is a case id. TRL hands ``rollout_func`` the rows already repeated ``num_generations`` times;
+it plays one consultation per row with the live policy (``RolloutPlayer``: the doctor turns of every episode
+batched into one ``generate`` per turn) and returns, in TRL's order, ``prompt_ids``, ``completion_ids``
+(the doctor's generated ids and the environment's ids, concatenated), ``logprobs`` (sampling logprobs, 0.0
+on environment tokens), ``env_mask`` (1 = the doctor's token: only these enter the loss) and the episode's
+statistics, which reach the reward functions: ``env_reward`` is the reward; accuracy, turns, tests and
+malformed are logged by zero-weight reward functions so that TRL reports them every step.
+
+TRL computes the policy's logprobs with ``logits / temperature``, so the rollout temperature is TRL's
+``temperature``. ``environment_factory`` is not used: it needs a tool-calling chat template, which Gemma 3's
+lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from models.backends.hf import HFBackend
+from models.training.common import (
+    TrainSettings,
+    evaluation_callback,
+    last_checkpoint,
+    on_cpu,
+    save_final,
+    trainer_arguments,
+)
+from models.training.data import NoTrainingData
+from models.training.policy import load_policy
+from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
+from scenarios import Case
+
+LOGGED_STATS = ("correct", "turns", "tests", "malformed", "generated_tokens")
+
+
+class GRPOSettings(TrainSettings):
+    """``agentclinic train grpo``."""
+
+    num_generations: int = Field(8, ge=2, description="Episodes per case in a group (GRPO's G).")
+    batch_size: int = Field(32, ge=2, description="Episodes per optimiser step (a multiple of --num-generations).")
+    temperature: float = Field(0.7, gt=0.0, description="Doctor sampling temperature in rollouts (and in TRL's loss).")
+    top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass in rollouts.")
+    beta: float = Field(0.0, ge=0.0, description="KL penalty to the starting model (0: no reference model kept).")
+    learning_rate: float = Field(1e-4, gt=0.0, description="Peak learning rate (constant after a short warm-up).")
+    max_steps: int = Field(30, ge=1, description="Optimiser steps.")
+    eval_every: int = Field(5, ge=1, description="Score greedy episodes every N steps (and at start and end).")
+    save_every: int = Field(10, ge=1, description="Write a resumable checkpoint every N steps.")
+    model: str = Field("runs/sft/final", description="Start from: an SFT checkpoint folder, tiny, hf:<id>, a preset.")
+    out: Path = Field(Path("runs/grpo"), description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.")
+
+
+def trajectory_columns(trajectories: list[Trajectory]) -> dict[str, list[Any]]:
+    """The ``rollout_func`` result TRL expects, one entry per trajectory, in order."""
+    columns: dict[str, list[Any]] = {
+        "prompt_ids": [t.prompt_ids for t in trajectories],
+        "completion_ids": [t.completion_ids for t in trajectories],
+        "logprobs": [t.completion_logprobs for t in trajectories],
+        "env_mask": [t.env_mask for t in trajectories],
+        "env_reward": [t.reward for t in trajectories],
+    }
+    for name in LOGGED_STATS:
+        columns[name] = [t.stats()[name] for t in trajectories]
+    return columns
+
+
+class EnvironmentRollouts:
+    """The ``rollout_func``: plays the rows' cases with the trainer's live model."""
+
+    def __init__(self, cases: list[Case], config: RolloutConfig):
+        self.cases = {case.id: case for case in cases}
+        self.config = config
+        self.timings = RolloutTimings()
+        self.calls = 0
+
+    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        player = RolloutPlayer(HFBackend.from_loaded(model, trainer.processing_class), self.config)
+        unknown = [prompt for prompt in prompts if prompt not in self.cases]
+        if unknown:
+            raise KeyError(f"rollout rows name unknown case ids: {unknown[:3]}")
+        trajectories = player.play([self.cases[prompt] for prompt in prompts], seed=trainer.state.global_step)
+        self.timings = player.timings
+        self.calls += 1
+        return trajectory_columns(trajectories)
+
+
+def env_reward(completions: list[Any], env_reward: list[float], **_: Any) -> list[float]:
+    """The environment's reward for each episode."""
+    return list(env_reward)
+
+
+def _logged(name: str) -> Callable[..., list[float]]:
+    def statistic(completions: list[Any], **columns: Any) -> list[float]:
+        return [float(value) for value in columns[name]]
+
+    statistic.__name__ = "accuracy" if name == "correct" else name
+    return statistic
+
+
+def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None] | None = None) -> dict[str, Any]:
+    """Run GRPO; returns the final model's folder and its last evaluation scores."""
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    if settings.batch_size % settings.num_generations:
+        raise ValueError(
+            f"--batch-size {settings.batch_size} must be a multiple of --num-generations {settings.num_generations}"
+        )
+    train_cases = settings.cases(settings.split)
+    if not train_cases:
+        raise NoTrainingData(f"no cases in {settings.dataset} (split={settings.split})")
+    loaded = load_policy(settings.model, dtype=settings.dtype)
+    rollout_config = settings.rollout_config(temperature=settings.temperature, top_p=settings.top_p)
+    rollouts = EnvironmentRollouts(train_cases, rollout_config)
+    dataset = Dataset.from_list([{"prompt": case.id} for case in train_cases])
+    splits = {settings.split: train_cases}
+    if settings.eval_split not in {"none", settings.split}:
+        splits[settings.eval_split] = settings.cases(settings.eval_split)
+    settings.out.mkdir(parents=True, exist_ok=True)
+    reward_functions = [env_reward, *(_logged(name) for name in LOGGED_STATS)]
+    arguments = GRPOConfig(
+        **trainer_arguments(settings, cpu=on_cpu()),
+        per_device_train_batch_size=settings.batch_size,
+        num_generations=settings.num_generations,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        beta=settings.beta,
+        max_completion_length=settings.max_turns * (settings.max_tokens + 1),
+        reward_weights=[1.0] + [0.0] * len(LOGGED_STATS),
+        log_completions=False,
+    )
+    callback = evaluation_callback(settings, loaded.tokenizer, splits, report)
+    trainer = GRPOTrainer(
+        model=loaded.model,
+        reward_funcs=reward_functions,
+        args=arguments,
+        train_dataset=dataset,
+        processing_class=loaded.tokenizer,
+        rollout_func=rollouts,
+        callbacks=[callback],
+    )
+    trainer.train(resume_from_checkpoint=last_checkpoint(settings.out) if settings.resume else None)
+    final = save_final(trainer, loaded.tokenizer, settings, "grpo", {"data": f"rollouts on {settings.dataset}"})
+    return {"final": final, "scores": callback.last_scores, "timings": rollouts.timings}

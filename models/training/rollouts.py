@@ -1,0 +1,216 @@
+"""Token-level rollouts: play groups of consultations with a local policy, batching the doctor turns of all
+live episodes into one ``generate`` call per turn.
+
+Each ``Trajectory`` holds the conversation's ids built by concatenation (prompt ids, then per turn the
+generated ids and the environment's ids; see ``tokens``), a mask that is 1 exactly on doctor-generated tokens,
+their sampling logprobs, and the environment's reward with its breakdown. The episode itself runs on the
+clinic's transition core (``consultation.start`` / ``step``) with the same ``DoctorPrompt`` renderer and reply
+cleaning as the benchmark doctor, so no step of an episode is written twice.
+
+A turn cut by the token limit gets the turn-end token appended as an environment token (mask 0), so the
+next render stays aligned; an episode always ends on a doctor token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agentclinic_sim.consultation import ConsultationState, astep, start, step
+from agentclinic_sim.rewards import RewardConfig
+from agents.biases import DoctorBias
+from agents.cast import Cast, CastSpec
+from agents.doctor import DoctorPrompt, clean_doctor_text
+from agents.roles import run_sync
+from agents.types import Reply, Turn
+from models.backends.base import GenerationConfig
+from models.backends.hf import HFBackend
+from models.training.tokens import ChatTokens, TokenSequence
+from scenarios import Case
+
+
+class RolloutConfig(BaseModel):
+    """How rollouts are played."""
+
+    max_turns: int = Field(6, ge=1, description="Doctor turns per consultation.")
+    max_tokens: int = Field(48, ge=1, description="New tokens per doctor turn.")
+    temperature: float = Field(0.7, ge=0.0, description="Doctor sampling temperature during rollouts (0 = greedy).")
+    top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass during rollouts.")
+    doctor_bias: DoctorBias | None = Field(None, description="A cognitive bias written into the doctor's prompt.")
+    rewards: RewardConfig = Field(default_factory=RewardConfig, description="What each event is worth.")
+
+    def generation(self, *, greedy: bool = False) -> GenerationConfig:
+        return GenerationConfig(
+            max_tokens=self.max_tokens,
+            temperature=0.0 if greedy else self.temperature,
+            top_p=self.top_p,
+            logprobs=True,
+        )
+
+
+@dataclass
+class Trajectory:
+    """One played consultation, as token ids and as an episode."""
+
+    case_id: str
+    prompt_length: int
+    tokens: TokenSequence
+    state: ConsultationState
+
+    @property
+    def prompt_ids(self) -> list[int]:
+        return self.tokens.ids[: self.prompt_length]
+
+    @property
+    def completion_ids(self) -> list[int]:
+        return self.tokens.ids[self.prompt_length :]
+
+    @property
+    def env_mask(self) -> list[int]:
+        """1 on the doctor's own tokens of the completion, 0 on the environment's."""
+        return self.tokens.mask[self.prompt_length :]
+
+    @property
+    def completion_logprobs(self) -> list[float]:
+        return self.tokens.logprobs[self.prompt_length :]
+
+    @property
+    def reward(self) -> float:
+        return self.state.rewards.total
+
+    @property
+    def correct(self) -> bool:
+        return bool(self.state.verdict and self.state.verdict.correct)
+
+    @property
+    def generated_tokens(self) -> int:
+        return sum(self.tokens.mask)
+
+    def stats(self) -> dict[str, Any]:
+        """The figures a trainer logs for this episode."""
+        state = self.state
+        return {
+            "reward": self.reward,
+            "correct": float(self.correct),
+            "turns": float(state.turn),
+            "tests": float(len(state.tests_requested)),
+            "malformed": float(state.malformed),
+            "diagnosed": float(state.terminated),
+            "generated_tokens": float(self.generated_tokens),
+        }
+
+
+@dataclass
+class _Live:
+    case: Case
+    cast: Cast
+    state: ConsultationState
+    tokens: TokenSequence
+    prompt_length: int
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class RolloutTimings:
+    """Where the time of the last ``play`` went."""
+
+    generation_s: float = 0.0
+    environment_s: float = 0.0
+    generate_calls: int = 0
+
+
+class RolloutPlayer:
+    """Plays consultations with ``policy`` (an ``HFBackend``, e.g. ``HFBackend.from_loaded(model, tokenizer)``)."""
+
+    def __init__(
+        self,
+        policy: HFBackend,
+        config: RolloutConfig | None = None,
+        cast: CastSpec | None = None,
+        max_batch_size: int = 64,
+    ):
+        self.policy = policy
+        self.config = config or RolloutConfig()
+        self.cast_spec = cast or CastSpec()
+        self.chat = ChatTokens(policy)
+        self.prompt = DoctorPrompt(format="chat", bias=self.config.doctor_bias)
+        self.max_batch_size = max_batch_size
+        roles = (self.cast_spec.patient, self.cast_spec.measurement, self.cast_spec.moderator)
+        self.deterministic_roles = all(isinstance(role, str) for role in roles)
+        self.timings = RolloutTimings()
+        self._casts: dict[str, Cast] = {}
+
+    def _cast(self, case: Case) -> Cast:
+        if case.id not in self._casts:
+            self._casts[case.id] = self.cast_spec.for_case(case)
+        return self._casts[case.id]
+
+    def play(self, cases: Sequence[Case], *, seed: int = 0, greedy: bool = False) -> list[Trajectory]:
+        """One episode per entry of ``cases`` (repeat a case for a group), in the same order."""
+        self.timings = RolloutTimings()
+        generation = self.config.generation(greedy=greedy)
+        live: list[_Live] = []
+        for case in cases:
+            state = start(case, self.config.max_turns, self.prompt)
+            tokens = TokenSequence()
+            tokens.extend(self.chat.prompt(self.prompt.messages(state.doctor_view())), 0)
+            live.append(_Live(case, self._cast(case), state, tokens, len(tokens)))
+        finished = list(live)
+        turn = 0
+        while live:
+            for start_index in range(0, len(live), self.max_batch_size):
+                self._turn(live[start_index : start_index + self.max_batch_size], generation, seed, turn)
+            live = [episode for episode in live if not episode.state.done]
+            turn += 1
+        return [Trajectory(e.case.id, e.prompt_length, e.tokens, e.state) for e in finished]
+
+    def _turn(self, batch: list[_Live], generation: GenerationConfig, seed: int, turn: int) -> None:
+        clock = time.perf_counter()
+        seeds = [seed * 1_000_003 + turn * 1_009 + index for index in range(len(batch))]
+        results = self.policy.generate_batch([episode.tokens.ids for episode in batch], generation, seeds)
+        self.timings.generation_s += time.perf_counter() - clock
+        self.timings.generate_calls += 1
+        clock = time.perf_counter()
+        replies = []
+        for episode, result in zip(batch, results, strict=True):
+            episode.tokens.extend(result.token_ids, 1, result.logprobs)
+            if not result.stopped:
+                episode.tokens.extend([self.chat.turn_end_id], 0)
+            replies.append(
+                Reply(
+                    text=clean_doctor_text(result.text),
+                    prompt_tokens=len(episode.tokens.ids),
+                    completion_tokens=result.completion_tokens,
+                    backend=self.policy.name,
+                )
+            )
+        self._step_all(batch, replies)
+        for episode in batch:
+            if not episode.state.done:
+                messages = self.prompt.messages(episode.state.doctor_view())
+                episode.tokens.extend(self.chat.environment(messages), 0)
+        self.timings.environment_s += time.perf_counter() - clock
+
+    def _step_all(self, batch: list[_Live], replies: list[Reply]) -> None:
+        rewards = self.config.rewards
+        if self.deterministic_roles:
+            for episode, reply in zip(batch, replies, strict=True):
+                step(episode.state, episode.cast, reply.text, rewards, reply)
+            return
+
+        async def together() -> None:
+            await asyncio.gather(
+                *(astep(e.state, e.cast, r.text, rewards, r) for e, r in zip(batch, replies, strict=True))
+            )
+
+        run_sync(together(), None)
+
+
+def dialogue_text(turns: Sequence[Turn]) -> str:
+    """A compact text of a consultation for logs and notebooks."""
+    return "\n".join(f"{turn.role:>11}: {turn.text}" for turn in turns)

@@ -1,0 +1,87 @@
+"""Supervised fine-tuning of the doctor on whole consultations (TRL ``SFTTrainer``), loss on its own turns only.
+
+Data: the oracle doctor's consultations on a dataset split, or (``from_run``) the transcripts of any run whose
+reward reaches ``min_reward``. Each chat is rendered by the doctor's renderer and tokenised turn by turn
+(``ChatTokens``), giving ``input_ids`` with ``assistant_masks`` that are 1 on the doctor's tokens, its
+``<end_of_turn>`` included so that it learns to stop. Passing token rows (rather than ``messages`` with
+``assistant_only_loss``) works with any chat template: TRL only patches the stock Gemma 3 template with
+generation markers, and refuses others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from models.backends.hf import HFBackend
+from models.training.common import (
+    TrainSettings,
+    evaluation_callback,
+    last_checkpoint,
+    on_cpu,
+    save_final,
+    trainer_arguments,
+)
+from models.training.data import NoTrainingData, oracle_chats, token_rows, transcript_chats
+from models.training.policy import load_policy
+from models.training.tokens import ChatTokens
+
+
+class SFTSettings(TrainSettings):
+    """``agentclinic train sft``."""
+
+    from_run: Path | None = Field(
+        None, description="Train on this run's transcripts (folder) instead of oracle demonstrations."
+    )
+    min_reward: float = Field(1.0, description="With --from-run: keep episodes whose reward is at least this.")
+    batch_size: int = Field(4, ge=1, description="Consultations per optimiser step.")
+    max_length: int = Field(4096, ge=64, description="Longest token sequence trained on (longer ones are cut).")
+    out: Path = Field(Path("runs/sft"), description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.")
+
+
+def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] | None = None) -> dict[str, Any]:
+    """Run SFT; returns the final model's folder and its last evaluation scores."""
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    train_cases = settings.cases(settings.split)
+    if not train_cases:
+        raise NoTrainingData(f"no cases in {settings.dataset} (split={settings.split})")
+    loaded = load_policy(settings.model, dtype=settings.dtype)
+    chat = ChatTokens(HFBackend.from_loaded(loaded.model, loaded.tokenizer))
+    if settings.from_run is not None:
+        chats, read = transcript_chats(settings.from_run, settings.min_reward)
+        if not chats:
+            raise NoTrainingData(
+                f"none of the {read} episodes in {settings.from_run} has reward >= {settings.min_reward} "
+                "and a chat-format doctor prompt; lower --min-reward or choose another run"
+            )
+        source = f"transcripts of {settings.from_run} with reward >= {settings.min_reward} ({len(chats)} of {read})"
+    else:
+        chats = oracle_chats(train_cases, settings.max_turns)
+        source = f"oracle demonstrations on {settings.dataset} split={settings.split} ({len(chats)} cases)"
+    dataset = Dataset.from_list(token_rows(chats, chat))
+    splits = {settings.split: train_cases}
+    if settings.eval_split not in {"none", settings.split}:
+        splits[settings.eval_split] = settings.cases(settings.eval_split)
+    settings.out.mkdir(parents=True, exist_ok=True)
+    arguments = SFTConfig(
+        **trainer_arguments(settings, cpu=on_cpu()),
+        per_device_train_batch_size=settings.batch_size,
+        max_length=settings.max_length,
+        dataset_num_proc=None,
+    )
+    callback = evaluation_callback(settings, loaded.tokenizer, splits, report)
+    trainer = SFTTrainer(
+        model=loaded.model,
+        args=arguments,
+        train_dataset=dataset,
+        processing_class=loaded.tokenizer,
+        callbacks=[callback],
+    )
+    trainer.train(resume_from_checkpoint=last_checkpoint(settings.out) if settings.resume else None)
+    final = save_final(trainer, loaded.tokenizer, settings, "sft", {"data": source})
+    return {"final": final, "scores": callback.last_scores, "data": source}
