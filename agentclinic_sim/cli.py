@@ -8,6 +8,7 @@ from agentclinic_sim.cases_cli import cases_app
 from agentclinic_sim.play_cli import play_command
 from agentclinic_sim.replay import replay_command
 from agentclinic_sim.run_cli import run_command
+from agentclinic_sim.train_cli import train_app
 
 app = typer.Typer(
     name="agentclinic",
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(cases_app, name="cases")
+app.add_typer(train_app, name="train")
 app.command("run")(run_command)
 app.command("replay")(replay_command)
 app.command("play")(play_command)

@@ -58,3 +58,12 @@ def mg_case(shared_data: Path) -> Case:
     case = load_cases("medqa", shared_data)[0]
     assert case.diagnosis == "Myasthenia gravis"
     return case
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Gemma 3 model and tokenizer, built offline once per session."""
+    pytest.importorskip("torch")
+    from models.tiny import build_tiny
+
+    return build_tiny(tmp_path_factory.mktemp("tiny-model"))

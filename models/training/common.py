@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agentclinic_sim.rewards import RewardConfig
 from models.training.evaluate import Curve, evaluate_policy
 from models.training.rollouts import RolloutConfig
 from scenarios import Case, load_cases
@@ -51,9 +52,12 @@ class TrainSettings(BaseModel):
     report_to: str = Field("none", description="Tracker for the trainer's logs: none, tensorboard or trackio.")
     out: Path = Field(Path("runs/train"), description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.")
     resume: bool = Field(False, description="Continue from the last checkpoint in --out.")
+    rewards: RewardConfig = Field(
+        default_factory=RewardConfig, description="What each event is worth (AgentClinic's 1/0)."
+    )
 
     def rollout_config(self, **overrides: Any) -> RolloutConfig:
-        return RolloutConfig(max_turns=self.max_turns, max_tokens=self.max_tokens, **overrides)
+        return RolloutConfig(max_turns=self.max_turns, max_tokens=self.max_tokens, rewards=self.rewards, **overrides)
 
     def cases(self, split: str) -> list[Case]:
         cases = load_cases(self.dataset, self.data_dir, split=split, test_fraction=self.test_fraction)  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ class SFTSettings(TrainSettings):
     from_run: Path | None = Field(
         None, description="Train on this run's transcripts (folder) instead of oracle demonstrations."
     )
-    min_reward: float = Field(1.0, description="With --from-run: keep episodes whose reward is at least this.")
+    min_reward: float = Field(1.0, description="With --from: keep episodes whose reward is at least this.")
     batch_size: int = Field(4, ge=1, description="Consultations per optimiser step.")
     max_length: int = Field(4096, ge=64, description="Longest token sequence trained on (longer ones are cut).")
     out: Path = Field(Path("runs/sft"), description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.")

@@ -1,0 +1,110 @@
+"""``agentclinic train sft`` / ``agentclinic train grpo``: train the doctor, with flags derived from each
+trainer's settings model (``SFTSettings``, ``GRPOSettings``), a rich progress bar, and the learning curve."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
+from models.backends import BackendError
+from models.training.data import NoTrainingData
+from models.training.grpo import GRPOSettings
+from models.training.sft import SFTSettings
+from scenarios import DatasetError
+
+TRAIN_EXTRA_HINT = "training needs the train extra: pip install 'agentclinic-sim[train]'"
+
+train_app = typer.Typer(
+    help="Train the doctor on environment rewards: SFT on demonstrations, then multi-turn GRPO.",
+    no_args_is_help=True,
+)
+
+
+class TrainingProgress:
+    """A step bar; each evaluation printed as a line above it."""
+
+    def __init__(self, total: int, title: str):
+        self.bar = Progress(
+            TextColumn(f"[bold]{title}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("steps"),
+            TimeElapsedColumn(),
+            console=err_console,
+        )
+        self.task = self.bar.add_task(title, total=total)
+
+    def __call__(self, step: int, line: str | None) -> None:
+        self.bar.update(self.task, completed=step)
+        if line:
+            self.bar.console.print(line, highlight=False)
+
+
+def _train(kind: str, settings: Any) -> None:
+    started = time.perf_counter()
+    progress = TrainingProgress(settings.max_steps, f"train {kind}")
+    try:
+        if kind == "sft":
+            from models.training.sft import train_sft as train
+        else:
+            from models.training.grpo import train_grpo as train
+        with progress.bar:
+            result = train(settings, progress)
+    except ImportError as exc:
+        fail(f"{TRAIN_EXTRA_HINT} ({exc})")
+    except (NoTrainingData, DatasetError, BackendError, ValueError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted: continue from the last checkpoint with: agentclinic train {kind} --out {settings.out} "
+            "--resume (add the flags you started with)",
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
+    final = result["final"]
+    for split, scores in result["scores"].items():
+        console.print(
+            f"{split}: greedy reward {scores['reward']:.3f}, accuracy {scores['accuracy']:.1%}, "
+            f"turns {scores['turns']:.1f}, tests {scores['tests']:.1f}",
+            highlight=False,
+        )
+    console.print(
+        f"trained in {time.perf_counter() - started:.0f} s; model: {final}\n"
+        f"curve: {settings.out / 'curve.csv'} and curve.png; steps: {settings.out / 'steps.csv'}\n"
+        f"play it: agentclinic run --doctor hf:{final} --dataset {settings.dataset} --split {settings.split} "
+        f"--max-turns {settings.max_turns} --max-tokens {settings.max_tokens}",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def sft_from_settings(request: SettingsInput[SFTSettings]) -> None:
+    """Supervised fine-tuning of the doctor on whole consultations, loss on its own turns only.
+
+    By default: oracle demonstrations on the demo train split, from a fresh tiny model, on CPU. With
+    --from RUN: the doctor turns of that run's episodes whose reward is at least --min-reward. Writes
+    OUT/final (the model), OUT/curve.csv and curve.png (greedy reward per step) and OUT/steps.csv.
+    """
+    _train("sft", request.build())
+
+
+def grpo_from_settings(request: SettingsInput[GRPOSettings]) -> None:
+    """Multi-turn GRPO of the doctor on the environment's reward (deterministic patient, measurement and judge).
+
+    Start from an SFT model whose sampled reward is not zero (GRPO learns from differences within a group).
+    Each step plays --batch-size consultations (--num-generations per case), batching doctor turns. Logs
+    reward, accuracy, turns, tests and malformed actions per step to OUT/steps.csv; evaluations to curve.csv.
+    """
+    _train("grpo", request.build())
+
+
+DATA_DIR_OPTION = {"data_dir": {"envvar": "AGENTCLINIC_DATA"}}
+train_app.command("sft")(
+    command_from_settings(SFTSettings, sft_from_settings, flags={"from_run": "from"}, options=DATA_DIR_OPTION)
+)
+train_app.command("grpo")(command_from_settings(GRPOSettings, grpo_from_settings, options=DATA_DIR_OPTION))

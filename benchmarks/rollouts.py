@@ -1,0 +1,163 @@
+"""Rollout throughput and the environment's share of training time, with the tiny Gemma 3 doctor on CPU.
+
+1. Episodes per minute for a group of consultations (default 16: 4 demo cases x 4) played by
+   ``RolloutPlayer`` batched (one ``play`` call: every live episode's doctor turn in one ``generate``) vs one
+   at a time (one ``play`` call per episode). Goal: batched >= 4x. Also the batched run's
+   ``player.timings`` and the environment's share of the rollout's wall time.
+2. The share of a real GRPO step (``train_grpo``, 16 episodes = 4 cases x 4 generations) spent in the
+   environment: ``environment_s`` of the last step's rollout / that step's ``step_time`` (``steps.csv``).
+   Goal: < 5%. The start and end evaluations run outside the step time. Needs the ``train`` extra (trl,
+   datasets); ``--skip-grpo`` runs part 1 only.
+
+Rollouts sample at ``RolloutConfig``'s temperature (0.7) unless ``--greedy``. ``--model PATH`` takes any local
+model folder (e.g. a trained checkpoint) instead of the random tiny model.
+
+    python benchmarks/rollouts.py [--episodes 16] [--cases 4] [--max-turns 6] [--max-tokens 48] [--greedy]
+                                  [--model PATH] [--threads N] [--skip-grpo] [--grpo-steps 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from models.backends.hf import HFBackend
+from models.tiny import ensure_tiny
+from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
+from scenarios import Case, load_cases
+
+
+def _group(cases: list[Case], episodes: int) -> list[Case]:
+    """``episodes`` entries, each case repeated in a block (as a GRPO group is)."""
+    per_case = -(-episodes // len(cases))
+    return [case for case in cases for _ in range(per_case)][:episodes]
+
+
+def _work(trajectories: list[Trajectory]) -> str:
+    turns = sum(t.state.turn for t in trajectories) / len(trajectories)
+    tokens = sum(t.generated_tokens for t in trajectories)
+    return f"mean turns {turns:.2f}, {tokens} generated tokens"
+
+
+def rollout_rates(args: argparse.Namespace, model: Path) -> None:
+    policy = HFBackend(str(model), name=model.name, device=args.device, dtype=args.dtype)
+    n_params = sum(p.numel() for p in policy.model.parameters())
+    config = RolloutConfig(max_turns=args.max_turns, max_tokens=args.max_tokens)
+    cases = load_cases("demo")[: args.cases]
+    group = _group(cases, args.episodes)
+    player = RolloutPlayer(policy, config, max_batch_size=args.episodes)
+    player.play(cases, seed=args.seed, greedy=args.greedy)  # warm-up: builds each case's cast once, as in training
+
+    begin = time.perf_counter()
+    single: list[Trajectory] = []
+    single_timings = RolloutTimings()
+    for index, case in enumerate(group):
+        single += player.play([case], seed=args.seed + index, greedy=args.greedy)
+        single_timings.generation_s += player.timings.generation_s
+        single_timings.environment_s += player.timings.environment_s
+        single_timings.generate_calls += player.timings.generate_calls
+    one_at_a_time = time.perf_counter() - begin
+
+    begin = time.perf_counter()
+    batched = player.play(group, seed=args.seed, greedy=args.greedy)
+    together = time.perf_counter() - begin
+    timings = player.timings
+
+    print(
+        f"model={model.name} params={n_params / 1e6:.1f}M device={policy.model.device} dtype={policy.model.dtype} "
+        f"threads={torch.get_num_threads()} "
+        f"episodes={len(group)} ({len(cases)} cases) max_turns={args.max_turns} max_tokens={args.max_tokens} "
+        f"{'greedy' if args.greedy else f'temperature={config.temperature}'}"
+    )
+    print(
+        f"one at a time: {len(group) / one_at_a_time * 60:8.1f} episodes/min  ({one_at_a_time:.2f} s; "
+        f"{_work(single)}; generation {single_timings.generation_s:.2f} s, environment "
+        f"{single_timings.environment_s:.3f} s, {single_timings.generate_calls} generate calls)"
+    )
+    print(f"batched:       {len(group) / together * 60:8.1f} episodes/min  ({together:.2f} s; {_work(batched)})")
+    print(f"speed-up: {one_at_a_time / together:.1f}x  (goal >= 4x)")
+    print(
+        f"batched timings: generation_s={timings.generation_s:.3f} environment_s={timings.environment_s:.4f} "
+        f"generate_calls={timings.generate_calls}; environment share of the rollout "
+        f"{timings.environment_s / together:.2%}"
+    )
+
+
+def grpo_share(args: argparse.Namespace, model: Path) -> None:
+    from models.training.grpo import GRPOSettings, train_grpo
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "grpo"
+        settings = GRPOSettings(
+            model=str(model),
+            max_steps=args.grpo_steps,
+            batch_size=args.episodes,
+            num_generations=args.num_generations,
+            limit=args.cases,
+            max_turns=args.max_turns,
+            max_tokens=args.max_tokens,
+            eval_every=1000,
+            save_every=1000,
+            eval_split="none",
+            dtype=args.dtype,
+            seed=args.seed,
+            out=out,
+        )
+        begin = time.perf_counter()
+        result = train_grpo(settings)
+        total = time.perf_counter() - begin
+        with (out / "steps.csv").open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+
+    timings: RolloutTimings = result["timings"]
+    step_times = [float(row["step_time"]) for row in rows if row.get("step_time")]
+    print(
+        f"GRPO: {args.grpo_steps} steps of {args.episodes} episodes ({args.cases} cases x {args.num_generations}), "
+        f"train_grpo wall {total:.1f} s (with the start and end evaluations and saving)"
+    )
+    if not step_times:
+        print(f"steps.csv has no step_time column (columns: {sorted(rows[0]) if rows else []})")
+        return
+    step_time = step_times[-1]
+    optimisation = step_time - timings.generation_s - timings.environment_s
+    print("step times: " + ", ".join(f"{t:.2f} s" for t in step_times))
+    print(
+        f"last step: step_time={step_time:.2f} s  generation={timings.generation_s:.2f} s  "
+        f"environment={timings.environment_s:.3f} s  optimisation (rest)={optimisation:.2f} s  "
+        f"generate_calls={timings.generate_calls}"
+    )
+    print(f"environment share of the step: {timings.environment_s / step_time:.2%}  (goal < 5%)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="a local model folder (default: the random tiny model)")
+    parser.add_argument("--episodes", type=int, default=16, help="episodes in the group (and the GRPO batch)")
+    parser.add_argument("--cases", type=int, default=4, help="distinct demo cases in the group")
+    parser.add_argument("--max-turns", type=int, default=6)
+    parser.add_argument("--max-tokens", type=int, default=48)
+    parser.add_argument("--greedy", action="store_true", help="greedy rollouts (default: sample at temperature 0.7)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default=None, help="part 1: cpu or cuda (default: cuda when available)")
+    parser.add_argument("--dtype", default=None, help="bfloat16 or float32 (default: bf16 on GPU, fp32 on CPU)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (use 1 on a busy machine)")
+    parser.add_argument("--skip-grpo", action="store_true", help="only the rollout rates (no trl / datasets needed)")
+    parser.add_argument("--grpo-steps", type=int, default=2, help="GRPO steps (the last one is reported)")
+    parser.add_argument("--num-generations", type=int, default=4, help="GRPO group size (divides --episodes)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    model = Path(args.model) if args.model else ensure_tiny()
+    rollout_rates(args, model)
+    if not args.skip_grpo:
+        grpo_share(args, model)
+
+
+if __name__ == "__main__":
+    main()
