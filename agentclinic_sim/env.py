@@ -87,6 +87,7 @@ class ConsultationEnv(gym.Env[str, str]):
         self.case: Case | None = None
         self.cast: Cast | None = None
         self.state: ConsultationState | None = None
+        self._messages: list[dict[str, str]] = []
 
     def cast_for(self, case: Case) -> Cast:
         """Role objects are built once per case and reused across episodes (they hold no episode state)."""
@@ -106,6 +107,7 @@ class ConsultationEnv(gym.Env[str, str]):
             self.case = self.cases[int(self.np_random.integers(len(self.cases)))]
         self.cast = self.cast_for(self.case)
         self.state = start(self.case, self.max_turns, self.prompt)
+        self._messages = [message.model_dump() for message in self.prompt.messages(self.state.doctor_view())]
         info = self._info()
         info["objective"] = self.case.objective
         return fit_to_space(self.state.observation), info
@@ -114,11 +116,24 @@ class ConsultationEnv(gym.Env[str, str]):
         if self.state is None or self.cast is None:
             raise RuntimeError("call reset() before step()")
         result = step(self.state, self.cast, action, self.rewards)
+        self._extend_messages(action, result.observation)
         info = self._info()
         info["reward_breakdown"] = result.breakdown.as_dict()
         if self.render_mode == "human":
             self.render()
         return fit_to_space(result.observation), result.reward, result.terminated, result.truncated, info
+
+    def _extend_messages(self, action: str, observation: str) -> None:
+        """Keep the doctor's chat current: in the chat format one reply and one response more per step (the
+        same messages ``DoctorPrompt.messages`` renders, built in O(1)); otherwise rendered anew."""
+        state = self.state
+        assert state is not None
+        if self.prompt.format != "chat":
+            self._messages = [message.model_dump() for message in self.prompt.messages(state.doctor_view())]
+            return
+        self._messages.append({"role": "assistant", "content": action})
+        if not state.done:
+            self._messages.append({"role": "user", "content": observation})
 
     def _info(self) -> dict[str, Any]:
         state = self.state
@@ -131,7 +146,7 @@ class ConsultationEnv(gym.Env[str, str]):
             "diagnosis": state.diagnosis,
             "verdict": self._verdict_info(state),
             "episode_reward_breakdown": state.rewards.as_dict(),
-            "messages": [message.model_dump() for message in self.prompt.messages(state.doctor_view())],
+            "messages": list(self._messages),
         }
 
     @staticmethod

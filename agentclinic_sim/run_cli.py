@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import traceback
 from pathlib import Path
@@ -99,6 +100,21 @@ run_command = command_from_settings(
 """``agentclinic run``: its options are ``RunSettings``' fields (see ``settings_cli``)."""
 
 
+def tiny_doctor_note(doctor: str) -> str:
+    """What the tiny doctor is, from the training record shipped beside its weights."""
+    from models.tiny import resolve_tiny
+
+    folder = resolve_tiny(doctor)
+    record_path = folder / "agentclinic_training.json" if folder else None
+    if record_path is None or not record_path.is_file():
+        return f"doctor {doctor}: a tiny random Gemma 3 (untrained): its replies are noise, a plumbing check."
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    return (
+        f"doctor {doctor}: a 1.4M-parameter Gemma 3 trained by this package ({record.get('recipe', record['trainer'])}). "
+        "It has memorised the synthetic demo cases; it knows no medicine."
+    )
+
+
 def run_settings(settings: RunSettings, title: str) -> None:
     """Build the runner, run it with a live progress bar, print the summary. Bad input exits 2; a bug in
     this package stops the run with exit 1 and its traceback (finished episodes stay saved)."""
@@ -138,7 +154,9 @@ def run_settings(settings: RunSettings, title: str) -> None:
             soft_wrap=True,
         )
     doctor = settings.doctor
-    if doctor in {"tiny", "oracle"} or doctor.startswith("tiny:"):
+    if doctor.startswith("tiny"):
+        console.print(tiny_doctor_note(doctor), soft_wrap=True, highlight=False)
+    if doctor in {"tiny", "tiny-random", "oracle"} or doctor.startswith("tiny:"):
         console.print(MEDGEMMA_HINT, soft_wrap=True)
     if summary.completed == 0:
         raise typer.Exit(1)

@@ -215,3 +215,13 @@ def test_from_loaded_wraps_a_live_model_and_non_gemma_tokenizers_keep_their_temp
     plain = HFBackend.from_loaded(tiny.model, PlainTokenizer())
     assert not plain.gemma and plain.stop_ids == [1]
     assert plain.render(messages) == "system:Be brief.|user:Hi"
+
+
+def test_env_info_messages_stay_equal_to_the_renderer_through_an_episode(demo: list[Case]) -> None:
+    env = gym.make("agentclinic/Demo-v0", max_turns=5)
+    env.reset(options={"case_id": demo[4].id})
+    for action in ["Any fever?", "", "REQUEST TEST: Complete_Blood_Count", "Smoke?", "Anything else?"]:
+        *_, info = env.step(action)
+        rendered = DoctorPrompt().messages(env.unwrapped.state.doctor_view())
+        assert info["messages"] == [m.model_dump() for m in rendered]
+    assert env.unwrapped.state.truncated and info["messages"][-1]["role"] == "assistant"

@@ -47,6 +47,7 @@ class TrainSettings(BaseModel):
     max_steps: int = Field(100, ge=1, description="Optimiser steps.")
     eval_every: int = Field(20, ge=1, description="Score greedy episodes every N steps (and at start and end).")
     save_every: int = Field(50, ge=1, description="Write a resumable checkpoint every N steps.")
+    keep_checkpoints: int = Field(2, ge=1, description="How many of the newest checkpoints to keep.")
     seed: int = Field(0, description="Seed for sampling, shuffling and initialisation.")
     dtype: str | None = Field(None, description="bfloat16 or float32 (default: bf16 on GPU, float32 on CPU).")
     report_to: str = Field("none", description="Tracker for the trainer's logs: none, tensorboard or trackio.")
@@ -77,11 +78,30 @@ def trainer_arguments(settings: TrainSettings, *, cpu: bool) -> dict[str, Any]:
         "logging_steps": 1,
         "save_strategy": "steps",
         "save_steps": settings.save_every,
-        "save_total_limit": 2,
+        "save_total_limit": settings.keep_checkpoints,
         "report_to": settings.report_to,
         "seed": settings.seed,
         "disable_tqdm": True,
     }
+
+
+def without_printed_logs(trainer: Any) -> Any:
+    """Drop transformers' ``PrinterCallback`` (a raw dict printed per step when tqdm is off): the CLI shows a
+    progress bar and the logs go to ``steps.csv`` and ``report_to``."""
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)
+    return trainer
+
+
+def quiet_libraries() -> None:
+    """No per-map progress bars from datasets and no experimental-API banner from TRL on the command line."""
+    import os
+
+    import datasets
+
+    datasets.disable_progress_bars()
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 
 
 def on_cpu() -> bool:

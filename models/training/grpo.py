@@ -27,8 +27,10 @@ from models.training.common import (
     evaluation_callback,
     last_checkpoint,
     on_cpu,
+    quiet_libraries,
     save_final,
     trainer_arguments,
+    without_printed_logs,
 )
 from models.training.data import NoTrainingData
 from models.training.policy import load_policy
@@ -111,6 +113,7 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
         raise ValueError(
             f"--batch-size {settings.batch_size} must be a multiple of --num-generations {settings.num_generations}"
         )
+    quiet_libraries()
     train_cases = settings.cases(settings.split)
     if not train_cases:
         raise NoTrainingData(f"no cases in {settings.dataset} (split={settings.split})")
@@ -135,14 +138,16 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
         log_completions=False,
     )
     callback = evaluation_callback(settings, loaded.tokenizer, splits, report)
-    trainer = GRPOTrainer(
-        model=loaded.model,
-        reward_funcs=reward_functions,
-        args=arguments,
-        train_dataset=dataset,
-        processing_class=loaded.tokenizer,
-        rollout_func=rollouts,
-        callbacks=[callback],
+    trainer = without_printed_logs(
+        GRPOTrainer(
+            model=loaded.model,
+            reward_funcs=reward_functions,
+            args=arguments,
+            train_dataset=dataset,
+            processing_class=loaded.tokenizer,
+            rollout_func=rollouts,
+            callbacks=[callback],
+        )
     )
     trainer.train(resume_from_checkpoint=last_checkpoint(settings.out) if settings.resume else None)
     final = save_final(trainer, loaded.tokenizer, settings, "grpo", {"data": f"rollouts on {settings.dataset}"})

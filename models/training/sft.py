@@ -22,8 +22,10 @@ from models.training.common import (
     evaluation_callback,
     last_checkpoint,
     on_cpu,
+    quiet_libraries,
     save_final,
     trainer_arguments,
+    without_printed_logs,
 )
 from models.training.data import NoTrainingData, oracle_chats, token_rows, transcript_chats
 from models.training.policy import load_policy
@@ -47,6 +49,7 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
+    quiet_libraries()
     train_cases = settings.cases(settings.split)
     if not train_cases:
         raise NoTrainingData(f"no cases in {settings.dataset} (split={settings.split})")
@@ -75,12 +78,14 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
         dataset_num_proc=None,
     )
     callback = evaluation_callback(settings, loaded.tokenizer, splits, report)
-    trainer = SFTTrainer(
-        model=loaded.model,
-        args=arguments,
-        train_dataset=dataset,
-        processing_class=loaded.tokenizer,
-        callbacks=[callback],
+    trainer = without_printed_logs(
+        SFTTrainer(
+            model=loaded.model,
+            args=arguments,
+            train_dataset=dataset,
+            processing_class=loaded.tokenizer,
+            callbacks=[callback],
+        )
     )
     trainer.train(resume_from_checkpoint=last_checkpoint(settings.out) if settings.resume else None)
     final = save_final(trainer, loaded.tokenizer, settings, "sft", {"data": source})
