@@ -84,6 +84,19 @@ def test_two_grpo_steps_finish_and_change_the_weights(
     assert result["timings"].generate_calls >= 1
 
 
+def test_sft_resumes_from_its_last_checkpoint(sft_run: dict, tiny_model_path: Path, tmp_path: Path) -> None:
+    import shutil
+
+    out = tmp_path / "sft"
+    shutil.copytree(sft_run["out"], out)
+    settings = SFTSettings(model=f"tiny:{tiny_model_path}", max_steps=3, batch_size=2, out=out, resume=True, **QUICK)
+    result = train_sft(settings)
+    record = json.loads((result["final"] / "agentclinic_training.json").read_text())
+    assert record["steps"] == 3
+    steps = [line.split(",")[0] for line in (out / "steps.csv").read_text().splitlines()[1:]]
+    assert steps == ["1", "2", "3"]  # the first two steps kept, the third added: nothing trained twice
+
+
 def test_grpo_batch_must_hold_whole_groups(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="multiple of --num-generations"):
         train_grpo(GRPOSettings(model="tiny-random", batch_size=6, num_generations=4, out=tmp_path))

@@ -60,6 +60,13 @@ class TrainSettings(BaseModel):
     def rollout_config(self, **overrides: Any) -> RolloutConfig:
         return RolloutConfig(max_turns=self.max_turns, max_tokens=self.max_tokens, rewards=self.rewards, **overrides)
 
+    def evaluation_splits(self, train_cases: list[Case]) -> dict[str, list[Case]]:
+        """The splits scored at each evaluation: the training split, and ``eval_split`` unless it is the same."""
+        splits = {self.split: train_cases}
+        if self.eval_split not in {"none", self.split}:
+            splits[self.eval_split] = self.cases(self.eval_split)
+        return splits
+
     def cases(self, split: str) -> list[Case]:
         cases = load_cases(self.dataset, self.data_dir, split=split, test_fraction=self.test_fraction)  # type: ignore[arg-type]
         return cases[: self.limit] if self.limit else cases
@@ -142,8 +149,12 @@ class StepLog:
     def __init__(self, out: Path):
         self.path = out / STEPS_CSV
         self.rows: list[dict[str, Any]] = []
+        if self.path.is_file():  # a resumed run continues the file
+            with self.path.open(encoding="utf-8") as handle:
+                self.rows = list(csv.DictReader(handle))
 
     def add(self, step: int, logs: dict[str, Any]) -> None:
+        self.rows = [row for row in self.rows if int(row["step"]) < step]  # steps redone after a resume
         self.rows.append({"step": step, **{k: v for k, v in logs.items() if isinstance(v, int | float)}})
         fields = list(dict.fromkeys(key for row in self.rows for key in row))
         with self.path.open("w", newline="", encoding="utf-8") as handle:

@@ -114,6 +114,12 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
             f"--batch-size {settings.batch_size} must be a multiple of --num-generations {settings.num_generations}"
         )
     quiet_libraries()
+    default_start = GRPOSettings.model_fields["model"].default
+    if settings.model == default_start and not Path(default_start).exists():
+        raise NoTrainingData(
+            f"{default_start} not found: GRPO starts from a model that sometimes succeeds; train one with "
+            "`agentclinic train sft` first, or pass --model"
+        )
     train_cases = settings.cases(settings.split)
     if not train_cases:
         raise NoTrainingData(f"no cases in {settings.dataset} (split={settings.split})")
@@ -121,9 +127,7 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
     rollout_config = settings.rollout_config(temperature=settings.temperature, top_p=settings.top_p)
     rollouts = EnvironmentRollouts(train_cases, rollout_config)
     dataset = Dataset.from_list([{"prompt": case.id} for case in train_cases])
-    splits = {settings.split: train_cases}
-    if settings.eval_split not in {"none", settings.split}:
-        splits[settings.eval_split] = settings.cases(settings.eval_split)
+    splits = settings.evaluation_splits(train_cases)
     settings.out.mkdir(parents=True, exist_ok=True)
     reward_functions = [env_reward, *(_logged(name) for name in LOGGED_STATS)]
     arguments = GRPOConfig(

@@ -67,9 +67,7 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
         chats = oracle_chats(train_cases, settings.max_turns)
         source = f"oracle demonstrations on {settings.dataset} split={settings.split} ({len(chats)} cases)"
     dataset = Dataset.from_list(token_rows(chats, chat))
-    splits = {settings.split: train_cases}
-    if settings.eval_split not in {"none", settings.split}:
-        splits[settings.eval_split] = settings.cases(settings.eval_split)
+    splits = settings.evaluation_splits(train_cases)
     settings.out.mkdir(parents=True, exist_ok=True)
     arguments = SFTConfig(
         **trainer_arguments(settings, cpu=on_cpu()),
