@@ -46,6 +46,7 @@ class TrainSettings(BaseModel):
     learning_rate: float = Field(1e-3, gt=0.0, description="Peak learning rate (constant after a short warm-up).")
     max_steps: int = Field(100, ge=1, description="Optimiser steps.")
     eval_every: int = Field(20, ge=1, description="Score greedy episodes every N steps (and at start and end).")
+    eval_first: bool = Field(True, description="Score the starting model before the first step.")
     save_every: int = Field(50, ge=1, description="Write a resumable checkpoint every N steps.")
     keep_checkpoints: int = Field(2, ge=1, description="How many of the newest checkpoints to keep.")
     seed: int = Field(0, description="Seed for sampling, shuffling and initialisation.")
@@ -196,7 +197,7 @@ def evaluation_callback(
                 report(step, f"eval @ {step}  {scores}")
 
         def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
-            if state.global_step == 0 or not curve.rows():
+            if settings.eval_first and (state.global_step == 0 or not curve.rows()):
                 self.evaluate(model, state.global_step)
 
         def on_step_end(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:

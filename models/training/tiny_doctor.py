@@ -30,10 +30,18 @@ SHIPPED_FILES = (
     "chat_template.jinja",
     "agentclinic_training.json",
 )
-COMMON = {"dataset": "demo", "split": "all", "eval_split": "none", "max_turns": 20, "max_tokens": 48, "seed": 0}
+COMMON = {
+    "dataset": "demo",
+    "split": "all",
+    "eval_split": "none",
+    "eval_first": False,
+    "max_turns": 20,
+    "max_tokens": 48,
+    "seed": 0,
+}
 
 
-def build(out: Path, sft_steps: int, grpo_steps: int) -> dict[str, object]:
+def build(out: Path, sft_steps: int, grpo_steps: int, grpo_lr: float) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         sft = train_sft(
@@ -62,7 +70,8 @@ def build(out: Path, sft_steps: int, grpo_steps: int) -> dict[str, object]:
         record = json.loads((final / "agentclinic_training.json").read_text(encoding="utf-8"))
         record["made_by"] = "python -m models.training.tiny_doctor"
         record["recipe"] = (
-            f"tiny-random -> SFT {sft_steps} steps on oracle consultations -> GRPO {grpo_steps} steps; "
+            f"tiny-random -> SFT {sft_steps} steps on oracle consultations -> GRPO {grpo_steps} steps "
+            f"(lr {grpo_lr:g}); "
             "all 14 demo cases, 20 turns"
         )
         record["scores"] = {"sft": sft["scores"], "grpo": grpo["scores"]}
@@ -79,10 +88,11 @@ def build(out: Path, sft_steps: int, grpo_steps: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=PACKAGE_FOLDER)
-    parser.add_argument("--sft-steps", type=int, default=120)
-    parser.add_argument("--grpo-steps", type=int, default=10)
+    parser.add_argument("--sft-steps", type=int, default=220)
+    parser.add_argument("--grpo-steps", type=int, default=2)
+    parser.add_argument("--grpo-lr", type=float, default=1e-5)
     args = parser.parse_args()
-    record = build(args.out, args.sft_steps, args.grpo_steps)
+    record = build(args.out, args.sft_steps, args.grpo_steps, args.grpo_lr)
     print(json.dumps(record["scores"], indent=2))
     print(f"trained tiny doctor written to {args.out}")
 
