@@ -62,6 +62,7 @@ def build(out: Path, sft_steps: int, grpo_steps: int, grpo_lr: float) -> dict[st
                 save_every=grpo_steps,
                 batch_size=16,
                 num_generations=4,
+                learning_rate=grpo_lr,
                 out=work / "grpo",
                 **COMMON,
             )
@@ -69,6 +70,8 @@ def build(out: Path, sft_steps: int, grpo_steps: int, grpo_lr: float) -> dict[st
         final = Path(grpo["final"])
         record = json.loads((final / "agentclinic_training.json").read_text(encoding="utf-8"))
         record["made_by"] = "python -m models.training.tiny_doctor"
+        record["base_model"] = "tiny-random"
+        record["settings"].update(model="the SFT model of this recipe", out="a temporary folder")
         record["recipe"] = (
             f"tiny-random -> SFT {sft_steps} steps on oracle consultations -> GRPO {grpo_steps} steps "
             f"(lr {grpo_lr:g}); "
@@ -90,7 +93,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PACKAGE_FOLDER)
     parser.add_argument("--sft-steps", type=int, default=220)
     parser.add_argument("--grpo-steps", type=int, default=2)
-    parser.add_argument("--grpo-lr", type=float, default=1e-5)
+    parser.add_argument("--grpo-lr", type=float, default=1e-4)
     args = parser.parse_args()
     record = build(args.out, args.sft_steps, args.grpo_steps, args.grpo_lr)
     print(json.dumps(record["scores"], indent=2))
