@@ -36,6 +36,7 @@ class TrainingProgress:
             TextColumn("steps"),
             TimeElapsedColumn(),
             console=err_console,
+            transient=True,  # gone when training ends or fails; the evaluations printed above it stay
         )
         self.task = self.bar.add_task(title, total=total)
 
