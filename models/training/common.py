@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -104,8 +105,6 @@ def without_printed_logs(trainer: Any) -> Any:
 
 def quiet_libraries() -> None:
     """No per-map progress bars from datasets and no experimental-API banner from TRL on the command line."""
-    import os
-
     import datasets
 
     datasets.disable_progress_bars()
