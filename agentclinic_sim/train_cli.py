@@ -12,9 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
 from models.backends import BackendError
-from models.training.data import NoTrainingData
+from models.training.data import TrainingSetupError
 from models.training.grpo import GRPOSettings
 from models.training.sft import SFTSettings
+from models.training.tokens import TemplateMismatch
 from scenarios import DatasetError
 
 TRAIN_EXTRA_HINT = "training needs the train extra: pip install 'agentclinic-sim[train]'"
@@ -58,7 +59,7 @@ def _train(kind: str, settings: Any) -> None:
             result = train(settings, progress)
     except ImportError as exc:
         fail(f"{TRAIN_EXTRA_HINT} ({exc})")
-    except (NoTrainingData, DatasetError, BackendError, ValueError) as exc:
+    except (TrainingSetupError, TemplateMismatch, DatasetError, BackendError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         err_console.print(

@@ -21,10 +21,8 @@ from typing import Any
 
 from models.backends.base import BackendError, Completion, GenerationConfig, Message, Usage
 from models.backends.gemma_chat import BOS, END_OF_TURN, strip_at_stops, template_messages, uses_gemma_turns
-from models.backends.loading import load_model, local_model_path, looks_like_path, probe_hub
+from models.backends.loading import load_model
 from models.backends.medgemma import ModelClass
-
-__all__ = ["Generation", "HFBackend", "local_model_path", "looks_like_path", "probe_hub"]
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -179,8 +178,8 @@ def evaluation_callback(
     config = settings.rollout_config()
 
     class EvaluationCallback(TrainerCallback):  # type: ignore[misc]
-        last_scores: dict[str, dict[str, float]] = {}
-        started = time.perf_counter()
+        def __init__(self) -> None:
+            self.last_scores: dict[str, dict[str, float]] = {}
 
         def evaluate(self, model: Any, step: int) -> None:
             for name, cases in splits.items():

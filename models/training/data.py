@@ -21,7 +21,11 @@ from models.training.tokens import ChatTokens
 from scenarios import Case
 
 
-class NoTrainingData(ValueError):
+class TrainingSetupError(ValueError):
+    """A training run cannot start as configured: the user's input is at fault, not this package."""
+
+
+class NoTrainingData(TrainingSetupError):
     """Nothing to train on (no cases, or no transcript reaches the reward threshold)."""
 
 

@@ -25,8 +25,8 @@ def mean_stats(trajectories: Sequence[Trajectory]) -> dict[str, float]:
     """Mean of each trajectory statistic (reward, correct -> accuracy, turns, tests, malformed, tokens)."""
     if not trajectories:
         return {}
-    keys = trajectories[0].stats().keys()
-    means = {key: sum(t.stats()[key] for t in trajectories) / len(trajectories) for key in keys}
+    rows = [t.stats() for t in trajectories]
+    means = {key: sum(row[key] for row in rows) / len(rows) for key in rows[0]}
     means["accuracy"] = means.pop("correct")
     return means
 

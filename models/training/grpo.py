@@ -32,7 +32,7 @@ from models.training.common import (
     trainer_arguments,
     without_printed_logs,
 )
-from models.training.data import NoTrainingData
+from models.training.data import NoTrainingData, TrainingSetupError
 from models.training.policy import load_policy
 from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
 from scenarios import Case
@@ -65,8 +65,9 @@ def trajectory_columns(trajectories: list[Trajectory]) -> dict[str, list[Any]]:
         "env_mask": [t.env_mask for t in trajectories],
         "env_reward": [t.reward for t in trajectories],
     }
+    stats = [t.stats() for t in trajectories]
     for name in LOGGED_STATS:
-        columns[name] = [t.stats()[name] for t in trajectories]
+        columns[name] = [row[name] for row in stats]
     return columns
 
 
@@ -110,7 +111,7 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
     from trl import GRPOConfig, GRPOTrainer
 
     if settings.batch_size % settings.num_generations:
-        raise ValueError(
+        raise TrainingSetupError(
             f"--batch-size {settings.batch_size} must be a multiple of --num-generations {settings.num_generations}"
         )
     quiet_libraries()
