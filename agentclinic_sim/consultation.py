@@ -25,7 +25,7 @@ from pydantic import TypeAdapter
 
 from agentclinic_sim.rewards import RewardBreakdown, RewardConfig
 from agents.cast import Cast
-from agents.doctor import Doctor, DoctorPrompt, DoctorView, observation_text
+from agents.doctor import Doctor, DoctorPrompt, DoctorView
 from agents.protocol import DIAGNOSIS_TAG, TEST_TAG, Action, Ask, Diagnose, Malformed, RequestTest, parse_action
 from agents.types import Reply, Turn, Verdict
 from scenarios import Case
@@ -98,7 +98,7 @@ def start(case: Case, max_turns: int = 20, prompt: DoctorPrompt | None = None) -
         max_turns=max_turns,
         prompt=prompt or DoctorPrompt(),
     )
-    state.observation = state.prompt.observation(state.doctor_view(), None)
+    state.observation = state.prompt.observation(state.doctor_view, None, state.turn, state.max_turns)
     return state
 
 
@@ -230,11 +230,7 @@ def apply_step(
         assert isinstance(response, Reply)
         response_turn = Turn.from_reply(ROLE_OF_ROUTE[plan.route], response)
         state.dialogue.append(response_turn)
-        state.observation = (  # the chat form needs no view: skip building one inside env.step
-            observation_text(response_turn, state.turn, state.max_turns)
-            if state.prompt.format == "chat"
-            else state.prompt.observation(state.doctor_view(), response_turn)
-        )
+        state.observation = state.prompt.observation(state.doctor_view, response_turn, state.turn, state.max_turns)
 
     state.rewards.add(step)
     return StepResult(state.observation, step.total, state.terminated, state.truncated, step)

@@ -13,6 +13,7 @@ RL rollouts alike, so a policy is trained on exactly what it is evaluated on. Th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
@@ -133,15 +134,16 @@ class DoctorPrompt(BaseModel):
         build = chat_messages if self.format == "chat" else agentclinic_messages
         return build(view, self.bias)
 
-    def observation(self, view: DoctorView, response: Turn | None) -> str:
+    def observation(self, view: Callable[[], DoctorView], response: Turn | None, turn: int, max_turns: int) -> str:
         """What is new to the doctor since it last spoke, as one text: on the first turn the rules (the system
         prompt, folded into the first user message as Gemma does) and the opening; then each response with its
-        turn note (``chat``), or the whole re-rendered prompt (``agentclinic``)."""
+        turn note (``chat``), or the whole re-rendered prompt (``agentclinic``). ``view`` is called only when the
+        whole view is needed, so the chat form costs no view inside ``env.step``."""
         if self.format == "agentclinic":
-            return self.messages(view)[-1].content
+            return self.messages(view())[-1].content
         if response is None:
-            return f"{system_prompt(view, self.bias)}\n\n{observation_text(None, view.turn, view.max_turns)}"
-        return observation_text(response, view.turn, view.max_turns)
+            return f"{system_prompt(view(), self.bias)}\n\n{observation_text(None, turn, max_turns)}"
+        return observation_text(response, turn, max_turns)
 
 
 @runtime_checkable
