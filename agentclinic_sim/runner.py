@@ -5,7 +5,8 @@ A run folder holds ``run.json`` (the settings it was started with and the wall t
 ``transcripts.jsonl`` (one line per (case, sample)), ``summary.json`` and, after ``retry_errored``,
 ``errored.jsonl`` (earlier failed attempts, kept rather than deleted).
 
-An episode whose backend fails for good (a ``BackendError`` after its retries) is recorded with its error
+An episode whose backend fails for good (a ``BackendError`` after its retries), or whose case image cannot be
+fetched for an image-reading doctor (``ImageFetchError``), is recorded with its error
 and counted apart — never as a wrong diagnosis — and the run goes on. Any other exception is a bug in
 this code: it stops the run (finished episodes stay saved) and reaches the caller.
 """
@@ -38,12 +39,13 @@ from agentclinic_sim.transcript import (
 )
 from agents.biases import DoctorBias, PatientBias
 from agents.cast import Cast, CastSpec
-from agents.doctor import BackendDoctor, Doctor, DoctorFormat, DoctorPrompt, OracleDoctor
+from agents.doctor import BackendDoctor, Doctor, DoctorFormat, DoctorPrompt, OracleDoctor, doctor_image
 from agents.measurement import MissingPolicy
 from models.backends import BackendError, ChatBackend, GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
 from models.backends.uri import backend_from_uri
 from scenarios import Case, load_cases
+from scenarios.images import ImageFetchError
 from scenarios.split import DEFAULT_TEST_FRACTION, Split
 
 DETERMINISTIC = {"patient": "retrieval", "measurement": "lookup", "moderator": "match", "doctor": "oracle"}
@@ -396,9 +398,10 @@ class Runner:
                     prompt_format=settings.doctor_format,
                     bias=settings.doctor_bias,
                     config=generation,
+                    image=await doctor_image(case, doctor_backend),
                 )
             await aplay_episode(state, cast, doctor, settings.rewards)
-        except BackendError as exc:  # a backend failed for good: recorded, counted apart, and the run goes on
+        except (BackendError, ImageFetchError) as exc:  # recorded, counted apart, and the run goes on
             record.error = f"{type(exc).__name__}: {exc}"
         record.turns = list(state.dialogue)
         record.diagnosis = state.diagnosis

@@ -8,10 +8,21 @@ Prompt formats: ``chat`` (alternating user/assistant messages, the doctor is the
 ``DoctorPrompt`` renders both for the benchmark doctor, the Gymnasium env's observations, SFT data and
 RL rollouts alike, so a policy is trained on exactly what it is evaluated on. The moderator's verdict
 (it names the correct diagnosis) is never rendered.
+
+Case images (NEJM cases have one): ``doctor_image(case, backend, policy)`` decides what the doctor gets.
+A backend that accepts images (``accepts_images``) gets the image itself, fetched once and cached by
+``scenarios.images``, attached to its first user message (``chat``) or to its one message (``agentclinic``)
+with a line saying so. Any other doctor is told in the same place that the case has an image it cannot
+see, and is given the text published with it (for NEJM, the question without its final ask: the vignette
+the figure was shown with, which describes what was examined and imaged). ``policy``: ``auto`` (image when
+the backend takes images, else the note), ``text`` (the note for every doctor: measures what the pixels
+add), ``off`` (neither, as in AgentClinic without image requests). The env's observations and the
+training renderers pass no image, so they read as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from typing import Literal, Protocol, runtime_checkable
@@ -25,9 +36,16 @@ from agents.protocol import DIAGNOSIS_TAG, TEST_TAG
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S, run_sync
 from agents.types import Reply, Turn
 from models.backends import ChatBackend, GenerationConfig, Message
+from models.backends.base import ImageData, accepts_images
 from scenarios import Case
+from scenarios.images import CaseImage, case_image, fetch_image
 
 DoctorFormat = Literal["chat", "agentclinic"]
+ImagePolicy = Literal["auto", "text", "off"]
+IMAGE_ATTACHED = "This case comes with an image from its case report; it is attached to this message."
+IMAGE_UNSEEN = (
+    "This case comes with an image from its case report, but the image is not available to you: you cannot see it."
+)
 SPEAKER_LABELS = {"patient": "Patient", "measurement": "Measurement", "system": "Clinic", "moderator": "Moderator"}
 OPENING = "The patient is in the room. Begin the consultation."
 _DOCTOR_LABEL = re.compile(r"^[*_\s]*doctor[*_\s]*:[*_\s]*", re.IGNORECASE)
@@ -41,6 +59,41 @@ class DoctorView(BaseModel):
     turn: int = Field(0, description="Doctor utterances made so far.")
     max_turns: int = 20
     options: list[str] | None = None
+
+
+class DoctorImage(BaseModel):
+    """The case's image as the doctor gets it: ``data`` attached, or (None) a note with the image's text."""
+
+    image: CaseImage
+    data: ImageData | None = None
+
+    def note(self) -> str:
+        """The line the doctor reads about the image."""
+        if self.data is not None:
+            return IMAGE_ATTACHED
+        if self.image.text:
+            return f"{IMAGE_UNSEEN} The text published with the image reads:\n{self.image.text}"
+        return f"{IMAGE_UNSEEN} No description of it is available."
+
+    def attach(self, message: Message) -> Message:
+        """``message`` with the note before its text and, when there is one, the image on it."""
+        images = [*message.images, self.data] if self.data is not None else message.images
+        return Message(role=message.role, content=f"{self.note()}\n\n{message.content}", images=images)
+
+
+async def doctor_image(case: Case, backend: ChatBackend, policy: ImagePolicy = "auto") -> DoctorImage | None:
+    """What a doctor played by ``backend`` gets of the case's image (None: the case has none, or ``off``).
+
+    Fetches the image (once; later calls read the cache) only when it will be attached; raises
+    ``scenarios.images.ImageFetchError`` naming the case and URL when it cannot be fetched."""
+    image = case_image(case)
+    if image is None or policy == "off":
+        return None
+    if policy == "text" or not accepts_images(backend):
+        return DoctorImage(image=image)
+    fetched = await asyncio.to_thread(fetch_image, image.url, case_id=case.id)
+    data = ImageData.model_validate({"data": fetched.data, "mime_type": fetched.mime_type})
+    return DoctorImage(image=image, data=data)
 
 
 def clean_doctor_text(text: str) -> str:
@@ -88,12 +141,14 @@ HIDDEN_FROM_DOCTOR = frozenset({"moderator"})
 """Turns the doctor never sees: the judge's verdict names the correct diagnosis."""
 
 
-def chat_messages(view: DoctorView, bias: DoctorBias | None = None) -> list[Message]:
+def chat_messages(view: DoctorView, bias: DoctorBias | None = None, image: DoctorImage | None = None) -> list[Message]:
     """System prompt, then each response the doctor got as a user message and each of its utterances as
-    an assistant message; the last user message carries the turn note."""
+    an assistant message; the last user message carries the turn note. The case's image (or its note)
+    goes with the opening message."""
+    opening = Message(role="user", content=observation_text(None, 0, view.max_turns))
     messages = [
         Message(role="system", content=system_prompt(view, bias)),
-        Message(role="user", content=observation_text(None, 0, view.max_turns)),
+        image.attach(opening) if image is not None else opening,
     ]
     doctor_turns = 0
     for turn in view.dialogue:
@@ -107,19 +162,25 @@ def chat_messages(view: DoctorView, bias: DoctorBias | None = None) -> list[Mess
     return messages
 
 
-def agentclinic_messages(view: DoctorView, bias: DoctorBias | None = None) -> list[Message]:
-    """One user message holding the rules, the whole dialogue so far, and the turn note."""
+def agentclinic_messages(
+    view: DoctorView, bias: DoctorBias | None = None, image: DoctorImage | None = None
+) -> list[Message]:
+    """One user message holding the rules, the case's image (or its note), the whole dialogue so far, and the
+    turn note."""
     lines = [
         f"{'Doctor' if t.role == 'doctor' else SPEAKER_LABELS.get(t.role, t.role)}: {t.text}"
         for t in view.dialogue
         if t.role not in HIDDEN_FROM_DOCTOR
     ]
     history = "\n".join(lines) if lines else "(nothing yet: the patient has just come in)"
+    rules = system_prompt(view, bias)
+    note = f"{image.note()}\n\n" if image is not None else ""
     prompt = (
-        f"{system_prompt(view, bias)}\n\nThe consultation so far:\n{history}\n\n"
+        f"{rules}\n\n{note}The consultation so far:\n{history}\n\n"
         f"{turn_note(view.turn, view.max_turns)}\nWrite your next message as the doctor."
     )
-    return [Message(role="user", content=prompt)]
+    images = [image.data] if image is not None and image.data is not None else []
+    return [Message(role="user", content=prompt, images=images)]
 
 
 class DoctorPrompt(BaseModel):
@@ -129,10 +190,11 @@ class DoctorPrompt(BaseModel):
     format: DoctorFormat = "chat"
     bias: DoctorBias | None = None
 
-    def messages(self, view: DoctorView) -> list[Message]:
-        """The doctor's chat for its next turn: the one renderer every caller uses."""
+    def messages(self, view: DoctorView, image: DoctorImage | None = None) -> list[Message]:
+        """The doctor's chat for its next turn: the one renderer every caller uses (``image``: the case's
+        image as this doctor gets it, see ``doctor_image``)."""
         build = chat_messages if self.format == "chat" else agentclinic_messages
-        return build(view, self.bias)
+        return build(view, self.bias, image)
 
     def observation(self, view: Callable[[], DoctorView], response: Turn | None, turn: int, max_turns: int) -> str:
         """What is new to the doctor since it last spoke, as one text: on the first turn the rules (the system
@@ -171,17 +233,20 @@ class BackendDoctor:
         prompt_format: DoctorFormat = "chat",
         bias: DoctorBias | None = None,
         config: GenerationConfig | None = None,
+        image: DoctorImage | None = None,
     ):
         self.chat_backend = backend
         self.prompt = DoctorPrompt(format=prompt_format, bias=bias)
         self.config = config or GenerationConfig(max_tokens=1024, temperature=0.0)
+        self.image = image
+        """The case's image as this doctor gets it (``doctor_image``); None for a case without one."""
 
     @property
     def backend(self) -> str:
         return self.chat_backend.name
 
     def messages(self, view: DoctorView) -> list[Message]:
-        return self.prompt.messages(view)
+        return self.prompt.messages(view, self.image)
 
     async def aact(self, view: DoctorView) -> Reply:
         completion = await self.chat_backend.chat(self.messages(view), self.config)

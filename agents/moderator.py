@@ -9,7 +9,10 @@ import re
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein
 
+from agents.diagnosis_names import NEGATIONS, SIDES, forms, joined, key
+from agents.diagnosis_vocabulary import Vocabulary, default_vocabulary
 from agents.llm import reply_from
 from agents.prompts import load_prompt
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S, run_sync
@@ -17,92 +20,105 @@ from agents.types import Verdict
 from models.backends import ChatBackend, GenerationConfig, Message
 
 MATCH_THRESHOLD = 90.0
-_PARENTHESISED = re.compile(r"\([^)]*\)")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-_MARKER = re.compile(r"^(?:[a-z]|\w*\d\w*|left|right)$")
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+_MARKER = re.compile(r"^(?:[a-z]|\w*\d\w*)$")
 _PREFIX_MARKERS = ("hyper", "hypo")
-FILLER = frozenset("the an of with due to disease disorder syndrome condition".split())
-
-# Same condition, different words. Each group maps to its first entry.
-DIAGNOSIS_SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("myocardial infarction", "heart attack", "mi", "stemi", "nstemi"),
-    ("cerebrovascular accident", "stroke", "cva"),
-    ("tuberculosis", "tb"),
-    ("deep vein thrombosis", "deep venous thrombosis", "dvt"),
-    ("pulmonary embolism", "pulmonary embolus", "pe"),
-    ("urinary tract infection", "uti"),
-    ("gastroesophageal reflux", "gerd", "gord", "acid reflux"),
-    ("chronic obstructive pulmonary", "copd"),
-    ("systemic lupus erythematosus", "sle", "lupus"),
-    ("human immunodeficiency virus infection", "hiv", "hiv infection"),
-    ("diabetic ketoacidosis", "dka"),
-    ("anemia", "anaemia"),
-    ("hemorrhage", "haemorrhage"),
-    ("edema", "oedema"),
-    ("infectious mononucleosis", "mononucleosis", "glandular fever", "mono"),
-    ("herpes zoster", "shingles"),
-    ("acute kidney injury", "acute renal failure", "aki"),
-    ("subarachnoid hemorrhage", "sah"),
-    ("transient ischemic attack", "tia"),
-    ("irritable bowel", "ibs"),
-    ("multiple sclerosis", "ms"),
-)
-_SYNONYM_OF: dict[str, str] = {name: group[0] for group in DIAGNOSIS_SYNONYMS for name in group}
-_SYNONYM_PATTERN = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SYNONYM_OF), key=len, reverse=True)) + r")\b")
+MARKER_WORDS = SIDES | NEGATIONS
+"""Besides numbers, single letters and hyper/hypo: words that tell conditions apart and must agree."""
 
 
 def normalise_diagnosis(text: str) -> str:
-    """Lowercase, drop parenthesised parts and punctuation, map synonyms, drop filler, sort the words."""
-    text = _NON_WORD.sub(" ", _PARENTHESISED.sub(" ", text.lower().replace("'s", ""))).strip()
-    text = _SYNONYM_PATTERN.sub(lambda match: _SYNONYM_OF[match.group(1)], text)
-    words = text.split()
-    if words and words[0] == "a":
-        words = words[1:]  # a leading article; 'hepatitis a' keeps its letter
-    after_type = {i + 1 for i, word in enumerate(words) if word == "type"}
-    words = [
-        _ROMAN.get(word, word) if i in after_type or word in {"ii", "iii", "iv"} else word
-        for i, word in enumerate(words)
-    ]
-    return " ".join(sorted(word for word in words if word not in FILLER))
+    """The order-free key of a diagnosis without its bracketed part ('' when it names nothing)."""
+    found = forms(text)
+    return key(found[0]) if found else ""
 
 
-def _markers(normalised: str) -> set[str]:
+def _markers(form_key: str) -> set[str]:
     """What tells subtypes apart and must agree: numbers ('type 1', 'b12'), single letters ('hepatitis a'),
-    sides, and hyper/hypo prefixes."""
-    words = normalised.split()
-    markers = {word for word in words if _MARKER.match(word)}
-    markers |= {prefix for word in words for prefix in _PREFIX_MARKERS if word.startswith(prefix)}
+    sides, negations, and hyper/hypo prefixes."""
+    found = set(form_key.split())
+    markers = {word for word in found if _MARKER.match(word) or word in MARKER_WORDS}
+    markers |= {prefix for word in found for prefix in _PREFIX_MARKERS if word.startswith(prefix)}
     return markers
 
 
+def _markers_agree(given: str, expected: str) -> bool:
+    """Same markers, except that a doctor may name a side the label leaves open ('left atrial myxoma')."""
+    given_markers, expected_markers = _markers(given), _markers(expected)
+    if not expected_markers & SIDES:
+        given_markers -= SIDES
+    return given_markers == expected_markers
+
+
+def _one_transposition(given: str, expected: str) -> bool:
+    """The same words but for one pair of swapped letters in a word of five letters or more."""
+    given_words, expected_words = given.split(), expected.split()
+    if len(given_words) != len(expected_words):
+        return False
+    differing = [(a, b) for a, b in zip(given_words, expected_words, strict=True) if a != b]
+    if len(differing) != 1:
+        return False
+    first, second = differing[0]
+    return len(first) == len(second) >= 5 and DamerauLevenshtein.distance(first, second) == 1
+
+
 class DiagnosisMatcher:
-    """Deterministic judge: same normalised words, or a fuzzy score over the threshold with the same
-    numbers and sides."""
+    """Deterministic judge, in layers: the same words after clean-ups; the same concept in MeSH or the
+    project's lexicon; a named subtype of a generic label; every word of the label named; a near-exact
+    spelling. Numbers, letters, sides and negations must agree outside the concept layer."""
 
     name = "match"
 
-    def __init__(self, threshold: float = MATCH_THRESHOLD):
+    def __init__(self, threshold: float = MATCH_THRESHOLD, vocabulary: Vocabulary | None = None):
         self.threshold = threshold
+        self._vocabulary = vocabulary
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:
+            self._vocabulary = default_vocabulary()
+        return self._vocabulary
+
+    def decide(self, diagnosis: str, correct: str) -> tuple[bool, str]:
+        given_keys = [k for k in dict.fromkeys(key(form) for form in forms(diagnosis)) if k]
+        expected_keys = [k for k in dict.fromkeys(key(form) for form in forms(correct)) if k]
+        if not given_keys or not expected_keys:
+            return False, "empty diagnosis"
+        if {joined(form) for form in forms(diagnosis)} & {joined(form) for form in forms(correct)}:
+            return True, "the same letters in the same order (spacing and hyphens aside)"
+        given_keys += self.vocabulary.expanded(given_keys)
+        expected_keys += self.vocabulary.expanded(expected_keys)
+        pairs = [(g, e) for g in given_keys for e in expected_keys]
+        for g, e in pairs:
+            if g == e or g.replace(" ", "") == e.replace(" ", ""):
+                return True, f"same words after clean-ups: '{e}'"
+        vocabulary = self.vocabulary
+        for g, e in pairs:
+            shared = {
+                concept
+                for concept in vocabulary.concepts(g) & (vocabulary.concepts(e) | {e})
+                if vocabulary.origin.get(concept) != "MeSH" or key(concept) in (g, e)
+            }  # two MeSH entry terms may be two narrower conditions under one heading: one side must name it
+            if shared and _markers(g) & SIDES == _markers(e) & SIDES:
+                concept = min(shared)
+                return True, f"both name '{concept}' ({vocabulary.origin.get(concept, 'lexicon')})"
+            broader = vocabulary.broader(g) & (vocabulary.concepts(e) | {e})
+            if broader:
+                return True, f"'{g}' is a named form of '{min(broader)}' (lexicon)"
+        g, e = given_keys[0], expected_keys[0]
+        if not _markers_agree(g, e):
+            return False, f"numbers or sides differ: {sorted(_markers(g))} vs {sorted(_markers(e))}"
+        for g, e in pairs:
+            if _markers_agree(g, e) and set(e.split()) <= set(g.split()):
+                return True, f"names every word of '{e}' (more specific is fine)"
+        for g, e in pairs:
+            if _markers_agree(g, e) and _one_transposition(g, e):
+                return True, f"one transposed letter: '{g}' vs '{e}'"
+        score = fuzz.token_sort_ratio(g, e)
+        relation = ">=" if score >= self.threshold else "<"
+        return score >= self.threshold, f"fuzzy score {score:.0f} {relation} {self.threshold:.0f} ('{g}' vs '{e}')"
 
     def judge(self, diagnosis: str, correct: str) -> Verdict:
-        given, expected = normalise_diagnosis(diagnosis), normalise_diagnosis(correct)
-        if not given:
-            correct_, reason = False, "empty diagnosis"
-        elif given == expected:
-            correct_, reason = True, f"same after normalising: '{expected}'"
-        elif _markers(given) != _markers(expected):
-            correct_, reason = (
-                False,
-                f"numbers or sides differ: {sorted(_markers(given))} vs {sorted(_markers(expected))}",
-            )
-        elif set(expected.split()) <= set(given.split()):
-            correct_, reason = True, f"names every word of '{expected}' (more specific is fine)"
-        else:
-            score = fuzz.token_sort_ratio(given, expected)
-            correct_ = score >= self.threshold
-            relation = ">=" if correct_ else "<"
-            reason = f"fuzzy score {score:.0f} {relation} {self.threshold:.0f} ('{given}' vs '{expected}')"
+        correct_, reason = self.decide(diagnosis, correct)
         return Verdict(correct=correct_, judge=self.name, reason=reason, diagnosis=diagnosis, correct_diagnosis=correct)
 
     async def ajudge(self, diagnosis: str, correct: str) -> Verdict:

@@ -1,18 +1,49 @@
-"""The ``ChatBackend`` protocol and the messages, settings and completions that cross it."""
+"""The ``ChatBackend`` protocol and the messages, settings and completions that cross it.
+
+A message is text; a user message may also carry images (``Message.images``), which only a backend whose
+``accepts_images`` is true reads. A message without images serialises exactly as a text-only message.
+"""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+
+ImageMime = Literal["image/png", "image/jpeg", "image/gif", "image/webp"]
+
+
+class ImageData(BaseModel):
+    """An image's bytes and media type, as checked and cached by whoever fetched it."""
+
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
+    data: bytes = Field(repr=False, min_length=1)
+    mime_type: ImageMime
+
+    def data_url(self) -> str:
+        """The image as a ``data:`` URL (what OpenAI-compatible servers take in an ``image_url`` part)."""
+        return f"data:{self.mime_type};base64,{base64.b64encode(self.data).decode('ascii')}"
 
 
 class Message(BaseModel):
-    """One chat message. ``assistant`` is the model's own side (Gemma renders it as ``model``)."""
+    """One chat message. ``assistant`` is the model's own side (Gemma renders it as ``model``).
+
+    ``images`` are shown with the message's text (after it) to backends that accept images."""
 
     role: Literal["system", "user", "assistant"]
     content: str
+    images: list[ImageData] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_images(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        """``{"role", "content"}`` for a text message, as before images existed (chat templates, env infos)."""
+        data = handler(self)
+        if not self.images:
+            data.pop("images", None)
+        return data
 
 
 class Usage(BaseModel):
@@ -52,8 +83,16 @@ class BackendError(RuntimeError):
 
 @runtime_checkable
 class ChatBackend(Protocol):
-    """An async chat model. ``name`` identifies it in transcripts (never holds a secret)."""
+    """An async chat model. ``name`` identifies it in transcripts (never holds a secret).
+
+    A backend that reads ``Message.images`` says so with an ``accepts_images`` attribute set to True;
+    ``accepts_images(backend)`` reads it (absent means text only)."""
 
     name: str
 
     async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion: ...
+
+
+def accepts_images(backend: object) -> bool:
+    """Whether a backend reads the images on its messages (its ``accepts_images`` attribute; default False)."""
+    return getattr(backend, "accepts_images", False) is True

@@ -9,19 +9,28 @@ only in their seed share a batch. Greedy results are the same as decoding one pr
 model inside a trainer. ``generate_batch`` returns token-level results: the generated ids through the
 stop token and, when asked, each token's sampling logprob (what RL trainers need). Gemma's chat rules
 (``gemma_chat``) apply to Gemma tokenizers only; any other tokenizer gets its own chat template as is.
+
+Images (``Message.images``) reach a multimodal Gemma 3 model (``google/medgemma-4b-it``: loaded with its
+processor): each image becomes the processor's image placeholder (``<start_of_image>``) after its message's
+text — where Gemma 3's own template puts an image part that follows a text part — and the processor expands
+it into the image's soft tokens and turns the image into ``pixel_values``, which ``generate`` receives with
+``token_type_ids`` marking the image tokens. The placeholder goes into the text rendered by the Gemma rules,
+so the system-folding and role-merging rules hold for image prompts too. ``accepts_images`` says whether a
+backend can do this; giving images to one that cannot is a ``BackendError``, never a silent drop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.backends.base import BackendError, Completion, GenerationConfig, Message, Usage
+from models.backends.base import BackendError, Completion, GenerationConfig, ImageData, Message, Usage
 from models.backends.gemma_chat import BOS, END_OF_TURN, strip_at_stops, template_messages, uses_gemma_turns
-from models.backends.loading import load_model
+from models.backends.loading import is_multimodal, load_model
 from models.backends.medgemma import ModelClass
 
 
@@ -30,7 +39,16 @@ class _Pending:
     prompt_ids: list[int]
     config: GenerationConfig
     future: asyncio.Future[Completion]
+    pixel_values: Any = None
     queued_at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt ready for ``generate_batch``: its token ids and, when it holds images, their ``pixel_values``."""
+
+    ids: list[int]
+    pixel_values: Any = None
 
 
 def _batch_key(config: GenerationConfig) -> str:
@@ -79,7 +97,7 @@ class HFBackend:
             model, name=name, model_class=model_class, device=device, dtype=dtype, load_in_4bit=load_in_4bit
         )
         self.model_id = loaded.model_id
-        self._attach(loaded.model, loaded.tokenizer, name, max_batch_size, batch_window_s)
+        self._attach(loaded.model, loaded.tokenizer, name, max_batch_size, batch_window_s, loaded.processor)
 
     @classmethod
     def from_loaded(
@@ -90,14 +108,24 @@ class HFBackend:
         name: str = "policy",
         max_batch_size: int = 64,
         batch_window_s: float = 0.005,
+        processor: Any = None,
     ) -> HFBackend:
-        """Wrap a model and tokenizer already in memory (a trainer's live, possibly peft-wrapped, model)."""
+        """Wrap a model and tokenizer already in memory (a trainer's live, possibly peft-wrapped, model);
+        a multimodal model's ``processor`` lets it take images."""
         backend = cls.__new__(cls)
         backend.model_id = getattr(getattr(model, "config", None), "_name_or_path", "") or name
-        backend._attach(model, tokenizer, name, max_batch_size, batch_window_s)
+        backend._attach(model, tokenizer, name, max_batch_size, batch_window_s, processor)
         return backend
 
-    def _attach(self, model: Any, tokenizer: Any, name: str, max_batch_size: int, batch_window_s: float) -> None:
+    def _attach(
+        self,
+        model: Any,
+        tokenizer: Any,
+        name: str,
+        max_batch_size: int,
+        batch_window_s: float,
+        processor: Any = None,
+    ) -> None:
         import torch
 
         self.name = name
@@ -114,6 +142,17 @@ class HFBackend:
         self._pending: list[_Pending] = []
         self._worker: asyncio.Task[None] | None = None
         self._torch = torch
+        self.processor = processor
+        self.image_token_id: int | None = getattr(getattr(model, "config", None), "image_token_id", None)
+        self.image_placeholder: str | None = getattr(processor, "image_token", None)
+        self.accepts_images = bool(
+            processor is not None
+            and self.gemma
+            and is_multimodal(model)
+            and self.image_token_id is not None
+            and self.image_placeholder
+        )
+        """True for a multimodal Gemma 3 model loaded with its processor: ``Message.images`` reach the model."""
 
     # -- prompts -------------------------------------------------------------------------------------
     def render(self, messages: Sequence[Message], *, add_generation_prompt: bool = True) -> str:
@@ -127,26 +166,74 @@ class HFBackend:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     def encode(self, messages: Sequence[Message]) -> list[int]:
+        """Token ids of a text prompt (images refused: use ``prepare`` for prompts that may hold them)."""
+        prompt = self.prepare(messages)
+        if prompt.pixel_values is not None:
+            raise BackendError(f"{self.name}: encode() takes text prompts; this one holds images, use prepare()")
+        return prompt.ids
+
+    def prepare(self, messages: Sequence[Message]) -> Prompt:
+        """Token ids of the prompt and, when its messages carry images, the processor's ``pixel_values``
+        (the ids then hold the expanded image tokens). Raises ``BackendError`` when this model takes no images."""
+        images = [image for message in messages for image in message.images]
+        if images and not self.accepts_images:
+            raise BackendError(
+                f"{self.name}: this model takes text only, but the prompt holds {len(images)} image(s); "
+                "a multimodal Gemma 3 checkpoint (e.g. google/medgemma-4b-it) loaded with its processor takes them"
+            )
+        if images:
+            messages = [self._with_placeholders(message) for message in messages]
         text = self.render(messages)
-        ids = self.tokenize(text)
+        if images:
+            encoded = self.processor(
+                text=[text],
+                images=[[_pil_image(image, self.name) for image in images]],
+                add_special_tokens=False,
+                return_tensors="pt",
+            )
+            ids, pixel_values = encoded["input_ids"][0].tolist(), encoded["pixel_values"]
+        else:
+            ids, pixel_values = self.tokenize(text), None
         bos = self.tokenizer.bos_token_id
         if self.gemma and not text.startswith(BOS) and bos is not None:
             ids = [bos, *ids]
-        return ids
+        return Prompt(ids=ids, pixel_values=pixel_values)
+
+    def _with_placeholders(self, message: Message) -> Message:
+        """The message's text followed by one image placeholder per image (the images themselves dropped)."""
+        if not message.images:
+            return message
+        placeholders = str(self.image_placeholder) * len(message.images)
+        return Message(role=message.role, content=f"{message.content.rstrip()}{placeholders}")
 
     # -- generation ----------------------------------------------------------------------------------
     def generate_batch(
-        self, prompts: Sequence[list[int]], config: GenerationConfig, seeds: Sequence[int | None] | None = None
+        self,
+        prompts: Sequence[list[int]],
+        config: GenerationConfig,
+        seeds: Sequence[int | None] | None = None,
+        pixel_values: Sequence[Any] | None = None,
     ) -> list[Generation]:
         """Decode several prompts in one ``generate`` call (left padding).
 
-        Sampling is seeded from ``seeds`` (default: ``config.seed``) taken together, so a batch of the same
-        requests samples the same tokens again."""
+        ``pixel_values``: per prompt, its images' pixel values from ``prepare`` (None for a text prompt); those
+        of the batch are passed to ``generate`` together, in prompt order, with ``token_type_ids`` marking the
+        image tokens. Sampling is seeded from ``seeds`` (default: ``config.seed``) taken together, so a batch
+        of the same requests samples the same tokens again."""
         torch = self._torch
         width = max(len(ids) for ids in prompts)
         input_ids = torch.tensor([[self.pad_id] * (width - len(ids)) + list(ids) for ids in prompts])
         attention = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in prompts])
         device = self.model.device
+        images: dict[str, Any] = {}
+        given = [values for values in (pixel_values or []) if values is not None]
+        if given:
+            if not self.accepts_images:
+                raise BackendError(f"{self.name}: this model takes text only, but pixel values were given")
+            images = {
+                "pixel_values": torch.cat(given).to(device=device, dtype=self.model.dtype),
+                "token_type_ids": (input_ids == self.image_token_id).long().to(device),
+            }
         sampling: dict[str, Any] = {"do_sample": False}
         if config.temperature > 0:
             sampling = {"do_sample": True, "temperature": config.temperature, "top_p": config.top_p, "top_k": None}
@@ -165,6 +252,7 @@ class HFBackend:
                     pad_token_id=self.pad_id,
                     return_dict_in_generate=True,
                     output_logits=config.logprobs,
+                    **images,
                     **sampling,
                 )
         finally:
@@ -198,7 +286,8 @@ class HFBackend:
 
     async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
         loop = asyncio.get_running_loop()
-        pending = _Pending(self.encode(messages), config, loop.create_future())
+        prompt = self.prepare(messages)
+        pending = _Pending(prompt.ids, config, loop.create_future(), prompt.pixel_values)
         self._pending.append(pending)
         if self._worker is None or self._worker.done():
             self._worker = loop.create_task(self._drain())
@@ -212,13 +301,11 @@ class HFBackend:
             taken = {id(p) for p in batch}
             self._pending = [p for p in self._pending if id(p) not in taken]
             start = time.perf_counter()
+            arguments: list[Any] = [[p.prompt_ids for p in batch], batch[0].config, [p.config.seed for p in batch]]
+            if any(p.pixel_values is not None for p in batch):  # text batches keep the three-argument call
+                arguments.append([p.pixel_values for p in batch])
             try:
-                results = await asyncio.to_thread(
-                    self.generate_batch,
-                    [p.prompt_ids for p in batch],
-                    batch[0].config,
-                    [p.config.seed for p in batch],
-                )
+                results = await asyncio.to_thread(self.generate_batch, *arguments)
             except Exception as exc:  # a failed batch fails each of its requests, not the worker
                 for p in batch:
                     if not p.future.done():
@@ -237,3 +324,16 @@ class HFBackend:
                             logprobs=result.logprobs,
                         )
                     )
+
+
+def _pil_image(image: ImageData, name: str) -> Any:
+    """An RGB PIL image from checked bytes (Pillow is needed for images, and only for them)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise BackendError(f"{name}: showing images to a local model needs Pillow (pip install pillow)") from None
+    try:
+        with Image.open(io.BytesIO(image.data)) as opened:
+            return opened.convert("RGB")
+    except (OSError, ValueError) as exc:
+        raise BackendError(f"{name}: cannot decode a {image.mime_type} image ({exc})") from None

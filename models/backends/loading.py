@@ -4,6 +4,9 @@ for inference (``HFBackend``) and training (the trainers) alike.
 * bf16 on GPU, float32 on CPU; fp16 is refused (Gemma overflows in it); transformers 5 takes ``dtype=``.
 * ``device_map="auto"`` on GPU for inference; training leaves placement to the trainer (accelerate).
 * ``load_in_4bit``: nf4 with double quantisation and bf16 compute (QLoRA's settings); needs a GPU.
+* A multimodal checkpoint (its config has a ``vision_config``: Gemma3ForConditionalGeneration, MedGemma 4B /
+  27B multimodal) also loads its processor (``AutoProcessor``), which turns images into ``pixel_values``;
+  when it has none, the model is used for text only and a warning says so.
 * A local path must be an existing folder; a hub id is loaded from the local cache when it is there,
   and otherwise the hub is probed once with a short timeout, so an unreachable hub, a gated model
   (MedGemma) or a wrong id is reported in one line in seconds instead of after retries.
@@ -11,6 +14,7 @@ for inference (``HFBackend``) and training (the trainers) alike.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +138,8 @@ class LoadedModel:
     tokenizer: Any
     model_id: str
     """The hub id or local folder the weights came from (a preset alias resolved)."""
+    processor: Any = None
+    """A multimodal model's processor (images -> ``pixel_values``); None for a text-only model."""
 
 
 def resolve_dtype(dtype: str | None, on_gpu: bool) -> Any:
@@ -202,4 +208,21 @@ def load_model(
         loaded.to(device)
     if not for_training:
         loaded.eval()
-    return LoadedModel(model=loaded, tokenizer=tokenizer, model_id=model_id)
+    processor = _load_processor(transformers, loaded, source, name, hub=hub)
+    return LoadedModel(model=loaded, tokenizer=tokenizer, model_id=model_id, processor=processor)
+
+
+def is_multimodal(model: Any) -> bool:
+    """Whether a loaded model reads images (its config has a vision tower's config)."""
+    return getattr(getattr(model, "config", None), "vision_config", None) is not None
+
+
+def _load_processor(transformers: Any, model: Any, source: str, name: str, *, hub: bool) -> Any:
+    """The processor of a multimodal model (None for a text model, or with a warning when it has none)."""
+    if not is_multimodal(model):
+        return None
+    try:
+        return _from_pretrained(transformers.AutoProcessor.from_pretrained, source, name, hub=hub)
+    except (BackendError, ValueError, TypeError) as exc:
+        warnings.warn(f"{name}: no image processor could be loaded ({exc}); images will not be shown", stacklevel=3)
+        return None

@@ -5,11 +5,18 @@ Retries: the openai SDK's own retries (exponential backoff with jitter on timeou
 a transient fault too, retried as often with tenacity's jittered backoff. After that a ``BackendError``
 says what failed. API keys are read from
 the environment and never appear in names, errors or transcripts.
+
+Images: a message's ``images`` are sent as OpenAI image content parts after its text
+(``[{"type": "text", ...}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}}]``),
+when the backend accepts images: ``accepts_images=True``, or by default for models known to read images
+(``vision_model``: GPT-4o / 4.1 / 5, MedGemma 4B / 27B multimodal, Gemma 3 4B-27B, and names saying
+vision / VL / LLaVA / Pixtral). Images given to a backend that does not accept them are a ``BackendError``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +30,17 @@ from models.backends.remote import base_url_is_remote
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 NO_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
 MALFORMED_BACKOFF_S = 0.25  # first retry of a malformed reply waits up to this long; doubles each time, up to 8 s
+VISION_MODELS = re.compile(
+    r"gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-4-vision|gpt-5|^o[134](?!-mini)|medgemma-(4b|27b)-it|gemma-3-(4b|12b|27b)"
+    r"|vision|[-_]vl\b|[-_]vl[-_]|llava|pixtral",
+    re.IGNORECASE,
+)
+
+
+def vision_model(model: str) -> bool:
+    """Whether a served model name is one known to read images (the last path part is matched)."""
+    name = model.rsplit("/", 1)[-1]
+    return "-text-" not in name.lower() and VISION_MODELS.search(name) is not None
 
 
 class MalformedReply(ValueError):
@@ -50,8 +68,11 @@ class OpenAIBackend:
         api_key_env: str = DEFAULT_API_KEY_ENV,
         timeout_s: float = 120.0,
         max_retries: int = 4,
+        accepts_images: bool | None = None,
     ):
         self.model = model
+        self.accepts_images = vision_model(model) if accepts_images is None else accepts_images
+        """Whether messages' images are sent (None at construction: decided by ``vision_model``)."""
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
         self.name = f"openai:{model}" + (f"@{self.base_url}" if self.base_url else "")
         api_key = os.environ.get(api_key_env)
@@ -78,7 +99,7 @@ class OpenAIBackend:
     def request(self, messages: Sequence[Message], config: GenerationConfig) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "messages": [self._message(m) for m in messages],
             "max_tokens": config.max_tokens,
             "temperature": config.temperature,
             "stream": False,
@@ -90,6 +111,19 @@ class OpenAIBackend:
         if config.seed is not None:
             body["seed"] = config.seed
         return body
+
+    def _message(self, message: Message) -> dict[str, Any]:
+        """A message as the API takes it: plain text, or a text part followed by one image part per image."""
+        if not message.images:
+            return {"role": message.role, "content": message.content}
+        if not self.accepts_images:
+            raise BackendError(
+                f"{self.name}: a message holds {len(message.images)} image(s), but this backend sends text only "
+                "(pass accepts_images=True if the served model reads images)"
+            )
+        parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+        parts.extend({"type": "image_url", "image_url": {"url": image.data_url()}} for image in message.images)
+        return {"role": message.role, "content": parts}
 
     async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
         start = time.perf_counter()

