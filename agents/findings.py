@@ -1,4 +1,5 @@
-"""Walking and rendering a case's findings trees, and normalising the names in them."""
+"""Walking and rendering a case's findings trees, normalising the names in them, and telling a real
+finding from a placeholder ("Pending", "Recommended but findings not provided")."""
 
 from __future__ import annotations
 
@@ -64,6 +65,27 @@ def walk(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[Node]:
         yield Node(path, value)
         if isinstance(value, dict):
             yield from walk(value, path)
+
+
+_PLACEHOLDER = re.compile(
+    r"^\W*(?:(?:data|information|results?|findings?|details?|values?)\s+)?"
+    r"(?:not\s+(?:provided|specified|mentioned|available|performed|done|recorded|reported|given|applicable)"
+    r"|pending|awaiting|to be (?:determined|done|performed)|recommended|n/a|na$|unknown|none provided)\b",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(value: Any) -> bool:
+    """True for a finding that holds no result: empty, or text that opens by saying the result is not
+    there ("Pending", "Not provided", "Recommended but findings not provided"); a subtree is a
+    placeholder when all of its leaves are. "Normal but specifics not provided" is a result."""
+    if isinstance(value, dict):
+        return all(is_placeholder(child) for child in value.values())
+    if isinstance(value, list):
+        return all(is_placeholder(item) for item in value)
+    if isinstance(value, str):
+        return not value.strip() or bool(_PLACEHOLDER.match(value.strip()))
+    return value is None
 
 
 _ITEM_SPLIT = re.compile(r"\n+|(?:^|\s)\d{1,2}\.\s+(?=[A-Z])")

@@ -2,6 +2,12 @@
 
 Both answer ``RESULTS: …``. A request the case holds nothing for is answered by the missing-result
 policy: ``normal`` ("NORMAL READINGS", AgentClinic's choice) or ``unavailable``.
+
+The lookup reports a requested result exactly as the case wrote it: reading the MRI report is how a
+doctor makes the diagnosis, so its words are not withheld. What stays out is what is not a test: the
+lookup never reads ``Correct_Diagnosis`` (it holds only the exam and test trees), and a request that
+asks for the diagnosis, or names it without naming one of the case's tests, gets the missing-result
+answer instead of the nearest fuzzy match.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from agents.findings import Node, labelled_items, normalise_name, pretty_name, render, walk
+from agents.findings import Node, is_placeholder, labelled_items, normalise_name, pretty_name, render, walk
 from agents.leaks import DiagnosisGuard
 from agents.llm import LLMRoleMixin
 from agents.prompts import load_prompt
@@ -58,6 +64,8 @@ CANONICAL: dict[str, str] = {
     normalise_name(name): normalise_name(group[0]) for group in SYNONYM_GROUPS for name in group
 }
 _WORDS = re.compile(r"\s+")
+# Requests for the answer itself rather than for a test ('diagnosis', 'Correct_Diagnosis', 'final diagnoses').
+_DIAGNOSIS_REQUEST = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 
 
 def canonical(name: str) -> str:
@@ -76,7 +84,11 @@ def missing_result(policy: MissingPolicy, name: str) -> str:
 
 class LookupMeasurement(DeterministicRole):
     """Finds the requested examination or test in the case (exact name, synonyms, then fuzzy) and
-    reports its recorded values."""
+    reports its recorded values as the case wrote them.
+
+    Where two findings share a name, a real result beats a placeholder ("Recommended but findings
+    not provided" in the exam, the slit-lamp findings in the tests); otherwise the first one, exam
+    before tests, parents before children, answers to the bare name and each answers to its path."""
 
     backend = "lookup"
 
@@ -85,25 +97,29 @@ class LookupMeasurement(DeterministicRole):
         self.missing = missing
         self.threshold = threshold
         self.guard = DiagnosisGuard(case.diagnosis, words=False)
+        self._diagnosis_key = canonical(case.diagnosis)
         self.nodes: list[Node] = [*walk(case.exam), *walk(case.tests)]
         self.nodes += [
             item for node in list(self.nodes) if isinstance(node.value, str) for item in labelled_items(node.value)
         ]
         self.by_name: dict[str, Node] = {}
         self.by_path: dict[str, Node] = {}
+        placeholder = {id(node): is_placeholder(node.value) for node in self.nodes}
         for node in self.nodes:
-            self.by_name.setdefault(canonical(node.name), node)
-            self.by_path.setdefault(canonical(" ".join(node.path)), node)
+            for index, key in ((self.by_name, canonical(node.name)), (self.by_path, canonical(" ".join(node.path)))):
+                held = index.get(key)
+                if held is None or (placeholder[id(held)] and not placeholder[id(node)]):
+                    index[key] = node
         self._choices = list(self.by_name) + [path for path in self.by_path if path not in self.by_name]
         self._cache: dict[str, Node | None] = {}
-        self._rendered: dict[tuple[str, ...], str] = {}
+        self._rendered: dict[int, str] = {}
 
     def find(self, request: str) -> Node | None:
         key = canonical(request)
         if key in self._cache:
             return self._cache[key]
-        node = self.by_name.get(key) or self.by_path.get(key)
-        if node is None and key and self._choices:
+        node = None if _DIAGNOSIS_REQUEST.search(key) else self.by_name.get(key) or self.by_path.get(key)
+        if node is None and key and self._choices and not self._names_the_diagnosis(request, key):
             match = process.extractOne(key, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold)
             name = match[0] if match is not None else self._containing(key)
             if name is not None:
@@ -115,12 +131,20 @@ class LookupMeasurement(DeterministicRole):
         node = self.find(request)
         if node is None:
             return missing_result(self.missing, request)
-        text = self._rendered.get(node.path)
+        text = self._rendered.get(id(node))
         if text is None:
-            text = self._rendered[node.path] = self.guard.scrub(
-                f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}"
-            )
+            text = self._rendered[id(node)] = f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}"
         return text
+
+    def _names_the_diagnosis(self, request: str, key: str) -> bool:
+        """The request asks for the diagnosis ('final diagnosis') or holds it (phrase or abbreviation):
+        not a test name of this case, so no fuzzy match either (a report that mentions the diagnosis
+        must be asked for by its name)."""
+        return (
+            bool(_DIAGNOSIS_REQUEST.search(key))
+            or self.guard.leaks(request)
+            or (bool(self._diagnosis_key) and f" {self._diagnosis_key} " in f" {key} ")
+        )
 
     def _containing(self, key: str) -> str | None:
         """The shortest name holding every word of a request of two or more words

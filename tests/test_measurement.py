@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from agents.findings import walk
+from agents.findings import Node, is_placeholder, pretty_name, render, walk
 from agents.measurement import (
     NORMAL_READINGS,
     RESULTS_PREFIX,
@@ -209,3 +210,130 @@ def test_nejm_tests_inside_free_text_are_found_by_name(shared_data: Path) -> Non
 def test_a_request_holding_a_shorter_name_does_not_match_it(mg_case: Case) -> None:
     # 'MRI brain' contains 'imaging' (after synonyms) but must not return the case's Imaging results.
     assert LookupMeasurement(mg_case).respond("MRI brain", []).text == "RESULTS: NORMAL READINGS"
+
+
+# --- requested results come back as the case wrote them (issue 10) ------------------------------
+
+
+def _as_written(node: Node) -> str:
+    return f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}"
+
+
+def _own_name(case: Case, node: Node) -> str:
+    """The name a doctor would ask for: the node's own name, or its whole path where another real
+    finding of the case shares that name (several tests hold a 'Findings' section)."""
+    same_name = [
+        other
+        for other in [*walk(case.exam), *walk(case.tests)]
+        if canonical(other.name) == canonical(node.name) and other.path != node.path
+    ]
+    if all(is_placeholder(other.value) for other in same_name) and not is_placeholder(node.value):
+        return node.name
+    return " ".join(node.path) if same_name else node.name
+
+
+def test_every_medqa_ext_test_result_comes_back_as_written(shared_data: Path) -> None:
+    cases = load_cases("medqa-ext", shared_data)
+    assert len(cases) == 214
+    wrong = []
+    asked = Counter()
+    for case in cases:
+        lookup = LookupMeasurement(case)
+        for node in walk(case.tests):
+            request_ = _own_name(case, node)
+            asked["by name" if request_ == node.name else "by path"] += 1
+            text = lookup.respond(request_, []).text
+            if text != _as_written(node):
+                wrong.append((case.id, request_, text))
+    assert not wrong, wrong[:5]
+    assert asked["by name"] > 1000 and asked["by path"] > 100, asked
+
+
+def test_case_19_mri_report_is_not_withheld(shared_data: Path) -> None:
+    case = load_cases("medqa-ext", shared_data)[19]
+    assert case.diagnosis == "Disc herniation"
+    lookup = LookupMeasurement(case)
+    for request_ in ("MRI_Lumbar_Spine", "MRI lumbar spine", "lumbar MRI"):
+        text = lookup.respond(request_, []).text
+        assert text == (
+            "RESULTS: MRI Lumbar Spine: Findings: "
+            "Evidence of L5-S1 disc herniation impinging on the adjacent nerve root."
+        ), request_
+    # The diagnosis itself is still no test name.
+    for request_ in ("Disc herniation", "disc_herniation", "diagnosis", "Correct_Diagnosis"):
+        assert lookup.respond(request_, []).text == f"{RESULTS_PREFIX} {NORMAL_READINGS}", request_
+
+
+def test_case_122_real_result_beats_placeholder_of_the_same_name(shared_data: Path) -> None:
+    case = load_cases("medqa-ext", shared_data)[122]
+    assert case.exam["Ophthalmic_Examination"]["Slit_Lamp_Examination"] == "Recommended but findings not provided"
+    lookup = LookupMeasurement(case)
+    for request_ in ("Slit_Lamp_Examination", "slit lamp examination", "Slit lamp exam"):
+        text = lookup.respond(request_, []).text
+        assert text == (
+            "RESULTS: Slit Lamp Examination: Findings: "
+            "Corneal ulceration with infiltration, hinting at microbial keratitis"
+        ), request_
+    # The placeholder is still there when the doctor asks for the exam that holds it.
+    exam = lookup.respond("Ophthalmic Examination", []).text
+    assert "Slit Lamp Examination: Recommended but findings not provided" in exam
+
+
+def _case_with(exam: dict, tests: dict, diagnosis: str = "Acute appendicitis") -> Case:
+    return DEMO_CASES[0].model_copy(update={"exam": exam, "tests": tests, "diagnosis": diagnosis})
+
+
+@pytest.mark.parametrize("placeholder_first", [True, False])
+def test_real_result_beats_placeholder_in_either_order(placeholder_first: bool) -> None:
+    placeholder = {"Abdominal_Ultrasound": "Pending"}
+    real = {"Abdominal_Ultrasound": "Non-compressible appendix, 9 mm"}
+    exam, tests = (placeholder, real) if placeholder_first else (real, placeholder)
+    text = LookupMeasurement(_case_with(exam, tests)).respond("abdominal ultrasound", []).text
+    assert text == "RESULTS: Abdominal Ultrasound: Non-compressible appendix, 9 mm"
+
+
+def test_a_lone_placeholder_is_reported_as_written() -> None:
+    text = LookupMeasurement(_case_with({}, {"Stool_Culture": "Pending"})).respond("Stool culture", []).text
+    assert text == "RESULTS: Stool Culture: Pending"
+
+
+def test_first_of_two_real_results_answers_the_bare_name_and_each_answers_its_path() -> None:
+    case = _case_with({"Abdomen": {"Findings": "Guarding"}}, {"CT_Abdomen": {"Findings": "Fat stranding"}})
+    lookup = LookupMeasurement(case)
+    assert lookup.respond("Findings", []).text == "RESULTS: Findings: Guarding"
+    assert lookup.respond("CT abdomen findings", []).text == "RESULTS: Findings: Fat stranding"
+    assert lookup.respond("Abdomen findings", []).text == "RESULTS: Findings: Guarding"
+
+
+def test_a_result_naming_the_diagnosis_is_reported_but_the_diagnosis_is_no_test() -> None:
+    case = _case_with(
+        {"Vital_Signs": "Temperature 38.1 C"},
+        {"CT_Abdomen": "Findings consistent with acute appendicitis", "Diagnosis": "Acute appendicitis"},
+    )
+    lookup = LookupMeasurement(case, missing="unavailable")
+    assert lookup.respond("CT abdomen", []).text == ("RESULTS: CT Abdomen: Findings consistent with acute appendicitis")
+    # Not found, so answered by the policy, which only echoes the doctor's own words.
+    for request_ in ("Diagnosis", "final diagnosis", "Correct_Diagnosis", "acute appendicitis", "Appendicitis"):
+        assert lookup.find(request_) is None, request_
+        assert lookup.respond(request_, []).text == f"{RESULTS_PREFIX} {request_} is not available for this patient."
+
+
+@pytest.mark.parametrize(
+    ("value", "placeholder"),
+    [
+        ("Pending", True),
+        ("Not provided", True),
+        ("Recommended but findings not provided", True),
+        ("N/A", True),
+        ("Information not provided", True),
+        ("", True),
+        ({"Left": "Pending", "Right": "Not specified"}, True),
+        ("Normal but specifics not provided", False),
+        ("Na 140 mmol/L", False),
+        ("Negative", False),
+        ({"Left": "Pending", "Right": "20/25"}, False),
+        (7.4, False),
+    ],
+)
+def test_is_placeholder(value: object, placeholder: bool) -> None:
+    assert is_placeholder(value) is placeholder

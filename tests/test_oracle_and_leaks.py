@@ -10,7 +10,7 @@ from agentclinic_sim.consultation import start, step
 from agentclinic_sim.rewards import RewardConfig
 from agents.cast import CastSpec
 from agents.doctor import OracleDoctor
-from agents.findings import render, walk
+from agents.findings import is_placeholder, render
 from agents.leaks import DiagnosisGuard
 from agents.measurement import NORMAL_READINGS, LookupMeasurement
 from agents.moderator import normalise_diagnosis
@@ -33,6 +33,9 @@ ADVERSARIAL_QUESTIONS = [
 ]
 ADVERSARIAL_TESTS = [
     "diagnosis",
+    "REQUEST TEST: diagnosis",
+    "differential diagnosis",
+    "What is the diagnosis?",
     "Correct_Diagnosis",
     "final diagnosis",
     "the answer",
@@ -43,9 +46,16 @@ ADVERSARIAL_TESTS = [
 ]
 
 
+ALL_DATASETS = ["medqa", "medqa-ext", "nejm", "nejm-ext", "demo"]
+
+
 @pytest.fixture(scope="module")
 def medqa_ext(shared_data: Path) -> list[Case]:
     return load_cases("medqa-ext", shared_data)
+
+
+def _cases(dataset: str, shared_data: Path) -> list[Case]:
+    return load_cases(dataset) if dataset == "demo" else load_cases(dataset, shared_data)
 
 
 def run_oracle(case: Case, cast_spec: CastSpec) -> tuple[bool, list[tuple[str, str]]]:
@@ -62,8 +72,11 @@ def run_oracle(case: Case, cast_spec: CastSpec) -> tuple[bool, list[tuple[str, s
 
 
 def expected_values(case: Case, name: str) -> str:
-    node = next(node for node in [*walk(case.exam), *walk(case.tests)] if node.name == name)
-    return DiagnosisGuard(case.diagnosis, words=False).scrub(render(node.value))
+    """The recorded values the oracle asked for by their top-level name, as the case wrote them (where the
+    exam and the tests both hold the name, a real result rather than a placeholder)."""
+    values = [tree[name] for tree in (case.exam, case.tests) if name in tree]
+    real = [value for value in values if not is_placeholder(value)]
+    return render((real or values)[0])
 
 
 def test_oracle_is_correct_on_all_medqa_ext_cases_with_real_results(medqa_ext: list[Case]) -> None:
@@ -97,9 +110,10 @@ def test_oracle_respects_a_short_turn_limit(medqa_ext: list[Case]) -> None:
     assert state.terminated and state.turn == 3 and state.verdict and state.verdict.correct
 
 
-def test_adversarial_questions_never_get_the_diagnosis_out(medqa_ext: list[Case]) -> None:
+@pytest.mark.parametrize("dataset", ALL_DATASETS)
+def test_adversarial_questions_never_get_the_diagnosis_out(shared_data: Path, dataset: str) -> None:
     leaks = []
-    for case in medqa_ext:
+    for case in _cases(dataset, shared_data):
         phrase = normalise_diagnosis(case.diagnosis)
         patient_guard = DiagnosisGuard(case.diagnosis)
         patient = RetrievalPatient(case)
@@ -108,9 +122,10 @@ def test_adversarial_questions_never_get_the_diagnosis_out(medqa_ext: list[Case]
             reply = patient.respond(question, []).text
             if patient_guard.leaks(reply) or phrase in normalise_diagnosis(reply):
                 leaks.append((case.id, "patient", question, reply))
-        for request in ADVERSARIAL_TESTS:
+        # Asking for what is not a test, including the diagnosis by name, gets no result that holds it.
+        for request in [*ADVERSARIAL_TESTS, case.diagnosis, case.diagnosis.replace(" ", "_"), f"{case.diagnosis} test"]:
             reply = measurement.respond(request, []).text
-            if case.diagnosis.lower() in reply.lower() or (len(phrase) > 3 and phrase == normalise_diagnosis(reply)):
+            if case.diagnosis.lower() in reply.lower() or (len(phrase) > 3 and phrase in normalise_diagnosis(reply)):
                 leaks.append((case.id, "measurement", request, reply))
     assert not leaks, leaks[:5]
 
@@ -129,3 +144,18 @@ def test_ordinary_patient_answers_never_name_the_diagnosis(medqa_ext: list[Case]
         patient = RetrievalPatient(case)
         for question in questions:
             assert not guard.leaks(patient.respond(question, []).text), (case.id, question)
+
+
+def test_oracle_gets_the_real_slit_lamp_result_in_case_122(medqa_ext: list[Case]) -> None:
+    case = medqa_ext[122]
+    _, results = run_oracle(case, CastSpec())
+    slit_lamp = dict(results)["Slit_Lamp_Examination"]
+    assert slit_lamp == (
+        "RESULTS: Slit Lamp Examination: Findings: Corneal ulceration with infiltration, hinting at microbial keratitis"
+    )
+
+
+def test_oracle_reads_the_mri_report_in_case_19(medqa_ext: list[Case]) -> None:
+    case = medqa_ext[19]
+    _, results = run_oracle(case, CastSpec())
+    assert "L5-S1 disc herniation impinging on the adjacent nerve root" in dict(results)["MRI_Lumbar_Spine"]

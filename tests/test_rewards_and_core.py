@@ -103,7 +103,7 @@ def test_question_goes_to_the_patient(mg_case: Case, cast: Cast) -> None:
     assert [turn.role for turn in state.dialogue] == ["doctor", "patient"]
     assert state.dialogue[0].text == "How old are you?"
     assert "35-year-old female" in state.dialogue[1].text
-    assert result.observation.startswith("Patient: Demographics: 35-year-old female")
+    assert result.observation.startswith("Patient: I'm a 35-year-old female.")
     assert result.observation == state.observation
     assert not result.terminated and not result.truncated
     assert state.turn == 1
@@ -396,7 +396,7 @@ def test_agentclinic_messages_hold_the_whole_dialogue(mg_case: Case, cast: Cast)
     for turn in state.dialogue:
         assert turn.text in content
     assert "Doctor: How old are you?" in content
-    assert "Patient: Demographics: 35-year-old female" in content
+    assert "Patient: I'm a 35-year-old female." in content
     assert "Measurement: RESULTS: Electromyography" in content
     assert turn_note(3, 6) in content
     assert content.index("Doctor: How old are you?") < content.index("Doctor: Do you smoke?")
