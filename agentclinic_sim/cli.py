@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from agentclinic_sim.cases_cli import cases_app
+from agentclinic_sim.judge_cli import judge_app
 from agentclinic_sim.play_cli import play_command
 from agentclinic_sim.replay import replay_command
 from agentclinic_sim.run_cli import run_command
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(cases_app, name="cases")
 app.add_typer(train_app, name="train")
+app.add_typer(judge_app, name="judge")
 app.command("run")(run_command)
 app.command("replay")(replay_command)
 app.command("play")(play_command)

@@ -31,7 +31,12 @@ def remote_roles(backends: Mapping[str, object]) -> list[str]:
 
 def check_mimic_privacy(cases: Iterable[Case], backends: Mapping[str, object], allow_remote: bool) -> None:
     """``backends`` maps a role to its backend URI or backend object. Raises, or warns when allowed."""
-    if not any(case.credentialed for case in cases):
+    check_credentialed_privacy(any(case.credentialed for case in cases), backends, allow_remote)
+
+
+def check_credentialed_privacy(credentialed: bool, backends: Mapping[str, object], allow_remote: bool) -> None:
+    """The same check when the caller already knows whether MIMIC-IV material is involved."""
+    if not credentialed:
         return
     remote = remote_roles(backends)
     if not remote:

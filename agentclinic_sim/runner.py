@@ -39,7 +39,15 @@ from agentclinic_sim.transcript import (
 )
 from agents.biases import DoctorBias, PatientBias
 from agents.cast import Cast, CastSpec
-from agents.doctor import BackendDoctor, Doctor, DoctorFormat, DoctorPrompt, OracleDoctor, doctor_image
+from agents.doctor import (
+    BackendDoctor,
+    Doctor,
+    DoctorFormat,
+    DoctorPrompt,
+    ImagePolicy,
+    OracleDoctor,
+    doctor_image,
+)
 from agents.measurement import MissingPolicy
 from models.backends import BackendError, ChatBackend, GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
@@ -68,6 +76,7 @@ EPISODE_FIELDS = (
     "doctor_bias",
     "patient_bias",
     "missing",
+    "images",
     "max_turns",
     "samples",
     "seed",
@@ -99,6 +108,11 @@ class RunSettings(BaseModel):
     doctor_bias: DoctorBias | None = Field(None, description="Cognitive bias the doctor is prompted with.")
     patient_bias: PatientBias | None = Field(None, description="LLM patient only.")
     missing: MissingPolicy = Field("normal", description="Answer to tests the case lacks: normal or unavailable.")
+    images: ImagePolicy = Field(
+        "auto",
+        description="Case images (NEJM): auto (the image to doctors that read images, its published text to the "
+        "rest), text (the text to every doctor: measures what the pixels add), off (neither).",
+    )
     max_turns: int = Field(20, ge=1, description="Doctor utterances allowed per consultation.")
     samples: int = Field(1, ge=1, description="Episodes per case (use with --temperature > 0).")
     concurrency: int = Field(16, ge=1, description="Consultations in flight at once.")
@@ -393,12 +407,14 @@ class Runner:
                 doctor: Doctor = OracleDoctor(case, settings.max_turns)
             else:
                 generation = settings.doctor_generation().model_copy(update={"seed": seed})
+                image = await doctor_image(case, doctor_backend, settings.images)
+                record.image = None if image is None else image.shown
                 doctor = BackendDoctor(
                     doctor_backend,
                     prompt_format=settings.doctor_format,
                     bias=settings.doctor_bias,
                     config=generation,
-                    image=await doctor_image(case, doctor_backend),
+                    image=image,
                 )
             await aplay_episode(state, cast, doctor, settings.rewards)
         except (BackendError, ImageFetchError) as exc:  # recorded, counted apart, and the run goes on

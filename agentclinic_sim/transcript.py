@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -34,6 +34,9 @@ class EpisodeRecord(BaseModel):
     options: list[str] | None = Field(None, description="The case's answer options, when the doctor was shown them.")
     doctor_prompt: DoctorPrompt | None = Field(
         None, description="How the doctor's prompt was rendered; with objective, options and max_turns it rebuilds it."
+    )
+    image: Literal["image", "text"] | None = Field(
+        None, description="What the doctor got of the case's image: the image, its published text, or nothing."
     )
     turns: list[Turn] = Field(default_factory=list)
     diagnosis: str | None = None

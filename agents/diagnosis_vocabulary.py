@@ -55,9 +55,16 @@ class Vocabulary:
     """one-word abbreviation key -> its written-out names, from the lexicon's abbreviation rows."""
     origin: dict[str, str] = field(default_factory=dict)
     """concept -> where it came from ('MeSH' or the lexicon's source), for the verdict's reason."""
+    closed_up: dict[str, str] = field(default_factory=dict)
+    """a key without its spaces -> the one key of ``same`` it comes from (keys two names share are left out)."""
 
     def concepts(self, form_key: str) -> frozenset[str]:
-        return self.same.get(form_key, frozenset())
+        """The concepts a name's key names; a key found only with its spaces closed up ('chicken pox' for
+        'chickenpox') counts too."""
+        found = self.same.get(form_key)
+        if found is None:
+            found = self.same.get(self.closed_up.get(form_key.replace(" ", ""), ""), frozenset())
+        return found
 
     def expanded(self, form_keys: list[str]) -> list[str]:
         """Keys with each abbreviation word written out ('cmv retinitis' -> 'cytomegalovirus retinitis')."""
@@ -147,7 +154,11 @@ def build_vocabulary(
             continue
         same[key(entry.term)].add(concept)
         same[key(entry.concept)].add(concept)
+    closed: dict[str, set[str]] = defaultdict(set)
+    for name_key in same:
+        closed[name_key.replace(" ", "")].add(name_key)
     return Vocabulary(
+        closed_up={joined_key: next(iter(keys)) for joined_key, keys in closed.items() if len(keys) == 1},
         same={name_key: frozenset(found) for name_key, found in same.items()},
         narrower={name_key: frozenset(found) for name_key, found in narrower.items()},
         abbreviations={word: tuple(names) for word, names in abbreviations.items()},

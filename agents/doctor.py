@@ -67,6 +67,11 @@ class DoctorImage(BaseModel):
     image: CaseImage
     data: ImageData | None = None
 
+    @property
+    def shown(self) -> Literal["image", "text"]:
+        """What the doctor got: the image itself, or the note with the image's published text."""
+        return "image" if self.data is not None else "text"
+
     def note(self) -> str:
         """The line the doctor reads about the image."""
         if self.data is not None:

@@ -22,8 +22,10 @@ from models.backends import ChatBackend, GenerationConfig, Message
 MATCH_THRESHOLD = 90.0
 _MARKER = re.compile(r"^(?:[a-z]|\w*\d\w*)$")
 _PREFIX_MARKERS = ("hyper", "hypo")
-MARKER_WORDS = SIDES | NEGATIONS
+MARKER_WORDS = SIDES | NEGATIONS | {"pseudo"}
 """Besides numbers, single letters and hyper/hypo: words that tell conditions apart and must agree."""
+_OPPOSING_PREFIXES = ("a", "an", "non", "un")
+_COUNT_PREFIXES = ("mono", "oligo", "poly")
 
 
 def normalise_diagnosis(text: str) -> str:
@@ -47,6 +49,22 @@ def _markers_agree(given: str, expected: str) -> bool:
     if not expected_markers & SIDES:
         given_markers -= SIDES
     return given_markers == expected_markers
+
+
+def _opposed(first: str, second: str) -> bool:
+    """Two words that name opposite or differently counted forms: 'calculous'/'acalculous',
+    'monostotic'/'polyostotic'."""
+    for a, b in ((first, second), (second, first)):
+        if any(a == prefix + b for prefix in _OPPOSING_PREFIXES):
+            return True
+    counted = [(p, w[len(p) :].lstrip("o")) for w in (first, second) for p in _COUNT_PREFIXES if w.startswith(p)]
+    return len(counted) == 2 and counted[0][0] != counted[1][0] and counted[0][1] == counted[1][1]
+
+
+def _opposed_words(given: str, expected: str) -> bool:
+    only_given = set(given.split()) - set(expected.split())
+    only_expected = set(expected.split()) - set(given.split())
+    return any(_opposed(a, b) for a in only_given for b in only_expected)
 
 
 def _one_transposition(given: str, expected: str) -> bool:
@@ -85,22 +103,29 @@ class DiagnosisMatcher:
             return False, "empty diagnosis"
         if {joined(form) for form in forms(diagnosis)} & {joined(form) for form in forms(correct)}:
             return True, "the same letters in the same order (spacing and hyphens aside)"
-        given_keys += self.vocabulary.expanded(given_keys)
-        expected_keys += self.vocabulary.expanded(expected_keys)
+        vocabulary = self.vocabulary
+        written_out = set(vocabulary.expanded(given_keys)) | set(vocabulary.expanded(expected_keys))
+        given_keys += vocabulary.expanded(given_keys)
+        expected_keys += vocabulary.expanded(expected_keys)
         pairs = [(g, e) for g in given_keys for e in expected_keys]
+
+        def spelled(g: str, e: str) -> str:
+            return " once its abbreviation is written out" if {g, e} & written_out else ""
+
         for g, e in pairs:
             if g == e or g.replace(" ", "") == e.replace(" ", ""):
-                return True, f"same words after clean-ups: '{e}'"
-        vocabulary = self.vocabulary
+                return True, f"the same words after clean-ups{spelled(g, e)} (key '{e}', word order aside)"
         for g, e in pairs:
             shared = {
                 concept
                 for concept in vocabulary.concepts(g) & (vocabulary.concepts(e) | {e})
-                if vocabulary.origin.get(concept) != "MeSH" or key(concept) in (g, e)
+                if vocabulary.origin.get(concept) != "MeSH"
+                or key(concept).replace(" ", "") in (g.replace(" ", ""), e.replace(" ", ""))
             }  # two MeSH entry terms may be two narrower conditions under one heading: one side must name it
             if shared and _markers(g) & SIDES == _markers(e) & SIDES:
                 concept = min(shared)
-                return True, f"both name '{concept}' ({vocabulary.origin.get(concept, 'lexicon')})"
+                source = vocabulary.origin.get(concept, "lexicon")
+                return True, f"both name '{concept}' ({source}){spelled(g, e)}"
             broader = vocabulary.broader(g) & (vocabulary.concepts(e) | {e})
             if broader:
                 return True, f"'{g}' is a named form of '{min(broader)}' (lexicon)"
@@ -113,6 +138,8 @@ class DiagnosisMatcher:
         for g, e in pairs:
             if _markers_agree(g, e) and _one_transposition(g, e):
                 return True, f"one transposed letter: '{g}' vs '{e}'"
+        if _opposed_words(g, e):
+            return False, f"opposite forms: '{g}' vs '{e}'"
         score = fuzz.token_sort_ratio(g, e)
         relation = ">=" if score >= self.threshold else "<"
         return score >= self.threshold, f"fuzzy score {score:.0f} {relation} {self.threshold:.0f} ('{g}' vs '{e}')"

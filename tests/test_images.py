@@ -248,6 +248,31 @@ def test_run_sends_the_nejm_image_to_an_openai_vision_doctor(server: ImageServer
     assert user["content"][0]["text"].startswith(IMAGE_ATTACHED)
     url = user["content"][1]["image_url"]["url"]
     assert base64.b64decode(url.removeprefix("data:image/png;base64,")) == PNG
+    [record] = iter_latest_records(tmp_path / "run" / "transcripts.jsonl")
+    assert record.image == "image"
+
+
+@pytest.mark.parametrize(("policy", "shown"), [("text", "text"), ("off", None)])
+def test_images_setting_keeps_the_image_from_a_vision_doctor(
+    server: ImageServer, tmp_path: Path, policy: str, shown: str | None
+) -> None:
+    dataset = nejm_file(tmp_path, server.url("/fig.png"))
+    with OpenAIStub(responder=lambda body: "DIAGNOSIS READY: Exogenous ochronosis") as stub:
+        settings = RunSettings(
+            dataset=str(dataset),
+            doctor=f"openai:gpt-4o@{stub.base_url}",
+            api_key_env=KEY_ENV,
+            out=tmp_path / "run",
+            images=policy,
+        )
+        asyncio.run(Runner(settings).run())
+        [request] = stub.requests
+    text = json.dumps(request["messages"])
+    assert "image_url" not in text and IMAGE_ATTACHED not in text
+    assert (IMAGE_UNSEEN in text) == (policy == "text")
+    assert server.hits == {}  # neither policy fetches the image
+    [record] = iter_latest_records(tmp_path / "run" / "transcripts.jsonl")
+    assert record.image == shown
 
 
 def test_run_records_an_image_that_cannot_be_fetched_as_the_episodes_error(server: ImageServer, tmp_path: Path) -> None:

@@ -43,7 +43,13 @@ def test_clean_up_layers_accept_without_any_vocabulary(bare_matcher: DiagnosisMa
 
 @pytest.mark.parametrize(
     ("given", "truth"),
-    [("Non-Hodgkin lymphoma", "Hodgkin lymphoma"), ("Left ovarian torsion", "Right ovarian torsion")],
+    [
+        ("Non-Hodgkin lymphoma", "Hodgkin lymphoma"),
+        ("Left ovarian torsion", "Right ovarian torsion"),
+        ("Pseudo-Meigs syndrome", "Meigs syndrome"),  # 'pseudo' names another condition
+        ("Calculous cholecystitis", "Acalculous cholecystitis"),  # an opposing prefix, fuzzy score above 90
+        ("Monostotic fibrous dysplasia", "Polyostotic fibrous dysplasia"),  # counted forms
+    ],
 )
 def test_negations_and_sides_stay_wrong(matcher: DiagnosisMatcher, given: str, truth: str) -> None:
     assert not matcher.judge(given, truth).correct
@@ -53,6 +59,11 @@ def test_mesh_layer_knows_old_and_new_names(matcher: DiagnosisMatcher, bare_matc
     verdict = matcher.judge("Temporal arteritis", "Giant cell arteritis")
     assert verdict.correct and "MeSH" in verdict.reason
     assert not bare_matcher.judge("Temporal arteritis", "Giant cell arteritis").correct
+
+
+def test_a_name_written_as_two_words_finds_its_heading(matcher: DiagnosisMatcher) -> None:
+    verdict = matcher.judge("Chicken pox", "Varicella")  # MeSH writes the heading 'Chickenpox'
+    assert verdict.correct and "chickenpox" in verdict.reason
 
 
 def test_two_entry_terms_of_one_heading_are_not_the_same(matcher: DiagnosisMatcher) -> None:
@@ -93,4 +104,4 @@ def test_agreement_on_the_labelled_set(matcher: DiagnosisMatcher) -> None:
     for part in ([p for p in pairs if not p.held_out], [p for p in pairs if p.held_out]):
         agreement = measure((pair.same, matcher.judge(pair.diagnosis, pair.truth).correct) for pair in part)
         assert agreement.false_accept_rate <= 0.02, agreement.line()
-        assert agreement.rate >= 0.75, agreement.line()
+        assert agreement.rate >= 0.76, agreement.line()
