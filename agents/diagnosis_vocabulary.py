@@ -152,8 +152,12 @@ def build_vocabulary(
         if entry.kind == "narrower":
             narrower[key(entry.term)].add(concept)
             continue
-        same[key(entry.term)].add(concept)
-        same[key(entry.concept)].add(concept)
+        # The row's own concept as well as its MeSH heading: when the concept is only an entry term of a
+        # heading, the heading alone would fall under the entry-term rule and the row would decide nothing.
+        own = key(entry.concept)
+        origin.setdefault(own, entry.source)
+        for name_key in (key(entry.term), own):
+            same[name_key] |= {concept, own}
     closed: dict[str, set[str]] = defaultdict(set)
     for name_key in same:
         closed[name_key.replace(" ", "")].add(name_key)

@@ -123,7 +123,7 @@ class DiagnosisMatcher:
                 or key(concept).replace(" ", "") in (g.replace(" ", ""), e.replace(" ", ""))
             }  # two MeSH entry terms may be two narrower conditions under one heading: one side must name it
             if shared and _markers(g) & SIDES == _markers(e) & SIDES:
-                concept = min(shared)
+                concept = min(shared, key=lambda c: (vocabulary.origin.get(c) != "MeSH", c))  # MeSH names first
                 source = vocabulary.origin.get(concept, "lexicon")
                 return True, f"both name '{concept}' ({source}){spelled(g, e)}"
             broader = vocabulary.broader(g) & (vocabulary.concepts(e) | {e})
