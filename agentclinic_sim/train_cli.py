@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
 from models.backends import BackendError
+from models.training.common import is_main_process
 from models.training.data import TrainingSetupError
 from models.training.grpo import GRPOSettings
 from models.training.sft import SFTSettings
@@ -68,6 +69,8 @@ def _train(kind: str, settings: Any) -> None:
             soft_wrap=True,
         )
         raise typer.Exit(130) from None
+    if not is_main_process():
+        return  # the other processes of a distributed run stay quiet
     final = result["final"]
     for split, scores in result["scores"].items():
         console.print(

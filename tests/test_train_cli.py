@@ -35,6 +35,13 @@ def test_grpo_batch_that_splits_a_group_is_refused(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_grpo_step_needing_more_cases_than_the_split_has_is_refused(tmp_path: Path) -> None:
+    args = ["--model", "tiny-random", "--limit", "2", "--batch-size", "8", "--num-generations", "2"]
+    result = invoke("grpo", *args, "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "each step needs 4 distinct cases" in result.output and "the split has 2" in result.output
+
+
 def test_sft_from_a_folder_without_transcripts_is_refused(tmp_path: Path) -> None:
     result = invoke("sft", "--from", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2 and "transcripts.jsonl" in result.output and "Traceback" not in result.output

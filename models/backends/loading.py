@@ -24,6 +24,7 @@ from models.backends.base import BackendError
 from models.backends.medgemma import ModelClass, preset_for
 
 HUB_PROBE_TIMEOUT_S = 10.0
+ADAPTER_CONFIG = "adapter_config.json"
 LOCAL_FOLDER_HINT = "A local model folder works as hf:/path/to/model."
 
 
@@ -177,6 +178,11 @@ def load_model(
     name = name or f"hf:{model}"
     local_path = local_model_path(model_id, name)  # fails before torch is imported
     source = str(local_path) if local_path else model_id
+    if local_path is not None and (local_path / ADAPTER_CONFIG).is_file():
+        return _load_adapter(
+            local_path, name, model_class=model_class, device=device, dtype=dtype,
+            load_in_4bit=load_in_4bit, for_training=for_training,
+        )  # fmt: skip
 
     import torch
     import transformers
@@ -210,6 +216,31 @@ def load_model(
         loaded.eval()
     processor = _load_processor(transformers, loaded, source, name, hub=hub)
     return LoadedModel(model=loaded, tokenizer=tokenizer, model_id=model_id, processor=processor)
+
+
+def _load_adapter(folder: Path, name: str, *, for_training: bool, **base_options: Any) -> LoadedModel:
+    """A LoRA adapter folder: its base model (named in ``adapter_config.json``) with the adapter on top, and the
+    tokenizer saved beside the adapter (else the base's)."""
+    import json
+
+    try:
+        base = json.loads((folder / ADAPTER_CONFIG).read_text(encoding="utf-8"))["base_model_name_or_path"]
+    except (ValueError, KeyError, TypeError):
+        raise BackendError(f"{name}: {folder / ADAPTER_CONFIG} names no base_model_name_or_path") from None
+    try:
+        from peft import PeftModel
+    except ImportError:
+        raise BackendError(f"{name}: {folder} is a LoRA adapter; serving it needs peft (pip install peft)") from None
+    loaded = load_model(base, name=f"{name} (base {base})", for_training=for_training, **base_options)
+    model = PeftModel.from_pretrained(loaded.model, str(folder), is_trainable=for_training)
+    if not for_training:
+        model.eval()
+    tokenizer = loaded.tokenizer
+    if (folder / "tokenizer_config.json").is_file():
+        import transformers
+
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder))
+    return LoadedModel(model=model, tokenizer=tokenizer, model_id=loaded.model_id, processor=loaded.processor)
 
 
 def is_multimodal(model: Any) -> bool:

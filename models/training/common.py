@@ -14,21 +14,24 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from agentclinic_sim.rewards import RewardConfig
 from models.training.evaluate import Curve, evaluate_policy
+from models.training.lora import LoraSettings, adapted_modules, merge_adapter, peft_config
+from models.training.policy import load_policy
 from models.training.rollouts import RolloutConfig
 from scenarios import Case, load_cases
 from scenarios.split import DEFAULT_TEST_FRACTION
 
 FINAL = "final"
+MERGED = "merged"
 TRAINING_RECORD = "agentclinic_training.json"
 STEPS_CSV = "steps.csv"
 
 
-class TrainSettings(BaseModel):
-    """Settings every training run has (SFT and GRPO add their own)."""
+class TrainSettings(LoraSettings):
+    """Settings every training run has (SFT and GRPO add their own); the adapter ones come from ``LoraSettings``."""
 
     model: str = Field(
         "tiny-random", description="Start from: tiny-random, tiny, a checkpoint folder, hf:<id>, or a MedGemma preset."
@@ -73,6 +76,19 @@ class TrainSettings(BaseModel):
         return cases[: self.limit] if self.limit else cases
 
 
+def load_start_model(settings: TrainSettings) -> Any:
+    """The model a run starts from, with a 4-bit base for QLoRA."""
+    return load_policy(settings.model, dtype=settings.dtype, load_in_4bit=settings.adapter == "qlora")
+
+
+def adapter_config(settings: TrainSettings, model: Any) -> Any:
+    """The peft config for the trainer: None without ``--adapter``, and None when the starting model already
+    carries an adapter (an SFT adapter folder given to GRPO: training continues on that adapter)."""
+    if hasattr(model, "peft_config"):
+        return None
+    return peft_config(settings, model)
+
+
 def trainer_arguments(settings: TrainSettings, *, cpu: bool) -> dict[str, Any]:
     """The ``TrainingArguments`` both trainers take from the shared settings."""
     return {
@@ -110,6 +126,11 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 
 
+def is_main_process() -> bool:
+    """Whether this is the first process of a distributed run (or the only one): the one that writes logs."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def on_cpu() -> bool:
     import torch
 
@@ -125,11 +146,18 @@ def last_checkpoint(out: Path) -> str | None:
 def save_final(trainer: Any, tokenizer: Any, settings: TrainSettings, kind: str, extra: dict[str, Any]) -> Path:
     """Save the trained model and tokenizer to ``OUT/final`` with a record of what it was trained on."""
     target = settings.out / FINAL
-    trainer.save_model(str(target))
+    trainer.save_model(str(target))  # collective under sharded training: every rank calls it
+    if not trainer.is_world_process_zero():
+        return target
     tokenizer.save_pretrained(str(target))
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    adapted = adapted_modules(model)
     record = {
         "trainer": kind,
         "base_model": settings.model,
+        "adapter": "lora" if adapted else "none",
+        "adapted_modules": len(adapted),
+        "processes": trainer.accelerator.num_processes,
         "dataset": settings.dataset,
         "split": settings.split,
         "test_fraction": settings.test_fraction,
@@ -139,6 +167,9 @@ def save_final(trainer: Any, tokenizer: Any, settings: TrainSettings, kind: str,
         **extra,
     }
     (target / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if adapted and settings.merge:
+        merged = merge_adapter(target, settings.out / MERGED)
+        (merged / TRAINING_RECORD).write_text(json.dumps({**record, "merged_from": str(target)}, indent=2) + "\n")
     return target
 
 
@@ -173,8 +204,9 @@ def evaluation_callback(
     (a callable taking a one-line summary), e.g. a rich progress bar."""
     from transformers import TrainerCallback
 
-    curve = Curve(settings.out)
-    steps = StepLog(settings.out)
+    main = is_main_process()
+    curve = Curve(settings.out) if main else None
+    steps = StepLog(settings.out) if main else None
     config = settings.rollout_config()
 
     class EvaluationCallback(TrainerCallback):  # type: ignore[misc]
@@ -182,10 +214,15 @@ def evaluation_callback(
             self.last_scores: dict[str, dict[str, float]] = {}
 
         def evaluate(self, model: Any, step: int) -> None:
+            # Every rank plays the same greedy episodes (identical weights give identical turns, so sharded
+            # models stay in step); only the main process writes the curve and reports.
             for name, cases in splits.items():
                 stats, _ = evaluate_policy(model, tokenizer, cases, config)
                 self.last_scores[name] = stats
-                curve.add(step, name, stats)
+                if curve is not None:
+                    curve.add(step, name, stats)
+            if curve is None:
+                return
             curve.plot()
             if report is not None:
                 scores = "  ".join(
@@ -206,7 +243,7 @@ def evaluation_callback(
             self.evaluate(model, state.global_step)
 
         def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
-            if logs and "loss" in logs:
+            if logs and "loss" in logs and steps is not None:
                 steps.add(state.global_step, logs)
                 if report is not None:
                     report(state.global_step, None)

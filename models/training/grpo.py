@@ -15,6 +15,7 @@ lacks.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,10 @@ from pydantic import Field
 from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
+    adapter_config,
     evaluation_callback,
     last_checkpoint,
+    load_start_model,
     on_cpu,
     quiet_libraries,
     save_final,
@@ -33,7 +36,6 @@ from models.training.common import (
     without_printed_logs,
 )
 from models.training.data import NoTrainingData, TrainingSetupError
-from models.training.policy import load_policy
 from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
 from scenarios import Case
 
@@ -124,7 +126,15 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
     train_cases = settings.cases(settings.split)
     if not train_cases:
         raise NoTrainingData(f"no cases in {settings.dataset} (split={settings.split})")
-    loaded = load_policy(settings.model, dtype=settings.dtype)
+    processes = int(os.environ.get("WORLD_SIZE", "1"))
+    cases_per_step = settings.batch_size * processes // settings.num_generations
+    if cases_per_step > len(train_cases):
+        raise TrainingSetupError(
+            f"each step needs {cases_per_step} distinct cases (--batch-size {settings.batch_size} x {processes} "
+            f"process(es) / --num-generations {settings.num_generations}) but the split has {len(train_cases)}: "
+            "lower --batch-size or raise --num-generations"
+        )
+    loaded = load_start_model(settings)
     rollout_config = settings.rollout_config(temperature=settings.temperature, top_p=settings.top_p)
     rollouts = EnvironmentRollouts(train_cases, rollout_config)
     dataset = Dataset.from_list([{"prompt": case.id} for case in train_cases])
@@ -150,6 +160,7 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
             args=arguments,
             train_dataset=dataset,
             processing_class=loaded.tokenizer,
+            peft_config=adapter_config(settings, loaded.model),
             rollout_func=rollouts,
             callbacks=[callback],
         )

@@ -19,8 +19,10 @@ from pydantic import Field
 from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
+    adapter_config,
     evaluation_callback,
     last_checkpoint,
+    load_start_model,
     on_cpu,
     quiet_libraries,
     save_final,
@@ -28,7 +30,6 @@ from models.training.common import (
     without_printed_logs,
 )
 from models.training.data import NoTrainingData, oracle_chats, token_rows, transcript_chats
-from models.training.policy import load_policy
 from models.training.tokens import ChatTokens
 
 
@@ -53,7 +54,7 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
     train_cases = settings.cases(settings.split)
     if not train_cases:
         raise NoTrainingData(f"no cases in {settings.dataset} (split={settings.split})")
-    loaded = load_policy(settings.model, dtype=settings.dtype)
+    loaded = load_start_model(settings)
     chat = ChatTokens(HFBackend.from_loaded(loaded.model, loaded.tokenizer))
     if settings.from_run is not None:
         chats, read = transcript_chats(settings.from_run, settings.min_reward)
@@ -82,6 +83,7 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
             args=arguments,
             train_dataset=dataset,
             processing_class=loaded.tokenizer,
+            peft_config=adapter_config(settings, loaded.model),
             callbacks=[callback],
         )
     )
