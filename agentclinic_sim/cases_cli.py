@@ -11,6 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 from rich.tree import Tree
 
+from agentclinic_sim.build_mimic_cli import build_mimic
 from agentclinic_sim.console import console, err_console, fail
 from scenarios import DATASETS, Case, CaseFileError, CaseProblem, DatasetError, load_cases, resolve_dataset
 from scenarios.errors import display_path
@@ -22,6 +23,7 @@ cases_app = typer.Typer(
     "or a path to a .jsonl file.",
     no_args_is_help=True,
 )
+cases_app.command("build-mimic")(build_mimic)
 
 DataDirOption = Annotated[
     Path | None,

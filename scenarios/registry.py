@@ -25,7 +25,8 @@ MIMIC_HELP = (
     "MIMIC-IV cases are credentialed data and are never downloaded by this tool. "
     "If you are a credentialed PhysioNet user, place agentclinic_mimiciv.jsonl (from AgentClinic's "
     "authors, under your PhysioNet data use agreement) in a folder and pass --data-dir DIR "
-    "(or set AGENTCLINIC_DATA), or build cases from your own MIMIC-IV hosp tables."
+    "(or set AGENTCLINIC_DATA), or build cases from your own MIMIC-IV tables: "
+    "agentclinic cases build-mimic --mimic-dir DIR --out FILE."
 )
 
 

@@ -1,0 +1,119 @@
+"""``agentclinic cases build-mimic``: AgentClinic-MIMIC-IV cases from the user's own MIMIC-IV tables.
+
+Bad input (a missing table or column, a missing ``mimic`` extra, a remote narrator without consent) is one
+line on stderr and exit 2; progress is a rich bar on stderr; the summary goes to stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.mimic_narrator import backend_narrator, check_narrator_privacy
+from agentclinic_sim.privacy import MimicPrivacyError
+from models.backends import BackendError
+from models.backends.uri import URI_FORMS, backend_from_uri
+from scenarios.mimic import BuildReport, MimicInputError, Narrator, build_mimic_cases
+from scenarios.mimic.assemble import MIN_RESULTS
+
+
+def summary(report: BuildReport) -> str:
+    lines = [
+        f"[green]wrote[/] {report.written} case(s) to {escape(str(report.out))} "
+        f"({report.considered} admission(s) examined of {report.candidates} candidate(s); "
+        f"ED module {'used' if report.ed_module else 'not found'})"
+    ]
+    lines += [f"skipped {count}: {escape(reason)}" for reason, count in sorted(report.skipped.items())]
+    if report.withheld_facts:
+        lines.append(f"withheld {report.withheld_facts} finding(s) that would name the diagnosis or another title")
+    if report.narrated or report.narration_rejected:
+        lines.append(
+            f"narrated {report.narrated} history(ies); kept the plain account for {report.narration_rejected} "
+            "(empty or leaking)"
+        )
+    lines.append(
+        f"next: agentclinic cases validate {escape(str(report.out))}\n"
+        f"      agentclinic run --dataset {escape(str(report.out))} --doctor medgemma-27b"
+    )
+    return "\n".join(lines)
+
+
+def build_mimic(
+    mimic_dir: Annotated[
+        Path, typer.Option("--mimic-dir", help="MIMIC-IV folder holding hosp/ (and ed/), or the hosp folder itself.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The .jsonl file to write (replaced when the build succeeds).")],
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Write at most this many cases.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the admission order (same seed, same file).")] = 0,
+    narrate: Annotated[
+        str | None,
+        typer.Option(
+            "--narrate",
+            help=f"Backend that writes each history as prose ({URI_FORMS}). Local backends only unless "
+            "--allow-remote-mimic.",
+        ),
+    ] = None,
+    allow_remote_mimic: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote-mimic",
+            help="Let a remote --narrate backend see MIMIC-IV facts (only with zero retention assured).",
+        ),
+    ] = False,
+    ed_dir: Annotated[
+        Path | None, typer.Option("--ed-dir", help="MIMIC-IV-ED folder with edstays and triage (default DIR/ed).")
+    ] = None,
+    min_results: Annotated[
+        int, typer.Option("--min-results", min=1, help="Skip admissions with fewer test results than this.")
+    ] = MIN_RESULTS,
+) -> None:
+    """Build AgentClinic cases (OSCE schema) from your own MIMIC-IV hosp tables (.csv or .csv.gz, v2.x/v3.x).
+
+    One case per admission: the diagnosis is the title of its seq_num = 1 ICD code; the patient, the
+    examination and the tests show only what the record supports, and never the diagnosis, the other
+    ICD titles, DRGs or procedures. Same tables and seed give a byte-identical file. Every case is
+    marked as MIMIC-IV, so remote APIs are refused for it whatever the file is called.
+    """
+    narrator: Narrator | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+    backend: Any = None
+    if narrate is not None:
+        try:
+            check_narrator_privacy(narrate, allow_remote_mimic)
+            backend = backend_from_uri(narrate)
+        except (MimicPrivacyError, BackendError) as exc:
+            fail(str(exc))
+        loop = asyncio.new_event_loop()
+        narrator = backend_narrator(backend, loop)
+    bar = Progress(
+        "[bold]building cases", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+        transient=True,
+    )  # fmt: skip
+    task = bar.add_task("build", total=None)  # pulses while the event tables are scanned
+
+    def advance(written: int, wanted: int) -> None:
+        bar.update(task, completed=written, total=wanted)
+
+    try:
+        with bar:
+            report = build_mimic_cases(
+                mimic_dir, out, limit=limit, seed=seed, min_results=min_results, narrator=narrator, ed_dir=ed_dir,
+                progress=advance,
+            )  # fmt: skip
+    except MimicInputError as exc:
+        fail(str(exc))
+    except BackendError as exc:
+        fail(f"--narrate {narrate}: {exc}", code=1)
+    finally:
+        if loop is not None:
+            closer = getattr(backend, "aclose", None)
+            if closer is not None:
+                loop.run_until_complete(closer())
+            loop.close()
+    console.print(summary(report), soft_wrap=True, highlight=False)
