@@ -46,6 +46,27 @@ _SPELLING = (
     (re.compile(r"yse\b"), "yze"),
     (re.compile(r"\bsulph"), "sulf"),
 )
+# An organ named as a noun reads as its adjective ('contusion of the heart' is 'cardiac contusion').
+_ORGAN_ADJECTIVE = {
+    "heart": "cardiac",
+    "lung": "pulmonary",
+    "lungs": "pulmonary",
+    "kidney": "renal",
+    "kidneys": "renal",
+    "liver": "hepatic",
+    "brain": "cerebral",
+    "stomach": "gastric",
+    "skin": "cutaneous",
+    "spleen": "splenic",
+    "pancreas": "pancreatic",
+    "esophagus": "esophageal",
+    "colon": "colonic",
+    "intestine": "intestinal",
+    "bowel": "intestinal",
+    "eye": "ocular",
+}
+_PARTICIPLE = re.compile(r"(?<=[a-z]{4})ated$")
+"""'herniated' reads as 'herniation' ('herniated disc' is 'disc herniation')."""
 _BRITISH_HINT = re.compile(r"ae|oe|our$|tre$|yse$|sulph")
 _AMERICAN_EXCEPTIONS = frozenset({"four", "hour", "your", "our", "pour", "flour", "sour", "tour", "contour"})
 
@@ -87,6 +108,8 @@ def words(form: str) -> tuple[str, ...]:
     raw: list[str] = []
     for word in _NON_WORD.sub(" ", clean(form)).split():
         word = americanise(word)
+        word = _ORGAN_ADJECTIVE.get(word, word)
+        word = _PARTICIPLE.sub("ation", word)
         if word.startswith("non") and len(word) >= 7 and word[3] not in "aeiou":
             raw += ["non", word[3:]]  # 'nonhodgkin' reads as 'non hodgkin'
         else:

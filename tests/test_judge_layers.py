@@ -35,6 +35,8 @@ def bare_matcher() -> DiagnosisMatcher:
         ("Myasthenia garvis", "Myasthenia gravis"),  # one transposed pair of letters
         ("Anemia due to iron deficiency", "Iron deficiency anemia"),  # 'X due to Y'
         ("Most likely diagnosis: sarcoidosis", "Sarcoidosis"),  # a hedge
+        ("Contusion of the heart", "Cardiac contusion"),  # an organ's noun for its adjective
+        ("Herniated disc", "Disc herniation"),  # participle and noun
     ],
 )
 def test_clean_up_layers_accept_without_any_vocabulary(bare_matcher: DiagnosisMatcher, given: str, truth: str) -> None:
