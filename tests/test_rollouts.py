@@ -41,7 +41,7 @@ class ScriptedPolicy(HFBackend):
         self.replies = list(replies)
         self.calls = 0
 
-    def generate_batch(self, prompts, config, seeds=None):  # noqa: ANN001, ANN201
+    def generate_batch(self, prompts, config, seeds=None, cache=None):  # noqa: ANN001, ANN201
         text = self.replies[min(self.calls, len(self.replies) - 1)]
         self.calls += 1
         ids = [*self.tokenize(text), self.tokenizer.convert_tokens_to_ids("<end_of_turn>")]
@@ -121,8 +121,8 @@ def test_sampled_rollouts_mask_exactly_the_generated_ids(tiny: HFBackend, demo: 
     calls: list[list[Generation]] = []
     original = tiny.generate_batch
 
-    def recording(prompts, config, seeds=None):  # noqa: ANN001, ANN202
-        results = original(prompts, config, seeds)
+    def recording(prompts, config, seeds=None, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        results = original(prompts, config, seeds, **kwargs)
         calls.append(results)
         return results
 
@@ -174,9 +174,9 @@ def test_requests_that_differ_only_in_seed_share_a_batch(tiny: HFBackend) -> Non
     sizes: list[int] = []
     original = tiny.generate_batch
 
-    def counting(prompts, config, seeds=None):  # noqa: ANN001, ANN202
+    def counting(prompts, config, seeds=None, **kwargs):  # noqa: ANN001, ANN003, ANN202
         sizes.append(len(prompts))
-        return original(prompts, config, seeds)
+        return original(prompts, config, seeds, **kwargs)
 
     tiny.generate_batch = counting  # type: ignore[method-assign]
     try:
@@ -225,3 +225,55 @@ def test_env_info_messages_stay_equal_to_the_renderer_through_an_episode(demo: l
         rendered = DoctorPrompt().messages(env.unwrapped.state.doctor_view())
         assert info["messages"] == [m.model_dump() for m in rendered]
     assert env.unwrapped.state.truncated and info["messages"][-1]["role"] == "assistant"
+
+
+def _without_turn_cache(policy: HFBackend) -> None:
+    """Make ``policy`` prefill every prompt in full, as rollouts did before the turn cache."""
+    original = policy.generate_batch
+
+    def uncached(prompts, config, seeds=None, cache=None):  # noqa: ANN001, ANN202
+        return original(prompts, config, seeds)
+
+    policy.generate_batch = uncached  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("max_batch_size", [64, 2])
+def test_greedy_batched_rollouts_equal_one_at_a_time_and_the_uncached_ones(
+    tiny: HFBackend, demo: list[Case], max_batch_size: int
+) -> None:
+    cases = [demo[0], demo[1], demo[2], demo[3], demo[0]]  # a repeated case: its first prompt is shared
+    player = RolloutPlayer(tiny, RolloutConfig(max_turns=4, max_tokens=16), max_batch_size=max_batch_size)
+    batched = player.play(cases, greedy=True)
+    assert player.timings.reused_tokens > 2 * player.timings.prefilled_tokens  # the turn cache did the prefill
+    single = [player.play([case], greedy=True)[0] for case in cases]
+    _without_turn_cache(tiny)
+    try:
+        uncached = player.play(cases, greedy=True)
+    finally:
+        del tiny.generate_batch
+    assert player.timings.reused_tokens == 0
+    assert all(t.state.turn == 4 for t in batched)  # several turns: later prompts continue cached ones
+    assert len({tuple(t.tokens.ids) for t in batched}) == 4  # the cases' rollouts differ
+    for played in (single, uncached):
+        assert [t.tokens.ids for t in batched] == [t.tokens.ids for t in played]
+        assert [t.tokens.mask for t in batched] == [t.tokens.mask for t in played]
+        for ours, theirs in zip(batched, played, strict=True):
+            assert ours.tokens.logprobs == pytest.approx(theirs.tokens.logprobs, abs=1e-4)
+            assert ours.state.dialogue == theirs.state.dialogue
+
+
+def test_sampled_rollouts_are_the_same_with_and_without_the_turn_cache(tiny: HFBackend, demo: list[Case]) -> None:
+    cases = [demo[5], demo[5], demo[5], demo[6], demo[6], demo[6]]
+    player = RolloutPlayer(tiny, RolloutConfig(max_turns=3, max_tokens=12, temperature=0.7))
+    cached = player.play(cases, seed=11)
+    assert player.timings.reused_tokens > 0
+    _without_turn_cache(tiny)
+    try:
+        uncached = player.play(cases, seed=11)
+    finally:
+        del tiny.generate_batch
+    assert len({tuple(t.tokens.ids) for t in cached}) == len(cases)  # sampled: every episode differs
+    assert [t.tokens.ids for t in cached] == [t.tokens.ids for t in uncached]
+    assert [t.tokens.mask for t in cached] == [t.tokens.mask for t in uncached]
+    for ours, theirs in zip(cached, uncached, strict=True):
+        assert ours.tokens.logprobs == pytest.approx(theirs.tokens.logprobs, abs=1e-4)

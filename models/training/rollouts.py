@@ -7,6 +7,9 @@ their sampling logprobs, and the environment's reward with its breakdown. The ep
 clinic's transition core (``consultation.start`` / ``step``) with the same ``DoctorPrompt`` renderer and reply
 cleaning as the benchmark doctor, so no step of an episode is written twice.
 
+Each ``play`` keeps a ``TurnCache``: a turn prefills only the ids its prompts add to the previous turn's (and a
+first prompt that a group's episodes share, once), not the whole conversation again; the ids generated are the same.
+
 A turn cut by the token limit gets the turn-end token appended as an environment token (mask 0), so the
 next render stays aligned; an episode always ends on a doctor token.
 """
@@ -29,7 +32,7 @@ from agents.doctor import DoctorPrompt, clean_doctor_text
 from agents.roles import run_sync
 from agents.types import Reply, Turn
 from models.backends.base import GenerationConfig
-from models.backends.hf import HFBackend
+from models.backends.hf import HFBackend, TurnCache
 from models.training.tokens import ChatTokens, TokenSequence
 from scenarios import Case
 
@@ -122,6 +125,10 @@ class RolloutTimings:
     generation_s: float = 0.0
     environment_s: float = 0.0
     generate_calls: int = 0
+    prefilled_tokens: int = 0
+    """Prompt ids (padding excluded) the model computed."""
+    reused_tokens: int = 0
+    """Prompt ids taken from the turn cache (an earlier turn, or a first prompt a group shares) instead."""
 
 
 class RolloutPlayer:
@@ -161,18 +168,22 @@ class RolloutPlayer:
             tokens.extend(self.chat.prompt(self.prompt.messages(state.doctor_view())), 0)
             live.append(_Live(case, self._cast(case), state, tokens, len(tokens)))
         finished = list(live)
+        cache = TurnCache()  # keys and values of the turns played so far (this play's weights only)
         turn = 0
         while live:
+            cache.next_turn()
             for start_index in range(0, len(live), self.max_batch_size):
-                self._turn(live[start_index : start_index + self.max_batch_size], generation, seed, turn)
+                self._turn(live[start_index : start_index + self.max_batch_size], generation, seed, turn, cache)
             live = [episode for episode in live if not episode.state.done]
             turn += 1
+        self.timings.reused_tokens = cache.reused_tokens
+        self.timings.prefilled_tokens = cache.prefilled_tokens
         return [Trajectory(e.case.id, e.prompt_length, e.tokens, e.state) for e in finished]
 
-    def _turn(self, batch: list[_Live], generation: GenerationConfig, seed: int, turn: int) -> None:
+    def _turn(self, batch: list[_Live], generation: GenerationConfig, seed: int, turn: int, cache: TurnCache) -> None:
         clock = time.perf_counter()
         seeds = [seed * 1_000_003 + turn * 1_009 + index for index in range(len(batch))]
-        results = self.policy.generate_batch([episode.tokens.ids for episode in batch], generation, seeds)
+        results = self.policy.generate_batch([e.tokens.ids for e in batch], generation, seeds, cache=cache)
         self.timings.generation_s += time.perf_counter() - clock
         self.timings.generate_calls += 1
         clock = time.perf_counter()
