@@ -109,7 +109,12 @@ def grpo_from_settings(request: SettingsInput[GRPOSettings]) -> None:
 
 
 DATA_DIR_OPTION = {"data_dir": {"envvar": "AGENTCLINIC_DATA"}}
+ROLE_FLAGS = {"timeout_s": "timeout"}  # as `agentclinic run` names it
 train_app.command("sft")(
-    command_from_settings(SFTSettings, sft_from_settings, flags={"from_run": "from"}, options=DATA_DIR_OPTION)
+    command_from_settings(
+        SFTSettings, sft_from_settings, flags={"from_run": "from", **ROLE_FLAGS}, options=DATA_DIR_OPTION
+    )
 )
-train_app.command("grpo")(command_from_settings(GRPOSettings, grpo_from_settings, options=DATA_DIR_OPTION))
+train_app.command("grpo")(
+    command_from_settings(GRPOSettings, grpo_from_settings, flags=ROLE_FLAGS, options=DATA_DIR_OPTION)
+)

@@ -16,7 +16,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from agentclinic_sim.privacy import MimicPrivacyError
 from agentclinic_sim.rewards import RewardConfig
+from agentclinic_sim.role_settings import RoleSettings
+from agents.cast import CastSpec
+from models.training.data import TrainingSetupError
 from models.training.evaluate import Curve, evaluate_policy
 from models.training.lora import LoraSettings, adapted_modules, merge_adapter, peft_config
 from models.training.policy import load_policy
@@ -30,8 +34,9 @@ TRAINING_RECORD = "agentclinic_training.json"
 STEPS_CSV = "steps.csv"
 
 
-class TrainSettings(LoraSettings):
-    """Settings every training run has (SFT and GRPO add their own); the adapter ones come from ``LoraSettings``."""
+class TrainSettings(LoraSettings, RoleSettings):
+    """Settings every training run has (SFT and GRPO add their own); the adapter ones come from ``LoraSettings``,
+    who plays the patient, measurement reader and judge in rollouts and evaluations from ``RoleSettings``."""
 
     model: str = Field(
         "tiny-random", description="Start from: tiny-random, tiny, a checkpoint folder, hf:<id>, or a MedGemma preset."
@@ -70,6 +75,13 @@ class TrainSettings(LoraSettings):
         if self.eval_split not in {"none", self.split}:
             splits[self.eval_split] = self.cases(self.eval_split)
         return splits
+
+    def roles(self, cases: list[Case]) -> CastSpec:
+        """The cast rollouts and evaluations play with (backends built once, MIMIC privacy checked)."""
+        try:
+            return self.cast_spec(cases)
+        except MimicPrivacyError as exc:
+            raise TrainingSetupError(str(exc)) from None
 
     def cases(self, split: str) -> list[Case]:
         cases = load_cases(self.dataset, self.data_dir, split=split, test_fraction=self.test_fraction)  # type: ignore[arg-type]
@@ -198,6 +210,7 @@ def evaluation_callback(
     tokenizer: Any,
     splits: dict[str, list[Case]],
     report: Any | None = None,
+    cast: CastSpec | None = None,
 ) -> Any:
     """A ``TrainerCallback`` that scores greedy episodes on each split at the start, every ``eval_every`` steps and
     at the end (``curve.csv`` / ``curve.png``), logs each step to ``steps.csv``, and reports to ``report``
@@ -217,7 +230,7 @@ def evaluation_callback(
             # Every rank plays the same greedy episodes (identical weights give identical turns, so sharded
             # models stay in step); only the main process writes the curve and reports.
             for name, cases in splits.items():
-                stats, _ = evaluate_policy(model, tokenizer, cases, config)
+                stats, _ = evaluate_policy(model, tokenizer, cases, config, cast=cast)
                 self.last_scores[name] = stats
                 if curve is not None:
                     curve.add(step, name, stats)

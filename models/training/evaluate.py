@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from agents.cast import CastSpec
 from models.backends.hf import HFBackend
 from models.training.rollouts import RolloutConfig, RolloutPlayer, Trajectory
 from scenarios import Case
@@ -32,10 +33,17 @@ def mean_stats(trajectories: Sequence[Trajectory]) -> dict[str, float]:
 
 
 def evaluate_policy(
-    model: Any, tokenizer: Any, cases: Sequence[Case], config: RolloutConfig, *, batch_size: int = 64
+    model: Any,
+    tokenizer: Any,
+    cases: Sequence[Case],
+    config: RolloutConfig,
+    *,
+    batch_size: int = 64,
+    cast: CastSpec | None = None,
 ) -> tuple[dict[str, float], list[Trajectory]]:
-    """Greedy rollouts of ``model`` (left in the mode it was in) on every case; mean statistics and trajectories."""
-    player = RolloutPlayer(HFBackend.from_loaded(model, tokenizer), config, max_batch_size=batch_size)
+    """Greedy rollouts of ``model`` (left in the mode it was in) on every case; mean statistics and trajectories.
+    ``cast``: who plays the other roles (default: the deterministic ones)."""
+    player = RolloutPlayer(HFBackend.from_loaded(model, tokenizer), config, cast=cast, max_batch_size=batch_size)
     trajectories = player.play(list(cases), greedy=True)
     return mean_stats(trajectories), trajectories
 

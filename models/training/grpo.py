@@ -22,6 +22,8 @@ from typing import Any
 
 from pydantic import Field
 
+from agentclinic_sim.role_settings import close_cast
+from agents.cast import CastSpec
 from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
@@ -76,15 +78,16 @@ def trajectory_columns(trajectories: list[Trajectory]) -> dict[str, list[Any]]:
 class EnvironmentRollouts:
     """The ``rollout_func``: plays the rows' cases with the trainer's live model."""
 
-    def __init__(self, cases: list[Case], config: RolloutConfig):
+    def __init__(self, cases: list[Case], config: RolloutConfig, cast: CastSpec | None = None):
         self.cases = {case.id: case for case in cases}
         self.config = config
+        self.cast = cast
         self.timings = RolloutTimings()
         self.calls = 0
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
         model = trainer.accelerator.unwrap_model(trainer.model)
-        player = RolloutPlayer(HFBackend.from_loaded(model, trainer.processing_class), self.config)
+        player = RolloutPlayer(HFBackend.from_loaded(model, trainer.processing_class), self.config, self.cast)
         unknown = [prompt for prompt in prompts if prompt not in self.cases]
         if unknown:
             raise KeyError(f"rollout rows name unknown case ids: {unknown[:3]}")
@@ -136,9 +139,10 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
         )
     loaded = load_start_model(settings)
     rollout_config = settings.rollout_config(temperature=settings.temperature, top_p=settings.top_p)
-    rollouts = EnvironmentRollouts(train_cases, rollout_config)
-    dataset = Dataset.from_list([{"prompt": case.id} for case in train_cases])
     splits = settings.evaluation_splits(train_cases)
+    cast = settings.roles([case for cases in splits.values() for case in cases])
+    rollouts = EnvironmentRollouts(train_cases, rollout_config, cast)
+    dataset = Dataset.from_list([{"prompt": case.id} for case in train_cases])
     settings.out.mkdir(parents=True, exist_ok=True)
     reward_functions = [env_reward, *(_logged(name) for name in LOGGED_STATS)]
     arguments = GRPOConfig(
@@ -152,7 +156,7 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
         reward_weights=[1.0] + [0.0] * len(LOGGED_STATS),
         log_completions=False,
     )
-    callback = evaluation_callback(settings, loaded.tokenizer, splits, report)
+    callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast)
     trainer = without_printed_logs(
         GRPOTrainer(
             model=loaded.model,
@@ -165,6 +169,9 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
             callbacks=[callback],
         )
     )
-    trainer.train(resume_from_checkpoint=last_checkpoint(settings.out) if settings.resume else None)
+    try:
+        trainer.train(resume_from_checkpoint=last_checkpoint(settings.out) if settings.resume else None)
+    finally:
+        close_cast(cast)
     final = save_final(trainer, loaded.tokenizer, settings, "grpo", {"data": f"rollouts on {settings.dataset}"})
     return {"final": final, "scores": callback.last_scores, "timings": rollouts.timings}

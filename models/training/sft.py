@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
+from agentclinic_sim.role_settings import close_cast
 from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
@@ -76,7 +77,8 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
         max_length=settings.max_length,
         dataset_num_proc=None,
     )
-    callback = evaluation_callback(settings, loaded.tokenizer, splits, report)
+    cast = settings.roles([case for cases in splits.values() for case in cases])
+    callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast)
     trainer = without_printed_logs(
         SFTTrainer(
             model=loaded.model,
@@ -87,6 +89,9 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
             callbacks=[callback],
         )
     )
-    trainer.train(resume_from_checkpoint=last_checkpoint(settings.out) if settings.resume else None)
+    try:
+        trainer.train(resume_from_checkpoint=last_checkpoint(settings.out) if settings.resume else None)
+    finally:
+        close_cast(cast)
     final = save_final(trainer, loaded.tokenizer, settings, "sft", {"data": source})
     return {"final": final, "scores": callback.last_scores, "data": source}
