@@ -41,7 +41,7 @@ class ScriptedPolicy(HFBackend):
         self.replies = list(replies)
         self.calls = 0
 
-    def generate_batch(self, prompts, config, seeds=None, cache=None):  # noqa: ANN001, ANN201
+    def generate_batch(self, prompts, config, seeds=None, cache=None, synced=False):  # noqa: ANN001, ANN201
         text = self.replies[min(self.calls, len(self.replies) - 1)]
         self.calls += 1
         ids = [*self.tokenize(text), self.tokenizer.convert_tokens_to_ids("<end_of_turn>")]

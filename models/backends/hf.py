@@ -356,6 +356,7 @@ class HFBackend:
         pixel_values: Sequence[Any] | None = None,
         *,
         cache: TurnCache | None = None,
+        synced: bool = False,
     ) -> list[Generation]:
         """Decode several prompts in one ``generate`` call (left padding).
 
@@ -364,7 +365,8 @@ class HFBackend:
         image tokens. Sampling is seeded from ``seeds`` (default: ``config.seed``) taken together, so a batch
         of the same requests samples the same tokens again. ``cache``: a ``TurnCache`` of the same conversations'
         earlier turns; each prompt's cached prefix is not prefilled again, and this call's keys and values are
-        kept in it for the next turn (text prompts only; the ids generated are those without it)."""
+        kept in it for the next turn (text prompts only; the ids generated are those without it). ``synced``: decode
+        until every process of the distributed group has finished (``synced_gpus``), for sharded models."""
         torch = self._torch
         width = max(len(ids) for ids in prompts)
         input_ids = torch.tensor([[self.pad_id] * (width - len(ids)) + list(ids) for ids in prompts])
@@ -401,6 +403,7 @@ class HFBackend:
                     **images,
                     **reuse,
                     **sampling,
+                    **({"synced_gpus": True} if synced else {}),
                 )
         finally:
             if was_training:

@@ -33,6 +33,7 @@ from agents.roles import run_sync
 from agents.types import Reply, Turn
 from models.backends.base import GenerationConfig
 from models.backends.hf import HFBackend, TurnCache
+from models.training.lockstep import Lockstep, rank_lockstep
 from models.training.tokens import ChatTokens, TokenSequence
 from scenarios import Case
 
@@ -140,6 +141,7 @@ class RolloutPlayer:
         config: RolloutConfig | None = None,
         cast: CastSpec | None = None,
         max_batch_size: int = 64,
+        lockstep: Lockstep | None = None,
     ):
         self.policy = policy
         self.config = config or RolloutConfig()
@@ -151,6 +153,8 @@ class RolloutPlayer:
         self.deterministic_roles = all(isinstance(role, str) for role in roles)
         self.timings = RolloutTimings()
         self._casts: dict[str, Cast] = {}
+        self.lockstep = lockstep if lockstep is not None else rank_lockstep(getattr(policy.model, "device", None))
+        """Set in a distributed run: every process makes the same ``generate`` calls (see ``lockstep``)."""
 
     def _cast(self, case: Case) -> Cast:
         if case.id not in self._casts:
@@ -170,20 +174,38 @@ class RolloutPlayer:
         finished = list(live)
         cache = TurnCache()  # keys and values of the turns played so far (this play's weights only)
         turn = 0
-        while live:
+        while True:
+            needed = -(-len(live) // self.max_batch_size)
+            calls = self.lockstep.calls(needed) if self.lockstep is not None else needed
+            if calls == 0:
+                break
             cache.next_turn()
-            for start_index in range(0, len(live), self.max_batch_size):
-                self._turn(live[start_index : start_index + self.max_batch_size], generation, seed, turn, cache)
+            for call in range(calls):
+                batch = live[call * self.max_batch_size : (call + 1) * self.max_batch_size]
+                if batch:
+                    self._turn(batch, generation, seed, turn, cache)
+                else:
+                    self._idle_turn(generation)
             live = [episode for episode in live if not episode.state.done]
             turn += 1
         self.timings.reused_tokens = cache.reused_tokens
         self.timings.prefilled_tokens = cache.prefilled_tokens
         return [Trajectory(e.case.id, e.prompt_length, e.tokens, e.state) for e in finished]
 
+    def _idle_turn(self, generation: GenerationConfig) -> None:
+        """A ``generate`` call with nothing to play, made only so that peers still playing are not left waiting."""
+        clock = time.perf_counter()
+        idle = generation.model_copy(update={"max_tokens": 1})
+        self.policy.generate_batch([[self.chat.turn_end_id]], idle, synced=self.lockstep.synced)  # type: ignore[union-attr]
+        self.timings.generation_s += time.perf_counter() - clock
+        self.timings.generate_calls += 1
+        self.lockstep.idle_calls += 1  # type: ignore[union-attr]
+
     def _turn(self, batch: list[_Live], generation: GenerationConfig, seed: int, turn: int, cache: TurnCache) -> None:
         clock = time.perf_counter()
         seeds = [seed * 1_000_003 + turn * 1_009 + index for index in range(len(batch))]
-        results = self.policy.generate_batch([e.tokens.ids for e in batch], generation, seeds, cache=cache)
+        in_step = {"synced": True} if self.lockstep is not None and self.lockstep.synced else {}
+        results = self.policy.generate_batch([e.tokens.ids for e in batch], generation, seeds, cache=cache, **in_step)
         self.timings.generation_s += time.perf_counter() - clock
         self.timings.generate_calls += 1
         clock = time.perf_counter()
