@@ -21,9 +21,7 @@ model folder (e.g. a trained checkpoint) instead of the random tiny model.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
@@ -118,49 +116,13 @@ def rollout_rates(args: argparse.Namespace, model: Path) -> None:
 
 
 def grpo_share(args: argparse.Namespace, model: Path) -> None:
-    from models.training.grpo import GRPOSettings, train_grpo
+    """Part 2: the environment's share of a real GRPO step (``benchmarks/train_step.py`` owns the measurement)."""
+    from train_step import grpo_step_report  # this folder is on sys.path when the script runs
 
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "grpo"
-        settings = GRPOSettings(
-            model=str(model),
-            max_steps=args.grpo_steps,
-            batch_size=args.episodes,
-            num_generations=args.num_generations,
-            limit=args.cases,
-            max_turns=args.max_turns,
-            max_tokens=args.max_tokens,
-            eval_every=1000,
-            save_every=1000,
-            eval_split="none",
-            dtype=args.dtype,
-            seed=args.seed,
-            out=out,
-        )
-        begin = time.perf_counter()
-        result = train_grpo(settings)
-        total = time.perf_counter() - begin
-        with (out / "steps.csv").open(encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-
-    timings: RolloutTimings = result["timings"]
-    step_times = [float(row["step_time"]) for row in rows if row.get("step_time")]
-    print(
-        f"GRPO: {args.grpo_steps} steps of {args.episodes} episodes ({args.cases} cases x {args.num_generations}), "
-        f"train_grpo wall {total:.1f} s (with the start and end evaluations and saving)"
-    )
-    if not step_times:
-        print(f"steps.csv has no step_time column (columns: {sorted(rows[0]) if rows else []})")
-        return
-    step_time = step_times[-1]
-    optimisation = step_time - timings.generation_s - timings.environment_s
-    print("step times: " + ", ".join(f"{t:.2f} s" for t in step_times))
-    print(
-        f"last step: step_time={step_time:.2f} s  generation={timings.generation_s:.2f} s  "
-        f"environment={timings.environment_s:.3f} s  optimisation (rest)={optimisation:.2f} s  "
-        f"generate_calls={timings.generate_calls}"
-    )
-    print(f"environment share of the step: {timings.environment_s / step_time:.2%}  (goal < 5%)")
+    grpo_step_report(
+        model, steps=args.grpo_steps, episodes=args.episodes, cases=args.cases, num_generations=args.num_generations,
+        max_turns=args.max_turns, max_tokens=args.max_tokens, dtype=args.dtype, seed=args.seed,
+    )  # fmt: skip
 
 
 def main() -> None:
