@@ -15,10 +15,11 @@ lacks.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -38,7 +39,9 @@ from models.training.common import (
     without_printed_logs,
 )
 from models.training.data import NoTrainingData, TrainingSetupError
+from models.training.lockstep import rank_lockstep
 from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
+from models.training.vllm_policy import VLLMPolicy
 from scenarios import Case
 
 LOGGED_STATS = ("correct", "turns", "tests", "malformed", "generated_tokens")
@@ -56,6 +59,17 @@ class GRPOSettings(TrainSettings):
     max_steps: int = Field(30, ge=1, description="Optimiser steps.")
     eval_every: int = Field(5, ge=1, description="Score greedy episodes every N steps (and at start and end).")
     save_every: int = Field(10, ge=1, description="Write a resumable checkpoint every N steps.")
+    vllm: Literal["off", "colocate", "server"] = Field(
+        "off",
+        description="Generate rollouts with vLLM (CUDA, pip install -e '.[vllm]'): colocate (an engine in each "
+        "training process) or server (a `trl vllm-serve` server; see --vllm-server-url).",
+    )
+    vllm_server_url: str | None = Field(
+        None, description="With --vllm server: the server's base URL (default http://localhost:8000)."
+    )
+    vllm_gpu_memory_utilization: float = Field(
+        0.3, gt=0.0, le=1.0, description="With --vllm colocate: the share of GPU memory vLLM may take."
+    )
     model: str = Field("runs/sft/final", description="Start from: an SFT checkpoint folder, tiny, hf:<id>, a preset.")
     out: Path = Field(Path("runs/grpo"), description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.")
 
@@ -87,7 +101,12 @@ class EnvironmentRollouts:
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
         model = trainer.accelerator.unwrap_model(trainer.model)
-        player = RolloutPlayer(HFBackend.from_loaded(model, trainer.processing_class), self.config, self.cast)
+        if getattr(trainer, "use_vllm", False):  # TRL has synced the weights into its vLLM engine already
+            lockstep = rank_lockstep(getattr(model, "device", None))
+            policy: HFBackend = VLLMPolicy.wrap(model, trainer.processing_class, trainer.vllm_generation, lockstep)
+        else:
+            policy = HFBackend.from_loaded(model, trainer.processing_class)
+        player = RolloutPlayer(policy, self.config, self.cast)
         unknown = [prompt for prompt in prompts if prompt not in self.cases]
         if unknown:
             raise KeyError(f"rollout rows name unknown case ids: {unknown[:3]}")
@@ -108,6 +127,26 @@ def _logged(name: str) -> Callable[..., list[float]]:
 
     statistic.__name__ = "accuracy" if name == "correct" else name
     return statistic
+
+
+def vllm_arguments(settings: GRPOSettings, tokenizer: Any) -> dict[str, Any]:
+    """The ``GRPOConfig`` fields for ``--vllm``: the mode, where the server is, and the doctor's stop tokens."""
+    if settings.vllm == "off":
+        return {}
+    if importlib.util.find_spec("vllm") is None:
+        raise TrainingSetupError(f"--vllm {settings.vllm} needs vLLM on a CUDA machine: pip install -e '.[vllm]'")
+    stops = [tokenizer.convert_tokens_to_ids(token) for token in ("<end_of_turn>",) if token in tokenizer.get_vocab()]
+    stops += [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+    arguments: dict[str, Any] = {
+        "use_vllm": True,
+        "vllm_mode": settings.vllm,
+        "generation_kwargs": {"stop_token_ids": stops},
+    }
+    if settings.vllm == "server" and settings.vllm_server_url:
+        arguments["vllm_server_base_url"] = settings.vllm_server_url
+    if settings.vllm == "colocate":
+        arguments["vllm_gpu_memory_utilization"] = settings.vllm_gpu_memory_utilization
+    return arguments
 
 
 def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None] | None = None) -> dict[str, Any]:
@@ -155,6 +194,7 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
         max_completion_length=settings.max_turns * (settings.max_tokens + 1),
         reward_weights=[1.0] + [0.0] * len(LOGGED_STATS),
         log_completions=False,
+        **vllm_arguments(settings, loaded.tokenizer),
     )
     callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast)
     trainer = without_printed_logs(

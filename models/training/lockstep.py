@@ -29,11 +29,15 @@ class Lockstep:
         self.synced = True
         """Whether each ``generate`` call decodes until every process is done (``synced_gpus``)."""
 
-    def calls(self, needed_here: int) -> int:
-        """The number of ``generate`` calls every process makes this turn: the most any process needs."""
-        value = self._torch.tensor([needed_here], dtype=self._torch.long, device=self.device)
+    def most(self, here: int) -> int:
+        """The largest of the processes' values (every process calls this at the same point)."""
+        value = self._torch.tensor([here], dtype=self._torch.long, device=self.device)
         self._dist.all_reduce(value, op=self._dist.ReduceOp.MAX)
         return int(value.item())
+
+    def calls(self, needed_here: int) -> int:
+        """The number of ``generate`` calls every process makes this turn: the most any process needs."""
+        return self.most(needed_here)
 
 
 def rank_lockstep(device: Any = None) -> Lockstep | None:
