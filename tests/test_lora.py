@@ -129,3 +129,24 @@ def test_qlora_on_cpu_is_refused_in_one_line(tiny_model_path: Path, tmp_path: Pa
     assert result.exit_code == 2
     assert "4-bit loading needs a CUDA GPU" in result.output
     assert "Traceback" not in result.output
+
+
+def test_qlora_asks_for_a_4bit_base_and_the_same_adapters(
+    tiny_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import models.training.common as common
+
+    asked: dict = {}
+
+    def fake_load_policy(model: str, **options: object) -> object:
+        asked.update(options)
+        return load_model(str(tiny_model_path), for_training=True)
+
+    monkeypatch.setattr(common, "load_policy", fake_load_policy)
+    settings = SFTSettings(model=f"tiny:{tiny_model_path}", adapter="qlora", lora_r=4)
+    loaded = common.load_start_model(settings)
+    assert asked["load_in_4bit"] is True  # nf4, double quantisation, bf16 compute: models.backends.loading
+    qlora = peft_config(settings, loaded.model)
+    lora = peft_config(LoraSettings(adapter="lora", lora_r=4), loaded.model)
+    assert sorted(qlora.target_modules) == sorted(lora.target_modules)
+    assert adapted_modules(lora_model(loaded.model, settings))
