@@ -10,6 +10,7 @@ from agentclinic_sim.play_cli import play_command
 from agentclinic_sim.replay import replay_command
 from agentclinic_sim.run_cli import run_command
 from agentclinic_sim.train_cli import train_app
+from agentclinic_sim.watch_cli import watch_command
 
 app = typer.Typer(
     name="agentclinic",
@@ -24,6 +25,7 @@ app.add_typer(judge_app, name="judge")
 app.command("run")(run_command)
 app.command("replay")(replay_command)
 app.command("play")(play_command)
+app.command("watch")(watch_command)
 
 
 def main() -> None:

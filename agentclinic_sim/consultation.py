@@ -8,8 +8,9 @@ A step is three parts so that the same logic serves sync callers (the Gymnasium 
 3. ``apply_step(state, plan, response, rewards)`` records the turn, scores it and builds the observation (pure).
 
 ``start`` gives the doctor's first observation from the same renderer the benchmark doctor's prompt comes
-from (``DoctorPrompt``): the rules, the objective and the opening. ``aplay_episode`` is the one episode loop
-for a ``Doctor`` (the runner uses it; batched RL rollouts step the same core turn by turn).
+from (``DoctorPrompt``): the rules, the objective and the opening. ``aplay_episode`` plays a whole episode
+for a ``Doctor`` on the bare core (for library use); the CLI runs each episode as the LangGraph graph
+(``graph.py``) over these same functions, and batched RL rollouts step the core turn by turn.
 
 Routing: ``REQUEST TEST:`` -> measurement, ``DIAGNOSIS READY:`` -> moderator (ends the episode),
 an empty or tag-only utterance -> the clinic's own correction, anything else -> patient. The doctor

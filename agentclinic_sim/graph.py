@@ -1,24 +1,32 @@
 """The consultation as a LangGraph ``StateGraph``: the same transitions as ``consultation.py``, as nodes.
 
-    START -> doctor -> route -> patient | measurement | judge | clinic | end -> (doctor | END)
+    START -> doctor -(route)-> patient | measurement | judge | clinic | end -(done?)-> doctor | END
 
-What the graph adds over the bare core: a checkpointer (an interrupted episode resumes from its last
-completed node), event streaming (``astream(..., stream_mode="updates")`` for live views), and an
-interrupt at the doctor node when no doctor agent is given — a person or an external policy then
-supplies each turn with ``Command(resume="<utterance>")``.
+The doctor node routes its own utterance (``plan_step``, pure) and each response node says whether the
+episode goes on, both by returning ``Command(goto=...)``: a conditional edge would be one more runnable
+per step, which costs about a quarter of the graph's time per turn. What the graph adds over the bare
+core: a checkpointer (an interrupted episode resumes from its last completed node, so a paid call is
+never made twice), event streaming (``astream``) for live views, and interrupts for a person's turn: at
+the doctor node when no doctor agent is given, and at the patient node when the context says a person
+plays the patient. The person's answer comes back with ``Command(resume=text)`` (or
+``Command(resume=Reply(...).model_dump())`` to record who answered).
 
-State is kept as plain JSON (``dump_state``) so any checkpointer can
-store it.
+The live objects of an episode (its roles, its doctor) travel in the run's ``EpisodeContext``
+(``ainvoke(..., context=...)``), never in the checkpoint; the state itself is plain JSON
+(``dump_state``), so any checkpointer can store it. Every node is a coroutine: a plain function would be
+run on a worker thread, which costs more than the transition itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypedDict
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import interrupt
+from langgraph.runtime import Runtime
+from langgraph.types import Command, interrupt
 
 from agentclinic_sim.consultation import (
     ConsultationState,
@@ -32,20 +40,40 @@ from agentclinic_sim.consultation import (
 )
 from agentclinic_sim.rewards import RewardConfig
 from agents.cast import Cast
-from agents.doctor import DoctorView
+from agents.doctor import Doctor, DoctorPrompt
+from agents.protocol import Ask
 from agents.types import Reply
 from scenarios import Case
 
-
-class Doctor(Protocol):
-    async def aact(self, view: DoctorView) -> Reply: ...
+HUMAN = "human"
 
 
 class GraphState(TypedDict, total=False):
     consultation: dict[str, Any]
     utterance: str
     doctor_reply: dict[str, Any] | None
-    route: Route
+
+
+@dataclass(slots=True)
+class EpisodeContext:
+    """What one episode's nodes need besides its state: live objects, never checkpointed."""
+
+    cast: Cast
+    doctor: Doctor | None = None
+    """``None``: interrupt at each doctor turn for a person (or an external policy)."""
+    human_patient: bool = False
+    """Interrupt at each patient turn for a person's answer."""
+    rewards: RewardConfig | None = None
+    loaded: tuple[dict[str, Any], ConsultationState] | None = None
+    """The last state a node loaded or wrote, beside the JSON it came from: the next node reuses it
+    instead of validating the same JSON again (the channel hands on the very same dict)."""
+
+    def consultation(self, data: dict[str, Any]) -> ConsultationState:
+        if self.loaded is not None and self.loaded[0] is data:
+            return self.loaded[1]
+        consultation = load_state(data)
+        self.loaded = (data, consultation)
+        return consultation
 
 
 ROLE_NODES: dict[Route, str] = {
@@ -55,14 +83,22 @@ ROLE_NODES: dict[Route, str] = {
     "clinic": "clinic",
     "end": "end",
 }
+RESPONSE_NODES = frozenset(ROLE_NODES.values())
 
 
-def initial_state(case: Case, max_turns: int = 20) -> GraphState:
-    return {"consultation": dump_state(start(case, max_turns))}
+def initial_state(case: Case, max_turns: int = 20, prompt: DoctorPrompt | None = None) -> GraphState:
+    return {"consultation": dump_state(start(case, max_turns, prompt))}
+
+
+def resumed_reply(value: Any) -> Reply:
+    """What ``Command(resume=...)`` brought back for a person's turn: a text, or a ``Reply`` as a dict."""
+    if isinstance(value, dict):
+        return Reply.model_validate(value)
+    return Reply(text=str(value), backend=HUMAN)
 
 
 def build_graph(
-    cast_for: Callable[[str], Cast],
+    cast_for: Callable[[str], Cast] | None = None,
     *,
     doctor_for: Callable[[str], Doctor] | None = None,
     rewards: RewardConfig | None = None,
@@ -70,51 +106,71 @@ def build_graph(
 ) -> Any:
     """Compile the consultation graph.
 
-    ``cast_for(case_id)`` gives the roles of a case; ``doctor_for(case_id)`` its doctor, or ``None`` to
-    interrupt at every doctor turn and wait for ``Command(resume=utterance)``.
+    The roles of an episode come from the ``EpisodeContext`` it is invoked with; without one, from
+    ``cast_for(case_id)`` and ``doctor_for(case_id)`` (``doctor_for=None``: interrupt at every doctor
+    turn and wait for ``Command(resume=utterance)``).
     """
-    reward_config = rewards or RewardConfig()
+    default_rewards = rewards or RewardConfig()
 
-    async def doctor(state: GraphState) -> GraphState:
-        consultation = load_state(state["consultation"])
-        if doctor_for is None:
-            utterance = interrupt(
+    def roles(runtime: Runtime[EpisodeContext], data: dict[str, Any]) -> tuple[EpisodeContext, ConsultationState]:
+        context = runtime.context
+        if context is not None:
+            return context, context.consultation(data)
+        if cast_for is None:
+            raise ValueError("build_graph needs cast_for, or invoke the graph with context=EpisodeContext(...)")
+        consultation = load_state(data)
+        case_id = consultation.case_id
+        return EpisodeContext(cast_for(case_id), doctor_for(case_id) if doctor_for else None), consultation
+
+    async def doctor(state: GraphState, runtime: Runtime[EpisodeContext]) -> Command[str]:
+        context, consultation = roles(runtime, state["consultation"])
+        agent = context.doctor
+        if agent is None:
+            answer = interrupt(
                 {
+                    "role": "doctor",
                     "case_id": consultation.case_id,
                     "observation": consultation.observation,
                     "turn": consultation.turn,
                     "max_turns": consultation.max_turns,
                 }
             )
-            return {"utterance": str(utterance), "doctor_reply": None}
-        reply = await doctor_for(consultation.case_id).aact(consultation.doctor_view())
-        return {"utterance": reply.text, "doctor_reply": reply.model_dump(mode="json")}
+            reply = resumed_reply(answer)
+        else:
+            reply = await agent.aact(consultation.doctor_view())
+        route = ROLE_NODES[plan_step(consultation, reply.text).route]
+        return Command(update={"utterance": reply.text, "doctor_reply": reply.model_dump(mode="json")}, goto=route)
 
-    def route(state: GraphState) -> GraphState:
-        consultation = load_state(state["consultation"])
-        return {"route": plan_step(consultation, state["utterance"]).route}
-
-    async def respond(state: GraphState) -> GraphState:
-        consultation = load_state(state["consultation"])
+    async def respond(state: GraphState, runtime: Runtime[EpisodeContext]) -> Command[str]:
+        context, consultation = roles(runtime, state["consultation"])
         plan = plan_step(consultation, state["utterance"])
-        response = await acall_role(cast_for(consultation.case_id), consultation, plan)
+        if context.human_patient and plan.route == "patient":
+            assert isinstance(plan.action, Ask)
+            response: Any = resumed_reply(
+                interrupt(
+                    {
+                        "role": "patient",
+                        "case_id": consultation.case_id,
+                        "question": plan.action.text,
+                        "turn": consultation.turn,
+                        "max_turns": consultation.max_turns,
+                    }
+                )
+            )
+        else:
+            response = await acall_role(context.cast, consultation, plan)
         reply = Reply.model_validate(state["doctor_reply"]) if state.get("doctor_reply") else None
-        apply_step(consultation, plan, response, reward_config, reply)
-        return {"consultation": dump_state(consultation)}
+        context.loaded = None  # the state changes under its old JSON from here on
+        apply_step(consultation, plan, response, context.rewards or default_rewards, reply)
+        data = dump_state(consultation)
+        context.loaded = (data, consultation)
+        return Command(update={"consultation": data}, goto=END if consultation.done else "doctor")
 
-    def after_response(state: GraphState) -> str:
-        consultation = state["consultation"]
-        return END if consultation["terminated"] or consultation["truncated"] else "doctor"
-
-    graph = StateGraph(GraphState)
-    graph.add_node("doctor", doctor)
-    graph.add_node("route", route)
-    for node in ROLE_NODES.values():
-        graph.add_node(node, respond)
-        graph.add_conditional_edges(node, after_response, ["doctor", END])
+    graph = StateGraph(GraphState, context_schema=EpisodeContext)
+    graph.add_node("doctor", doctor, destinations=tuple(sorted(RESPONSE_NODES)))
+    for node in RESPONSE_NODES:
+        graph.add_node(node, respond, destinations=("doctor", END))
     graph.add_edge(START, "doctor")
-    graph.add_edge("doctor", "route")
-    graph.add_conditional_edges("route", lambda state: ROLE_NODES[state["route"]], list(ROLE_NODES.values()))
     return graph.compile(checkpointer=checkpointer)
 
 

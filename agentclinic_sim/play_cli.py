@@ -1,15 +1,17 @@
 """``agentclinic play``: a person plays the doctor (or the patient) against the other roles.
 
-The episode runs through the same runner as ``agentclinic run`` with the ``human`` backend in the
-person's role, so its transcript is saved like a run's and ``agentclinic replay`` shows it.
+The consultation runs as the same graph as ``agentclinic run``'s episodes; the graph pauses at each of the
+person's turns and resumes with what they type (``play_session.py``). Ctrl-C (or the end of input) saves
+it, and ``agentclinic play --out OUT --resume`` continues it from the same turn. The finished
+consultation is saved like a run's, so ``agentclinic replay`` shows it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.panel import Panel
@@ -17,10 +19,14 @@ from rich.prompt import Prompt
 from rich.tree import Tree
 
 from agentclinic_sim.cases_cli import findings_tree, load_or_fail
-from agentclinic_sim.console import console, fail
-from agentclinic_sim.runner import RunError, Runner, RunSettings
-from agentclinic_sim.transcript import completed_keys, iter_records
-from agentclinic_sim.views import verdict_panel
+from agentclinic_sim.checkpoints import CheckpointError
+from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.consultation import ConsultationState
+from agentclinic_sim.play_session import PendingPlays, PlaySession, consult, next_sample
+from agentclinic_sim.runner import RunError, Runner
+from agentclinic_sim.views import turn_panel, verdict_panel
+from agents.doctor import clean_doctor_text
+from agents.types import Reply
 from models.backends import BackendError
 from models.backends.human import HumanBackend
 from scenarios import DatasetError
@@ -30,19 +36,24 @@ class EndOfInput(Exception):
     """The person's input ended (Ctrl-D, or a closed pipe) before the consultation did."""
 
 
-class TerminalHuman(HumanBackend):
-    """The ``human`` backend with rich prompts: shows the latest message in a panel, asks for the reply."""
+class TerminalHuman:
+    """Shows the person what their role sees at an interrupt, in a panel, and asks for their reply."""
 
     def __init__(self, role: str):
-        super().__init__(read=self.ask, write=self.show)
         self.role = role
 
-    def show(self, latest: str) -> None:
+    def __call__(self, pause: dict[str, Any]) -> Reply:
         if self.role == "patient":
-            latest = f"Doctor: {latest}"
-        console.print(Panel(latest, border_style="cyan" if self.role == "patient" else "magenta"))
+            console.print(Panel(f"Doctor: {pause['question']}", border_style="cyan"))
+        else:
+            console.print(Panel(pause["observation"], border_style="magenta"))
+        started = time.perf_counter()
+        text = self.ask()
+        if self.role == "doctor":
+            text = clean_doctor_text(text)
+        return Reply(text=text, latency_s=time.perf_counter() - started, backend="human")
 
-    def ask(self, _: str) -> str:
+    def ask(self) -> str:
         text = ""
         while not text.strip():
             try:
@@ -50,6 +61,13 @@ class TerminalHuman(HumanBackend):
             except EOFError:
                 raise EndOfInput from None
         return text
+
+
+def show_so_far(state: ConsultationState) -> None:
+    """The dialogue of a continued consultation, up to where it stopped."""
+    console.print(f"[dim]continuing from turn {state.turn + 1} of {state.max_turns}[/]")
+    for index, turn in enumerate(state.dialogue, start=1):
+        console.print(turn_panel(turn, index))
 
 
 def play_command(
@@ -69,51 +87,68 @@ def play_command(
     out: Annotated[Path, typer.Option(help="Folder whose transcripts.jsonl the consultation is appended to.")] = Path(
         "runs/play"
     ),
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the consultation saved in --out by Ctrl-C (the latest one, or --case's), from the "
+            "turn it stopped at; the other options are taken from it.",
+        ),
+    ] = False,
 ) -> None:
     """Play a consultation yourself, as the doctor or as the patient.
 
     As the doctor: ask questions, write REQUEST TEST: <name>, and end with DIAGNOSIS READY: <diagnosis>.
-    As the patient: answer from the facts shown to you. The transcript is saved like a run's.
+    As the patient: answer from the facts shown to you. Ctrl-C saves the consultation; continue it with
+    --resume. The finished transcript is saved like a run's.
     """
-    if as_role not in {"doctor", "patient"}:
-        fail(f"--as must be doctor or patient, not {as_role!r}")
-    cases = load_or_fail(dataset, data_dir)
-    chosen = case or random.choice(cases).id
-    roles = {"doctor": doctor, "patient": patient, "measurement": measurement, "moderator": moderator}
-    roles[as_role] = "human"
-    settings = RunSettings(
-        dataset=dataset,
-        data_dir=data_dir,
-        case_ids=[chosen],
-        max_turns=max_turns,
-        out=out,
-        resume=True,
-        samples=1,
-        concurrency=1,
-        **roles,
-    )
+    how_to_resume = f"agentclinic play --out {out} --resume"
     try:
-        runner = Runner(settings, backends={"human": TerminalHuman(as_role)})
+        pending = PendingPlays.load(out)
+        if resume:
+            session = pending.latest(case)
+            if session is None:
+                which = f" of case {case}" if case else ""
+                fail(f"no saved consultation{which} in {out} to resume (start one without --resume)")
+            runner = Runner(session.run_settings(out), backends={"human": HumanBackend()})
+        else:
+            if as_role not in {"doctor", "patient"}:
+                fail(f"--as must be doctor or patient, not {as_role!r}")
+            cases = load_or_fail(dataset, data_dir)
+            chosen = case or random.choice(cases).id
+            roles = {"doctor": doctor, "patient": patient, "measurement": measurement, "moderator": moderator}
+            roles[as_role] = "human"
+            probe = PlaySession(
+                case_id=chosen, sample=0, as_role=as_role, dataset=dataset, data_dir=data_dir, roles=roles,
+                max_turns=max_turns,
+            )  # fmt: skip
+            runner = Runner(probe.run_settings(out), backends={"human": HumanBackend()})
+            played = runner.cases[0].id
+            session = probe.model_copy(update={"case_id": played, "sample": next_sample(out, played, pending)})
+            runner.settings = session.run_settings(out)
+            pending.sessions[session.thread] = session
+            pending.save(out)
     except (RunError, DatasetError, BackendError) as exc:
         fail(str(exc))
-    played = runner.cases[0]
-    # Each play of a case is its next sample, so earlier plays stay in the file beside it.
-    sample = sum(1 for key in completed_keys(runner.transcripts) if key[0] == played.id)
-    runner.settings = settings.model_copy(update={"samples": sample + 1})
-    console.rule(f"[bold]{played.id}[/] — you are the {as_role}")
-    if as_role == "patient":
-        console.print(findings_tree(Tree("[bold magenta]Your facts (do not name a diagnosis)[/]"), played.patient))
+    played_case = runner.cases[0]
+    console.rule(f"[bold]{played_case.id}[/] — you are the {session.as_role}")
+    if session.as_role == "patient":
+        console.print(findings_tree(Tree("[bold magenta]Your facts (do not name a diagnosis)[/]"), played_case.patient))
     else:
         console.print(
-            f"[bold]Objective:[/] {played.objective}\nYou have {max_turns} turns. Ask questions, "
+            f"[bold]Objective:[/] {played_case.objective}\nYou have {session.max_turns} turns. Ask questions, "
             "'REQUEST TEST: <name>', or 'DIAGNOSIS READY: <diagnosis>'."
         )
     try:
-        asyncio.run(runner.run())
+        record = consult(runner, session, TerminalHuman(session.as_role), on_resume=show_so_far)
     except KeyboardInterrupt:
+        err_console.print(f"\nsaved: continue this consultation with: {how_to_resume}", soft_wrap=True)
         raise typer.Exit(130) from None
     except EndOfInput:
-        fail("input ended before the consultation did; nothing was saved", code=1)
-    record = next(r for r in iter_records(runner.transcripts) if r.case_id == played.id and r.sample == sample)
+        fail(f"input ended before the consultation did; it is saved: continue it with: {how_to_resume}", code=1)
+    except BackendError as exc:
+        fail(f"{exc}; the consultation is saved: continue it with: {how_to_resume}", code=1)
+    except CheckpointError as exc:
+        fail(str(exc))
     console.print(verdict_panel(record))
-    console.print(f"saved to {runner.transcripts}; replay with: agentclinic replay {out} --case {played.id}")
+    console.print(f"saved to {runner.transcripts}; replay with: agentclinic replay {out} --case {played_case.id}")

@@ -22,20 +22,28 @@ from scenarios import Case
 DETERMINISTIC_ROLES = {"patient": "retrieval", "measurement": "lookup", "moderator": "match"}
 
 
+PATIENT = Field("retrieval", description="retrieval (deterministic) or a backend URI.")
+MEASUREMENT = Field("lookup", description="lookup (deterministic) or a backend URI.")
+MODERATOR = Field("match", description="match (deterministic) or a backend URI.")
+API_KEY_ENV = Field("OPENAI_API_KEY", description="Environment variable holding the API key for openai: backends.")
+MAX_RETRIES = Field(
+    4, ge=0, description="Retries (exponential backoff with jitter) on timeouts, 429, 5xx and malformed replies."
+)
+TIMEOUT_S = Field(120.0, gt=0, description="Seconds before one API request times out.")
+ALLOW_REMOTE_MIMIC = Field(
+    False, description="Allow MIMIC-IV cases to reach a remote API (only with zero retention assured)."
+)
+"""The role fields, owned here and shared with ``RunSettings`` (which keeps its own order of flags)."""
+
+
 class RoleSettings(BaseModel):
-    patient: str = Field("retrieval", description="retrieval (deterministic) or a backend URI.")
-    measurement: str = Field("lookup", description="lookup (deterministic) or a backend URI.")
-    moderator: str = Field("match", description="match (deterministic) or a backend URI.")
-    api_key_env: str = Field(
-        "OPENAI_API_KEY", description="Environment variable holding the API key for openai: backends."
-    )
-    max_retries: int = Field(
-        4, ge=0, description="Retries (exponential backoff with jitter) on timeouts, 429, 5xx and malformed replies."
-    )
-    timeout_s: float = Field(120.0, gt=0, description="Seconds before one API request times out.")
-    allow_remote_mimic: bool = Field(
-        False, description="Allow MIMIC-IV cases to reach a remote API (only with zero retention assured)."
-    )
+    patient: str = PATIENT
+    measurement: str = MEASUREMENT
+    moderator: str = MODERATOR
+    api_key_env: str = API_KEY_ENV
+    max_retries: int = MAX_RETRIES
+    timeout_s: float = TIMEOUT_S
+    allow_remote_mimic: bool = ALLOW_REMOTE_MIMIC
 
     @property
     def deterministic(self) -> bool:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
+from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.live import LiveView
 from agentclinic_sim.runner import FLAG_NAMES, RunError, Runner, RunSettings, load_manifest, resumed_settings
 from agentclinic_sim.runner import Progress as RunProgress
 from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
@@ -81,7 +84,7 @@ def run_from_settings(request: SettingsInput[RunSettings]) -> None:
     else:
         out = Path("runs") / f"{Path(checked.dataset).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
         settings = checked.model_copy(update={"out": out})
-    run_settings(settings, title=f"{settings.dataset} · doctor {settings.doctor}")
+    run_settings(settings, title=f"{settings.dataset} · doctor {settings.doctor}", live=bool(request.extra.get("live")))
 
 
 INVOCATION_FIELDS = frozenset({"out", "resume", "retry_errored"})
@@ -96,6 +99,22 @@ run_command = command_from_settings(
         "out": "Run folder (default runs/<dataset>-<time>).",
     },
     options={"data_dir": {"envvar": "AGENTCLINIC_DATA"}, "out": {"show_default": False}},
+    extra=[
+        inspect.Parameter(
+            "live",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[
+                bool,
+                typer.Option(
+                    "--live",
+                    help="Show each episode as it progresses (current turn, latest line), the running accuracy "
+                    "and errors as they happen, instead of the progress bar. `agentclinic watch OUT` shows the "
+                    "same from another terminal.",
+                ),
+            ],
+        )
+    ],
 )
 """``agentclinic run``: its options are ``RunSettings``' fields (see ``settings_cli``)."""
 
@@ -115,7 +134,7 @@ def tiny_doctor_note(doctor: str) -> str:
     )
 
 
-def run_settings(settings: RunSettings, title: str) -> None:
+def run_settings(settings: RunSettings, title: str, live: bool = False) -> None:
     """Build the runner, run it with a live progress bar, print the summary. Bad input exits 2; a bug in
     this package stops the run with exit 1 and its traceback (finished episodes stay saved)."""
     out = settings.out
@@ -123,10 +142,15 @@ def run_settings(settings: RunSettings, title: str) -> None:
         runner = Runner(settings)
     except (RunError, DatasetError, BackendError) as exc:
         fail(str(exc))
-    live = LiveProgress()
     try:
-        with live.bar:
-            summary = asyncio.run(runner.run(live))
+        if live:
+            view = LiveView(title)
+            with Live(view, console=err_console, refresh_per_second=4):
+                summary = asyncio.run(runner.run(event_hook=view.apply))
+        else:
+            bar = LiveProgress()
+            with bar.bar:
+                summary = asyncio.run(runner.run(bar))
     except RunError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

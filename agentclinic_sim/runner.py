@@ -3,7 +3,15 @@ episode appended to ``transcripts.jsonl``, resumable, summarised into ``summary.
 
 A run folder holds ``run.json`` (the settings it was started with and the wall time of each invocation),
 ``transcripts.jsonl`` (one line per (case, sample)), ``summary.json`` and, after ``retry_errored``,
-``errored.jsonl`` (earlier failed attempts, kept rather than deleted).
+``errored.jsonl`` (earlier failed attempts, kept rather than deleted), ``events.jsonl`` (the live events of
+each invocation: episodes starting, each turn, each result; see ``live.py``) and, while episodes are in
+flight, ``checkpoints.sqlite``.
+
+Each episode runs as the compiled consultation graph (``graph.py``). When a role calls a model (or with
+``checkpoints=True``) every completed node is checkpointed in ``OUT/checkpoints.sqlite``, one thread per
+(case, sample): after a kill, ``--resume`` continues each unfinished episode from its last completed node,
+so no paid call is made twice. A thread is deleted as soon as its episode's record is written, and the
+database itself once no episode is left in it.
 
 An episode whose backend fails for good (a ``BackendError`` after its retries), or whose case image cannot be
 fetched for an image-reading doctor (``ImageFetchError``), is recorded with its error
@@ -18,16 +26,45 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from agentclinic_sim.consultation import aplay_episode, start
+from agentclinic_sim.checkpoints import (
+    CHECKPOINTS,
+    CheckpointError,
+    CheckpointStore,
+    thread_config,
+    thread_id,
+    unfinished_threads,
+)
+from agentclinic_sim.consultation import ConsultationState
+from agentclinic_sim.graph import EpisodeContext, GraphState, build_graph, consultation_of, initial_state
+from agentclinic_sim.live import (
+    EVENTS,
+    EpisodeEnded,
+    EpisodeStarted,
+    EventHook,
+    EventLog,
+    RunEnded,
+    RunStarted,
+    TurnTaken,
+    clip,
+)
 from agentclinic_sim.metrics import RunSummary, summarise_file
 from agentclinic_sim.privacy import MimicPrivacyError, check_mimic_privacy
 from agentclinic_sim.rewards import RewardConfig
+from agentclinic_sim.role_settings import (
+    ALLOW_REMOTE_MIMIC,
+    API_KEY_ENV,
+    MAX_RETRIES,
+    MEASUREMENT,
+    MODERATOR,
+    PATIENT,
+    TIMEOUT_S,
+)
 from agentclinic_sim.transcript import (
     SUMMARY,
     TRANSCRIPTS,
@@ -101,9 +138,9 @@ class RunSettings(BaseModel):
     limit: int | None = Field(None, ge=1, description="Run only the first N cases.")
     case_ids: list[str] | None = Field(None, description="Comma-separated case ids (medqa:3 or 3).")
     doctor: str = Field("tiny", description="Doctor backend: a backend URI, or oracle.")
-    patient: str = Field("retrieval", description="retrieval (deterministic) or a backend URI.")
-    measurement: str = Field("lookup", description="lookup (deterministic) or a backend URI.")
-    moderator: str = Field("match", description="match (deterministic) or a backend URI.")
+    patient: str = PATIENT
+    measurement: str = MEASUREMENT
+    moderator: str = MODERATOR
     doctor_format: DoctorFormat = Field("chat", description="chat (messages) or agentclinic (one prompt per turn).")
     doctor_bias: DoctorBias | None = Field(None, description="Cognitive bias the doctor is prompted with.")
     patient_bias: PatientBias | None = Field(None, description="LLM patient only.")
@@ -128,13 +165,9 @@ class RunSettings(BaseModel):
     rewards: RewardConfig = Field(
         default_factory=RewardConfig, description="What each event of a consultation is worth (default 1 / 0)."
     )
-    api_key_env: str = Field(
-        "OPENAI_API_KEY", description="Environment variable holding the API key for openai: backends."
-    )
-    max_retries: int = Field(
-        4, ge=0, description="Retries (exponential backoff with jitter) on timeouts, 429, 5xx and malformed replies."
-    )
-    timeout_s: float = Field(120.0, gt=0, description="Seconds before one API request times out.")
+    api_key_env: str = API_KEY_ENV
+    max_retries: int = MAX_RETRIES
+    timeout_s: float = TIMEOUT_S
     load_in_4bit: bool = Field(
         False, description="Load hf:/medgemma doctors in 4-bit (nf4, bf16 compute; needs bitsandbytes and a GPU)."
     )
@@ -149,14 +182,29 @@ class RunSettings(BaseModel):
         description="Resume the run in --out and run its errored episodes again (earlier attempts move to "
         "OUT/errored.jsonl).",
     )
-    allow_remote_mimic: bool = Field(
-        False, description="Allow MIMIC-IV cases to reach a remote API (only with zero retention assured)."
+    allow_remote_mimic: bool = ALLOW_REMOTE_MIMIC
+    checkpoints: bool | None = Field(
+        None,
+        description="Checkpoint every turn in OUT/checkpoints.sqlite, so that --resume continues an episode "
+        "mid-way without asking a model again (default: on when a role calls a model, off for fully "
+        "deterministic runs).",
     )
 
     @property
     def continues(self) -> bool:
         """Whether this invocation continues the run already in ``out`` (``resume`` or ``retry_errored``)."""
         return self.resume or self.retry_errored
+
+    @property
+    def uses_checkpoints(self) -> bool:
+        """``checkpoints`` if set; else whether a role calls a model (a scripted backend restarts its script
+        with every episode, so it is not resumable mid-way and counts as deterministic)."""
+        if self.checkpoints is not None:
+            return self.checkpoints
+        return any(
+            uri != DETERMINISTIC[role] and not uri.startswith("scripted")
+            for role, uri in ((role, getattr(self, role)) for role in DETERMINISTIC)
+        )
 
     @field_validator("case_ids")
     @classmethod
@@ -317,6 +365,15 @@ class Runner:
                 f"{self.transcripts} already holds episodes: pass --resume to continue that run, "
                 "or choose another --out"
             )
+        self.checkpoints = self.out / CHECKPOINTS
+        if not settings.continues and unfinished_threads(self.checkpoints):
+            raise RunError(
+                f"{self.checkpoints} holds episodes in progress: pass --resume to continue that run, "
+                "or choose another --out"
+            )
+        self.graph: Any = build_graph(rewards=settings.rewards)
+        self.store: CheckpointStore | None = None
+        self.events: EventLog | None = None
         created = [folder for folder in (self.out, *self.out.parents) if not folder.exists()]
         prepare_out_dir(self.out)  # before any model loads, so a bad --out fails in a second
         self._backends: dict[str, ChatBackend] = dict(backends or {})
@@ -381,56 +438,127 @@ class Runner:
         ).for_case(case)
         return cast, fresh(self.doctor_backend) if self.doctor_backend is not None else None
 
-    async def episode(self, case: Case, sample: int) -> EpisodeRecord:
+    def doctor_prompt(self) -> DoctorPrompt:
+        return DoctorPrompt(format=self.settings.doctor_format, bias=self.settings.doctor_bias)
+
+    def new_record(self, case: Case, sample: int) -> EpisodeRecord:
+        """The record of an episode about to be played, before any turn."""
         settings = self.settings
-        seed = settings.seed + sample
-        started = time.time()
-        clock = time.perf_counter()
-        prompt = DoctorPrompt(format=settings.doctor_format, bias=settings.doctor_bias)
-        state = start(case, settings.max_turns, prompt)
-        record = EpisodeRecord(
+        return EpisodeRecord(
             case_id=case.id,
             dataset=case.dataset,
             sample=sample,
-            seed=seed,
+            seed=settings.seed + sample,
             backends=self.backend_names(),
             objective=case.objective,
             options=case.options,
-            doctor_prompt=prompt,
+            doctor_prompt=self.doctor_prompt(),
             correct_diagnosis=case.diagnosis,
             max_turns=settings.max_turns,
-            started_at=started,
+            started_at=time.time(),
         )
+
+    async def saved_state(self, case: Case, sample: int) -> GraphState | None:
+        """The checkpointed state of an episode a killed run left unfinished (None: start it afresh)."""
+        if self.store is None:
+            return None
+        snapshot = await self.graph.aget_state(thread_config(case.id, sample))
+        return snapshot.values or None
+
+    async def episode_context(self, case: Case, sample: int, record: EpisodeRecord) -> EpisodeContext:
+        """The roles of one episode, for the graph (notes on the record which form of the case image the
+        doctor gets). May raise ``BackendError`` or ``ImageFetchError``."""
+        settings = self.settings
+        cast, doctor_backend = self.cast_for_episode(case)
+        if doctor_backend is None:
+            doctor: Doctor = OracleDoctor(case, settings.max_turns)
+        else:
+            generation = settings.doctor_generation().model_copy(update={"seed": settings.seed + sample})
+            image = await doctor_image(case, doctor_backend, settings.images)
+            record.image = None if image is None else image.shown
+            doctor = BackendDoctor(
+                doctor_backend,
+                prompt_format=settings.doctor_format,
+                bias=settings.doctor_bias,
+                config=generation,
+                image=image,
+            )
+        return EpisodeContext(cast, doctor, rewards=settings.rewards)
+
+    async def stream_episode(
+        self, case: Case, sample: int, values: GraphState, resume: bool, context: EpisodeContext
+    ) -> AsyncIterator[GraphState]:
+        """Run the episode's graph from ``values`` (or, with ``resume``, from its checkpoint, whose state
+        ``values`` is) to its end, yielding each new state and turning the graph's updates into live events."""
+        consultation = values["consultation"]
+        turn, shown = consultation["turn"], len(consultation["dialogue"])
+        self.emit(EpisodeStarted(case_id=case.id, sample=sample, max_turns=consultation["max_turns"], turn=turn))
+        stream = self.graph.astream(
+            None if resume else values,
+            thread_config(case.id, sample),
+            context=context,
+            stream_mode="updates",
+            durability="sync" if self.store is not None else None,
+        )
+        async for update in stream:
+            for node, change in update.items():
+                if node == "doctor":
+                    turn += 1
+                    backend = (change["doctor_reply"] or {}).get("backend", "")
+                    self.emit(self.turn_event(case, sample, turn, "doctor", change["utterance"], backend))
+                    shown += 1
+                elif change and "consultation" in change:
+                    for said in change["consultation"]["dialogue"][shown:]:
+                        self.emit(self.turn_event(case, sample, turn, said["role"], said["text"], said["backend"]))
+                    shown = len(change["consultation"]["dialogue"])
+                    yield change
+
+    @staticmethod
+    def turn_event(case: Case, sample: int, turn: int, role: str, text: str, backend: str) -> TurnTaken:
+        return TurnTaken(case_id=case.id, sample=sample, turn=turn, role=role, text=clip(text), backend=backend)
+
+    def emit(self, event: Any) -> None:
+        if self.events is not None:
+            self.events(event)
+
+    async def episode(self, case: Case, sample: int) -> EpisodeRecord:
+        settings = self.settings
+        clock = time.perf_counter()
+        record = self.new_record(case, sample)
+        saved = await self.saved_state(case, sample)
+        values: GraphState = saved or initial_state(case, settings.max_turns, self.doctor_prompt())
+        if saved is not None:
+            record.resumed_at_turn = consultation_of(saved).turn
         try:
-            cast, doctor_backend = self.cast_for_episode(case)
-            if doctor_backend is None:
-                doctor: Doctor = OracleDoctor(case, settings.max_turns)
-            else:
-                generation = settings.doctor_generation().model_copy(update={"seed": seed})
-                image = await doctor_image(case, doctor_backend, settings.images)
-                record.image = None if image is None else image.shown
-                doctor = BackendDoctor(
-                    doctor_backend,
-                    prompt_format=settings.doctor_format,
-                    bias=settings.doctor_bias,
-                    config=generation,
-                    image=image,
-                )
-            await aplay_episode(state, cast, doctor, settings.rewards)
+            context = await self.episode_context(case, sample, record)
+            if not consultation_of(values).done:  # a resumed episode may have ended just before the kill
+                async for state in self.stream_episode(case, sample, values, saved is not None, context):
+                    values = state
         except (BackendError, ImageFetchError) as exc:  # recorded, counted apart, and the run goes on
             record.error = f"{type(exc).__name__}: {exc}"
-        record.turns = list(state.dialogue)
-        record.diagnosis = state.diagnosis
-        record.verdict = state.verdict
-        record.judge = state.verdict.judge if state.verdict else None
-        record.correct = None if record.error else bool(state.verdict and state.verdict.correct)
-        record.reward = state.rewards.total
-        record.reward_breakdown = state.rewards.as_dict()
-        record.turns_used = state.turn
-        record.tests_requested = list(state.tests_requested)
-        record.terminated, record.truncated = state.terminated, state.truncated
+        finish_record(record, consultation_of(values))
         record.wall_s = time.perf_counter() - clock
         return record
+
+    def open_checkpoints(self, todo: list[tuple[Case, int]]) -> None:
+        """Open ``OUT/checkpoints.sqlite`` when this run checkpoints, or when a killed run left episodes in it,
+        and forget the threads of episodes not to be played (written just before a kill, or not in the run)."""
+        if not (self.settings.uses_checkpoints or unfinished_threads(self.checkpoints)):
+            return
+        try:
+            self.store = CheckpointStore(self.checkpoints)
+        except CheckpointError as exc:
+            raise RunError(str(exc)) from None
+        wanted = {thread_id(case.id, sample) for case, sample in todo}
+        for stale in self.store.threads() - wanted:
+            self.store.saver.delete_thread(stale)
+        self.graph = build_graph(rewards=self.settings.rewards, checkpointer=self.store.saver)
+
+    def close_checkpoints(self) -> None:
+        """Close the database; it is deleted when no unfinished episode is left in it."""
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
     def _manifest(self) -> RunManifest:
         """The run's record: the one in the folder when resuming (its settings stay as first recorded)."""
@@ -448,7 +576,9 @@ class Runner:
             self.out / ERRORED_ATTEMPTS,
         )
 
-    async def run(self, progress_hook: ProgressHook | None = None) -> RunSummary:
+    async def run(self, progress_hook: ProgressHook | None = None, event_hook: EventHook | None = None) -> RunSummary:
+        """Play every episode left to do. ``progress_hook`` hears of each finished episode; ``event_hook`` gets
+        every live event (``live.py``) as it is appended to ``OUT/events.jsonl``."""
         settings = self.settings
         manifest = self._manifest()
         invocation = Invocation(started_at=time.time(), retry_errored=settings.retry_errored)
@@ -466,6 +596,9 @@ class Runner:
                     progress.count(record)
         if progress_hook:
             progress_hook(progress, None)
+        self.open_checkpoints(todo)
+        self.events = EventLog(self.out / EVENTS, event_hook)
+        self.emit(RunStarted(total=total, done=progress.done, correct=progress.correct, errored=progress.errored))
         semaphore = asyncio.Semaphore(settings.concurrency)
         clock = time.perf_counter()
         saved_at = clock
@@ -484,21 +617,49 @@ class Runner:
                 async with semaphore:
                     record = await self.episode(case, sample)
                 writer.write(record)
+                if self.store is not None:
+                    await self.store.prune(case.id, sample)
                 invocation.episodes += 1
                 progress.count(record)
+                self.emit(
+                    EpisodeEnded(
+                        case_id=case.id, sample=sample, turns=record.turns_used, diagnosis=record.diagnosis,
+                        correct=record.correct, error=record.error,
+                    )
+                )  # fmt: skip
                 save_time(now=False)
                 if progress_hook:
                     progress_hook(progress, record)
 
             try:
                 await gather_or_raise(one(case, sample) for case, sample in todo)
+                self.emit(RunEnded(done=progress.done, correct=progress.correct, errored=progress.errored))
             finally:
+                if self.events is not None:
+                    self.events.close()
+                    self.events = None
                 await self.aclose()
+                self.close_checkpoints()
                 save_time()
                 summary = summarise_file(self.transcripts)
                 summary.wall_s = manifest.wall_s
                 write_json(self.out / SUMMARY, summary.model_dump(mode="json"))
         return summary
+
+
+def finish_record(record: EpisodeRecord, state: ConsultationState) -> None:
+    """Fill a record from the consultation's final (or, for an errored episode, last) state."""
+    record.turns = list(state.dialogue)
+    record.diagnosis = state.diagnosis
+    record.verdict = state.verdict
+    record.judge = state.verdict.judge if state.verdict else None
+    record.correct = None if record.error else bool(state.verdict and state.verdict.correct)
+    record.reward = state.rewards.total
+    record.reward_breakdown = state.rewards.as_dict()
+    record.turns_used = state.turn
+    record.tests_requested = list(state.tests_requested)
+    record.terminated, record.truncated = state.terminated, state.truncated
+
 
 def write_json(path: Path, data: object) -> None:
     """Write atomically: a crash leaves the old file or the new one, never half of one."""

@@ -52,6 +52,9 @@ class EpisodeRecord(BaseModel):
     terminated: bool = False
     truncated: bool = False
     error: str | None = None
+    resumed_at_turn: int | None = Field(
+        None, description="For an episode continued from its checkpoint after a kill: the turn it continued from."
+    )
     started_at: float = 0.0
     wall_s: float = 0.0
 

@@ -67,3 +67,13 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from models.tiny import build_tiny
 
     return build_tiny(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture
+def stub_api_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """No real OpenAI settings or proxies reach the test; ``AGENTCLINIC_TEST_KEY`` holds a fake key for the
+    local stub server (pass ``--api-key-env AGENTCLINIC_TEST_KEY``)."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AGENTCLINIC_TEST_KEY", "sk-test-key")
+    return "AGENTCLINIC_TEST_KEY"

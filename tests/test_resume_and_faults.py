@@ -147,12 +147,12 @@ def test_retry_errored_counts_each_episode_once_and_keeps_the_failed_attempts(tm
 
 
 def test_a_bug_in_our_code_stops_the_run_with_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import agentclinic_sim.runner as runner_module
+    import agentclinic_sim.graph as graph_module
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise TypeError("a bug")
 
-    monkeypatch.setattr(runner_module, "aplay_episode", broken)
+    monkeypatch.setattr(graph_module, "apply_step", broken)  # a bug inside a node of the consultation graph
     out = tmp_path / "run"
     result = run_cli("run", "--doctor", "oracle", "--limit", "3", "--out", str(out))
     assert result.exit_code == 1 and "internal error" in result.output and "TypeError" in result.output
@@ -237,7 +237,7 @@ def test_scripted_doctor_starts_its_script_afresh_each_episode(tmp_path: Path) -
     assert len(got) == 3 and all(r["error"] is None and r["diagnosis"] == "Common cold" for r in got)
 
 
-def test_play_at_end_of_input_saves_nothing_and_fails(tmp_path: Path) -> None:
+def test_play_at_end_of_input_fails_and_writes_no_transcript(tmp_path: Path) -> None:
     import subprocess
     import sys
 

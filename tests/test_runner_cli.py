@@ -163,7 +163,8 @@ def test_resume_after_a_kill_leaves_one_whole_line_per_episode(tmp_path: Path, m
             time.sleep(0.05)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-        finished_before = len(completed_keys(transcript))
+        done_before = completed_keys(transcript)
+        finished_before = len(done_before)
         assert 4 <= finished_before < 28
         with transcript.open("a") as handle:  # as if the crash came mid-line
             handle.write('{"case_id": "demo:0", "sample": 1, "turns": [{"role": "doc')
@@ -175,7 +176,15 @@ def test_resume_after_a_kill_leaves_one_whole_line_per_episode(tmp_path: Path, m
         lines = transcript.read_text(encoding="utf-8").splitlines()
         keys = [(json.loads(line)["case_id"], json.loads(line)["sample"]) for line in lines]
         assert len(keys) == len(set(keys)) == 14 * 2
-        assert len(server.requests) - requests_before == (28 - finished_before) * 4
+        # each episode left to do asks the server only for the turns after its checkpoint (4 for a fresh one)
+        new = [r for r in map(json.loads, lines) if (r["case_id"], r["sample"]) not in done_before]
+        asked = sum(
+            turn["backend"].startswith("openai:")
+            for record in new
+            for turn in record["turns"][2 * (record["resumed_at_turn"] or 0) :]
+        )
+        assert len(new) == 28 - finished_before and asked <= len(new) * 4
+        assert len(server.requests) - requests_before == asked
 
         requests_after = len(server.requests)
         again = run_cli(*resume, "--out", str(out), "--resume")

@@ -101,16 +101,21 @@ def adapter_config(settings: TrainSettings, model: Any) -> Any:
     return peft_config(settings, model)
 
 
-def trainer_arguments(settings: TrainSettings, *, cpu: bool) -> dict[str, Any]:
-    """The ``TrainingArguments`` both trainers take from the shared settings."""
+def trainer_arguments(settings: TrainSettings, *, cpu: bool, warmup: bool = True) -> dict[str, Any]:
+    """The ``TrainingArguments`` both trainers take from the shared settings.
+
+    ``warmup``: a short linear warm-up (its first step runs at learning rate 0). GRPO goes without: each of its
+    steps costs a batch of rollouts, and it starts from a model that already plays. Gradient checkpointing is
+    for GPUs (TRL's GRPO turns it on by default): on a CPU it only repeats forward passes."""
     return {
         "output_dir": str(settings.out),
         "use_cpu": cpu,
         "bf16": not cpu,
         "max_steps": settings.max_steps,
         "learning_rate": settings.learning_rate,
-        "lr_scheduler_type": "constant_with_warmup",
-        "warmup_steps": min(10, max(settings.max_steps // 10, 1)),
+        "lr_scheduler_type": "constant_with_warmup" if warmup else "constant",
+        "warmup_steps": min(10, max(settings.max_steps // 10, 1)) if warmup else 0,
+        "gradient_checkpointing": not cpu,
         "logging_steps": 1,
         "save_strategy": "steps",
         "save_steps": settings.save_every,

@@ -92,10 +92,12 @@ def trajectory_columns(trajectories: list[Trajectory]) -> dict[str, list[Any]]:
 class EnvironmentRollouts:
     """The ``rollout_func``: plays the rows' cases with the trainer's live model."""
 
-    def __init__(self, cases: list[Case], config: RolloutConfig, cast: CastSpec | None = None):
+    def __init__(self, cases: list[Case], config: RolloutConfig, cast: CastSpec | None = None, seed: int = 0):
         self.cases = {case.id: case for case in cases}
         self.config = config
         self.cast = cast
+        self.seed = seed
+        """The run's seed: with the step, it seeds each step's sampling (another --seed samples other rollouts)."""
         self.timings = RolloutTimings()
         self.calls = 0
 
@@ -110,7 +112,8 @@ class EnvironmentRollouts:
         unknown = [prompt for prompt in prompts if prompt not in self.cases]
         if unknown:
             raise KeyError(f"rollout rows name unknown case ids: {unknown[:3]}")
-        trajectories = player.play([self.cases[prompt] for prompt in prompts], seed=trainer.state.global_step)
+        seed = self.seed * 1_000_033 + trainer.state.global_step
+        trajectories = player.play([self.cases[prompt] for prompt in prompts], seed=seed)
         self.timings = player.timings
         self.calls += 1
         return trajectory_columns(trajectories)
@@ -180,12 +183,12 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
     rollout_config = settings.rollout_config(temperature=settings.temperature, top_p=settings.top_p)
     splits = settings.evaluation_splits(train_cases)
     cast = settings.roles([case for cases in splits.values() for case in cases])
-    rollouts = EnvironmentRollouts(train_cases, rollout_config, cast)
+    rollouts = EnvironmentRollouts(train_cases, rollout_config, cast, seed=settings.seed)
     dataset = Dataset.from_list([{"prompt": case.id} for case in train_cases])
     settings.out.mkdir(parents=True, exist_ok=True)
     reward_functions = [env_reward, *(_logged(name) for name in LOGGED_STATS)]
     arguments = GRPOConfig(
-        **trainer_arguments(settings, cpu=on_cpu()),
+        **trainer_arguments(settings, cpu=on_cpu(), warmup=False),
         per_device_train_batch_size=settings.batch_size,
         num_generations=settings.num_generations,
         temperature=settings.temperature,

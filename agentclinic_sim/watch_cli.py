@@ -1,0 +1,45 @@
+"""``agentclinic watch OUT``: the live view of a run, from another terminal, by following ``OUT/events.jsonl``
+(the events the run's graph streams; see ``live.py``) until the run ends."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.live import Live
+
+from agentclinic_sim.console import console, fail
+from agentclinic_sim.live import EVENTS, LiveView, read_events
+
+
+def watch_command(
+    out: Annotated[Path, typer.Argument(help="The run folder (the --out of `agentclinic run`).")],
+    follow: Annotated[
+        bool,
+        typer.Option("--follow/--once", help="Follow the run until it ends, or show where it stands now and exit."),
+    ] = True,
+    interval: Annotated[float, typer.Option(min=0.05, help="Seconds between looks at the event file.")] = 0.25,
+) -> None:
+    """Watch a run as it progresses: each episode in flight with its current turn and latest line, done /
+    total, running accuracy, and errors as they happen. Ctrl-C stops watching (the run goes on)."""
+    path = out / EVENTS if out.is_dir() else out
+    if not path.is_file():
+        fail(f"{path} not found: {out} is not a run folder, or its run has not started yet")
+    view = LiveView(str(out))
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for event in read_events(handle):
+            view.apply(event)
+        if not follow or view.finished:
+            console.print(view)
+            return
+        try:
+            with Live(view, console=console, refresh_per_second=4) as live:
+                while not view.finished:
+                    time.sleep(interval)
+                    for event in read_events(handle):
+                        view.apply(event)
+                    live.refresh()
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None

@@ -1,0 +1,168 @@
+"""What running a consultation as the LangGraph graph costs per step, next to the bare transition core, and
+what share of an episode that is when the doctor sits behind a 50 ms server.
+
+1. Per-step cost, no server. The oracle doctor and the deterministic roles (retrieval patient, lookup
+   measurement, matcher) play ``--episodes`` episodes three ways: the core's ``astep`` loop; the compiled
+   graph without a checkpointer; the graph with the run's SQLite checkpointer (``OUT/checkpoints.sqlite``:
+   a checkpoint after every node, written before the next node starts, each episode's thread deleted
+   when it ends). Printed: CPU time per doctor turn (process time, so a busy machine does not inflate it)
+   and wall time per turn, each the median of ``--repeats`` rounds.
+2. Share on a 50 ms server. The same three ways with the doctor on ``openai:m@<stub>`` (``tests/openai_stub.py``
+   in a child process, as a real server would be, answering after ``--delay-ms``; the stub's doctor asks,
+   requests a test, then diagnoses), one episode at a time, after one that warms the HTTP client up; first
+   with the deterministic roles, then with every role on the server too (the MedGemma report's setup:
+   two calls per turn). Printed: the median episode's wall and CPU time each way, and the graph's share
+   of the episode: by CPU, (graph - core) CPU / graph wall; by wall, (graph - core) wall / graph wall. On
+   a machine other processes keep busy the wall figure also holds the time the extra CPU work waits for
+   a core. Goal: < 2%.
+
+    python benchmarks/graph_step.py [--episodes 200] [--repeats 3] [--server-episodes 40] [--delay-ms 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from agentclinic_sim.checkpoints import CheckpointStore, thread_config
+from agentclinic_sim.consultation import astep, start
+from agentclinic_sim.graph import EpisodeContext, build_graph, consultation_of, initial_state
+from agentclinic_sim.rewards import RewardConfig
+from agents.cast import Cast, CastSpec
+from agents.doctor import BackendDoctor, Doctor, OracleDoctor
+from models.backends.openai_backend import OpenAIBackend
+from scenarios import Case, load_cases
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runner_concurrency import StubProcess, load_stub  # noqa: E402
+
+Play = Callable[[Case, Cast, Doctor, int], Awaitable[int]]
+"""Play one episode; returns its doctor turns."""
+
+
+def core_player() -> Play:
+    async def play(case: Case, cast: Cast, doctor: Doctor, number: int) -> int:
+        state = start(case)
+        while not state.done:
+            reply = await doctor.aact(state.doctor_view())
+            await astep(state, cast, reply.text, RewardConfig(), reply)
+        return state.turn
+
+    return play
+
+
+def graph_player(store: CheckpointStore | None) -> Play:
+    graph = build_graph(checkpointer=store.saver if store else None)
+
+    async def play(case: Case, cast: Cast, doctor: Doctor, number: int) -> int:
+        config = thread_config(case.id, number)
+        durability = "sync" if store else None
+        values = await graph.ainvoke(
+            initial_state(case), config, context=EpisodeContext(cast, doctor), durability=durability
+        )
+        if store is not None:
+            await store.prune(case.id, number)
+        return consultation_of(values).turn
+
+    return play
+
+
+async def timed(
+    play: Play, cases: list[Case], casts: dict[str, Cast], doctor_for: Callable[[Case], Doctor], numbers: range
+) -> tuple[float, float, int]:
+    """CPU seconds, wall seconds and doctor turns of the episodes ``numbers``, one after the other."""
+    turns = 0
+    cpu, wall = time.process_time(), time.perf_counter()
+    for number in numbers:
+        case = cases[number % len(cases)]
+        turns += await play(case, casts[case.id], doctor_for(case), number)
+    return time.process_time() - cpu, time.perf_counter() - wall, turns
+
+
+CORE = "core (astep loop)"
+
+
+def ways(folder: Path) -> dict[str, Callable[[], Play]]:
+    return {
+        CORE: core_player,
+        "graph, no checkpointer": lambda: graph_player(None),
+        "graph + SQLite checkpoints": lambda: graph_player(CheckpointStore(folder / f"{time.monotonic_ns()}.sqlite")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--episodes", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--server-episodes", type=int, default=40)
+    parser.add_argument("--delay-ms", type=float, default=50.0)
+    parser.add_argument("--dataset", default="demo")
+    parser.add_argument("--data-dir", default=None)
+    args = parser.parse_args()
+    # the server runs in its own process (started before this one is pinned to one core), as a real one would
+    with StubProcess(*load_stub(), delay_s=args.delay_ms / 1000) as server:
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        measure(args, server.base_url)
+
+
+def measure(args: argparse.Namespace, base_url: str) -> None:
+    cases = load_cases(args.dataset, args.data_dir)
+    spec = CastSpec()
+    casts = {case.id: spec.for_case(case) for case in cases}
+    folder = Path(tempfile.mkdtemp(prefix="graph-step-"))
+
+    print(f"1. per doctor turn, oracle doctor + deterministic roles ({args.dataset}, {args.episodes} episodes)")
+    for name, make in ways(folder).items():
+        episodes = range(args.episodes)
+        rounds = [asyncio.run(timed(make(), cases, casts, OracleDoctor, episodes)) for _ in range(args.repeats)]
+        cpu = statistics.median(c / t for c, _, t in rounds)
+        wall = statistics.median(w / t for _, w, t in rounds)
+        print(f"   {name:28s} {cpu * 1e3:7.3f} ms CPU/turn   {wall * 1e3:7.3f} ms wall/turn")
+
+    os.environ.setdefault("OPENAI_API_KEY", "sk-benchmark")
+    for roles in ("doctor", "every role"):
+        print(f"2. {roles} on a {args.delay_ms:g} ms server, {args.server_episodes} episodes one at a time")
+        per_episode: dict[str, tuple[float, float]] = {}
+        for name, make in ways(folder).items():
+            episodes = asyncio.run(on_server(make(), cases, base_url, roles == "every role", args.server_episodes))
+            cpu = statistics.median(c for c, _, _ in episodes)
+            wall = statistics.median(w for _, w, _ in episodes)
+            turns = statistics.median(t for _, _, t in episodes)
+            per_episode[name] = (cpu, wall)
+            print(f"   {name:28s} {wall * 1e3:7.1f} ms wall/episode ({turns:g} turns)  {cpu * 1e3:6.2f} ms CPU/episode")
+        core_cpu, core_wall = per_episode[CORE]
+        for name, (cpu, wall) in list(per_episode.items())[1:]:
+            print(
+                f"   share of an episode, {name:28s} {(cpu - core_cpu) / wall:.2%} by CPU, "
+                f"{(wall - core_wall) / wall:+.2%} by wall  (goal < 2%)"
+            )
+
+
+async def on_server(
+    play: Play, cases: list[Case], base_url: str, every_role: bool, episodes: int
+) -> list[tuple[float, float, int]]:
+    """(CPU s, wall s, turns) of each episode with the doctor (and, with ``every_role``, the patient, the
+    measurement reader and the judge) on the server, after one episode that warms the client up."""
+    backend = OpenAIBackend("m", base_url=base_url, max_retries=0)
+    spec = CastSpec(patient=backend, measurement=backend, moderator=backend) if every_role else CastSpec()
+    casts = {case.id: spec.for_case(case) for case in cases}
+    try:
+        await timed(play, cases, casts, lambda case: BackendDoctor(backend), range(1))
+        return [
+            await timed(play, cases, casts, lambda case: BackendDoctor(backend), range(number, number + 1))
+            for number in range(episodes)
+        ]
+    finally:
+        await backend.aclose()
+
+
+if __name__ == "__main__":
+    main()
