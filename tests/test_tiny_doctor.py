@@ -29,5 +29,6 @@ def test_the_offline_default_run_diagnoses_most_demo_cases(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["n"] == 14 and summary["errored"] == 0
-    assert summary["accuracy"] >= 0.5
+    # It memorised whole consultations: a change in what the patient or the reader says shows up here first.
+    assert summary["accuracy"] >= 0.9, "rebuild it: python -m models.training.tiny_doctor"
     assert "trained by this package" in result.output and "knows no medicine" in result.output
