@@ -8,9 +8,8 @@ A step is three parts so that the same logic serves sync callers (the Gymnasium 
 3. ``apply_step(state, plan, response, rewards)`` records the turn, scores it and builds the observation (pure).
 
 ``start`` gives the doctor's first observation from the same renderer the benchmark doctor's prompt comes
-from (``DoctorPrompt``): the rules, the objective and the opening. ``aplay_episode`` plays a whole episode
-for a ``Doctor`` on the bare core (for library use); the CLI runs each episode as the LangGraph graph
-(``graph.py``) over these same functions, and batched RL rollouts step the core turn by turn.
+from (``DoctorPrompt``): the rules, the objective and the opening. The CLI runs each episode as the
+LangGraph graph (``graph.py``) over these same functions, and batched RL rollouts step the core turn by turn.
 
 Routing: ``REQUEST TEST:`` -> measurement, ``DIAGNOSIS READY:`` -> moderator (ends the episode),
 an empty or tag-only utterance -> the clinic's own correction, anything else -> patient. The doctor
@@ -26,7 +25,7 @@ from pydantic import TypeAdapter
 
 from agentclinic_sim.rewards import RewardBreakdown, RewardConfig
 from agents.cast import Cast
-from agents.doctor import Doctor, DoctorPrompt, DoctorView
+from agents.doctor import DoctorPrompt, DoctorView
 from agents.protocol import DIAGNOSIS_TAG, TEST_TAG, Action, Ask, Diagnose, Malformed, RequestTest, parse_action
 from agents.types import Reply, Turn, Verdict
 from scenarios import Case
@@ -252,9 +251,3 @@ async def astep(
     plan = plan_step(state, utterance)
     return apply_step(state, plan, await acall_role(cast, state, plan), rewards, doctor_reply)
 
-
-async def aplay_episode(state: ConsultationState, cast: Cast, doctor: Doctor, rewards: RewardConfig) -> None:
-    """Play the consultation to its end: the doctor speaks, the core routes and scores, until it is done."""
-    while not state.done:
-        reply = await doctor.aact(state.doctor_view())
-        await astep(state, cast, reply.text, rewards, reply)

@@ -45,10 +45,6 @@ class RoleSettings(BaseModel):
     timeout_s: float = TIMEOUT_S
     allow_remote_mimic: bool = ALLOW_REMOTE_MIMIC
 
-    @property
-    def deterministic(self) -> bool:
-        return all(getattr(self, role) == name for role, name in DETERMINISTIC_ROLES.items())
-
     def cast_spec(self, cases: Sequence[Case]) -> CastSpec:
         """The cast for ``cases``; raises ``MimicPrivacyError`` or ``BackendError`` (one line) on bad settings."""
         uris = {role: getattr(self, role) for role in DETERMINISTIC_ROLES}

@@ -59,6 +59,7 @@ from agentclinic_sim.rewards import RewardConfig
 from agentclinic_sim.role_settings import (
     ALLOW_REMOTE_MIMIC,
     API_KEY_ENV,
+    DETERMINISTIC_ROLES,
     MAX_RETRIES,
     MEASUREMENT,
     MODERATOR,
@@ -93,7 +94,7 @@ from scenarios import Case, load_cases
 from scenarios.images import ImageFetchError
 from scenarios.split import DEFAULT_TEST_FRACTION, Split
 
-DETERMINISTIC = {"patient": "retrieval", "measurement": "lookup", "moderator": "match", "doctor": "oracle"}
+DETERMINISTIC = {**DETERMINISTIC_ROLES, "doctor": "oracle"}
 TINY_MAX_TOKENS = 48
 RUN_SETTINGS = "run.json"
 ERRORED_ATTEMPTS = "errored.jsonl"

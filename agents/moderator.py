@@ -104,9 +104,10 @@ class DiagnosisMatcher:
         if {joined(form) for form in forms(diagnosis)} & {joined(form) for form in forms(correct)}:
             return True, "the same letters in the same order (spacing and hyphens aside)"
         vocabulary = self.vocabulary
-        written_out = set(vocabulary.expanded(given_keys)) | set(vocabulary.expanded(expected_keys))
-        given_keys += vocabulary.expanded(given_keys)
-        expected_keys += vocabulary.expanded(expected_keys)
+        given_written, expected_written = vocabulary.expanded(given_keys), vocabulary.expanded(expected_keys)
+        written_out = {*given_written, *expected_written}
+        given_keys += given_written
+        expected_keys += expected_written
         pairs = [(g, e) for g in given_keys for e in expected_keys]
 
         def spelled(g: str, e: str) -> str:

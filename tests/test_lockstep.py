@@ -88,4 +88,4 @@ def test_two_processes_with_uneven_episodes_make_the_same_generate_calls(tiny_mo
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     first, second = (json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1))
     assert first["calls"] == second["calls"] >= 3  # rank 1 needs 2 calls a turn (3 episodes, batches of 2)
-    assert first["idle"] > 0 and second["idle"] >= 0
+    assert first["idle"] > 0 and second["idle"] == 0  # only the process that finished early waits
