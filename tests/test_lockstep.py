@@ -72,6 +72,7 @@ cases = load_cases("demo")[: 1 if rank == 0 else 3]
 player.play(cases, greedy=True)
 with open(os.path.join(sys.argv[2], f"rank{rank}.json"), "w") as handle:
     json.dump({"calls": player.timings.generate_calls, "idle": player.lockstep.idle_calls}, handle)
+dist.barrier()  # neither process tears the group down while the other still uses it
 dist.destroy_process_group()
 """
 
