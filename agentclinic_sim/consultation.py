@@ -250,4 +250,3 @@ async def astep(
     """One full asynchronous transition (LLM roles run concurrently across episodes)."""
     plan = plan_step(state, utterance)
     return apply_step(state, plan, await acall_role(cast, state, plan), rewards, doctor_reply)
-

@@ -383,9 +383,7 @@ class Runner:
                 role: uri if uri == DETERMINISTIC[role] else self.backend(uri)
                 for role, uri in ((role, getattr(settings, role)) for role in ("patient", "measurement", "moderator"))
             }
-            self.doctor_backend = (
-                None if settings.doctor == DETERMINISTIC["doctor"] else self.backend(settings.doctor)
-            )
+            self.doctor_backend = None if settings.doctor == DETERMINISTIC["doctor"] else self.backend(settings.doctor)
         except BaseException:
             for folder in created:  # leave no empty run folder behind a run that never started
                 if folder.is_dir() and not any(folder.iterdir()):

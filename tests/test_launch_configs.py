@@ -19,9 +19,7 @@ from accelerate.commands.config.config_args import load_config_from_file  # noqa
 CONFIGS = Path(__file__).resolve().parents[1] / "models" / "training" / "launch_configs"
 
 
-@pytest.mark.parametrize(
-    ("name", "kind"), [("ddp", "MULTI_GPU"), ("zero3", "DEEPSPEED"), ("fsdp", "FSDP")]
-)
+@pytest.mark.parametrize(("name", "kind"), [("ddp", "MULTI_GPU"), ("zero3", "DEEPSPEED"), ("fsdp", "FSDP")])
 def test_config_parses_as_its_strategy(name: str, kind: str) -> None:
     config = load_config_from_file(str(CONFIGS / f"{name}.yaml"))
     assert config.distributed_type.value == kind

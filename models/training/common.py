@@ -190,6 +190,15 @@ def save_final(trainer: Any, tokenizer: Any, settings: TrainSettings, kind: str,
     return target
 
 
+def end_processes(trainer: Any) -> None:
+    """In a distributed run, wait for every process (the first may still be merging the adapter) and take the
+    process group down, as torch asks before exit: one left up is torn down during the interpreter's own
+    shutdown, which can abort a process after training has finished."""
+    if trainer.accelerator.num_processes > 1:
+        trainer.accelerator.wait_for_everyone()
+        trainer.accelerator.end_training()
+
+
 class StepLog:
     """Appends each logged training step to ``OUT/steps.csv`` (columns grow as new keys appear)."""
 

@@ -29,6 +29,7 @@ from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
     adapter_config,
+    end_processes,
     evaluation_callback,
     last_checkpoint,
     load_start_model,
@@ -217,4 +218,5 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
     finally:
         close_cast(cast)
     final = save_final(trainer, loaded.tokenizer, settings, "grpo", {"data": f"rollouts on {settings.dataset}"})
+    end_processes(trainer)
     return {"final": final, "scores": callback.last_scores, "timings": rollouts.timings}

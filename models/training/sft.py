@@ -21,6 +21,7 @@ from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
     adapter_config,
+    end_processes,
     evaluation_callback,
     last_checkpoint,
     load_start_model,
@@ -94,4 +95,5 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
     finally:
         close_cast(cast)
     final = save_final(trainer, loaded.tokenizer, settings, "sft", {"data": source})
+    end_processes(trainer)
     return {"final": final, "scores": callback.last_scores, "data": source}
