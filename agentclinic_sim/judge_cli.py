@@ -19,7 +19,8 @@ from typer.core import TyperGroup
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.privacy import MimicPrivacyError, check_credentialed_privacy
 from agentclinic_sim.rejudge import REJUDGED, AgreementReport, RejudgedPair, rejudge, report, run_pairs
-from agentclinic_sim.runner import RunError, load_manifest, select_cases
+from agentclinic_sim.run_folder import load_manifest
+from agentclinic_sim.run_settings import RunError, select_cases
 from agentclinic_sim.transcript import iter_latest_records, transcript_path
 from agents.judge_agreement import Agreement
 from agents.moderator import DiagnosisMatcher, LLMModerator

@@ -23,7 +23,8 @@ from agentclinic_sim.checkpoints import CheckpointError
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.play_session import PendingPlays, PlaySession, consult, next_sample
-from agentclinic_sim.runner import RunError, Runner
+from agentclinic_sim.run_settings import RunError
+from agentclinic_sim.runner import Runner
 from agentclinic_sim.views import turn_panel, verdict_panel
 from agents.doctor import clean_doctor_text
 from agents.types import Reply

@@ -25,7 +25,9 @@ from pydantic import BaseModel, Field, ValidationError
 from agentclinic_sim.checkpoints import CHECKPOINTS, CheckpointStore, thread_config, thread_id
 from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.graph import GraphState, build_graph, consultation_of, initial_state
-from agentclinic_sim.runner import RunError, Runner, RunSettings, finish_record, write_json
+from agentclinic_sim.run_folder import write_json
+from agentclinic_sim.run_settings import RunError, RunSettings
+from agentclinic_sim.runner import Runner, finish_record
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, TranscriptWriter, completed_keys
 from agents.types import Reply
 

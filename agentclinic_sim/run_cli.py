@@ -16,8 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.live import LiveView
-from agentclinic_sim.runner import FLAG_NAMES, RunError, Runner, RunSettings, load_manifest, resumed_settings
+from agentclinic_sim.run_folder import load_manifest
+from agentclinic_sim.run_settings import FLAG_NAMES, RunError, RunSettings, resumed_settings
 from agentclinic_sim.runner import Progress as RunProgress
+from agentclinic_sim.runner import Runner
 from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
 from agentclinic_sim.transcript import EpisodeRecord
 from agentclinic_sim.views import summary_table

@@ -10,8 +10,10 @@ flight, ``checkpoints.sqlite``.
 Each episode runs as the compiled consultation graph (``graph.py``). When a role calls a model (or with
 ``checkpoints=True``) every completed node is checkpointed in ``OUT/checkpoints.sqlite``, one thread per
 (case, sample): after a kill, ``--resume`` continues each unfinished episode from its last completed node,
-so no paid call is made twice. A thread is deleted as soon as its episode's record is written, and the
-database itself once no episode is left in it.
+so no paid call is made twice. A thread is deleted as soon as its episode's record is written, unless the
+episode errored: ``--retry-errored`` then plays it on from its last completed node too. The database itself
+goes once no episode is left in it. The settings live in ``run_settings.py``, the folder's records in
+``run_folder.py``.
 
 An episode whose backend fails for good (a ``BackendError`` after its retries), or whose case image cannot be
 fetched for an image-reading doctor (``ImageFetchError``), is recorded with its error
@@ -22,15 +24,11 @@ this code: it stops the run (finished episodes stay saved) and reaches the calle
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel
 
 from agentclinic_sim.checkpoints import (
     CHECKPOINTS,
@@ -55,17 +53,16 @@ from agentclinic_sim.live import (
 )
 from agentclinic_sim.metrics import RunSummary, summarise_file
 from agentclinic_sim.privacy import MimicPrivacyError, check_mimic_privacy
-from agentclinic_sim.rewards import RewardConfig
-from agentclinic_sim.role_settings import (
-    ALLOW_REMOTE_MIMIC,
-    API_KEY_ENV,
-    DETERMINISTIC_ROLES,
-    MAX_RETRIES,
-    MEASUREMENT,
-    MODERATOR,
-    PATIENT,
-    TIMEOUT_S,
+from agentclinic_sim.run_folder import (
+    ERRORED_ATTEMPTS,
+    RUN_SETTINGS,
+    Invocation,
+    RunManifest,
+    load_manifest,
+    prepare_out_dir,
+    write_json,
 )
+from agentclinic_sim.run_settings import DETERMINISTIC, RunError, RunSettings, select_cases
 from agentclinic_sim.transcript import (
     SUMMARY,
     TRANSCRIPTS,
@@ -75,226 +72,20 @@ from agentclinic_sim.transcript import (
     iter_latest_records,
     remove_records,
 )
-from agents.biases import DoctorBias, PatientBias
 from agents.cast import Cast, CastSpec
 from agents.doctor import (
     BackendDoctor,
     Doctor,
-    DoctorFormat,
     DoctorPrompt,
-    ImagePolicy,
     OracleDoctor,
     doctor_image,
 )
-from agents.measurement import MissingPolicy
-from models.backends import BackendError, ChatBackend, GenerationConfig
-from models.backends.medgemma import DOCTOR_GENERATION
+from models.backends import BackendError, ChatBackend
 from models.backends.uri import backend_from_uri
-from scenarios import Case, load_cases
+from scenarios import Case
 from scenarios.images import ImageFetchError
-from scenarios.split import DEFAULT_TEST_FRACTION, Split
 
-DETERMINISTIC = {**DETERMINISTIC_ROLES, "doctor": "oracle"}
-TINY_MAX_TOKENS = 48
-RUN_SETTINGS = "run.json"
-ERRORED_ATTEMPTS = "errored.jsonl"
 MANIFEST_SAVE_INTERVAL_S = 1.0
-
-EPISODE_FIELDS = (
-    "dataset",
-    "split",
-    "test_fraction",
-    "limit",
-    "case_ids",
-    "doctor",
-    "patient",
-    "measurement",
-    "moderator",
-    "doctor_format",
-    "doctor_bias",
-    "patient_bias",
-    "missing",
-    "images",
-    "max_turns",
-    "samples",
-    "seed",
-    "temperature",
-    "max_tokens",
-    "rewards",
-    "load_in_4bit",
-)
-"""Settings that change what an episode is: a resumed run must keep them. The others (concurrency,
-retries, timeouts, where the files are) only change how it runs."""
-
-
-class RunSettings(BaseModel):
-    """Everything that defines a run; saved as ``run.json`` beside the transcripts."""
-
-    dataset: str = Field("demo", description="demo, medqa, medqa-ext, nejm, nejm-ext, mimiciv, or a .jsonl path.")
-    data_dir: Path | None = Field(None, description="Folder with the case files.")
-    split: Split = Field("all", description="all, train or test (deterministic by case hash).")
-    test_fraction: float = Field(
-        DEFAULT_TEST_FRACTION, ge=0.0, le=1.0, description="Share of the cases in the test split (for --split)."
-    )
-    limit: int | None = Field(None, ge=1, description="Run only the first N cases.")
-    case_ids: list[str] | None = Field(None, description="Comma-separated case ids (medqa:3 or 3).")
-    doctor: str = Field("tiny", description="Doctor backend: a backend URI, or oracle.")
-    patient: str = PATIENT
-    measurement: str = MEASUREMENT
-    moderator: str = MODERATOR
-    doctor_format: DoctorFormat = Field("chat", description="chat (messages) or agentclinic (one prompt per turn).")
-    doctor_bias: DoctorBias | None = Field(None, description="Cognitive bias the doctor is prompted with.")
-    patient_bias: PatientBias | None = Field(None, description="LLM patient only.")
-    missing: MissingPolicy = Field("normal", description="Answer to tests the case lacks: normal or unavailable.")
-    images: ImagePolicy = Field(
-        "auto",
-        description="Case images (NEJM): auto (the image to doctors that read images, its published text to the "
-        "rest), text (the text to every doctor: measures what the pixels add), off (neither).",
-    )
-    max_turns: int = Field(20, ge=1, description="Doctor utterances allowed per consultation.")
-    samples: int = Field(1, ge=1, description="Episodes per case (use with --temperature > 0).")
-    concurrency: int = Field(16, ge=1, description="Consultations in flight at once.")
-    seed: int = Field(0, description="Base seed; sample k uses seed + k.")
-    temperature: float = Field(
-        0.0, ge=0.0, description="Doctor sampling temperature (0 = greedy, as in the MedGemma report)."
-    )
-    max_tokens: int | None = Field(
-        None,
-        ge=1,
-        description=f"Doctor max new tokens (default {DOCTOR_GENERATION.max_tokens}; {TINY_MAX_TOKENS} for tiny).",
-    )
-    rewards: RewardConfig = Field(
-        default_factory=RewardConfig, description="What each event of a consultation is worth (default 1 / 0)."
-    )
-    api_key_env: str = API_KEY_ENV
-    max_retries: int = MAX_RETRIES
-    timeout_s: float = TIMEOUT_S
-    load_in_4bit: bool = Field(
-        False, description="Load hf:/medgemma doctors in 4-bit (nf4, bf16 compute; needs bitsandbytes and a GPU)."
-    )
-    out: Path = Field(Path("runs/latest"), description="Run folder: run.json, transcripts.jsonl, summary.json.")
-    resume: bool = Field(
-        False,
-        description="Continue the run in --out with the settings it was started with (from OUT/run.json); "
-        "only how it runs (--concurrency, --max-retries, --timeout, ...) may change.",
-    )
-    retry_errored: bool = Field(
-        False,
-        description="Resume the run in --out and run its errored episodes again (earlier attempts move to "
-        "OUT/errored.jsonl).",
-    )
-    allow_remote_mimic: bool = ALLOW_REMOTE_MIMIC
-    checkpoints: bool | None = Field(
-        None,
-        description="Checkpoint every turn in OUT/checkpoints.sqlite, so that --resume continues an episode "
-        "mid-way without asking a model again (default: on when a role calls a model, off for fully "
-        "deterministic runs).",
-    )
-
-    @property
-    def continues(self) -> bool:
-        """Whether this invocation continues the run already in ``out`` (``resume`` or ``retry_errored``)."""
-        return self.resume or self.retry_errored
-
-    @property
-    def uses_checkpoints(self) -> bool:
-        """``checkpoints`` if set; else whether a role calls a model (a scripted backend restarts its script
-        with every episode, so it is not resumable mid-way and counts as deterministic)."""
-        if self.checkpoints is not None:
-            return self.checkpoints
-        return any(
-            uri != DETERMINISTIC[role] and not uri.startswith("scripted")
-            for role, uri in ((role, getattr(self, role)) for role in DETERMINISTIC)
-        )
-
-    @field_validator("case_ids")
-    @classmethod
-    def _strip(cls, value: list[str] | None) -> list[str] | None:
-        return [item.strip() for item in value if item.strip()] if value else None
-
-    def doctor_generation(self) -> GenerationConfig:
-        default = TINY_MAX_TOKENS if self.doctor.startswith("tiny") else DOCTOR_GENERATION.max_tokens
-        return GenerationConfig(max_tokens=self.max_tokens or default, temperature=self.temperature)
-
-
-class RunError(Exception):
-    """The run cannot start (bad settings, no cases, MIMIC data bound for a remote API, a bad run folder)."""
-
-
-class Invocation(BaseModel):
-    """One start of a run (the first, or a resume)."""
-
-    started_at: float
-    wall_s: float = 0.0
-    episodes: int = Field(0, description="Episodes finished in this invocation.")
-    retry_errored: bool = False
-
-
-class RunManifest(BaseModel):
-    """``OUT/run.json``: the settings the run was started with, and every invocation's wall time."""
-
-    settings: RunSettings
-    invocations: list[Invocation] = Field(default_factory=list)
-
-    @property
-    def wall_s(self) -> float:
-        return sum(invocation.wall_s for invocation in self.invocations)
-
-
-def load_manifest(out: Path) -> RunManifest:
-    """Read ``OUT/run.json`` (also the older form that held the settings alone)."""
-    path = out / RUN_SETTINGS
-    if not path.is_file():
-        raise RunError(f"{path} not found: {out} holds no run to resume (start it without --resume)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return RunManifest.model_validate(data if isinstance(data, dict) and "settings" in data else {"settings": data})
-    except (ValueError, ValidationError) as exc:
-        raise RunError(f"{path} is not a readable run record: {str(exc).splitlines()[0]}") from None
-
-
-def resumed_settings(recorded: RunSettings, given: dict[str, Any]) -> RunSettings:
-    """The recorded settings with ``given`` (flags typed on this invocation) applied. Flags that would
-    change what an episode is must match the recorded ones; those that differ are named in the error."""
-    try:
-        wanted = RunSettings.model_validate({**recorded.model_dump(), **given})
-    except ValidationError as exc:
-        raise RunError(str(exc).splitlines()[0]) from None
-    differing = [
-        f"{flag_of(name)} (run has {getattr(recorded, name)!r}, given {getattr(wanted, name)!r})"
-        for name in EPISODE_FIELDS
-        if name in given and getattr(wanted, name) != getattr(recorded, name)
-    ]
-    if differing:
-        raise RunError(
-            "--resume continues a run with the settings it was started with; these differ: "
-            + "; ".join(differing)
-            + ". Drop them, or start a new run in another --out folder."
-        )
-    return wanted
-
-
-FLAG_NAMES = {"case_ids": "--cases", "timeout_s": "--timeout"}
-
-
-def flag_of(field: str) -> str:
-    """The ``agentclinic run`` flag that sets a ``RunSettings`` field."""
-    return FLAG_NAMES.get(field, "--" + field.replace("_", "-"))
-
-
-def prepare_out_dir(out: Path) -> None:
-    """Create the run folder, or say in one line why it cannot be used."""
-    if out.exists() and not out.is_dir():
-        raise RunError(f"--out {out} is a file, not a folder")
-    blocker = next((parent for parent in out.parents if parent.exists() and not parent.is_dir()), None)
-    if blocker is not None:
-        raise RunError(f"--out {out} cannot be created: {blocker} is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        raise RunError(f"--out {out} is not writable ({exc.strerror or exc})") from None
 
 
 class Progress(BaseModel):
@@ -316,22 +107,6 @@ class Progress(BaseModel):
 
 
 ProgressHook = Callable[[Progress, EpisodeRecord | None], None]
-
-
-def select_cases(settings: RunSettings) -> list[Case]:
-    cases = load_cases(settings.dataset, settings.data_dir, split=settings.split, test_fraction=settings.test_fraction)
-    if not cases:
-        raise RunError(f"no cases in {settings.dataset} (split={settings.split})")
-    if settings.case_ids:
-        wanted = {case_id if ":" in case_id else f"{cases[0].dataset}:{case_id}" for case_id in settings.case_ids}
-        by_id = {case.id: case for case in cases}
-        missing = sorted(wanted - by_id.keys())
-        if missing:
-            raise RunError(f"unknown case id(s): {', '.join(missing)} (ids look like {cases[0].id})")
-        cases = [case for case in cases if case.id in wanted]
-    if settings.limit:
-        cases = cases[: settings.limit]
-    return cases
 
 
 async def gather_or_raise(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
@@ -541,14 +316,18 @@ class Runner:
 
     def open_checkpoints(self, todo: list[tuple[Case, int]]) -> None:
         """Open ``OUT/checkpoints.sqlite`` when this run checkpoints, or when a killed run left episodes in it,
-        and forget the threads of episodes not to be played (written just before a kill, or not in the run)."""
+        and forget the threads of episodes that will not be played again: those written just before a kill, or
+        not in the run. An errored episode's thread stays until ``--retry-errored`` plays it on from there."""
         if not (self.settings.uses_checkpoints or unfinished_threads(self.checkpoints)):
             return
         try:
             self.store = CheckpointStore(self.checkpoints)
         except CheckpointError as exc:
             raise RunError(str(exc)) from None
-        wanted = {thread_id(case.id, sample) for case, sample in todo}
+        in_run = {(case.id, sample) for case, sample in self.keys()}
+        recorded = iter_latest_records(self.transcripts) if self.transcripts.is_file() else []
+        errored = {record.key for record in recorded if record.error is not None}
+        wanted = {thread_id(*key) for key in {(case.id, sample) for case, sample in todo} | (errored & in_run)}
         for stale in self.store.threads() - wanted:
             self.store.saver.delete_thread(stale)
         self.graph = build_graph(rewards=self.settings.rewards, checkpointer=self.store.saver)
@@ -616,7 +395,7 @@ class Runner:
                 async with semaphore:
                     record = await self.episode(case, sample)
                 writer.write(record)
-                if self.store is not None:
+                if self.store is not None and record.error is None:  # an errored one may be retried from there
                     await self.store.prune(case.id, sample)
                 invocation.episodes += 1
                 progress.count(record)
@@ -658,10 +437,3 @@ def finish_record(record: EpisodeRecord, state: ConsultationState) -> None:
     record.turns_used = state.turn
     record.tests_requested = list(state.tests_requested)
     record.terminated, record.truncated = state.terminated, state.truncated
-
-
-def write_json(path: Path, data: object) -> None:
-    """Write atomically: a crash leaves the old file or the new one, never half of one."""
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)

@@ -38,7 +38,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agentclinic_sim.runner import Runner, RunSettings
+from agentclinic_sim.run_settings import RunSettings
+from agentclinic_sim.runner import Runner
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord
 from agents.types import Turn, Verdict
 from scenarios import load_cases

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from agentclinic_sim.runner import Runner, RunSettings
+from agentclinic_sim.run_settings import RunSettings
+from agentclinic_sim.runner import Runner
 from models.backends import BackendError, GenerationConfig, Message, ScriptedBackend
 from models.backends.human import HumanBackend
 from models.backends.medgemma import PRESETS, preset_for

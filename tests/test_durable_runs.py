@@ -123,3 +123,62 @@ def test_a_fresh_run_will_not_overwrite_episodes_in_progress(tmp_path: Path) -> 
         connection.execute("INSERT INTO checkpoints VALUES ('demo:0#0')")
     result = CliRunner().invoke(app, ["run", "--doctor", "oracle", "--limit", "1", "--out", str(out)])
     assert result.exit_code == 2 and "--resume" in result.output and "Traceback" not in result.output
+
+
+class FailSecondDiagnosisOnce:
+    """Plays every role; the second episode's diagnosing doctor call fails (a 500) the first time it is asked."""
+
+    def __init__(self) -> None:
+        self.diagnosis_calls = 0
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        messages = body["messages"]
+        if messages[0]["content"].startswith("You are a physician"):
+            if sum(message["role"] == "assistant" for message in messages) == 2:
+                self.diagnosis_calls += 1
+                if self.diagnosis_calls == 2:
+                    raise RuntimeError("the model server fell over")
+        return play_clinic_role(body)
+
+
+def test_retry_errored_plays_an_errored_episode_on_from_its_last_completed_turn(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with OpenAIStub(responder=FailSecondDiagnosisOnce()) as server:
+        uri = f"openai:m@{server.base_url}"
+        roles = ["--doctor", uri, "--patient", uri, "--measurement", uri, "--moderator", uri]
+        first = CliRunner().invoke(
+            app,
+            ["run", *roles, "--limit", "3", "--concurrency", "1", "--max-retries", "0", "--api-key-env", KEY_ENV,
+             "--out", str(out)],
+        )  # fmt: skip
+        assert first.exit_code == 0, first.output  # an errored episode is recorded and the run goes on
+        assert [r["error"] is not None for r in records(out)] == [False, True, False]
+        assert (out / CHECKPOINTS).is_file()  # the errored episode's turns are kept for the retry
+        asked_before = [request_key(request) for request in server.requests]
+
+        retried = CliRunner().invoke(app, ["run", "--out", str(out), "--retry-errored"])
+        assert retried.exit_code == 0, retried.output
+        asked_after = [request_key(request) for request in server.requests[len(asked_before) :]]
+
+    assert len(asked_after) == 2  # the failed diagnosis, then the judge: no earlier turn is asked again
+    assert asked_after[0] == asked_before[len(asked_before) - 7]  # the call that failed (episode 3 came after)
+    second = next(r for r in records(out) if r["case_id"] == "demo:1")
+    assert second["error"] is None and second["resumed_at_turn"] == 2
+    assert [t["role"] for t in second["turns"]] == ["doctor", "patient", "doctor", "measurement", "doctor", "moderator"]
+    assert len((out / "errored.jsonl").read_text().splitlines()) == 1
+    assert not list(out.glob(CHECKPOINTS + "*"))  # nothing left to retry: the database is gone
+
+
+def test_a_resume_keeps_an_errored_episode_for_a_later_retry(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with OpenAIStub(responder=FailSecondDiagnosisOnce()) as server:
+        uri = f"openai:m@{server.base_url}"
+        args = ["run", "--doctor", uri, "--limit", "2", "--concurrency", "1", "--max-retries", "0"]
+        assert CliRunner().invoke(app, [*args, "--api-key-env", KEY_ENV, "--out", str(out)]).exit_code == 0
+        again = CliRunner().invoke(app, ["run", "--out", str(out), "--resume"])  # nothing left to play
+        assert again.exit_code == 0 and len(server.requests) == 6  # the errored one is still errored, not replayed
+        assert (out / CHECKPOINTS).is_file()
+        retried = CliRunner().invoke(app, ["run", "--out", str(out), "--retry-errored"])
+        assert retried.exit_code == 0, retried.output
+        assert len(server.requests) == 7  # only the diagnosis that failed
+    assert all(r["error"] is None for r in records(out))

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from openai_stub import OpenAIStub
 
-from agentclinic_sim.runner import Runner, RunSettings
+from agentclinic_sim.run_settings import RunSettings
+from agentclinic_sim.runner import Runner
 from agentclinic_sim.transcript import iter_latest_records
 from agents.doctor import IMAGE_ATTACHED, IMAGE_UNSEEN, BackendDoctor, DoctorView, doctor_image
 from models.backends import BackendError, GenerationConfig, Message, ScriptedBackend

@@ -34,7 +34,8 @@ from agentclinic_sim.consultation import start, step
 from agentclinic_sim.env import ConsultationEnv
 from agentclinic_sim.privacy import MimicPrivacyError, check_mimic_privacy
 from agentclinic_sim.rewards import RewardConfig
-from agentclinic_sim.runner import RunError, Runner, RunSettings
+from agentclinic_sim.run_settings import RunError, RunSettings
+from agentclinic_sim.runner import Runner
 from agents.cast import CastSpec
 from agents.doctor import OracleDoctor
 from agents.findings import render

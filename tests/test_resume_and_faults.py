@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from agentclinic_sim.cli import app
 from agentclinic_sim.metrics import wilson_interval
 from agentclinic_sim.rewards import RewardBreakdown
-from agentclinic_sim.runner import RunError, Runner, RunSettings
+from agentclinic_sim.run_settings import RunError, RunSettings
+from agentclinic_sim.runner import Runner
 from agentclinic_sim.transcript import TRANSCRIPTS
 
 KEY_ENV = "AGENTCLINIC_TEST_KEY"
