@@ -6,18 +6,17 @@ utterance, each response node's new dialogue) into ``RunEvent`` s, appends them 
 record) and hands them to an optional hook. ``LiveView`` folds events into what a person watching wants:
 done / total, running accuracy, errors as they happen, and each episode in flight with its current turn
 and latest line, in the replay viewer's colours. ``agentclinic run --live`` feeds it from the hook;
-``agentclinic watch OUT`` feeds it by following the file.
+``agentclinic watch OUT`` feeds it by following the file (``event_log.py`` keeps the file and follows it).
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Annotated, Any, Literal, TextIO
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -83,40 +82,6 @@ EventHook = Callable[[Any], None]
 def clip(text: str, limit: int = TEXT_LIMIT) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class EventLog:
-    """Appends events to ``OUT/events.jsonl`` and passes each to ``hook``."""
-
-    def __init__(self, path: Path, hook: EventHook | None = None):
-        self.path = path
-        self.hook = hook
-        self._handle: TextIO = path.open("a", encoding="utf-8")
-
-    def __call__(self, event: BaseModel) -> None:
-        self._handle.write(event.model_dump_json() + "\n")
-        self._handle.flush()
-        if self.hook is not None:
-            self.hook(event)
-
-    def close(self) -> None:
-        self._handle.close()
-
-
-def read_events(handle: TextIO) -> Iterator[Any]:
-    """The whole lines from ``handle``'s position on; a partial last line is left for the next read."""
-    while True:
-        position = handle.tell()
-        line = handle.readline()
-        if not line:
-            return
-        if not line.endswith("\n"):
-            handle.seek(position)
-            return
-        try:
-            yield EVENT_ADAPTER.validate_json(line)
-        except ValidationError:
-            continue
 
 
 class EpisodeLine(BaseModel):

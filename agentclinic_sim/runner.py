@@ -39,13 +39,13 @@ from agentclinic_sim.checkpoints import (
     unfinished_threads,
 )
 from agentclinic_sim.consultation import ConsultationState
+from agentclinic_sim.event_log import EventLog
 from agentclinic_sim.graph import EpisodeContext, GraphState, build_graph, consultation_of, initial_state
 from agentclinic_sim.live import (
     EVENTS,
     EpisodeEnded,
     EpisodeStarted,
     EventHook,
-    EventLog,
     RunEnded,
     RunStarted,
     TurnTaken,

@@ -11,7 +11,8 @@ import typer
 from rich.live import Live
 
 from agentclinic_sim.console import console, fail
-from agentclinic_sim.live import EVENTS, LiveView, read_events
+from agentclinic_sim.event_log import EventFollower
+from agentclinic_sim.live import EVENTS
 
 
 def watch_command(
@@ -27,19 +28,18 @@ def watch_command(
     path = out / EVENTS if out.is_dir() else out
     if not path.is_file():
         fail(f"{path} not found: {out} is not a run folder, or its run has not started yet")
-    view = LiveView(str(out))
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for event in read_events(handle):
-            view.apply(event)
+    follower = EventFollower(path, str(out))
+    try:
+        view = follower.poll()
         if not follow or view.finished:
             console.print(view)
             return
-        try:
-            with Live(view, console=console, refresh_per_second=4) as live:
-                while not view.finished:
-                    time.sleep(interval)
-                    for event in read_events(handle):
-                        view.apply(event)
-                    live.refresh()
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
+        with Live(view, console=console, refresh_per_second=4) as live:
+            while not view.finished:
+                time.sleep(interval)
+                view = follower.poll()
+                live.update(view, refresh=True)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    finally:
+        follower.close()

@@ -9,11 +9,22 @@ from pathlib import Path
 
 import pytest
 from openai_stub import OpenAIStub, play_clinic_role
+from pydantic import BaseModel
 from rich.console import Console
 from typer.testing import CliRunner
 
 from agentclinic_sim.cli import app
-from agentclinic_sim.live import EVENT_ADAPTER, EVENTS, LiveView
+from agentclinic_sim.event_log import EventFollower, EventLog
+from agentclinic_sim.live import (
+    EVENT_ADAPTER,
+    EVENTS,
+    EpisodeEnded,
+    EpisodeStarted,
+    LiveView,
+    RunEnded,
+    RunStarted,
+    TurnTaken,
+)
 
 KEY_ENV = "AGENTCLINIC_TEST_KEY"
 
@@ -89,3 +100,72 @@ def test_run_live_shows_the_view_and_watch_needs_a_run(tmp_path: Path) -> None:
     assert "2/2 done" in result.output and "· finished" in result.output
     missing = CliRunner().invoke(app, ["watch", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "not found" in missing.output and "Traceback" not in missing.output
+
+
+def synthetic_run(episodes: int = 40, in_flight: int = 4) -> list[BaseModel]:
+    """A run's events with ``in_flight`` episodes interleaved, every seventh one ending in an error."""
+    events: list[BaseModel] = [RunStarted(total=episodes)]
+    for start in range(0, episodes, in_flight):
+        group = range(start, min(start + in_flight, episodes))
+        events += [EpisodeStarted(case_id=f"demo:{n}", sample=0, max_turns=20) for n in group]
+        for turn in range(1, 4):
+            for n in group:
+                events.append(TurnTaken(case_id=f"demo:{n}", sample=0, turn=turn, role="doctor", text=f"q{turn} " * 9))
+                events.append(TurnTaken(case_id=f"demo:{n}", sample=0, turn=turn, role="patient", text="a " * 30))
+        for n in group:
+            error = "BackendError: HTTP 500" if n % 7 == 3 else None
+            events.append(
+                EpisodeEnded(case_id=f"demo:{n}", sample=0, turns=3, diagnosis=None if error else "Flu",
+                             correct=None if error else n % 2 == 0, error=error)
+            )  # fmt: skip
+    return [*events, RunEnded(done=episodes, correct=20, errored=6)]
+
+
+def shown(view: LiveView) -> str:
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    console.print(view)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_the_event_file_stays_small_and_still_adds_up_to_the_same_view(tmp_path: Path) -> None:
+    events = synthetic_run()
+    path = tmp_path / EVENTS
+    log = EventLog(path, limit_bytes=4000)
+    follower = EventFollower(path, "run")
+    whole = LiveView("run")
+    largest = 0
+    for number, event in enumerate(events, 1):
+        log(event)
+        whole.apply(event)
+        largest = max(largest, path.stat().st_size)
+        if number % 9 == 0 or number == len(events):  # a watcher looking now and then, across rewrites
+            assert shown(follower.poll()) == shown(whole)
+            from_disk = LiveView("run")
+            for line in path.read_text(encoding="utf-8").splitlines():
+                from_disk.apply(EVENT_ADAPTER.validate_json(line))
+            assert shown(from_disk) == shown(whole)  # a watcher starting now sees the same
+    log.close()
+    follower.close()
+    total = sum(len(event.model_dump_json()) + 1 for event in events)
+    assert log.rewrites >= 3 and total > 4 * 4000
+    assert largest < 4000 + 2000  # the limit plus at most one view's worth of lines
+    assert "errors 6" in shown(whole) and "accuracy" in shown(whole)
+
+
+def test_each_invocation_starts_the_event_file_afresh_and_a_watcher_follows(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["run", "--doctor", "oracle", "--limit", "3", "--out", str(out)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    follower = EventFollower(out / EVENTS, "run")
+    assert "3/3 done" in shown(follower.poll())
+    (out / "transcripts.jsonl").write_text(
+        "".join((out / "transcripts.jsonl").read_text().splitlines(keepends=True)[:2])
+    )  # the third episode lost: the resume plays it
+    assert CliRunner().invoke(app, [*args, "--resume"]).exit_code == 0
+    lines = (out / EVENTS).read_text().splitlines()
+    first = json.loads(lines[0])
+    assert first["kind"] == "run_started" and first["done"] == 2  # the earlier invocation's events are gone
+    assert sum(json.loads(line)["kind"] == "episode_started" for line in lines) == 1
+    view = follower.poll()  # the file was replaced under the watcher: it starts over, not mid-way
+    assert "3/3 done" in shown(view) and "· finished" in shown(view)
+    follower.close()
