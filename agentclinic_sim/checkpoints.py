@@ -12,8 +12,8 @@ last few, which costs a repeated call, never a corrupt database.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +43,11 @@ def thread_config(case_id: str, sample: int) -> RunnableConfig:
 class LoopSqliteSaver(SqliteSaver):
     """``SqliteSaver`` usable from async code (``ainvoke`` / ``astream``) without a thread per call.
 
-    A node's ordinary writes are committed with the checkpoint that follows them a moment later (no
-    call to a model happens in between), which halves the commits; writes that carry an interrupt, a
-    resume value or an error are committed at once, since no checkpoint may follow them."""
-
-    _deferring = False
-
-    @contextmanager
-    def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
-        with super().cursor(transaction=transaction and not self._deferring) as cursor:
-            yield cursor
+    A node's ordinary writes are not stored: the consultation graph runs one node per step, so the
+    checkpoint that follows a node a moment later (no call to a model happens in between) holds its
+    writes already applied, and a kill before that checkpoint loses the node either way. Writes that
+    carry an interrupt, a resume value or an error are stored and committed at once, since no
+    checkpoint may follow them."""
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         return self.get_tuple(config)
@@ -80,11 +75,8 @@ class LoopSqliteSaver(SqliteSaver):
     async def aput_writes(
         self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
     ) -> None:
-        self._deferring = all(channel not in WRITES_IDX_MAP for channel, _ in writes)
-        try:
+        if any(channel in WRITES_IDX_MAP for channel, _ in writes):
             self.put_writes(config, writes, task_id, task_path)
-        finally:
-            self._deferring = False
 
     async def adelete_thread(self, thread_id: str) -> None:
         self.delete_thread(thread_id)

@@ -4,7 +4,10 @@
 
 The doctor node routes its own utterance (``plan_step``, pure) and each response node says whether the
 episode goes on, both by returning ``Command(goto=...)``: a conditional edge would be one more runnable
-per step, which costs about a quarter of the graph's time per turn. What the graph adds over the bare
+per step, which costs about a quarter of the graph's time per turn. A response the role computes in code
+(the retrieval patient, the lookup reader, the matcher, clinic notices) is applied by the doctor node
+itself: its own node would only add a step and a checkpoint, and asking it again after a kill is free.
+So there is one node, and one checkpoint, per call to a model. What the graph adds over the bare
 core: a checkpointer (an interrupted episode resumes from its last completed node, so a paid call is
 never made twice), event streaming (``astream``) for live views, and interrupts for a person's turn: at
 the doctor node when no doctor agent is given, and at the patient node when the context says a person
@@ -31,6 +34,7 @@ from langgraph.types import Command, interrupt
 from agentclinic_sim.consultation import (
     ConsultationState,
     Route,
+    StepPlan,
     acall_role,
     apply_step,
     dump_state,
@@ -138,8 +142,14 @@ def build_graph(
             reply = resumed_reply(answer)
         else:
             reply = await agent.aact(consultation.doctor_view())
-        route = ROLE_NODES[plan_step(consultation, reply.text).route]
-        return Command(update={"utterance": reply.text, "doctor_reply": reply.model_dump(mode="json")}, goto=route)
+        plan = plan_step(consultation, reply.text)
+        update: dict[str, Any] = {"utterance": reply.text, "doctor_reply": reply.model_dump(mode="json")}
+        if context.cast.in_process(plan.route) and not (context.human_patient and plan.route == "patient"):
+            # answered in code: its own node (and checkpoint) would save nothing, so answer here
+            response = await acall_role(context.cast, consultation, plan)
+            update["consultation"] = settle(context, consultation, plan, response, reply)
+            return Command(update=update, goto=END if consultation.done else "doctor")
+        return Command(update=update, goto=ROLE_NODES[plan.route])
 
     async def respond(state: GraphState, runtime: Runtime[EpisodeContext]) -> Command[str]:
         context, consultation = roles(runtime, state["consultation"])
@@ -160,11 +170,18 @@ def build_graph(
         else:
             response = await acall_role(context.cast, consultation, plan)
         reply = Reply.model_validate(state["doctor_reply"]) if state.get("doctor_reply") else None
+        data = settle(context, consultation, plan, response, reply)
+        return Command(update={"consultation": data}, goto=END if consultation.done else "doctor")
+
+    def settle(
+        context: EpisodeContext, consultation: ConsultationState, plan: StepPlan, response: Any, reply: Reply | None
+    ) -> dict[str, Any]:
+        """Apply the step to the consultation; its new JSON, remembered beside it for the next node."""
         context.loaded = None  # the state changes under its old JSON from here on
         apply_step(consultation, plan, response, context.rewards or default_rewards, reply)
         data = dump_state(consultation)
         context.loaded = (data, consultation)
-        return Command(update={"consultation": data}, goto=END if consultation.done else "doctor")
+        return data
 
     graph = StateGraph(GraphState, context_schema=EpisodeContext)
     graph.add_node("doctor", doctor, destinations=tuple(sorted(RESPONSE_NODES)))

@@ -41,6 +41,7 @@ from agentclinic_sim.checkpoints import (
 from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.event_log import EventLog
 from agentclinic_sim.graph import EpisodeContext, GraphState, build_graph, consultation_of, initial_state
+from agentclinic_sim.heap import frozen_setup
 from agentclinic_sim.live import (
     EVENTS,
     EpisodeEnded,
@@ -73,6 +74,7 @@ from agentclinic_sim.transcript import (
     remove_records,
 )
 from agents.cast import Cast, CastSpec
+from agents.diagnosis_vocabulary import default_vocabulary
 from agents.doctor import (
     BackendDoctor,
     Doctor,
@@ -281,7 +283,7 @@ class Runner:
                     backend = (change["doctor_reply"] or {}).get("backend", "")
                     self.emit(self.turn_event(case, sample, turn, "doctor", change["utterance"], backend))
                     shown += 1
-                elif change and "consultation" in change:
+                if change and "consultation" in change:  # a response node's, or one the doctor node applied
                     for said in change["consultation"]["dialogue"][shown:]:
                         self.emit(self.turn_event(case, sample, turn, said["role"], said["text"], said["backend"]))
                     shown = len(change["consultation"]["dialogue"])
@@ -409,8 +411,11 @@ class Runner:
                 if progress_hook:
                     progress_hook(progress, record)
 
+            if settings.moderator == DETERMINISTIC["moderator"]:
+                default_vocabulary()  # built now, to be frozen with the rest of the setup
             try:
-                await gather_or_raise(one(case, sample) for case, sample in todo)
+                with frozen_setup():
+                    await gather_or_raise(one(case, sample) for case, sample in todo)
                 self.emit(RunEnded(done=progress.done, correct=progress.correct, errored=progress.errored))
             finally:
                 if self.events is not None:

@@ -43,6 +43,12 @@ class Cast:
     measurement: Responder
     moderator: Judge
 
+    def in_process(self, route: str) -> bool:
+        """Whether the role that answers ``route`` (patient, measurement, moderator, clinic, end) answers in
+        code rather than by calling a model; clinic notices and the end of a consultation always do."""
+        player = {"patient": self.patient, "measurement": self.measurement, "moderator": self.moderator}.get(route)
+        return player is None or bool(getattr(player, "in_process", False))
+
     def backends(self) -> dict[str, str]:
         return {
             "patient": self.patient.backend,

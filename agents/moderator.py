@@ -85,6 +85,7 @@ class DiagnosisMatcher:
     spelling. Numbers, letters, sides and negations must agree outside the concept layer."""
 
     name = "match"
+    in_process = True
 
     def __init__(self, threshold: float = MATCH_THRESHOLD, vocabulary: Vocabulary | None = None):
         self.threshold = threshold

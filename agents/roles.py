@@ -57,6 +57,8 @@ class DeterministicRole:
     """Base for roles computed in code: ``arespond`` simply calls ``respond``."""
 
     backend = "deterministic"
+    in_process = True
+    """Answers in code: asking again costs nothing and gives the same answer."""
 
     def respond(self, text: str, history: Sequence[Turn]) -> Reply:
         raise NotImplementedError
@@ -69,6 +71,7 @@ class AsyncRole:
     """Base for roles that call a model: ``respond`` runs ``arespond`` on the background loop."""
 
     backend = "llm"
+    in_process = False
     sync_timeout_s: float | None = DEFAULT_SYNC_TIMEOUT_S
 
     async def arespond(self, text: str, history: Sequence[Turn]) -> Reply:
