@@ -36,23 +36,37 @@ def request_key(request: dict[str, Any]) -> str:
     return json.dumps(request["messages"], sort_keys=True)
 
 
-class HoldSecondDiagnosis:
-    """Plays every role; holds the second episode's diagnosing doctor call until released."""
+class SecondDiagnosis:
+    """Plays every role, and calls ``on_second`` when the second episode's doctor asks for its diagnosis
+    (the doctor's third turn, the first time it is asked)."""
 
     def __init__(self) -> None:
         self.diagnosis_calls = 0
-        self.in_flight = threading.Event()
-        self.release = threading.Event()
+
+    def on_second(self) -> None:
+        raise NotImplementedError
 
     def __call__(self, body: dict[str, Any]) -> str:
         messages = body["messages"]
-        if messages[0]["content"].startswith("You are a physician"):
-            if sum(message["role"] == "assistant" for message in messages) == 2:
-                self.diagnosis_calls += 1
-                if self.diagnosis_calls == 2:
-                    self.in_flight.set()
-                    self.release.wait(60)
+        doctor_turns = sum(message["role"] == "assistant" for message in messages)
+        if messages[0]["content"].startswith("You are a physician") and doctor_turns == 2:
+            self.diagnosis_calls += 1
+            if self.diagnosis_calls == 2:
+                self.on_second()
         return play_clinic_role(body)
+
+
+class HoldSecondDiagnosis(SecondDiagnosis):
+    """Holds that call until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = threading.Event()
+        self.release = threading.Event()
+
+    def on_second(self) -> None:
+        self.in_flight.set()
+        self.release.wait(60)
 
 
 def test_a_run_killed_mid_call_resumes_without_asking_a_completed_turn_again(tmp_path: Path) -> None:
@@ -125,20 +139,11 @@ def test_a_fresh_run_will_not_overwrite_episodes_in_progress(tmp_path: Path) -> 
     assert result.exit_code == 2 and "--resume" in result.output and "Traceback" not in result.output
 
 
-class FailSecondDiagnosisOnce:
-    """Plays every role; the second episode's diagnosing doctor call fails (a 500) the first time it is asked."""
+class FailSecondDiagnosisOnce(SecondDiagnosis):
+    """That call fails (a 500) the first time it is asked."""
 
-    def __init__(self) -> None:
-        self.diagnosis_calls = 0
-
-    def __call__(self, body: dict[str, Any]) -> str:
-        messages = body["messages"]
-        if messages[0]["content"].startswith("You are a physician"):
-            if sum(message["role"] == "assistant" for message in messages) == 2:
-                self.diagnosis_calls += 1
-                if self.diagnosis_calls == 2:
-                    raise RuntimeError("the model server fell over")
-        return play_clinic_role(body)
+    def on_second(self) -> None:
+        raise RuntimeError("the model server fell over")
 
 
 def test_retry_errored_plays_an_errored_episode_on_from_its_last_completed_turn(tmp_path: Path) -> None:
