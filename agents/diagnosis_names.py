@@ -23,7 +23,7 @@ _HEDGE = re.compile(
     r"(?:\s+diagnosis)?(?:\s+(?:is|of))?\s*:?\s+|(?:final\s+)?diagnosis\s*(?:is)?\s*:\s*)",
 )
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
-FILLER = frozenset("a an the of with due to secondary caused by disease disorder syndrome condition infection".split())
+FILLER = frozenset("a an the of with due to secondary caused by disease disorder syndrome condition".split())
 """Words that do not change which condition is named ('X due to Y' and 'Y X' name the same thing)."""
 NEGATIONS = frozenset({"non", "not", "without", "no", "absent", "negative", "anti"})
 """Words that turn a name into its opposite: never added silently ('non-Hodgkin' is not 'Hodgkin')."""
