@@ -93,22 +93,6 @@ class EventLog:
         self._handle.close()
 
 
-def read_events(handle: TextIO) -> Iterator[Any]:
-    """The whole lines from ``handle``'s position on; a partial last line is left for the next read."""
-    while True:
-        position = handle.tell()
-        line = handle.readline()
-        if not line:
-            return
-        if not line.endswith("\n"):
-            handle.seek(position)
-            return
-        try:
-            yield EVENT_ADAPTER.validate_json(line)
-        except ValidationError:
-            continue
-
-
 class EventFollower:
     """Follows ``OUT/events.jsonl`` into a ``LiveView``, starting over when the file is replaced (a new
     invocation of the run, or the log rewritten smaller)."""
@@ -117,6 +101,9 @@ class EventFollower:
         self.path = path
         self.title = title
         self.view = LiveView(title)
+        self.events = 0
+        self.not_events = 0
+        """Whole lines that were not an event (a file that holds only those is not an event log)."""
         self._handle: TextIO = path.open(encoding="utf-8", errors="replace")
 
     def replaced(self) -> bool:
@@ -131,9 +118,25 @@ class EventFollower:
             self._handle.close()
             self._handle = self.path.open(encoding="utf-8", errors="replace")
             self.view = LiveView(self.title)
-        for event in read_events(self._handle):
+        for event in self._read():
             self.view.apply(event)
         return self.view
+
+    def _read(self) -> Iterator[Any]:
+        """The whole lines from the handle's position on; a partial last line is left for the next poll."""
+        while True:
+            position = self._handle.tell()
+            line = self._handle.readline()
+            if not line:
+                return
+            if not line.endswith("\n"):
+                self._handle.seek(position)
+                return
+            try:
+                yield EVENT_ADAPTER.validate_json(line)
+                self.events += 1
+            except ValidationError:
+                self.not_events += 1
 
     def close(self) -> None:
         self._handle.close()

@@ -72,6 +72,10 @@ class EpisodeContext:
     """The last state a node loaded or wrote, beside the JSON it came from: the next node reuses it
     instead of validating the same JSON again (the channel hands on the very same dict)."""
 
+    def answers_in_code(self, route: Route) -> bool:
+        """Whether the answer to a step on ``route`` is computed here, with no model and no person."""
+        return self.cast.in_process(route) and not (self.human_patient and route == "patient")
+
     def consultation(self, data: dict[str, Any]) -> ConsultationState:
         if self.loaded is not None and self.loaded[0] is data:
             return self.loaded[1]
@@ -144,8 +148,7 @@ def build_graph(
             reply = await agent.aact(consultation.doctor_view())
         plan = plan_step(consultation, reply.text)
         update: dict[str, Any] = {"utterance": reply.text, "doctor_reply": reply.model_dump(mode="json")}
-        if context.cast.in_process(plan.route) and not (context.human_patient and plan.route == "patient"):
-            # answered in code: its own node (and checkpoint) would save nothing, so answer here
+        if context.answers_in_code(plan.route):  # its own node (and checkpoint) would save nothing
             response = await acall_role(context.cast, consultation, plan)
             update["consultation"] = settle(context, consultation, plan, response, reply)
             return Command(update=update, goto=END if consultation.done else "doctor")

@@ -31,6 +31,8 @@ def watch_command(
     follower = EventFollower(path, str(out))
     try:
         view = follower.poll()
+        if follower.not_events and not follower.events:
+            fail(f"{path} is not a run's event log: give the run folder (the --out of `agentclinic run`)")
         if not follow or view.finished:
             console.print(view)
             return

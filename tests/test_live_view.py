@@ -169,3 +169,12 @@ def test_each_invocation_starts_the_event_file_afresh_and_a_watcher_follows(tmp_
     view = follower.poll()  # the file was replaced under the watcher: it starts over, not mid-way
     assert "3/3 done" in shown(view) and "· finished" in shown(view)
     follower.close()
+
+
+def test_watch_refuses_a_file_that_is_not_an_event_log(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert CliRunner().invoke(app, ["run", "--doctor", "oracle", "--limit", "1", "--out", str(out)]).exit_code == 0
+    for wrong in ("transcripts.jsonl", "summary.json"):
+        result = CliRunner().invoke(app, ["watch", str(out / wrong)])  # following would wait forever
+        assert result.exit_code == 2 and "not a run's event log" in result.output, result.output
+    assert CliRunner().invoke(app, ["watch", str(out / EVENTS), "--once"]).exit_code == 0

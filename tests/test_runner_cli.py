@@ -370,3 +370,18 @@ def test_resumed_progress_counts_the_episodes_already_done(tmp_path: Path) -> No
     assert seen[0] == (2, 2, 1.0)  # before any new episode: the two from the first run, both correct
     assert seen[-1] == (4, 4, 1.0)
     assert summary.n == 4
+
+
+def test_a_run_keeps_its_setup_out_of_the_collector_only_while_it_runs(tmp_path: Path) -> None:
+    """What the run loaded first (cases, the judge's vocabulary) is frozen while episodes play, and handed back
+    to the cycle collector when the run ends."""
+    import asyncio
+    import gc
+
+    frozen: dict[str, list[int]] = {}
+    settings = RunSettings(doctor="oracle", limit=2, out=tmp_path / "run")
+    hook = lambda event: frozen.setdefault(event.kind, []).append(gc.get_freeze_count())  # noqa: E731
+    asyncio.run(Runner(settings).run(event_hook=hook))
+    during = frozen["episode_started"] + frozen["turn"] + frozen["episode_ended"]
+    assert len(during) > 4 and min(during) > 10_000  # the vocabulary alone is many thousand objects
+    assert frozen["run_ended"] == [0] and gc.get_freeze_count() == 0
