@@ -71,12 +71,13 @@ def run_from_settings(request: SettingsInput[RunSettings]) -> None:
         fail("--timeout must be more than 0 seconds")
     checked = request.build()  # bad values exit 2 here, named by their flag or config line
     if checked.continues:
+        flag = "--resume" if checked.resume else "--retry-errored"
         if "out" not in request.values:
-            fail(f"{'--resume' if checked.resume else '--retry-errored'} needs --out DIR (the run folder to continue)")
+            fail(f"{flag} needs --out DIR (the run folder to continue)")
         # what this invocation asked for (typed flags and the config file); the run's own settings fill the rest
         chosen = {name: getattr(checked, name) for name in request.requested - INVOCATION_FIELDS}
         try:
-            settings = resumed_settings(load_manifest(checked.out).settings, chosen)
+            settings = resumed_settings(load_manifest(checked.out, flag).settings, chosen, flag)
         except RunError as exc:
             fail(str(exc))
         update = {"out": checked.out, "resume": True, "retry_errored": checked.retry_errored}

@@ -36,11 +36,12 @@ class RunManifest(BaseModel):
         return sum(invocation.wall_s for invocation in self.invocations)
 
 
-def load_manifest(out: Path) -> RunManifest:
-    """Read ``OUT/run.json`` (also the older form that held the settings alone)."""
+def load_manifest(out: Path, flag: str = "--resume") -> RunManifest:
+    """Read ``OUT/run.json`` (also the older form that held the settings alone); ``flag`` is the option that
+    asked for it, named when there is no run."""
     path = out / RUN_SETTINGS
     if not path.is_file():
-        raise RunError(f"{path} not found: {out} holds no run to resume (start it without --resume)")
+        raise RunError(f"{path} not found: {out} holds no run to continue (start it without {flag})")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return RunManifest.model_validate(data if isinstance(data, dict) and "settings" in data else {"settings": data})

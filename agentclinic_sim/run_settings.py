@@ -151,9 +151,10 @@ class RunError(Exception):
     """The run cannot start (bad settings, no cases, MIMIC data bound for a remote API, a bad run folder)."""
 
 
-def resumed_settings(recorded: RunSettings, given: dict[str, Any]) -> RunSettings:
+def resumed_settings(recorded: RunSettings, given: dict[str, Any], flag: str = "--resume") -> RunSettings:
     """The recorded settings with ``given`` (flags typed on this invocation) applied. Flags that would
-    change what an episode is must match the recorded ones; those that differ are named in the error."""
+    change what an episode is must match the recorded ones; those that differ are named in the error, which
+    names the ``flag`` that continues the run (``--resume`` or ``--retry-errored``)."""
     try:
         wanted = RunSettings.model_validate({**recorded.model_dump(), **given})
     except ValidationError as exc:
@@ -165,7 +166,7 @@ def resumed_settings(recorded: RunSettings, given: dict[str, Any]) -> RunSetting
     ]
     if differing:
         raise RunError(
-            "--resume continues a run with the settings it was started with; these differ: "
+            f"{flag} continues a run with the settings it was started with; these differ: "
             + "; ".join(differing)
             + ". Drop them, or start a new run in another --out folder."
         )

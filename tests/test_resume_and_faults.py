@@ -65,6 +65,9 @@ def test_resume_refuses_flags_that_change_the_episodes_and_names_them(tmp_path: 
     assert "--max-turns" in refused.output and "--seed" in refused.output and "--dataset" not in refused.output
     assert (out / TRANSCRIPTS).read_text() == before
     assert run_cli("run", "--out", str(out), "--resume", "--limit", "2", "--max-retries", "9").exit_code == 0
+    retried = run_cli("run", "--out", str(out), "--retry-errored", "--doctor", "tiny")
+    assert retried.exit_code == 2 and retried.output.count("--retry-errored continues a run") == 1
+    assert "--resume" not in retried.output  # the error names the flag that was typed
 
 
 def test_a_folder_with_episodes_needs_resume_and_resume_needs_a_run(tmp_path: Path) -> None:
@@ -74,6 +77,8 @@ def test_a_folder_with_episodes_needs_resume_and_resume_needs_a_run(tmp_path: Pa
     assert again.exit_code == 2 and "--resume" in again.output
     nothing = run_cli("run", "--out", str(tmp_path / "empty"), "--resume")
     assert nothing.exit_code == 2 and "run.json" in nothing.output and "Traceback" not in nothing.output
+    retried = run_cli("run", "--out", str(tmp_path / "empty"), "--retry-errored")
+    assert retried.exit_code == 2 and "without --retry-errored" in retried.output
 
 
 def test_bad_out_and_out_of_range_numbers_are_one_line_errors(tmp_path: Path) -> None:
