@@ -39,6 +39,7 @@ _SPELLING = (
     (re.compile(r"(?<=[a-z])oe(?=a|s|c|l|t)"), "e"),
     (re.compile(r"\bpaed"), "ped"),
     (re.compile(r"\bcoeli"), "celi"),
+    (re.compile(r"\bcaec"), "cec"),
     (re.compile(r"\bfaec"), "fec"),
     (re.compile(r"\bfoet"), "fet"),
     (re.compile(r"our\b"), "or"),
@@ -64,9 +65,28 @@ _ORGAN_ADJECTIVE = {
     "intestine": "intestinal",
     "bowel": "intestinal",
     "eye": "ocular",
+    "aorta": "aortic",
+    "atrium": "atrial",
+    "ventricle": "ventricular",
+    "duodenum": "duodenal",
+    "cecum": "cecal",
+    "rectum": "rectal",
+    "uterus": "uterine",
+    "ovary": "ovarian",
+    "retina": "retinal",
+    "cornea": "corneal",
+    "trachea": "tracheal",
+    "larynx": "laryngeal",
+    "pharynx": "pharyngeal",
+    "pleura": "pleural",
+    "pericardium": "pericardial",
+    "gingiva": "gingival",
+    "prostate": "prostatic",
 }
 _PARTICIPLE = re.compile(r"(?<=[a-z]{4})ated$")
 """'herniated' reads as 'herniation' ('herniated disc' is 'disc herniation')."""
+_PAST_TO_NOUN = {"ruptured": "rupture", "fractured": "fracture", "torn": "tear"}
+"""Injuries named by their participle: 'ruptured ovarian cyst' is 'ovarian cyst rupture'."""
 _BRITISH_HINT = re.compile(r"ae|oe|our$|tre$|yse$|sulph")
 _AMERICAN_EXCEPTIONS = frozenset({"four", "hour", "your", "our", "pour", "flour", "sour", "tour", "contour"})
 
@@ -109,7 +129,7 @@ def words(form: str) -> tuple[str, ...]:
     for word in _NON_WORD.sub(" ", clean(form)).split():
         word = americanise(word)
         word = _ORGAN_ADJECTIVE.get(word, word)
-        word = _PARTICIPLE.sub("ation", word)
+        word = _PAST_TO_NOUN.get(word) or _PARTICIPLE.sub("ation", word)
         if word.startswith("non") and len(word) >= 7 and word[3] not in "aeiou":
             raw += ["non", word[3:]]  # 'nonhodgkin' reads as 'non hodgkin'
         else:

@@ -76,6 +76,20 @@ class Vocabulary:
                     found.append(key(" ".join([*words[:i], expansion, *words[i + 1 :]])))
         return [k for k in dict.fromkeys(found) if k not in form_keys]
 
+    def infection_named(self, form_keys: list[str]) -> list[str]:
+        """Keys of 'X infection' names read as X, where X alone is the name of a disease ('hepatitis b
+        infection' -> 'b hepatitis'); not where X is a site or a broader group ('wound infection',
+        'urinary tract infection', whose X is only an entry term of 'urologic diseases')."""
+        found: list[str] = []
+        for form_key in form_keys:
+            words = form_key.split()
+            if "infection" not in words or len(words) < 2:
+                continue
+            bare = " ".join(word for word in words if word != "infection")
+            if any(key(concept) == bare for concept in self.concepts(bare)):
+                found.append(bare)
+        return [k for k in dict.fromkeys(found) if k not in form_keys]
+
     def broader(self, form_key: str) -> frozenset[str]:
         """Concepts a doctor's name is accepted for because it is a named subtype of them."""
         return self.narrower.get(form_key, frozenset())

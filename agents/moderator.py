@@ -81,8 +81,9 @@ def _one_transposition(given: str, expected: str) -> bool:
 
 class DiagnosisMatcher:
     """Deterministic judge, in layers: the same words after clean-ups; the same concept in MeSH or the
-    project's lexicon; a named subtype of a generic label; every word of the label named; a near-exact
-    spelling. Numbers, letters, sides and negations must agree outside the concept layer."""
+    project's lexicon (where 'X infection' also reads as X when X alone names a disease); a named subtype
+    of a generic label; every word of the label named; a near-exact spelling. Numbers, letters, sides and
+    negations must agree outside the concept layer."""
 
     name = "match"
     in_process = True
@@ -110,14 +111,21 @@ class DiagnosisMatcher:
         given_keys += given_written
         expected_keys += expected_written
         pairs = [(g, e) for g in given_keys for e in expected_keys]
+        given_bare, expected_bare = vocabulary.infection_named(given_keys), vocabulary.infection_named(expected_keys)
+        bare = {*given_bare, *expected_bare}
+        # 'hepatitis B infection' names hepatitis B in the name layers only: a more specific name of
+        # hepatitis B is not thereby a more specific name of the infection
+        named = [(g, e) for g in given_keys + given_bare for e in expected_keys + expected_bare]
 
         def spelled(g: str, e: str) -> str:
+            if {g, e} & bare:
+                return " once 'X infection' is read as the disease X"
             return " once its abbreviation is written out" if {g, e} & written_out else ""
 
-        for g, e in pairs:
+        for g, e in named:
             if g == e or g.replace(" ", "") == e.replace(" ", ""):
                 return True, f"the same words after clean-ups{spelled(g, e)} (key '{e}', word order aside)"
-        for g, e in pairs:
+        for g, e in named:
             shared = {
                 concept
                 for concept in vocabulary.concepts(g) & (vocabulary.concepts(e) | {e})

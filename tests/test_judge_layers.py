@@ -37,6 +37,9 @@ def bare_matcher() -> DiagnosisMatcher:
         ("Most likely diagnosis: sarcoidosis", "Sarcoidosis"),  # a hedge
         ("Contusion of the heart", "Cardiac contusion"),  # an organ's noun for its adjective
         ("Herniated disc", "Disc herniation"),  # participle and noun
+        ("Ruptured ovarian cyst", "Ovarian cyst rupture"),  # an injury's participle and its noun
+        ("Volvulus of the caecum", "Cecal volvulus"),  # British spelling, then the organ's adjective
+        ("Melanoma of the gingiva", "Gingival melanoma"),
     ],
 )
 def test_clean_up_layers_accept_without_any_vocabulary(bare_matcher: DiagnosisMatcher, given: str, truth: str) -> None:
@@ -51,6 +54,11 @@ def test_clean_up_layers_accept_without_any_vocabulary(bare_matcher: DiagnosisMa
         ("Hepatitis B infection", "Hepatitis C infection"),
         ("Urinary tract obstruction", "Urinary tract infection"),  # the site alone is not the infection
         ("Wound dehiscence", "Wound infection"),
+        ("Wounds and injuries", "Wound infection"),  # 'wound' is no disease, so 'wound infection' is not 'wound'
+        ("Urologic disease", "Urinary tract infection"),  # 'urinary tract' is only an entry term of this group
+        ("Tuberculosis", "Latent tuberculosis infection"),
+        ("Hepatitis C", "Hepatitis B infection"),
+        ("Torsion of the appendix testis", "Testicular torsion"),  # the appendix testis is its own structure
         ("Pseudo-Meigs syndrome", "Meigs syndrome"),  # 'pseudo' names another condition
         ("Calculous cholecystitis", "Acalculous cholecystitis"),  # an opposing prefix, fuzzy score above 90
         ("Monostotic fibrous dysplasia", "Polyostotic fibrous dysplasia"),  # counted forms
@@ -80,6 +88,14 @@ def test_lexicon_layer_and_abbreviations_inside_a_phrase(matcher: DiagnosisMatch
     assert matcher.judge("GBS", "Guillain-Barr\u00e9 syndrome").correct
     assert matcher.judge("CMV retinitis", "Cytomegalovirus retinitis").correct
     assert not matcher.judge("CMV retinitis", "Toxoplasma retinitis").correct
+
+
+def test_an_infection_of_a_named_disease_is_that_disease(matcher: DiagnosisMatcher) -> None:
+    verdict = matcher.judge("Hepatitis B", "Hepatitis B infection")
+    assert verdict.correct, verdict.reason
+    assert matcher.judge("Latent tuberculosis", "Latent tuberculosis infection").correct
+    # only the name layers read 'X infection' as X: a more specific X-something is not thereby accepted
+    assert not matcher.judge("Hepatitis B-associated glomerulonephritis", "Hepatitis B infection").correct
 
 
 def test_a_custom_lexicon_row_decides() -> None:
