@@ -36,6 +36,10 @@ LEXICON_KINDS = frozenset(
 )
 
 
+COURSE_WORDS = frozenset({"acute", "chronic", "subacute", "active", "latent", "recurrent", "persistent"})
+"""Words for the course of an infection, which leave which disease it is unchanged."""
+
+
 @dataclass(frozen=True)
 class LexiconEntry:
     term: str
@@ -85,9 +89,10 @@ class Vocabulary:
             words = form_key.split()
             if "infection" not in words or len(words) < 2:
                 continue
-            bare = " ".join(word for word in words if word != "infection")
-            if any(key(concept) == bare for concept in self.concepts(bare)):
-                found.append(bare)
+            bare = [word for word in words if word != "infection"]
+            disease = " ".join(word for word in bare if word not in COURSE_WORDS)  # 'acute hepatitis b' too
+            if disease and any(key(concept) == disease for concept in self.concepts(disease)):
+                found.append(" ".join(bare))
         return [k for k in dict.fromkeys(found) if k not in form_keys]
 
     def broader(self, form_key: str) -> frozenset[str]:

@@ -94,6 +94,9 @@ def test_an_infection_of_a_named_disease_is_that_disease(matcher: DiagnosisMatch
     verdict = matcher.judge("Hepatitis B", "Hepatitis B infection")
     assert verdict.correct, verdict.reason
     assert matcher.judge("Latent tuberculosis", "Latent tuberculosis infection").correct
+    assert matcher.judge("Acute hepatitis C", "Acute hepatitis C infection").correct  # X names a disease, course aside
+    assert not matcher.judge("Acute hepatitis B", "Chronic hepatitis B infection").correct
+    assert not matcher.judge("Hepatitis B", "Chronic hepatitis B infection").correct  # less specific
     # only the name layers read 'X infection' as X: a more specific X-something is not thereby accepted
     assert not matcher.judge("Hepatitis B-associated glomerulonephritis", "Hepatitis B infection").correct
 
