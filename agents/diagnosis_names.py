@@ -102,6 +102,15 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+def singular(word: str) -> str:
+    """A plural noun as its singular ('bites' -> 'bite', 'xanthomas' -> 'xanthoma', 'injuries' -> 'injury');
+    words in -ss, -us and -is, words of three letters, and plural filler stay: MeSH names its groups
+    'X Diseases' and 'X Disorders', which are not the condition 'X syndrome'."""
+    if len(word) < 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")) or word[:-1] in FILLER:
+        return word
+    return word[:-3] + "y" if word.endswith("ies") else word[:-1]
+
+
 @lru_cache(maxsize=65536)
 def americanise(word: str) -> str:
     if word in _AMERICAN_EXCEPTIONS or not _BRITISH_HINT.search(word):
@@ -130,6 +139,7 @@ def words(form: str) -> tuple[str, ...]:
         word = americanise(word)
         word = _ORGAN_ADJECTIVE.get(word, word)
         word = _PAST_TO_NOUN.get(word) or _PARTICIPLE.sub("ation", word)
+        word = singular(word)
         if word.startswith("non") and len(word) >= 7 and word[3] not in "aeiou":
             raw += ["non", word[3:]]  # 'nonhodgkin' reads as 'non hodgkin'
         else:

@@ -119,6 +119,9 @@ def test_shipped_lexicon_reads_and_a_bad_row_names_its_line(tmp_path: Path) -> N
 def test_forms_and_keys() -> None:
     assert forms("Guillain\u2013Barr\u00e9 syndrome (GBS)")[:2] == ("guillain-barre syndrome", "gbs")
     assert key("Diabetes mellitus type II") == key("type 2 diabetes mellitus")
+    assert key("Bites of bed bugs") == key("bed bug bite") and key("Crush injuries") == key("crush injury")
+    assert key("Metabolic diseases") != key("Metabolic syndrome")  # a MeSH group is not the syndrome
+    assert key("Abscess") == "abscess" and key("Cirrhosis") == "cirrhosis" and key("Lupus") == "lupus"
 
 
 def test_agreement_on_the_labelled_set(matcher: DiagnosisMatcher) -> None:
