@@ -104,7 +104,7 @@ def clean(text: str) -> str:
 
 def singular(word: str) -> str:
     """A plural noun as its singular ('bites' -> 'bite', 'xanthomas' -> 'xanthoma', 'injuries' -> 'injury');
-    words in -ss, -us and -is, words of three letters, and plural filler stay: MeSH names its groups
+    words in -ss, -us and -is, words of three letters or fewer, and plural filler stay: MeSH names its groups
     'X Diseases' and 'X Disorders', which are not the condition 'X syndrome'."""
     if len(word) < 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")) or word[:-1] in FILLER:
         return word
