@@ -37,9 +37,6 @@ def bare_matcher() -> DiagnosisMatcher:
         ("Most likely diagnosis: sarcoidosis", "Sarcoidosis"),  # a hedge
         ("Contusion of the heart", "Cardiac contusion"),  # an organ's noun for its adjective
         ("Herniated disc", "Disc herniation"),  # participle and noun
-        ("Ruptured ovarian cyst", "Ovarian cyst rupture"),  # an injury's participle and its noun
-        ("Volvulus of the caecum", "Cecal volvulus"),  # British spelling, then the organ's adjective
-        ("Melanoma of the gingiva", "Gingival melanoma"),
     ],
 )
 def test_clean_up_layers_accept_without_any_vocabulary(bare_matcher: DiagnosisMatcher, given: str, truth: str) -> None:
@@ -120,6 +117,10 @@ def test_forms_and_keys() -> None:
     assert forms("Guillain\u2013Barr\u00e9 syndrome (GBS)")[:2] == ("guillain-barre syndrome", "gbs")
     assert key("Diabetes mellitus type II") == key("type 2 diabetes mellitus")
     assert key("Bites of bed bugs") == key("bed bug bite") and key("Crush injuries") == key("crush injury")
+    # the fuzzy layer would pass these near spellings anyway, so the keys themselves are what is tested
+    assert key("Ruptured ovarian cyst") == key("Ovarian cyst rupture")  # an injury's participle and its noun
+    assert key("Volvulus of the caecum") == key("Cecal volvulus")  # British spelling, then the organ's adjective
+    assert key("Melanoma of the gingiva") == key("Gingival melanoma")
     assert key("Metabolic diseases") != key("Metabolic syndrome")  # a MeSH group is not the syndrome
     assert key("Abscess") == "abscess" and key("Cirrhosis") == "cirrhosis" and key("Lupus") == "lupus"
 
