@@ -14,7 +14,11 @@ what share of an episode that is when the doctor sits behind a 50 ms server.
    two calls per turn). Printed: the median episode's wall and CPU time each way, and the graph's share
    of the episode: by CPU, (graph - core) CPU / graph wall; by wall, (graph - core) wall / graph wall. On
    a machine other processes keep busy the wall figure also holds the time the extra CPU work waits for
-   a core. Goal: < 2%.
+   a core. Goal: < 2%. Then where each way's time outside the calls goes (the median episode's): before
+   its first call, between one call's answer and the next call, and after the last answer; the graph's
+   extra wall time is in those gaps, since a call takes as long whoever makes it, so the graph's extra
+   time outside the calls, over the episode, is a steadier measure of its share than the difference of
+   two episodes' wall times.
 
 3. A run. The doctor on the server, ``--run-episodes`` episodes with ``--concurrency`` in flight as
    ``agentclinic run`` plays them (default 16): the run's wall time each way, and how much longer it takes
@@ -35,14 +39,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from agentclinic_sim.checkpoints import CheckpointStore, thread_config
 from agentclinic_sim.consultation import astep, start
@@ -52,6 +58,7 @@ from agentclinic_sim.rewards import RewardConfig
 from agents.cast import Cast, CastSpec
 from agents.diagnosis_vocabulary import default_vocabulary
 from agents.doctor import BackendDoctor, Doctor, OracleDoctor
+from models.backends.base import Completion, GenerationConfig, Message
 from models.backends.openai_backend import OpenAIBackend
 from scenarios import Case, load_cases
 
@@ -99,6 +106,37 @@ async def timed(
         case = cases[number % len(cases)]
         turns += await play(case, casts[case.id], doctor_for(case), number)
     return time.process_time() - cpu, time.perf_counter() - wall, turns
+
+
+class TimedBackend(OpenAIBackend):
+    """The server's backend, noting when each call starts and when its answer is back."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.calls: list[tuple[float, float]] = []
+
+    async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
+        started = time.perf_counter()
+        completion = await super().chat(messages, config)
+        self.calls.append((started, time.perf_counter()))
+        return completion
+
+
+class Gaps(NamedTuple):
+    """An episode's wall time outside its calls, in seconds."""
+
+    before_first: float
+    between: float
+    """Mean over the episode's calls after its first."""
+    after_last: float
+    total: float
+    """All of the episode's time outside its calls."""
+
+
+def gaps(started: float, ended: float, calls: list[tuple[float, float]]) -> Gaps:
+    between = [start - answered for (_, answered), (start, _) in itertools.pairwise(calls)]
+    total = (ended - started) - sum(answered - start for start, answered in calls)
+    return Gaps(calls[0][0] - started, statistics.fmean(between) if between else 0.0, ended - calls[-1][1], total)
 
 
 CORE = "core (astep loop)"
@@ -160,12 +198,14 @@ def measure_each_way(
     for roles in ("doctor", "every role"):
         print(f"2. {roles} on a {args.delay_ms:g} ms server, {args.server_episodes} episodes one at a time")
         per_episode: dict[str, tuple[float, float]] = {}
+        outside_calls: dict[str, Gaps] = {}
         for name, make in ways(folder).items():
             episodes = asyncio.run(on_server(make(), cases, base_url, roles == "every role", args.server_episodes))
-            cpu = statistics.median(c for c, _, _ in episodes)
-            wall = statistics.median(w for _, w, _ in episodes)
-            turns = statistics.median(t for _, _, t in episodes)
+            cpu = statistics.median(c for c, _, _, _ in episodes)
+            wall = statistics.median(w for _, w, _, _ in episodes)
+            turns = statistics.median(t for _, _, t, _ in episodes)
             per_episode[name] = (cpu, wall)
+            outside_calls[name] = Gaps(*(statistics.median(g[i] for *_, g in episodes) for i in range(4)))
             print(f"   {name:28s} {wall * 1e3:7.1f} ms wall/episode ({turns:g} turns)  {cpu * 1e3:6.2f} ms CPU/episode")
         core_cpu, core_wall = per_episode[CORE]
         for name, (cpu, wall) in list(per_episode.items())[1:]:
@@ -173,6 +213,12 @@ def measure_each_way(
                 f"   share of an episode, {name:28s} {(cpu - core_cpu) / wall:.2%} by CPU, "
                 f"{(wall - core_wall) / wall:+.2%} by wall  (goal < 2%)"
             )
+        print("   outside the calls: before the first call / between an answer and the next call / after the last")
+        for name, outside in outside_calls.items():
+            before, between, after = (f"{gap * 1e3:5.2f} ms" for gap in outside[:3])
+            extra = outside.total - outside_calls[CORE].total
+            share = "" if name == CORE else f"   {extra * 1e3:+.2f} ms an episode, {extra / per_episode[name][1]:.2%}"
+            print(f"   {name:28s} {before} / {between} / {after}{share}")
 
     print(
         f"3. a run: doctor on a {args.delay_ms:g} ms server, {args.run_episodes} episodes, {args.concurrency} in "
@@ -220,18 +266,23 @@ async def in_a_run(
 
 async def on_server(
     play: Play, cases: list[Case], base_url: str, every_role: bool, episodes: int
-) -> list[tuple[float, float, int]]:
-    """(CPU s, wall s, turns) of each episode with the doctor (and, with ``every_role``, the patient, the
-    measurement reader and the judge) on the server, after one episode that warms the client up."""
-    backend = OpenAIBackend("m", base_url=base_url, max_retries=0)
+) -> list[tuple[float, float, int, Gaps]]:
+    """(CPU s, wall s, turns, gaps) of each episode with the doctor (and, with ``every_role``, the patient,
+    the measurement reader and the judge) on the server, after one episode that warms the client up."""
+    backend = TimedBackend("m", base_url=base_url, max_retries=0)
     spec = CastSpec(patient=backend, measurement=backend, moderator=backend) if every_role else CastSpec()
     casts = {case.id: spec.for_case(case) for case in cases}
+    measured = []
     try:
         await timed(play, cases, casts, lambda case: BackendDoctor(backend), range(1))
-        return [
-            await timed(play, cases, casts, lambda case: BackendDoctor(backend), range(number, number + 1))
-            for number in range(episodes)
-        ]
+        for number in range(episodes):
+            backend.calls.clear()
+            started = time.perf_counter()
+            cpu, wall, turns = await timed(
+                play, cases, casts, lambda case: BackendDoctor(backend), range(number, number + 1)
+            )
+            measured.append((cpu, wall, turns, gaps(started, started + wall, backend.calls)))
+        return measured
     finally:
         await backend.aclose()
 
