@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,15 +20,16 @@ from rich.prompt import Prompt
 from rich.tree import Tree
 
 from agentclinic_sim.cases_cli import findings_tree, load_or_fail
-from agentclinic_sim.checkpoints import CheckpointError
+from agentclinic_sim.checkpoints import CHECKPOINTS, CheckpointError, unfinished_threads
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.play_session import PendingPlays, PlaySession, consult, next_sample
+from agentclinic_sim.run_folder import RUN_SETTINGS
 from agentclinic_sim.run_settings import RunError
 from agentclinic_sim.runner import Runner
 from agentclinic_sim.views import turn_panel, verdict_panel
 from agents.doctor import clean_doctor_text
-from agents.types import Reply
+from agents.types import Reply, Turn
 from models.backends import BackendError
 from models.backends.human import HumanBackend
 from scenarios import DatasetError
@@ -64,11 +66,27 @@ class TerminalHuman:
         return text
 
 
-def show_so_far(state: ConsultationState) -> None:
-    """The dialogue of a continued consultation, up to where it stopped."""
-    console.print(f"[dim]continuing from turn {state.turn + 1} of {state.max_turns}[/]")
-    for index, turn in enumerate(state.dialogue, start=1):
-        console.print(turn_panel(turn, index))
+def shown_to(role: str, dialogue: list[Turn]) -> list[tuple[int, Turn]]:
+    """The numbered turns a person playing ``role`` saw: all of them for the doctor; for the patient, the
+    doctor's questions to them and their own answers (not the tests and their results)."""
+    numbered = list(enumerate(dialogue, start=1))
+    if role != "patient":
+        return numbered
+    answered = {index for index, turn in numbered if turn.role == "patient"}  # the turn before is its question
+    return [(index, turn) for index, turn in numbered if index in answered or index + 1 in answered]
+
+
+def show_so_far(role: str) -> Callable[[ConsultationState], None]:
+    """Shows the dialogue of a continued consultation up to where it stopped, as ``role`` saw it."""
+
+    def show(state: ConsultationState) -> None:
+        console.print(
+            f"[dim]{state.turn} of {state.max_turns} doctor turns played; continuing with turn {state.turn + 1}[/]"
+        )
+        for index, turn in shown_to(role, state.dialogue):
+            console.print(turn_panel(turn, index))
+
+    return show
 
 
 def play_command(
@@ -84,7 +102,7 @@ def play_command(
     ] = "retrieval",
     measurement: Annotated[str, typer.Option(help="lookup or a backend URI.")] = "lookup",
     moderator: Annotated[str, typer.Option(help="match or a backend URI.")] = "match",
-    max_turns: Annotated[int, typer.Option(help="Doctor turns allowed.")] = 20,
+    max_turns: Annotated[int, typer.Option(min=1, help="Doctor turns allowed.")] = 20,
     out: Annotated[Path, typer.Option(help="Folder whose transcripts.jsonl the consultation is appended to.")] = Path(
         "runs/play"
     ),
@@ -103,7 +121,11 @@ def play_command(
     As the patient: answer from the facts shown to you. Ctrl-C saves the consultation; continue it with
     --resume. The finished transcript is saved like a run's.
     """
-    how_to_resume = f"agentclinic play --out {out} --resume"
+    if (out / RUN_SETTINGS).is_file():
+        fail(
+            f"{out} holds an `agentclinic run` ({RUN_SETTINGS}); play in a folder of its own "
+            "(--out), so the run's episodes and summary stay the run's"
+        )
     try:
         pending = PendingPlays.load(out)
         if resume:
@@ -111,6 +133,13 @@ def play_command(
             if session is None:
                 which = f" of case {case}" if case else ""
                 fail(f"no saved consultation{which} in {out} to resume (start one without --resume)")
+            if session.thread not in unfinished_threads(out / CHECKPOINTS):
+                err_console.print(
+                    f"warning: the saved turns of {session.case_id} are gone from {out / CHECKPOINTS}; "
+                    "it starts again from its first turn",
+                    style="yellow",
+                    soft_wrap=True,
+                )
             runner = Runner(session.run_settings(out), backends={"human": HumanBackend()})
         else:
             if as_role not in {"doctor", "patient"}:
@@ -131,6 +160,7 @@ def play_command(
             pending.save(out)
     except (RunError, DatasetError, BackendError) as exc:
         fail(str(exc))
+    how_to_resume = f"agentclinic play --out {out} --resume --case {pending.handle(session)}"
     played_case = runner.cases[0]
     console.rule(f"[bold]{played_case.id}[/] — you are the {session.as_role}")
     if session.as_role == "patient":
@@ -141,13 +171,16 @@ def play_command(
             "'REQUEST TEST: <name>', or 'DIAGNOSIS READY: <diagnosis>'."
         )
     try:
-        record = consult(runner, session, TerminalHuman(session.as_role), on_resume=show_so_far)
+        record = consult(runner, session, TerminalHuman(session.as_role), on_resume=show_so_far(session.as_role))
     except KeyboardInterrupt:
+        PendingPlays.touch(out, session)
         err_console.print(f"\nsaved: continue this consultation with: {how_to_resume}", soft_wrap=True)
         raise typer.Exit(130) from None
     except EndOfInput:
+        PendingPlays.touch(out, session)
         fail(f"input ended before the consultation did; it is saved: continue it with: {how_to_resume}", code=1)
     except BackendError as exc:
+        PendingPlays.touch(out, session)
         fail(f"{exc}; the consultation is saved: continue it with: {how_to_resume}", code=1)
     except CheckpointError as exc:
         fail(str(exc))

@@ -94,13 +94,30 @@ class PendingPlays(BaseModel):
             path.unlink(missing_ok=True)
 
     def latest(self, case_id: str | None = None) -> PlaySession | None:
-        """The most recently saved consultation (of ``case_id`` when given: ``demo:3`` or ``3``)."""
+        """The most recently saved consultation (of ``case_id`` when given: ``demo:3`` or ``3``, or one play
+        of it, ``demo:3#1``, when it has several)."""
+        if case_id is not None and case_id in self.sessions:
+            return self.sessions[case_id]
         sessions = [
             session
             for session in self.sessions.values()
             if case_id is None or session.case_id == case_id or session.case_id.endswith(f":{case_id}")
         ]
         return max(sessions, key=lambda session: session.saved_at, default=None)
+
+    def handle(self, session: PlaySession) -> str:
+        """What ``--case`` names ``session`` by for ``--resume``: its case id, or its thread (``demo:3#1``)
+        when another play of the same case is saved too."""
+        plays_of_case = [other for other in self.sessions.values() if other.case_id == session.case_id]
+        return session.case_id if len(plays_of_case) <= 1 else session.thread
+
+    @classmethod
+    def touch(cls, out: Path, session: PlaySession) -> None:
+        """Mark ``session`` as the one saved last (what ``--resume`` without ``--case`` continues)."""
+        pending = cls.load(out)
+        if session.thread in pending.sessions:
+            pending.sessions[session.thread].saved_at = time.time()
+            pending.save(out)
 
 
 def next_sample(out: Path, case_id: str, pending: PendingPlays) -> int:
@@ -121,43 +138,57 @@ def consult(
 
     ``on_resume`` gets the state a continued consultation stopped in (to show the dialogue so far).
     ``KeyboardInterrupt`` and anything ``ask`` raises leave the consultation saved for ``--resume``."""
-    case = runner.cases[0]
     store = CheckpointStore(runner.out / CHECKPOINTS)
+    try:
+        with asyncio.Runner() as loop:
+            try:
+                return play_to_the_end(loop, runner, session, ask, on_resume, store)
+            finally:  # after Ctrl-C too: the model clients close on the loop that opened them
+                loop.run(runner.aclose())
+    finally:
+        store.close()
+
+
+def play_to_the_end(
+    loop: asyncio.Runner,
+    runner: Runner,
+    session: PlaySession,
+    ask: Ask,
+    on_resume: Callable[[ConsultationState], None] | None,
+    store: CheckpointStore,
+) -> EpisodeRecord:
+    """``consult``'s work, on its event loop."""
+    case = runner.cases[0]
     graph = build_graph(rewards=runner.settings.rewards, checkpointer=store.saver)
     config = thread_config(case.id, session.sample)
     record = runner.new_record(case, session.sample)
     clock = time.perf_counter()
-    try:
-        with asyncio.Runner() as loop:
-            context = loop.run(runner.episode_context(case, session.sample, record))
-            context.doctor = None if session.as_role == "doctor" else context.doctor
-            context.human_patient = session.as_role == "patient"
+    context = loop.run(runner.episode_context(case, session.sample, record))
+    context.doctor = None if session.as_role == "doctor" else context.doctor
+    context.human_patient = session.as_role == "patient"
 
-            def step(command: Any) -> GraphState:
-                return loop.run(graph.ainvoke(command, config, context=context, durability="sync"))
+    def step(command: Any) -> GraphState:
+        return loop.run(graph.ainvoke(command, config, context=context, durability="sync"))
 
-            snapshot = loop.run(graph.aget_state(config))
-            if not snapshot.values:
-                values = step(initial_state(case, session.max_turns, runner.doctor_prompt()))
-            else:
-                record.resumed_at_turn = consultation_of(snapshot.values).turn
-                if on_resume is not None:
-                    on_resume(consultation_of(snapshot.values))
-                if snapshot.interrupts:
-                    values = step(Command(resume=ask(snapshot.interrupts[0].value).model_dump()))
-                else:  # stopped during a model's turn (or just after the last one)
-                    values = step(None) if snapshot.next else snapshot.values
-            while values.get("__interrupt__"):
-                values = step(Command(resume=ask(values["__interrupt__"][0].value).model_dump()))
-            finish_record(record, consultation_of(values))
-            record.wall_s = time.perf_counter() - clock
-            with TranscriptWriter(runner.transcripts) as writer:
-                writer.write(record)
-            loop.run(store.prune(case.id, session.sample))
-            pending = PendingPlays.load(runner.out)
-            pending.sessions.pop(session.thread, None)
-            pending.save(runner.out)
-            loop.run(runner.aclose())
-    finally:
-        store.close()
+    snapshot = loop.run(graph.aget_state(config))
+    if not snapshot.values:
+        values = step(initial_state(case, session.max_turns, runner.doctor_prompt()))
+    else:
+        record.resumed_at_turn = consultation_of(snapshot.values).turn
+        if on_resume is not None:
+            on_resume(consultation_of(snapshot.values))
+        if snapshot.interrupts:
+            values = step(Command(resume=ask(snapshot.interrupts[0].value).model_dump()))
+        else:  # stopped during a model's turn (or just after the last one)
+            values = step(None) if snapshot.next else snapshot.values
+    while values.get("__interrupt__"):
+        values = step(Command(resume=ask(values["__interrupt__"][0].value).model_dump()))
+    finish_record(record, consultation_of(values))
+    record.wall_s = time.perf_counter() - clock
+    with TranscriptWriter(runner.transcripts) as writer:
+        writer.write(record)
+    loop.run(store.prune(case.id, session.sample))
+    pending = PendingPlays.load(runner.out)
+    pending.sessions.pop(session.thread, None)
+    pending.save(runner.out)
     return record

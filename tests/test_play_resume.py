@@ -90,7 +90,7 @@ def test_play_interrupted_with_ctrl_c_and_resumed_ends_as_one_sitting(tmp_path: 
 
     resumed = play(out, "--resume", typed=LINES[1:])
     assert resumed.returncode == 0, resumed.stderr
-    assert "continuing from turn 2" in resumed.stdout and "Correct diagnosis" in resumed.stdout
+    assert "continuing with turn 2" in resumed.stdout and "Correct diagnosis" in resumed.stdout
     [record] = lines_of(out)
     assert what_was_said(record) == what_was_said(uncut)
     assert record["resumed_at_turn"] == 1
