@@ -18,6 +18,7 @@ from __future__ import annotations
 import bz2
 import csv
 import pickle
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ LEXICON_KINDS = frozenset(
 
 COURSE_WORDS = frozenset({"acute", "chronic", "subacute", "active", "latent", "recurrent", "persistent"})
 """Words for the course of an infection, which leave which disease it is unchanged."""
+QUALIFIER_WORDS = COURSE_WORDS | {
+    "mild", "moderate", "severe", "primary", "secondary", "congenital", "acquired", "idiopathic",
+    "bacterial", "viral", "fungal", "parasitic", "infectious", "benign", "malignant", "unspecified",
+}  # fmt: skip
+"""Words that qualify a diagnosis after a comma ('Pneumonia, acute') without naming another one."""
+LIST_SEPARATOR = re.compile(r"\s*(?:[,;]|\band/or\b|\bor\b|\bvs\b\.?|\bversus\b)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,24 @@ class Vocabulary:
             if disease and any(key(concept) == disease for concept in self.concepts(disease)):
                 found.append(" ".join(bare))
         return [k for k in dict.fromkeys(found) if k not in form_keys]
+
+    def names_a_disease(self, name: str) -> bool:
+        """Whether ``name`` alone names a disease the vocabulary knows, abbreviations written out, and is
+        more than a qualifier ('acute', 'bacterial')."""
+        form_key = key(name)
+        if not set(form_key.split()) - QUALIFIER_WORDS:
+            return False
+        return any(self.concepts(k) for k in (form_key, *self.expanded([form_key])))
+
+    def listed(self, name: str) -> list[str]:
+        """The diagnoses a name lists when it offers several ('A, B or C', 'A vs B', 'A; B'): its parts that
+        name a disease of their own. Empty for one diagnosis, however written: with a qualifier ('Pneumonia,
+        bacterial', 'Major depressive disorder, single episode') or inverted ('Anemia, iron deficiency')."""
+        parts = [part for part in LIST_SEPARATOR.split(name) if part.strip()]
+        diseases = [part for part in parts if self.names_a_disease(part)]
+        if len(diseases) < 2 or self.concepts(key(name)):
+            return []
+        return diseases
 
     def broader(self, form_key: str) -> frozenset[str]:
         """Concepts a doctor's name is accepted for because it is a named subtype of them."""

@@ -106,6 +106,13 @@ class DiagnosisMatcher:
         if {joined(form) for form in forms(diagnosis)} & {joined(form) for form in forms(correct)}:
             return True, "the same letters in the same order (spacing and hyphens aside)"
         vocabulary = self.vocabulary
+        listed = vocabulary.listed(forms(diagnosis)[0])
+        if listed:  # a differential is not a diagnosis: every disease it offers must be this one
+            for part in listed:
+                right, why = self.decide(part, correct)
+                if not right:
+                    return False, f"offers {len(listed)} diagnoses ({'; '.join(listed)}); '{part}' is not it: {why}"
+            return True, f"each of the {len(listed)} names it gives is this diagnosis"
         given_written, expected_written = vocabulary.expanded(given_keys), vocabulary.expanded(expected_keys)
         written_out = {*given_written, *expected_written}
         given_keys += given_written

@@ -98,6 +98,40 @@ def test_an_infection_of_a_named_disease_is_that_disease(matcher: DiagnosisMatch
     assert not matcher.judge("Hepatitis B-associated glomerulonephritis", "Hepatitis B infection").correct
 
 
+@pytest.mark.parametrize(
+    "differential",
+    [
+        "Pneumonia, pulmonary embolism, aortic dissection or acute myocardial infarction",
+        "Pulmonary embolism or acute myocardial infarction",
+        "PE or MI",  # abbreviations written out first
+        "Acute myocardial infarction vs. aortic dissection",
+        "Acute myocardial infarction; pneumonia",
+        "Pneumonia, acute myocardial infarction",
+    ],
+)
+def test_a_list_of_diagnoses_is_not_credited_for_the_one_it_contains(
+    matcher: DiagnosisMatcher, differential: str
+) -> None:
+    verdict = matcher.judge(differential, "Acute myocardial infarction")
+    assert not verdict.correct and "offers" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("given", "truth"),
+    [
+        ("Tinea corporis or ringworm", "Tinea corporis"),  # two names of the one diagnosis
+        ("Anemia, iron deficiency", "Iron deficiency anemia"),  # an inverted name, as MeSH writes them
+        ("Pneumonia, bacterial", "Pneumonia"),  # a qualifier after a comma
+        ("Major depressive disorder, single episode", "Major depressive disorder"),
+        ("Acute myocardial infarction, inferior wall", "Acute myocardial infarction"),
+    ],
+)
+def test_one_diagnosis_written_with_a_comma_or_two_names_stays_one(
+    matcher: DiagnosisMatcher, given: str, truth: str
+) -> None:
+    assert matcher.judge(given, truth).correct
+
+
 def test_a_custom_lexicon_row_decides() -> None:
     entry = LexiconEntry("zorblax fever", "quux syndrome", "synonym", "test", 2)
     judge = DiagnosisMatcher(vocabulary=build_vocabulary(mesh={}, lexicon=[entry]))
