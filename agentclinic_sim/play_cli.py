@@ -121,6 +121,8 @@ def play_command(
     As the patient: answer from the facts shown to you. Ctrl-C saves the consultation; continue it with
     --resume. The finished transcript is saved like a run's.
     """
+    if case is not None and not case.strip():
+        fail("--case is empty: give a case id (demo:3 or 3), or leave --case out for a random case")
     if (out / RUN_SETTINGS).is_file():
         fail(
             f"{out} holds an `agentclinic run` ({RUN_SETTINGS}); play in a folder of its own "

@@ -43,9 +43,12 @@ def test_play_refuses_a_run_folder_and_leaves_it_as_it_was(tmp_path: Path) -> No
     assert not (tmp_path / CHECKPOINTS).exists()
 
 
-def test_max_turns_below_one_is_a_usage_error(tmp_path: Path) -> None:
+def test_max_turns_below_one_and_an_empty_case_are_usage_errors(tmp_path: Path) -> None:
     result = play(tmp_path, "--case", "demo:0", "--max-turns", "0", typed=[])
     assert result.returncode == 2 and "max-turns" in result.stderr and "Traceback" not in result.stderr
+    result = play(tmp_path, "--case", " ", typed=[])
+    assert result.returncode == 2 and "--case is empty" in result.stderr
+    assert not (tmp_path / PLAYS).exists()
 
 
 def test_the_resume_hint_names_the_play_and_each_saved_play_can_be_reached(tmp_path: Path) -> None:
