@@ -54,7 +54,7 @@ def view_events(view: LiveView) -> list[BaseModel]:
                 TurnTaken(case_id=line.case_id, sample=line.sample, turn=line.turn, role=line.role, text=line.text)
             )
     if view.finished:
-        events.append(RunEnded(done=view.done, correct=view.correct, errored=view.errored))
+        events.append(RunEnded(done=view.done, correct=view.correct, errored=view.errored, stopped=view.stopped))
     return events
 
 

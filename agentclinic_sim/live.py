@@ -72,6 +72,7 @@ class RunEnded(BaseModel):
     done: int
     correct: int
     errored: int
+    stopped: bool = Field(False, description="Stopped before its episodes were done (Ctrl-C, or a failure).")
 
 
 RunEvent = Annotated[RunStarted | EpisodeStarted | TurnTaken | EpisodeEnded | RunEnded, Field(discriminator="kind")]
@@ -100,6 +101,7 @@ class LiveView:
         self.title = title
         self.total = self.done = self.correct = self.errored = 0
         self.finished = False
+        self.stopped = False
         self.in_flight: dict[tuple[str, int], EpisodeLine] = {}
         self.recent: deque[EpisodeEnded] = deque(maxlen=RECENT)
         self.errors: deque[EpisodeEnded] = deque(maxlen=RECENT)
@@ -113,7 +115,7 @@ class LiveView:
         if isinstance(event, RunStarted):
             self.total, self.done, self.correct, self.errored = event.total, event.done, event.correct, event.errored
             self.in_flight.clear()  # episodes of a killed invocation that never ended
-            self.finished = False
+            self.finished = self.stopped = False
         elif isinstance(event, EpisodeStarted):
             key = (event.case_id, event.sample)
             self.in_flight[key] = EpisodeLine(
@@ -133,11 +135,16 @@ class LiveView:
                 self.errors.append(event)
         elif isinstance(event, RunEnded):
             self.done, self.correct, self.errored = event.done, event.correct, event.errored
-            self.finished = True
+            self.finished, self.stopped = True, event.stopped
+            if event.stopped:
+                self.in_flight.clear()  # they stay unfinished until --resume
 
     def header(self) -> Text:
         accuracy = f"{self.accuracy:.1%}" if self.accuracy is not None else "-"
-        state = "finished" if self.finished else f"{len(self.in_flight)} in flight"
+        if self.stopped:
+            state = "stopped (continue with --resume)"
+        else:
+            state = "finished" if self.finished else f"{len(self.in_flight)} in flight"
         text = Text.assemble(
             (f"{self.title}  ", "bold"),
             f"{self.done}/{self.total} done · accuracy {accuracy} ({self.correct}/{self.done - self.errored}) · ",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +25,7 @@ from agentclinic_sim.checkpoints import CHECKPOINTS, CheckpointError, unfinished
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.play_session import PendingPlays, PlaySession, consult, next_sample
-from agentclinic_sim.run_folder import RUN_SETTINGS
+from agentclinic_sim.run_folder import RUN_SETTINGS, holding
 from agentclinic_sim.run_settings import RunError
 from agentclinic_sim.runner import Runner
 from agentclinic_sim.views import turn_panel, verdict_panel
@@ -121,6 +122,8 @@ def play_command(
     As the patient: answer from the facts shown to you. Ctrl-C saves the consultation; continue it with
     --resume. The finished transcript is saved like a run's.
     """
+    if as_role not in {"doctor", "patient"}:
+        fail(f"--as must be doctor or patient, not {as_role!r}")
     if case is not None and not case.strip():
         fail("--case is empty: give a case id (demo:3 or 3), or leave --case out for a random case")
     if (out / RUN_SETTINGS).is_file():
@@ -128,63 +131,67 @@ def play_command(
             f"{out} holds an `agentclinic run` ({RUN_SETTINGS}); play in a folder of its own "
             "(--out), so the run's episodes and summary stay the run's"
         )
-    try:
-        pending = PendingPlays.load(out)
-        if resume:
-            session = pending.latest(case)
-            if session is None:
-                which = f" of case {case}" if case else ""
-                fail(f"no saved consultation{which} in {out} to resume (start one without --resume)")
-            if session.thread not in unfinished_threads(out / CHECKPOINTS):
-                err_console.print(
-                    f"warning: the saved turns of {session.case_id} are gone from {out / CHECKPOINTS}; "
-                    "it starts again from its first turn",
-                    style="yellow",
-                    soft_wrap=True,
-                )
-            runner = Runner(session.run_settings(out), backends={"human": HumanBackend()})
+    with ExitStack() as held:
+        try:
+            held.enter_context(holding(out))  # no second run or play in this folder meanwhile
+        except RunError as exc:
+            fail(str(exc))
+        try:
+            pending = PendingPlays.load(out)
+            if resume:
+                session = pending.latest(case)
+                if session is None:
+                    which = f" of case {case}" if case else ""
+                    fail(f"no saved consultation{which} in {out} to resume (start one without --resume)")
+                if session.thread not in unfinished_threads(out / CHECKPOINTS):
+                    err_console.print(
+                        f"warning: the saved turns of {session.case_id} are gone from {out / CHECKPOINTS}; "
+                        "it starts again from its first turn",
+                        style="yellow",
+                        soft_wrap=True,
+                    )
+                runner = Runner(session.run_settings(out), backends={"human": HumanBackend()})
+            else:
+                cases = load_or_fail(dataset, data_dir)
+                chosen = case or random.choice(cases).id
+                roles = {"doctor": doctor, "patient": patient, "measurement": measurement, "moderator": moderator}
+                roles[as_role] = "human"
+                probe = PlaySession(
+                    case_id=chosen, sample=0, as_role=as_role, dataset=dataset, data_dir=data_dir, roles=roles,
+                    max_turns=max_turns,
+                )  # fmt: skip
+                runner = Runner(probe.run_settings(out), backends={"human": HumanBackend()})
+                played = runner.cases[0].id
+                session = probe.model_copy(update={"case_id": played, "sample": next_sample(out, played, pending)})
+                runner.settings = session.run_settings(out)
+                pending.sessions[session.thread] = session
+                pending.save(out)
+        except (RunError, DatasetError, BackendError) as exc:
+            fail(str(exc))
+        how_to_resume = f"agentclinic play --out {out} --resume --case {pending.handle(session)}"
+        played_case = runner.cases[0]
+        console.rule(f"[bold]{played_case.id}[/] — you are the {session.as_role}")
+        if session.as_role == "patient":
+            facts = Tree("[bold magenta]Your facts (do not name a diagnosis)[/]")
+            console.print(findings_tree(facts, played_case.patient))
         else:
-            if as_role not in {"doctor", "patient"}:
-                fail(f"--as must be doctor or patient, not {as_role!r}")
-            cases = load_or_fail(dataset, data_dir)
-            chosen = case or random.choice(cases).id
-            roles = {"doctor": doctor, "patient": patient, "measurement": measurement, "moderator": moderator}
-            roles[as_role] = "human"
-            probe = PlaySession(
-                case_id=chosen, sample=0, as_role=as_role, dataset=dataset, data_dir=data_dir, roles=roles,
-                max_turns=max_turns,
-            )  # fmt: skip
-            runner = Runner(probe.run_settings(out), backends={"human": HumanBackend()})
-            played = runner.cases[0].id
-            session = probe.model_copy(update={"case_id": played, "sample": next_sample(out, played, pending)})
-            runner.settings = session.run_settings(out)
-            pending.sessions[session.thread] = session
-            pending.save(out)
-    except (RunError, DatasetError, BackendError) as exc:
-        fail(str(exc))
-    how_to_resume = f"agentclinic play --out {out} --resume --case {pending.handle(session)}"
-    played_case = runner.cases[0]
-    console.rule(f"[bold]{played_case.id}[/] — you are the {session.as_role}")
-    if session.as_role == "patient":
-        console.print(findings_tree(Tree("[bold magenta]Your facts (do not name a diagnosis)[/]"), played_case.patient))
-    else:
-        console.print(
-            f"[bold]Objective:[/] {played_case.objective}\nYou have {session.max_turns} turns. Ask questions, "
-            "'REQUEST TEST: <name>', or 'DIAGNOSIS READY: <diagnosis>'."
-        )
-    try:
-        record = consult(runner, session, TerminalHuman(session.as_role), on_resume=show_so_far(session.as_role))
-    except KeyboardInterrupt:
-        PendingPlays.touch(out, session)
-        err_console.print(f"\nsaved: continue this consultation with: {how_to_resume}", soft_wrap=True)
-        raise typer.Exit(130) from None
-    except EndOfInput:
-        PendingPlays.touch(out, session)
-        fail(f"input ended before the consultation did; it is saved: continue it with: {how_to_resume}", code=1)
-    except BackendError as exc:
-        PendingPlays.touch(out, session)
-        fail(f"{exc}; the consultation is saved: continue it with: {how_to_resume}", code=1)
-    except CheckpointError as exc:
-        fail(str(exc))
-    console.print(verdict_panel(record))
-    console.print(f"saved to {runner.transcripts}; replay with: agentclinic replay {out} --case {played_case.id}")
+            console.print(
+                f"[bold]Objective:[/] {played_case.objective}\nYou have {session.max_turns} turns. Ask questions, "
+                "'REQUEST TEST: <name>', or 'DIAGNOSIS READY: <diagnosis>'."
+            )
+        try:
+            record = consult(runner, session, TerminalHuman(session.as_role), on_resume=show_so_far(session.as_role))
+        except KeyboardInterrupt:
+            PendingPlays.touch(out, session)
+            err_console.print(f"\nsaved: continue this consultation with: {how_to_resume}", soft_wrap=True)
+            raise typer.Exit(130) from None
+        except EndOfInput:
+            PendingPlays.touch(out, session)
+            fail(f"input ended before the consultation did; it is saved: continue it with: {how_to_resume}", code=1)
+        except BackendError as exc:
+            PendingPlays.touch(out, session)
+            fail(f"{exc}; the consultation is saved: continue it with: {how_to_resume}", code=1)
+        except CheckpointError as exc:
+            fail(str(exc))
+        console.print(verdict_panel(record))
+        console.print(f"saved to {runner.transcripts}; replay with: agentclinic replay {out} --case {played_case.id}")

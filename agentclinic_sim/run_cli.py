@@ -148,8 +148,12 @@ def run_settings(settings: RunSettings, title: str, live: bool = False) -> None:
     try:
         if live:
             view = LiveView(title)
-            with Live(view, console=err_console, refresh_per_second=4):
-                summary = asyncio.run(runner.run(event_hook=view.apply))
+            try:
+                with Live(view, console=err_console, refresh_per_second=4):
+                    summary = asyncio.run(runner.run(event_hook=view.apply))
+            finally:
+                if not err_console.is_terminal:  # the last frame ends its line before anything else is printed
+                    err_console.print()
         else:
             bar = LiveProgress()
             with bar.bar:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
@@ -14,6 +16,7 @@ from agentclinic_sim.run_settings import RunError, RunSettings
 
 RUN_SETTINGS = "run.json"
 ERRORED_ATTEMPTS = "errored.jsonl"
+LOCK = ".agentclinic.lock"
 
 
 class Invocation(BaseModel):
@@ -44,9 +47,55 @@ def load_manifest(out: Path, flag: str = "--resume") -> RunManifest:
         raise RunError(f"{path} not found: {out} holds no run to continue (start it without {flag})")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "settings" not in data and not OLD_FORM_FIELDS <= data.keys():
+            raise ValueError(f"it holds neither 'settings' nor the settings themselves ({', '.join(OLD_FORM_FIELDS)})")
         return RunManifest.model_validate(data if isinstance(data, dict) and "settings" in data else {"settings": data})
     except (ValueError, ValidationError) as exc:
         raise RunError(f"{path} is not a readable run record: {str(exc).splitlines()[0]}") from None
+
+
+OLD_FORM_FIELDS = frozenset({"dataset", "doctor"})
+"""Fields every ``run.json`` of the older, settings-only form has (it was a whole ``RunSettings``)."""
+
+
+@contextmanager
+def holding(out: Path) -> Iterator[None]:
+    """Hold the folder ``out`` for this process: while it lives, another run, resume or play on the same
+    folder is refused (two at once would write each episode twice and ask the models twice). The lock is
+    the OS's (``flock`` on ``OUT/.agentclinic.lock``), so it goes with the process however that ends."""
+    try:
+        import fcntl
+    except ImportError:  # not on a POSIX system: no lock
+        yield
+        return
+    created = [folder for folder in (out, *out.parents) if not folder.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / LOCK, "a+", encoding="utf-8")  # held until the block ends
+    except OSError as exc:
+        raise RunError(f"--out {out} cannot be used ({exc.strerror or exc})") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            by = f" (pid {holder})" if holder.isdigit() else ""
+            raise RunError(
+                f"{out} is in use by another agentclinic process{by}: wait for it to end, or choose another --out"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+        if created and [path.name for path in out.iterdir()] == [LOCK]:  # nothing came of it: leave no trace
+            with suppress(OSError):
+                (out / LOCK).unlink()
+                for folder in created:
+                    folder.rmdir()
 
 
 def prepare_out_dir(out: Path) -> None:

@@ -59,6 +59,7 @@ from agentclinic_sim.run_folder import (
     RUN_SETTINGS,
     Invocation,
     RunManifest,
+    holding,
     load_manifest,
     prepare_out_dir,
     write_json,
@@ -358,7 +359,12 @@ class Runner:
 
     async def run(self, progress_hook: ProgressHook | None = None, event_hook: EventHook | None = None) -> RunSummary:
         """Play every episode left to do. ``progress_hook`` hears of each finished episode; ``event_hook`` gets
-        every live event (``live.py``) as it is appended to ``OUT/events.jsonl``."""
+        every live event (``live.py``) as it is appended to ``OUT/events.jsonl``. Another process's run or
+        play in the same folder is refused (``RunError``) while this one runs."""
+        with holding(self.out):
+            return await self._run(progress_hook, event_hook)
+
+    async def _run(self, progress_hook: ProgressHook | None, event_hook: EventHook | None) -> RunSummary:
         settings = self.settings
         manifest = self._manifest()
         invocation = Invocation(started_at=time.time(), retry_errored=settings.retry_errored)
@@ -413,11 +419,17 @@ class Runner:
 
             if settings.moderator == DETERMINISTIC["moderator"]:
                 default_vocabulary()  # built now, to be frozen with the rest of the setup
+            ended = False
             try:
                 with frozen_setup():
                     await gather_or_raise(one(case, sample) for case, sample in todo)
+                ended = True
                 self.emit(RunEnded(done=progress.done, correct=progress.correct, errored=progress.errored))
             finally:
+                if not ended:  # Ctrl-C or a failure: a watcher hears that nothing more is coming
+                    self.emit(
+                        RunEnded(done=progress.done, correct=progress.correct, errored=progress.errored, stopped=True)
+                    )
                 if self.events is not None:
                     self.events.close()
                     self.events = None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,22 @@ def test_openai_uris(monkeypatch: pytest.MonkeyPatch) -> None:
     assert local.model == "google/medgemma-27b-text-it" and local.base_url == "http://localhost:8000/v1"
     assert local.client.max_retries == 1
     assert SECRET not in repr(local.name)
+
+
+@pytest.mark.parametrize(
+    ("uri", "says"),
+    [
+        ("openai:m@", "nothing after '@'"),  # e.g. openai:m@$VLLM_URL with the variable unset
+        ("openai:@http://localhost:8000/v1", "names no model"),
+        ("openai:m@http://127.0.0.1:abc/v1", "not a server address"),
+        ("openai:m@http://[::1/v1", "not a server address"),
+        ("openai:m@127.0.0.1:8000/v1", "not an http(s) address"),
+        ("openai:m@ftp://host/v1", "not an http(s) address"),
+    ],
+)
+def test_a_bad_server_address_is_refused_before_any_request(uri: str, says: str) -> None:
+    with pytest.raises(BackendError, match=re.escape(says)):
+        backend_from_uri(uri)
 
 
 def test_scripted_uri_reads_reply_blocks(tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ human                          a person at the terminal
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from models.backends.base import BackendError, ChatBackend
 from models.backends.medgemma import PRESETS
 from models.backends.remote import uri_is_remote as is_remote
@@ -23,6 +25,25 @@ URI_FORMS = (
     + ", ".join(PRESETS)
     + ", tiny, tiny-random, tiny:<path>, scripted:<file>, human"
 )
+
+
+def check_base_url(uri: str, base_url: str) -> None:
+    """Refuse a server address that is not an http(s) URL with a host (and a numeric port, if any). An
+    empty one is refused too: taken as 'no address', it would send the requests to the OpenAI API."""
+    if not base_url.strip():
+        raise BackendError(
+            f"{uri!r} has nothing after '@' (an unset environment variable?): give the server's address, "
+            "e.g. openai:<model>@http://localhost:8000/v1, or drop the '@' for the OpenAI API"
+        )
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError as exc:
+        raise BackendError(f"{uri!r}: {base_url!r} is not a server address ({exc})") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise BackendError(
+            f"{uri!r}: {base_url!r} is not an http(s) address with a host, e.g. http://localhost:8000/v1"
+        )
 
 
 def backend_from_uri(
@@ -43,7 +64,11 @@ def backend_from_uri(
     if scheme == "openai" and rest:
         from models.backends.openai_backend import OpenAIBackend
 
-        model, _, base_url = rest.partition("@")
+        model, at, base_url = rest.partition("@")
+        if not model.strip():
+            raise BackendError(f"{uri!r} names no model: write openai:<model> or openai:<model>@<base_url>")
+        if at:
+            check_base_url(uri, base_url)
         return OpenAIBackend(
             model, base_url=base_url or None, api_key_env=api_key_env, max_retries=max_retries, timeout_s=timeout_s
         )
