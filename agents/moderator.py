@@ -124,6 +124,12 @@ class DiagnosisMatcher:
         # hepatitis B is not thereby a more specific name of the infection
         named = [(g, e) for g in given_keys + given_bare for e in expected_keys + expected_bare]
 
+        written = {key(form): form for form in (*forms(diagnosis), *forms(correct)) if key(form)}  # label wins
+
+        def shown(form_key: str) -> str:
+            """A key as it was written (keys sort their words), for the verdict's reason."""
+            return written.get(form_key, form_key)
+
         def spelled(g: str, e: str) -> str:
             if {g, e} & bare:
                 return " once 'X infection' is read as the disease X"
@@ -131,7 +137,7 @@ class DiagnosisMatcher:
 
         for g, e in named:
             if g == e or g.replace(" ", "") == e.replace(" ", ""):
-                return True, f"the same words after clean-ups{spelled(g, e)} (key '{e}', word order aside)"
+                return True, f"the same words after clean-ups{spelled(g, e)} ('{shown(e)}', word order aside)"
         for g, e in named:
             shared = {
                 concept
@@ -145,21 +151,23 @@ class DiagnosisMatcher:
                 return True, f"both name '{concept}' ({source}){spelled(g, e)}"
             broader = vocabulary.broader(g) & (vocabulary.concepts(e) | {e})
             if broader:
-                return True, f"'{g}' is a named form of '{min(broader)}' (lexicon)"
+                return True, f"'{shown(g)}' is a named form of '{min(broader)}' (lexicon)"
         g, e = given_keys[0], expected_keys[0]
         if not _markers_agree(g, e):
             return False, f"numbers or sides differ: {sorted(_markers(g))} vs {sorted(_markers(e))}"
         for g, e in pairs:
             if _markers_agree(g, e) and set(e.split()) <= set(g.split()):
-                return True, f"names every word of '{e}' (more specific is fine)"
+                return True, f"names every word of '{shown(e)}' (more specific is fine)"
         for g, e in pairs:
             if _markers_agree(g, e) and _one_transposition(g, e):
-                return True, f"one transposed letter: '{g}' vs '{e}'"
+                return True, f"one transposed letter: '{shown(g)}' vs '{shown(e)}'"
         if _opposed_words(g, e):
-            return False, f"opposite forms: '{g}' vs '{e}'"
+            return False, f"opposite forms: '{shown(g)}' vs '{shown(e)}'"
         score = fuzz.token_sort_ratio(g, e)
         relation = ">=" if score >= self.threshold else "<"
-        return score >= self.threshold, f"fuzzy score {score:.0f} {relation} {self.threshold:.0f} ('{g}' vs '{e}')"
+        return score >= self.threshold, (
+            f"fuzzy score {score:.0f} {relation} {self.threshold:.0f} ('{shown(g)}' vs '{shown(e)}')"
+        )
 
     def judge(self, diagnosis: str, correct: str) -> Verdict:
         correct_, reason = self.decide(diagnosis, correct)
