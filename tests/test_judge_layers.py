@@ -167,3 +167,9 @@ def test_agreement_on_the_labelled_set(matcher: DiagnosisMatcher) -> None:
         agreement = measure((pair.same, matcher.judge(pair.diagnosis, pair.truth).correct) for pair in part)
         assert agreement.false_accept_rate <= 0.02, agreement.line()
         assert agreement.rate >= 0.93, agreement.line()
+
+
+def test_a_reason_shows_the_names_as_written(matcher: DiagnosisMatcher) -> None:
+    reason = matcher.judge("Myasthenia gravis", "Acute myocardial infarction").reason
+    assert "'myasthenia gravis' vs 'acute myocardial infarction'" in reason
+    assert "'type 2 diabetes mellitus'" in matcher.judge("Diabetes mellitus, type 2", "Type 2 diabetes mellitus").reason
