@@ -397,6 +397,12 @@ class Runner:
                 invocation.wall_s, saved_at = elapsed - clock, elapsed
                 write_json(self.out / RUN_SETTINGS, manifest.model_dump(mode="json"))
 
+        async def keep_time() -> None:
+            """Also while no episode ends (long ones), so a killed run has its time and episodes recorded."""
+            while True:
+                await asyncio.sleep(MANIFEST_SAVE_INTERVAL_S)
+                save_time(now=False)
+
         with TranscriptWriter(self.transcripts) as writer:
 
             async def one(case: Case, sample: int) -> None:
@@ -420,12 +426,14 @@ class Runner:
             if settings.moderator == DETERMINISTIC["moderator"]:
                 default_vocabulary()  # built now, to be frozen with the rest of the setup
             ended = False
+            clock_keeper = asyncio.create_task(keep_time())
             try:
                 with frozen_setup():
                     await gather_or_raise(one(case, sample) for case, sample in todo)
                 ended = True
                 self.emit(RunEnded(done=progress.done, correct=progress.correct, errored=progress.errored))
             finally:
+                clock_keeper.cancel()
                 if not ended:  # Ctrl-C or a failure: a watcher hears that nothing more is coming
                     self.emit(
                         RunEnded(done=progress.done, correct=progress.correct, errored=progress.errored, stopped=True)

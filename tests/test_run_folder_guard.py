@@ -88,3 +88,26 @@ def test_a_run_record_without_settings_is_refused(tmp_path: Path) -> None:
     (tmp_path / RUN_SETTINGS).write_text("{}")
     result = CliRunner().invoke(app, ["run", "--out", str(tmp_path), "--resume"])
     assert result.exit_code == 2 and "not a readable run record" in result.output
+
+
+def test_a_killed_run_has_its_time_recorded_before_any_episode_ends(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with OpenAIStub(responder=play_clinic_role, delay_s=1.0) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "agentclinic_sim.cli", "run", "--out", str(out),
+             "--doctor", f"openai:m@{server.base_url}", "--concurrency", "2"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OPENAI_API_KEY": "sk-test"},
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while len(server.requests) < 4:  # two turns of each of the first two episodes: 2 s and more
+                assert time.monotonic() < deadline and process.poll() is None, "the run never asked the doctor"
+                time.sleep(0.05)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert not (out / TRANSCRIPTS).exists() or not (out / TRANSCRIPTS).read_text().strip()  # none had ended
+    [invocation] = json.loads((out / RUN_SETTINGS).read_text())["invocations"]
+    assert invocation["wall_s"] >= 1.0
