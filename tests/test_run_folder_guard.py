@@ -22,6 +22,26 @@ sys.path.insert(0, str(Path(__file__).parent))
 from openai_stub import OpenAIStub, play_clinic_role  # noqa: E402
 
 
+def stop_a_run(out: Path, server: OpenAIStub, *, after_requests: int, sent: signal.Signals) -> int:
+    """Start a run with the doctor on ``server`` (two episodes at a time), send it ``sent`` once the server has
+    had ``after_requests`` requests, and return its exit status."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agentclinic_sim.cli", "run", "--out", str(out),
+         "--doctor", f"openai:m@{server.base_url}", "--concurrency", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OPENAI_API_KEY": "sk-test"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while len(server.requests) < after_requests:
+            assert time.monotonic() < deadline and process.poll() is None, "the run never asked the doctor"
+            time.sleep(0.05)
+        process.send_signal(sent)
+        return process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 def refused_as_in_use(args: list[str]) -> None:
     result = CliRunner().invoke(app, args, input="DIAGNOSIS READY: flu\n")
     assert result.exit_code == 2, (args, result.output)
@@ -59,21 +79,7 @@ def test_a_folder_made_only_for_the_lock_is_removed(tmp_path: Path) -> None:
 def test_a_run_stopped_with_ctrl_c_tells_its_watchers(tmp_path: Path) -> None:
     out = tmp_path / "run"
     with OpenAIStub(responder=play_clinic_role, delay_s=0.5) as server:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "agentclinic_sim.cli", "run", "--out", str(out),
-             "--doctor", f"openai:m@{server.base_url}", "--concurrency", "2"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "OPENAI_API_KEY": "sk-test"},
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 120
-            while len(server.requests) < 3:
-                assert time.monotonic() < deadline and process.poll() is None, "the run never asked the doctor"
-                time.sleep(0.05)
-            process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=60) == 130
-        finally:
-            if process.poll() is None:
-                process.kill()
+        assert stop_a_run(out, server, after_requests=3, sent=signal.SIGINT) == 130
     last = json.loads((out / EVENTS).read_text().splitlines()[-1])
     assert last["kind"] == "run_ended" and last["stopped"] is True
     watched = CliRunner().invoke(app, ["watch", str(out), "--once"])
@@ -93,21 +99,8 @@ def test_a_run_record_without_settings_is_refused(tmp_path: Path) -> None:
 def test_a_killed_run_has_its_time_recorded_before_any_episode_ends(tmp_path: Path) -> None:
     out = tmp_path / "run"
     with OpenAIStub(responder=play_clinic_role, delay_s=1.0) as server:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "agentclinic_sim.cli", "run", "--out", str(out),
-             "--doctor", f"openai:m@{server.base_url}", "--concurrency", "2"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OPENAI_API_KEY": "sk-test"},
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 120
-            while len(server.requests) < 4:  # two turns of each of the first two episodes: 2 s and more
-                assert time.monotonic() < deadline and process.poll() is None, "the run never asked the doctor"
-                time.sleep(0.05)
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=60)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        # two turns of each of the first two episodes: 2 s and more
+        stop_a_run(out, server, after_requests=4, sent=signal.SIGKILL)
     assert not (out / TRANSCRIPTS).exists() or not (out / TRANSCRIPTS).read_text().strip()  # none had ended
     [invocation] = json.loads((out / RUN_SETTINGS).read_text())["invocations"]
     assert invocation["wall_s"] >= 1.0
