@@ -43,6 +43,7 @@ import typer
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from rich.markup import escape
 
 from agentclinic_sim.console import fail
 
@@ -470,7 +471,7 @@ def _parameter(
     flag: _Flag, info: FieldInfo, help_text: str | None, extra: Mapping[str, Any], with_config: bool
 ) -> inspect.Parameter:
     """The typer parameter that offers ``flag``."""
-    text = help_text if help_text is not None else (info.description or "")
+    text = escape(help_text if help_text is not None else (info.description or ""))  # "'.[vllm]'" is text
     kwargs: dict[str, Any] = {}
     choices = flag.kind.choices
     if choices is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,32 @@ def test_a_config_file_sets_the_settings(tmp_path: Path) -> None:
     config.write_text("batch_size: 6\nnum_generations: 4\nrewards:\n  test_cost: 0.01\n", encoding="utf-8")
     result = invoke("grpo", "--config", str(config), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2 and "multiple of --num-generations 4" in result.output
+
+
+@pytest.mark.parametrize("command", ["sft", "grpo"])
+def test_a_folder_holding_a_training_is_not_overwritten(tmp_path: Path, command: str) -> None:
+    (tmp_path / "checkpoint-5").mkdir()
+    (tmp_path / "curve.csv").write_text("step,split,accuracy\n5,train,0.5\n")
+    result = invoke(command, "--out", str(tmp_path), "--max-steps", "1")
+    assert result.exit_code == 2 and "already holds a training" in result.output and "--resume" in result.output
+    assert (tmp_path / "checkpoint-5").is_dir() and (tmp_path / "curve.csv").read_text().endswith("0.5\n")
+
+
+def test_an_out_that_cannot_be_a_folder_and_an_unknown_tracker_are_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for out in (blocker, blocker / "sub"):
+        result = invoke("sft", "--out", str(out), "--max-steps", "1")
+        assert result.exit_code == 2 and "a file, not a folder" in result.output, result.output
+    result = invoke("sft", "--out", str(tmp_path / "run"), "--report-to", "banana")
+    assert result.exit_code == 2 and "use one of none, tensorboard, trackio" in result.output
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorboard") is not None, reason="tensorboard is installed here")
+def test_a_tracker_that_is_not_installed_is_named_with_its_install() -> None:
+    result = invoke("sft", "--report-to", "tensorboard")
+    assert result.exit_code == 2 and "pip install tensorboard" in result.output
+
+
+def test_help_keeps_bracketed_install_extras() -> None:
+    assert "'.[vllm]'" in invoke("grpo", "--help").output

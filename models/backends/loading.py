@@ -195,7 +195,10 @@ def load_model(
         kwargs["device_map"] = "auto"
     if load_in_4bit:
         if not on_gpu:
-            raise BackendError(f"{name}: 4-bit loading needs a CUDA GPU (bitsandbytes); drop --load-in-4bit on CPU")
+            raise BackendError(
+                f"{name}: 4-bit loading needs a CUDA GPU (bitsandbytes); on a CPU, drop --load-in-4bit (run) "
+                "or --adapter qlora (train)"
+            )
         kwargs["quantization_config"] = transformers.BitsAndBytesConfig(
             load_in_4bit=True,
             bnb_4bit_quant_type="nf4",

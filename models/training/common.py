@@ -9,8 +9,10 @@ evaluations) and ``steps.csv`` (per-step training logs).
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +21,8 @@ from pydantic import Field
 from agentclinic_sim.privacy import MimicPrivacyError
 from agentclinic_sim.rewards import RewardConfig
 from agentclinic_sim.role_settings import RoleSettings
+from agentclinic_sim.run_folder import prepare_out_dir
+from agentclinic_sim.run_settings import RunError
 from agents.cast import CastSpec
 from models.training.data import TrainingSetupError
 from models.training.evaluate import Curve, evaluate_policy
@@ -152,6 +156,36 @@ def on_cpu() -> bool:
     import torch
 
     return not torch.cuda.is_available()
+
+
+TRACKERS = {"none": None, "tensorboard": "tensorboard", "trackio": "trackio"}
+"""``--report-to`` values, with the package each needs."""
+TRAINING_FILES = ("checkpoint-*", FINAL, "curve.csv", STEPS_CSV)
+"""What a training leaves in its folder; a new one refuses a folder holding any of it."""
+
+
+def check_before_loading(settings: TrainSettings) -> None:
+    """Refuse, before any model loads, what would fail later or lose work: a tracker that is unknown or not
+    installed, an ``--out`` that cannot be a folder, and a new training in a folder that holds one (it would
+    delete that run's checkpoints and mix the two learning curves). ``--resume`` with no checkpoint starts
+    from the first step, and says so."""
+    if settings.report_to not in TRACKERS:
+        raise TrainingSetupError(f"--report-to {settings.report_to!r}: use one of {', '.join(TRACKERS)}")
+    package = TRACKERS[settings.report_to]
+    if package is not None and importlib.util.find_spec(package) is None:
+        raise TrainingSetupError(f"--report-to {settings.report_to} needs its package: pip install {package}")
+    try:
+        prepare_out_dir(settings.out)
+    except RunError as exc:
+        raise TrainingSetupError(str(exc)) from None
+    held = sorted({path.name for pattern in TRAINING_FILES for path in settings.out.glob(pattern)})
+    if held and not settings.resume:
+        raise TrainingSetupError(
+            f"{settings.out} already holds a training ({', '.join(held[:4])}): pass --resume to continue it, "
+            "or choose another --out"
+        )
+    if settings.resume and last_checkpoint(settings.out) is None:
+        print(f"--resume: no checkpoint in {settings.out}; training starts from its first step", file=sys.stderr)
 
 
 def last_checkpoint(out: Path) -> str | None:

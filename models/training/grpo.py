@@ -29,6 +29,7 @@ from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
     adapter_config,
+    check_before_loading,
     end_processes,
     evaluation_callback,
     last_checkpoint,
@@ -162,6 +163,7 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
         raise TrainingSetupError(
             f"--batch-size {settings.batch_size} must be a multiple of --num-generations {settings.num_generations}"
         )
+    check_before_loading(settings)
     quiet_libraries()
     default_start = GRPOSettings.model_fields["model"].default
     if settings.model == default_start and not Path(default_start).exists():

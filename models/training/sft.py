@@ -21,6 +21,7 @@ from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
     adapter_config,
+    check_before_loading,
     end_processes,
     evaluation_callback,
     last_checkpoint,
@@ -52,6 +53,7 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
+    check_before_loading(settings)
     quiet_libraries()
     train_cases = settings.cases(settings.split)
     if not train_cases:
