@@ -25,8 +25,9 @@ _HEDGE = re.compile(
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
 FILLER = frozenset("a an the of with due to secondary caused by disease disorder syndrome condition".split())
 """Words that do not change which condition is named ('X due to Y' and 'Y X' name the same thing)."""
-NEGATIONS = frozenset({"non", "not", "without", "no", "absent", "negative", "anti"})
-"""Words that turn a name into its opposite: never added silently ('non-Hodgkin' is not 'Hodgkin')."""
+NEGATIONS = frozenset({"non", "not", "without", "no", "absent", "absence", "negative", "anti", "ruled", "excluded"})
+"""Words that turn a name into its opposite, never added silently: 'non-Hodgkin' is not 'Hodgkin', nor is
+'X ruled out' X."""
 SIDES = frozenset({"left", "right", "bilateral", "unilateral"})
 
 # British spellings -> American, applied inside words (haemorrhage, oesophageal, paediatric, leukaemia ...).
@@ -124,8 +125,9 @@ def forms(text: str) -> tuple[str, ...]:
     """The ways a written diagnosis can be read: the whole name without brackets, each bracketed part as
     an alternative name, the name with its brackets kept as words, and each without a leading hedge."""
     cleaned = clean(text).strip(" .;:!")
-    readings = [_BRACKETED.sub(" ", cleaned).strip()]
-    readings += [part.strip() for part in _BRACKETED.findall(cleaned) if part.strip()]
+    bracketed = [part.strip() for part in _BRACKETED.findall(cleaned) if part.strip()]
+    negated = any(NEGATIONS & set(_NON_WORD.sub(" ", part).split()) for part in bracketed)
+    readings = [] if negated else [_BRACKETED.sub(" ", cleaned).strip(), *bracketed]  # not 'X (ruled out)' as X
     readings.append(cleaned.replace("(", " ").replace(")", " ").replace("[", " ").replace("]", " "))
     readings += [_HEDGE.sub("", reading) for reading in readings]
     return tuple(dict.fromkeys(reading for reading in readings if _NON_WORD.sub("", reading)))

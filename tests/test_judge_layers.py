@@ -173,3 +173,26 @@ def test_a_reason_shows_the_names_as_written(matcher: DiagnosisMatcher) -> None:
     reason = matcher.judge("Myasthenia gravis", "Acute myocardial infarction").reason
     assert "'myasthenia gravis' vs 'acute myocardial infarction'" in reason
     assert "'type 2 diabetes mellitus'" in matcher.judge("Diabetes mellitus, type 2", "Type 2 diabetes mellitus").reason
+
+
+@pytest.mark.parametrize(
+    ("given", "truth"),
+    [
+        ("Hepatoma", "Hematoma"),  # one letter changed, not two swapped
+        ("Rubella", "Rubeola"),
+        ("Dysphagia", "Dysphasia"),
+        ("Myoma", "Myxoma"),  # one letter more in a short word
+        ("Pulmonary embolism ruled out", "Pulmonary embolism"),
+        ("Absence of appendicitis", "Appendicitis"),
+        ("Appendicitis (ruled out)", "Appendicitis"),  # a negation in brackets is not an alternative name
+    ],
+)
+def test_near_spellings_of_other_diseases_and_ruled_out_ones_are_wrong(
+    matcher: DiagnosisMatcher, given: str, truth: str
+) -> None:
+    assert not matcher.judge(given, truth).correct
+
+
+def test_real_misspellings_still_pass(matcher: DiagnosisMatcher) -> None:
+    for given, truth in (("Myasthenia garvis", "Myasthenia gravis"), ("Apendicitis", "Appendicitis")):
+        assert matcher.judge(given, truth).correct, given

@@ -97,7 +97,7 @@ def test_matcher_rejects_different_conditions(matcher: DiagnosisMatcher, given: 
 
 def test_matcher_reason_names_differing_numbers(matcher: DiagnosisMatcher) -> None:
     verdict = matcher.judge("Type 1 diabetes mellitus", "Type 2 diabetes mellitus")
-    assert "numbers or sides differ" in verdict.reason
+    assert "numbers, sides or negations differ" in verdict.reason
 
 
 @pytest.mark.parametrize("given", ["", "   ", "Disease", "the syndrome"])
