@@ -49,8 +49,8 @@ class OutputConsole(Console):
         super().print(*objects, soft_wrap=soft_wrap, **kwargs)
 
 
-console = OutputConsole()
-err_console = OutputConsole(stderr=True)
+console = OutputConsole(emoji=False)  # 'file.jsonl:100:' must keep its line number, not turn into an emoji
+err_console = OutputConsole(stderr=True, emoji=False)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -193,6 +193,13 @@ def agreement_command(
         console.print(f"episodes left out: {', '.join(skipped)}", highlight=False)
     _print_disagreements(judged, show)
     console.print(f"verdicts: {folder / REJUDGED}\nfigures: {folder / AGREEMENT_SUMMARY}", highlight=False)
+    failures = [pair.error for pair in judged if pair.error is not None]
+    if failures:  # the figures leave those pairs out: say why, and do not pass as a measurement
+        fail(
+            f"{len(failures)} of {len(judged)} LLM calls failed (first: {failures[0]}); the verdicts that came back "
+            "are saved, and running the command again asks only for the rest",
+            code=1,
+        )
 
 
 def _print_disagreements(judged: list[RejudgedPair], show: int) -> None:
@@ -201,7 +208,7 @@ def _print_disagreements(judged: list[RejudgedPair], show: int) -> None:
     for pair in differing[:show]:
         kind = "false accept" if pair.match else "false reject"
         console.print(
-            f"[yellow]{kind}[/] {escape(pair.diagnosis)!r} vs {escape(pair.truth)!r}"
+            f"[yellow]{kind}[/] {escape(repr(pair.diagnosis))} vs {escape(repr(pair.truth))}"
             f"  [dim]match: {escape(pair.match_reason)}[/]",
             highlight=False,
         )

@@ -50,6 +50,7 @@ def filter_records(records: list[EpisodeRecord], only: Only | None) -> list[Epis
 
 def read_key() -> str:
     """One key press from the terminal (arrow keys as 'left', 'right', 'up', 'down')."""
+    import select
     import termios
     import tty
 
@@ -58,7 +59,7 @@ def read_key() -> str:
     try:
         tty.setraw(fd)
         key = sys.stdin.read(1)
-        if key == "\x1b":
+        if key == "\x1b" and select.select([sys.stdin], [], [], 0.05)[0]:  # an arrow's sequence, not Esc alone
             key += sys.stdin.read(2)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
@@ -175,10 +176,18 @@ def replay_command(
     if not records:
         fail(f"no episodes in {source} match" + (f" case {case}" if case else "") + (f" --only {only}" if only else ""))
     if html is not None:
-        page = Console(record=True, width=110, file=io.StringIO(), force_terminal=True)
+        if html.suffix == ".jsonl" or (html.exists() and html.resolve() == source.resolve()):
+            fail(f"--html {html} would write over a transcript: give an .html file")
+        if html.is_dir():
+            fail(f"--html {html} is a folder: give an .html file")
+        page = Console(record=True, width=110, file=io.StringIO(), force_terminal=True, emoji=False)
         print_all(records, page)
-        html.write_text(page.export_html(inline_styles=True), encoding="utf-8")
-        console.print(f"wrote {html} ({len(records)} consultations)")
+        try:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            html.write_text(page.export_html(inline_styles=True), encoding="utf-8")
+        except OSError as exc:
+            fail(f"--html {html} cannot be written ({exc.strerror or exc})")
+        console.print(f"wrote {html} ({len(records)} consultations)", markup=False)
         return
     if sys.stdin.isatty() and sys.stdout.isatty():
         Viewer(records, console).run(read_key)

@@ -118,6 +118,8 @@ def _parse_line(
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         return [CaseProblem(name, line, "-", f"malformed JSON: {exc.msg} (column {exc.colno})")]
+    except RecursionError:
+        return [CaseProblem(name, line, "-", "malformed JSON: nested too deeply to be a case")]
     if not isinstance(raw, dict):
         return [CaseProblem(name, line, "-", f"expected a JSON object, got {_type_name(raw)}")]
     found = detect_schema(raw)

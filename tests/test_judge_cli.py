@@ -49,7 +49,7 @@ def test_pair_says_different_with_exit_1() -> None:
     result = invoke("judge", "Type 1 diabetes mellitus", "Type 2 diabetes mellitus")
     assert result.exit_code == 1
     assert result.output.startswith("different")
-    assert "numbers or sides differ" in result.output
+    assert "numbers, sides or negations differ" in result.output
 
 
 def test_pair_json_names_the_layer() -> None:
@@ -153,6 +153,7 @@ def test_agreement_asks_again_only_where_the_llm_call_failed(tmp_path: Path) -> 
         stub.fail_status = 500
         first = invoke("judge", "agreement", str(run), "--with", uri, "--api-key-env", KEY_ENV, "--max-retries", "0")
         assert "LLM calls failed" in first.output
+        assert first.exit_code == 1 and "2 of 2 LLM calls failed (first: BackendError" in first.output
         assert json.loads((run / "judge_agreement.json").read_text())["failed"] == 2
         stub.fail_status = None
         before = len(stub.requests)
@@ -182,3 +183,13 @@ def test_agreement_on_a_run_with_nothing_to_judge_is_a_clear_error(tmp_path: Pat
     result = invoke("judge", "agreement", str(tmp_path / "run"), "--with", "openai:gpt-4o")
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_agreement_prints_bracketed_diagnoses_as_written(tmp_path: Path) -> None:
+    episodes = [("Iron deficiency anemia [microcytic]", "Asthma", None), ("x [/] y", "Asthma", None)]
+    run = write_run(tmp_path / "run", episodes)  # type: ignore[arg-type]
+    with OpenAIStub(responder=lambda body: "Yes") as stub:
+        uri = f"openai:judge@{stub.base_url}"
+        result = invoke("judge", "agreement", str(run), "--with", uri, "--api-key-env", KEY_ENV)
+    assert result.exit_code == 0, result.output
+    assert "'Iron deficiency anemia [microcytic]' vs 'Asthma'" in result.output and "'x [/] y'" in result.output
