@@ -148,6 +148,12 @@ def resolve_dataset(
             return path.stem, path, None
         known = ", ".join(DATASETS)
         raise DatasetError(f"unknown dataset {dataset!r}: use one of {known}, or a path to a .jsonl file")
+    folder = _data_dir(data_dir)
+    if not spec.bundled and folder is not None and not folder.is_dir():
+        raise DatasetError(
+            f"the data folder {folder} (--data-dir or ${DATA_DIR_ENV}) is not a folder: point it at the folder "
+            f"holding {spec.filename}"
+        )
     source = locate(spec, data_dir)
     if source.kind == "missing":
         raise DatasetError(MIMIC_HELP if spec.credentialed else f"{spec.filename} not found")

@@ -37,3 +37,8 @@ def test_replay_html_keeps_off_transcripts_and_says_why_it_cannot_write(tmp_path
     page = tmp_path / "new" / "folder" / "run.html"
     result = CliRunner().invoke(app, ["replay", str(run), "--html", str(page)])
     assert result.exit_code == 0 and page.read_text().lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_a_data_folder_that_is_not_one_is_named_not_skipped(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["cases", "show", "medqa", "0", "--data-dir", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "nowhere (--data-dir or $AGENTCLINIC_DATA) is not a folder" in result.output
