@@ -86,6 +86,13 @@ def test_a_folder_holding_a_training_is_not_overwritten(tmp_path: Path, command:
     assert (tmp_path / "checkpoint-5").is_dir() and (tmp_path / "curve.csv").read_text().endswith("0.5\n")
 
 
+def test_a_run_folder_is_not_trained_into(tmp_path: Path) -> None:
+    (tmp_path / "run.json").write_text("{}")
+    result = invoke("sft", "--out", str(tmp_path), "--max-steps", "1")
+    assert result.exit_code == 2 and "holds an `agentclinic run`" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["run.json"]
+
+
 def test_an_out_that_cannot_be_a_folder_and_an_unknown_tracker_are_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")

@@ -21,7 +21,7 @@ from pydantic import Field
 from agentclinic_sim.privacy import MimicPrivacyError
 from agentclinic_sim.rewards import RewardConfig
 from agentclinic_sim.role_settings import RoleSettings
-from agentclinic_sim.run_folder import prepare_out_dir
+from agentclinic_sim.run_folder import RUN_SETTINGS, prepare_out_dir
 from agentclinic_sim.run_settings import RunError
 from agents.cast import CastSpec
 from models.training.data import TrainingSetupError
@@ -178,6 +178,10 @@ def check_before_loading(settings: TrainSettings) -> None:
         prepare_out_dir(settings.out)
     except RunError as exc:
         raise TrainingSetupError(str(exc)) from None
+    if (settings.out / RUN_SETTINGS).is_file():
+        raise TrainingSetupError(
+            f"{settings.out} holds an `agentclinic run` ({RUN_SETTINGS}): train into a folder of its own (--out)"
+        )
     held = sorted({path.name for pattern in TRAINING_FILES for path in settings.out.glob(pattern)})
     if held and not settings.resume:
         raise TrainingSetupError(
