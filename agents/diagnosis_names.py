@@ -123,7 +123,8 @@ def americanise(word: str) -> str:
 
 def forms(text: str) -> tuple[str, ...]:
     """The ways a written diagnosis can be read: the whole name without brackets, each bracketed part as
-    an alternative name, the name with its brackets kept as words, and each without a leading hedge."""
+    an alternative name, the name with its brackets kept as words, and each without a leading hedge. A
+    bracketed negation ('Appendicitis (ruled out)') is never dropped: that name reads only with it."""
     cleaned = clean(text).strip(" .;:!")
     bracketed = [part.strip() for part in _BRACKETED.findall(cleaned) if part.strip()]
     negated = any(NEGATIONS & set(_NON_WORD.sub(" ", part).split()) for part in bracketed)

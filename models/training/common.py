@@ -183,7 +183,8 @@ def check_before_loading(settings: TrainSettings) -> None:
             f"{settings.out} holds an `agentclinic run` ({RUN_SETTINGS}): train into a folder of its own (--out)"
         )
     held = sorted({path.name for pattern in TRAINING_FILES for path in settings.out.glob(pattern)})
-    if held and not settings.resume:
+    first_process = os.environ.get("RANK", "0") == "0"  # under a launcher, the others may see its first files
+    if held and not settings.resume and first_process:
         raise TrainingSetupError(
             f"{settings.out} already holds a training ({', '.join(held[:4])}): pass --resume to continue it, "
             "or choose another --out"
