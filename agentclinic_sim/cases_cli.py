@@ -19,8 +19,8 @@ from scenarios.reader import read_case_file
 from scenarios.registry import locate
 
 cases_app = typer.Typer(
-    help="Browse and check case files. DATASET is a name (demo, medqa, medqa-ext, nejm, nejm-ext, mimiciv) "
-    "or a path to a .jsonl file.",
+    help="Browse and check case files, or build them from MIMIC-IV.\n\nDATASET is a name (demo, medqa, medqa-ext, "
+    "nejm, nejm-ext, mimiciv) or a path to a .jsonl file.",
     no_args_is_help=True,
 )
 cases_app.command("build-mimic")(build_mimic)

@@ -1,35 +1,174 @@
-"""The ``agentclinic`` command: the roof over every room, so it may import anything."""
+"""The ``agentclinic`` command: the roof over every room, so it may import anything.
+
+Each subcommand's module is imported only when that subcommand runs (or shows its own help), so
+``agentclinic --help``, ``cases``, ``judge "A" "B"`` and ``replay`` never load LangGraph, torch or
+transformers. The top-level help lists the commands from ``COMMANDS`` without importing them; a test
+holds those one-line summaries to the commands' own help.
+"""
 
 from __future__ import annotations
 
-import typer
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+from typing import Any
 
-from agentclinic_sim.cases_cli import cases_app
-from agentclinic_sim.judge_cli import judge_app
-from agentclinic_sim.play_cli import play_command
-from agentclinic_sim.replay import replay_command
-from agentclinic_sim.run_cli import run_command
-from agentclinic_sim.train_cli import train_app
-from agentclinic_sim.watch_cli import watch_command
+import click
+import typer
+from typer import rich_utils
+from typer.core import TyperGroup, TyperOption
+
+from agentclinic_sim.console import PIPE_WIDTH
+
+EXIT_INTERRUPTED = 130
+"""What a shell reports for a process stopped by Ctrl-C (128 + SIGINT)."""
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a subcommand lives and the line the top-level help shows for it."""
+
+    module: str
+    attribute: str
+    summary: str
+
+
+COMMANDS: dict[str, LazyCommand] = {
+    "run": LazyCommand(
+        "agentclinic_sim.run_cli", "run_command", "Run doctor consultations over a dataset and score them."
+    ),
+    "replay": LazyCommand(
+        "agentclinic_sim.replay",
+        "replay_command",
+        "Replay finished consultations: interactive on a terminal, printed whole when piped, or as HTML.",
+    ),
+    "play": LazyCommand(
+        "agentclinic_sim.play_cli", "play_command", "Play a consultation yourself, as the doctor or as the patient."
+    ),
+    "watch": LazyCommand(
+        "agentclinic_sim.watch_cli", "watch_command", "Watch a run as it progresses, from another terminal."
+    ),
+    "cases": LazyCommand(
+        "agentclinic_sim.cases_cli", "cases_app", "Browse and check case files, or build them from MIMIC-IV."
+    ),
+    "train": LazyCommand(
+        "agentclinic_sim.train_cli",
+        "train_app",
+        "Train the doctor on environment rewards: SFT on demonstrations, then multi-turn GRPO.",
+    ),
+    "judge": LazyCommand(
+        "agentclinic_sim.judge_cli",
+        "judge_app",
+        "Judge diagnoses, one pair or a run's against an LLM judge.",
+    ),
+}
+
+
+@cache
+def load_command(name: str) -> click.Command:
+    """Import subcommand ``name``'s module and build its click command (a group for ``cases``, ``train``, ``judge``)."""
+    where = COMMANDS[name]
+    target = getattr(import_module(where.module), where.attribute)
+    if isinstance(target, typer.Typer):
+        command: click.Command = typer.main.get_group(target)
+    else:
+        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class CommandsOnUse(Mapping[str, click.Command]):
+    """The subcommands by name, each imported when it is looked up (typer suggests near names from the keys)."""
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in COMMANDS:
+            raise KeyError(name)
+        return load_command(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
+class LazyCommands(TyperGroup):
+    """A command group whose subcommands are imported when one is asked for, not when the help lists them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = CommandsOnUse()  # type: ignore[assignment]
+        self._listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self._listing and cmd_name in COMMANDS:  # the help's table of commands needs only each one's summary
+            return click.Command(cmd_name, help=COMMANDS[cmd_name].summary)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     name="agentclinic",
     help="AgentClinic consultations: browse cases, run doctor agents against simulated patients, replay them.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(cases_app, name="cases")
-app.add_typer(train_app, name="train")
-app.add_typer(judge_app, name="judge")
-app.command("run")(run_command)
-app.command("replay")(replay_command)
-app.command("play")(play_command)
-app.command("watch")(watch_command)
+
+
+@app.callback()
+def _root() -> None:
+    """AgentClinic consultations: browse cases, run doctor agents against simulated patients, replay them."""
+
+
+def _flags_show_no_value_type() -> None:
+    """Typer 0.29 labels a flag that takes no value ``<bool>`` in help (``--live <bool>``), as if it needed one."""
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: click.Context) -> str | None:
+        return None if self.is_flag and self.metavar is None else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+def _typer_screens_unwrapped_off_terminal() -> None:
+    """Typer's help screens and usage-error boxes are laid out ``PIPE_WIDTH`` wide when their stream is a pipe
+    or a file (unless ``COLUMNS`` or ``TERMINAL_WIDTH`` says otherwise), like the package's own consoles."""
+    if os.environ.get("COLUMNS") or os.environ.get("TERMINAL_WIDTH"):
+        return
+    make_console = rich_utils._get_rich_console
+
+    def console_for(stderr: bool = False) -> Any:
+        made = make_console(stderr=stderr)
+        if not made.is_terminal:
+            made.width = PIPE_WIDTH
+        return made
+
+    rich_utils._get_rich_console = console_for
 
 
 def main() -> None:
-    app()
+    _flags_show_no_value_type()
+    _typer_screens_unwrapped_off_terminal()
+    try:
+        app()
+    except KeyboardInterrupt:  # a second Ctrl-C while the first one's clean-up runs
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

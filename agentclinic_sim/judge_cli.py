@@ -43,9 +43,10 @@ class _PairByDefault(TyperGroup):
 
 judge_app = typer.Typer(
     cls=_PairByDefault,
-    help='Judge diagnoses. `agentclinic judge "GBS" "Guillain-Barre syndrome"` prints the free judge\'s verdict '
-    "and why; `agentclinic judge agreement RUN_DIR --with openai:gpt-4o` measures the free judge against an LLM "
-    "judge on a run's diagnoses.",
+    help="Judge diagnoses, one pair or a run's against an LLM judge.\n\n"
+    '`agentclinic judge "GBS" "Guillain-Barre syndrome"` prints the free judge\'s verdict and why; '
+    "`agentclinic judge agreement RUN_DIR --with openai:gpt-4o` measures the free judge against an LLM judge on a "
+    "run's diagnoses.",
     no_args_is_help=True,
 )
 

@@ -21,13 +21,10 @@ from rich.prompt import Prompt
 from rich.tree import Tree
 
 from agentclinic_sim.cases_cli import findings_tree, load_or_fail
-from agentclinic_sim.checkpoints import CHECKPOINTS, CheckpointError, unfinished_threads
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.consultation import ConsultationState
-from agentclinic_sim.play_session import PendingPlays, PlaySession, consult, next_sample
 from agentclinic_sim.run_folder import RUN_SETTINGS, holding
 from agentclinic_sim.run_settings import RunError
-from agentclinic_sim.runner import Runner
 from agentclinic_sim.views import turn_panel, verdict_panel
 from agents.doctor import clean_doctor_text
 from agents.types import Reply, Turn
@@ -131,6 +128,11 @@ def play_command(
             f"{out} holds an `agentclinic run` ({RUN_SETTINGS}); play in a folder of its own "
             "(--out), so the run's episodes and summary stay the run's"
         )
+    # The graph, its checkpoints and LangGraph load only when a consultation is played, not for --help.
+    from agentclinic_sim.checkpoints import CHECKPOINTS, CheckpointError, unfinished_threads
+    from agentclinic_sim.play_session import PendingPlays, PlaySession, consult, next_sample
+    from agentclinic_sim.runner import Runner
+
     with ExitStack() as held:
         try:
             held.enter_context(holding(out))  # no second run or play in this folder meanwhile

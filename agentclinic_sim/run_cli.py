@@ -8,7 +8,7 @@ import json
 import time
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.live import Live
@@ -18,14 +18,15 @@ from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.live import LiveView
 from agentclinic_sim.run_folder import load_manifest
 from agentclinic_sim.run_settings import FLAG_NAMES, RunError, RunSettings, resumed_settings
-from agentclinic_sim.runner import Progress as RunProgress
-from agentclinic_sim.runner import Runner
 from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
 from agentclinic_sim.transcript import EpisodeRecord
 from agentclinic_sim.views import summary_table
 from models.backends import BackendError
 from models.backends.uri import URI_FORMS
 from scenarios import DatasetError
+
+if TYPE_CHECKING:
+    from agentclinic_sim.runner import Progress as RunProgress
 
 MEDGEMMA_HINT = """[bold]Plug in MedGemma[/] (the MedGemma report's setup: MedGemma 27B doctor, GPT-4o patient, measurement and judge):
   agentclinic run --dataset medqa-ext --doctor medgemma-27b --patient openai:gpt-4o --measurement openai:gpt-4o --moderator openai:gpt-4o
@@ -140,6 +141,8 @@ def tiny_doctor_note(doctor: str) -> str:
 def run_settings(settings: RunSettings, title: str, live: bool = False) -> None:
     """Build the runner, run it with a live progress bar, print the summary. Bad input exits 2; a bug in
     this package stops the run with exit 1 and its traceback (finished episodes stay saved)."""
+    from agentclinic_sim.runner import Runner  # the graph and LangGraph load when a run starts, not for --help
+
     out = settings.out
     try:
         runner = Runner(settings)

@@ -75,7 +75,6 @@ from agentclinic_sim.transcript import (
     remove_records,
 )
 from agents.cast import Cast, CastSpec
-from agents.diagnosis_vocabulary import default_vocabulary
 from agents.doctor import (
     BackendDoctor,
     Doctor,
@@ -83,6 +82,7 @@ from agents.doctor import (
     OracleDoctor,
     doctor_image,
 )
+from agents.vocabulary_index import default_vocabulary
 from models.backends import BackendError, ChatBackend
 from models.backends.uri import backend_from_uri
 from scenarios import Case

