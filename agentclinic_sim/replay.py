@@ -8,6 +8,7 @@ case · g / G first / last turn · f filter (all → correct → wrong) · s run
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,7 +28,11 @@ HELP = (
     "→/l/space next turn · ←/h previous · ↓/]/n next case · ↑/[/p previous case · g/G first/last turn · "
     "f filter · s summary · q quit"
 )
-ARROWS = {"\x1b[C": "right", "\x1b[D": "left", "\x1b[B": "down", "\x1b[A": "up"}
+ARROWS = {  # the normal (ESC [ C) and the application-cursor (ESC O C) forms
+    f"\x1b{intro}{final}": name
+    for intro in "[O"
+    for final, name in {"C": "right", "D": "left", "B": "down", "A": "up"}.items()
+}
 
 
 def load_records(path: Path, case: str | None = None, only: Only | None = None) -> list[EpisodeRecord]:
@@ -49,21 +54,46 @@ def filter_records(records: list[EpisodeRecord], only: Only | None) -> list[Epis
 
 
 def read_key() -> str:
-    """One key press from the terminal (arrow keys as 'left', 'right', 'up', 'down')."""
-    import select
+    """One key press from the terminal (arrow keys as 'left', 'right', 'up', 'down'; Esc alone as Esc).
+
+    The bytes come straight from the file descriptor: reading through ``sys.stdin`` would pull an arrow's whole
+    escape sequence into Python's buffer, where ``select`` cannot see it, and the arrow would read as Esc then '['.
+    """
     import termios
     import tty
 
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     try:
-        tty.setraw(fd)
-        key = sys.stdin.read(1)
-        if key == "\x1b" and select.select([sys.stdin], [], [], 0.05)[0]:  # an arrow's sequence, not Esc alone
-            key += sys.stdin.read(2)
+        tty.setraw(fd, termios.TCSANOW)  # not the default TCSAFLUSH, which drops keys typed ahead (a held arrow)
+        key = _key_bytes(fd).decode("utf-8", "replace")
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-    return ARROWS.get(key, key)
+    return ARROWS.get(key, key) or "q"  # nothing read: the terminal has gone, so quit rather than spin
+
+
+def _key_bytes(fd: int) -> bytes:
+    """One key's bytes: an escape sequence (CSI ``ESC [ … final``, SS3 ``ESC O x``), a UTF-8 character or a byte.
+    After the first byte only what follows within 50 ms belongs to the key, so Esc alone is Esc and never blocks."""
+    import select
+
+    def follow() -> bytes:
+        return os.read(fd, 1) if select.select([fd], [], [], 0.05)[0] else b""
+
+    key = os.read(fd, 1)
+    if key == b"\x1b":
+        key += follow()
+        if key == b"\x1bO":
+            key += follow()
+        elif key == b"\x1b[":  # parameters, then one final byte in @..~
+            while byte := follow():
+                key += byte
+                if 0x40 <= byte[0] <= 0x7E:
+                    break
+    elif key and key[0] >= 0xC0:  # a UTF-8 lead byte: 1, 2 or 3 continuation bytes
+        for _ in range(1 + (key[0] >= 0xE0) + (key[0] >= 0xF0)):
+            key += follow()
+    return key
 
 
 class Viewer:
