@@ -15,6 +15,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.heap import startup_without_collector
 from agentclinic_sim.live import LiveView
 from agentclinic_sim.run_folder import load_manifest
 from agentclinic_sim.run_settings import FLAG_NAMES, RunError, RunSettings, resumed_settings
@@ -141,13 +142,14 @@ def tiny_doctor_note(doctor: str) -> str:
 def run_settings(settings: RunSettings, title: str, live: bool = False) -> None:
     """Build the runner, run it with a live progress bar, print the summary. Bad input exits 2; a bug in
     this package stops the run with exit 1 and its traceback (finished episodes stay saved)."""
-    from agentclinic_sim.runner import Runner  # the graph and LangGraph load when a run starts, not for --help
-
     out = settings.out
-    try:
-        runner = Runner(settings)
-    except (RunError, DatasetError, BackendError) as exc:
-        fail(str(exc))
+    with startup_without_collector():
+        from agentclinic_sim.runner import Runner  # the graph and LangGraph load when a run starts, not for --help
+
+        try:
+            runner = Runner(settings)
+        except (RunError, DatasetError, BackendError) as exc:
+            fail(str(exc))
     try:
         if live:
             view = LiveView(title)

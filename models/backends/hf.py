@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.backends.base import BackendError, Completion, GenerationConfig, ImageData, Message, Usage
+from models.backends.cpu_threads import choose_cpu_threads
 from models.backends.gemma_chat import BOS, END_OF_TURN, strip_at_stops, template_messages, uses_gemma_turns
 from models.backends.loading import is_multimodal, load_model
 from models.backends.medgemma import ModelClass
@@ -238,6 +239,7 @@ class HFBackend:
             model, name=name, model_class=model_class, device=device, dtype=dtype, load_in_4bit=load_in_4bit
         )
         self.model_id = loaded.model_id
+        choose_cpu_threads(loaded.model)  # one thread for a small model on the CPU (see cpu_threads)
         self._attach(loaded.model, loaded.tokenizer, name, max_batch_size, batch_window_s, loaded.processor)
 
     @classmethod
