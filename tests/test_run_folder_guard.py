@@ -22,9 +22,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from openai_stub import OpenAIStub, play_clinic_role  # noqa: E402
 
 
-def stop_a_run(out: Path, server: OpenAIStub, *, after_requests: int, sent: signal.Signals) -> int:
+def stop_a_run(
+    out: Path, server: OpenAIStub, *, after_requests: int, sent: signal.Signals, again_after_s: float | None = None
+) -> int:
     """Start a run with the doctor on ``server`` (two episodes at a time), send it ``sent`` once the server has
-    had ``after_requests`` requests, and return its exit status."""
+    had ``after_requests`` requests (and once more ``again_after_s`` later), and return its exit status."""
     process = subprocess.Popen(
         [sys.executable, "-m", "agentclinic_sim.cli", "run", "--out", str(out),
          "--doctor", f"openai:m@{server.base_url}", "--concurrency", "2"],
@@ -36,6 +38,10 @@ def stop_a_run(out: Path, server: OpenAIStub, *, after_requests: int, sent: sign
             assert time.monotonic() < deadline and process.poll() is None, "the run never asked the doctor"
             time.sleep(0.05)
         process.send_signal(sent)
+        if again_after_s is not None:
+            time.sleep(again_after_s)
+            if process.poll() is None:
+                process.send_signal(sent)
         return process.wait(timeout=60)
     finally:
         if process.poll() is None:
@@ -88,6 +94,17 @@ def test_a_run_stopped_with_ctrl_c_tells_its_watchers(tmp_path: Path) -> None:
         [sys.executable, "-m", "agentclinic_sim.cli", "watch", str(out)], capture_output=True, text=True, timeout=60
     )  # follows until the run ends: here, at once
     assert followed.returncode == 0 and "stopped" in followed.stdout + followed.stderr
+
+
+def test_ctrl_c_pressed_twice_still_exits_130(tmp_path: Path) -> None:
+    with OpenAIStub(responder=play_clinic_role, delay_s=0.5) as server:
+        for gap_s in (0.05, 0.3):  # during the first one's clean-up, and during the interpreter's shutdown
+            out = tmp_path / f"run-{gap_s}"
+            code = stop_a_run(
+                out, server, after_requests=len(server.requests) + 3, sent=signal.SIGINT, again_after_s=gap_s
+            )
+            assert code == 130, f"second Ctrl-C {gap_s} s after the first: exit {code}"
+            assert json.loads((out / EVENTS).read_text().splitlines()[-1])["kind"] == "run_ended"
 
 
 def test_a_run_record_without_settings_is_refused(tmp_path: Path) -> None:
