@@ -10,7 +10,8 @@ from pathlib import Path
 class CaseProblem:
     """One thing wrong with a case file: ``file:line: field: message``.
 
-    ``line`` is 1-based; 0 means the problem is with the file as a whole.
+    ``line`` is 1-based; 0 means the problem is with the file as a whole. An empty ``field`` is left out
+    (``file:line: message``), for a problem that is about no field (the file is not a case file at all).
     """
 
     file: str
@@ -20,7 +21,7 @@ class CaseProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
 class DatasetError(Exception):

@@ -1,6 +1,7 @@
 """Reads a ``.jsonl`` case file into ``Case`` objects, reporting every problem as ``file:line: field: message``.
 
-``read_case_file(..., stop_at_first=True)`` is what a run uses (fail fast); ``validate`` collects them all.
+``read_case_file(..., stop_at_first=True)`` is what a run uses (fail fast); ``validate`` collects them all. A file
+that is not JSON lines at all (a README, a CSV, a pretty-printed JSON document) is one problem, not one per line.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from scenarios.schema import (
 
 UTF8_BOM = b"\xef\xbb\xbf"
 MAX_BAD_LINES = 3  # more lines than this that are not UTF-8: the file is not text
+NOT_A_CASE_FILE = "not a case file (expected one JSON object per line)"
 
 
 def _type_name(value: Any) -> str:
@@ -111,6 +113,29 @@ def _lines(path: Path, name: str) -> Iterator[tuple[int, str] | CaseProblem]:
             yield number, text
 
 
+def _is_json_object(text: str) -> bool:
+    """Whether a line parses as a JSON object (what every line of a case file holds)."""
+    try:
+        return isinstance(json.loads(text), dict)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+
+
+def _not_a_case_file(name: str, items: list[tuple[int, str] | CaseProblem]) -> CaseProblem | None:
+    """One problem for the whole file when it is not JSON lines at all, else ``None``.
+
+    The rule: its first line with text is not a JSON object, and neither are most of its lines with text. A case
+    file with a few bad lines (its first one among them) is not caught here: each bad line gets its own problem.
+    """
+    lines = [item for item in items if not isinstance(item, CaseProblem)]
+    if not lines or _is_json_object(lines[0][1]):
+        return None
+    objects = sum(_is_json_object(text) for _, text in lines)
+    if 2 * objects >= len(lines):
+        return None
+    return CaseProblem(name, lines[0][0], "", NOT_A_CASE_FILE)
+
+
 def _parse_line(
     text: str, name: str, line: int, dataset: str, index: int, schema: SchemaName | None, credentialed: bool = False
 ) -> Case | list[CaseProblem]:
@@ -176,7 +201,13 @@ def read_case_file(
     credentialed = credentialed or file_is_credentialed(path)
     cases: list[Case] = []
     first_line_of: dict[str, int] = {}
-    for item in _lines(path, name):
+    items = list(_lines(path, name))
+    not_cases = _not_a_case_file(name, items)
+    if not_cases is not None:
+        if stop_at_first:
+            raise CaseFileError([not_cases])
+        return cases, [not_cases]
+    for item in items:
         if isinstance(item, CaseProblem):
             found = [item]
         else:

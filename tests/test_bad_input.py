@@ -331,6 +331,58 @@ def test_bom_in_the_middle_of_a_file_is_still_an_error(workdir: Path) -> None:
     assert "malformed JSON" in problems[0].message
 
 
+NOTES = """
+
+# Notes on the clinic
+
+A few lines of Markdown, as in a README.
+
+```json
+{"an": "example object"}
+```
+
+- one
+- two
+"""
+
+
+def test_a_text_file_that_is_not_json_lines_is_one_problem_not_one_per_line(workdir: Path) -> None:
+    path = Path("notes.md")
+    path.write_text(NOTES, encoding="utf-8")
+    expected = CaseProblem("notes.md", 3, "", "not a case file (expected one JSON object per line)")
+    assert str(expected) == "notes.md:3: not a case file (expected one JSON object per line)"
+
+    assert read_case_file(path, "x", stop_at_first=False) == ([], [expected])
+    with pytest.raises(CaseFileError) as raised:
+        read_case_file(path, "x", stop_at_first=True)
+    assert raised.value.problems == [expected]
+
+    result = run_validate(path, workdir)
+    assert_clean_failure(result)
+    assert result.stdout.splitlines() == [str(expected), "1 problem(s) found; 0 good case(s)"]
+
+    ran = subprocess.run(
+        [sys.executable, "-m", "agentclinic_sim.cli", "run", "--dataset", str(path), "--out", "out"],
+        cwd=workdir,
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert_clean_failure(ran)
+    assert [line for line in ran.stderr.splitlines() if line.strip()] == [f"error: {expected}"]
+
+
+def test_a_case_file_whose_first_lines_are_bad_still_reports_each_line(workdir: Path) -> None:
+    path = write_case_file(
+        workdir, ["# a comment", "{broken", osce(), osce(Correct_Diagnosis="Croup"), osce(Correct_Diagnosis="Flu")]
+    )
+    cases, problems = read_case_file(path, "x", stop_at_first=False)
+    assert [(p.line, p.field) for p in problems] == [(1, "-"), (2, "-")]
+    assert all("malformed JSON" in p.message for p in problems)
+    assert [c.diagnosis for c in cases] == ["Asthma", "Croup", "Flu"]
+
+
 def test_valid_file_validates_ok(workdir: Path) -> None:
     path = write_case_file(workdir, [osce(), osce(Correct_Diagnosis="Croup"), nejm(False, True)])
 

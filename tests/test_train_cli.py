@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,6 +71,72 @@ def test_bad_values_name_their_flag(tmp_path: Path) -> None:
 def test_unknown_start_model_is_one_line(tmp_path: Path) -> None:
     result = invoke("sft", "--model", str(tmp_path / "missing-model"), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2 and "does not exist" in result.output and "Traceback" not in result.output
+
+
+HEAVY_LIBRARIES = ("torch", "transformers", "trl", "datasets", "peft")
+TRAIN_AND_TELL_IMPORTS = f"""
+import sys
+from agentclinic_sim.cli import app
+try:
+    app(["train", *sys.argv[1:]], prog_name="agentclinic")
+finally:
+    print("imported:", *[name for name in {HEAVY_LIBRARIES!r} if name in sys.modules])
+"""
+
+
+def train_in_a_fresh_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``agentclinic train ARGS`` in a new interpreter, which then prints which heavy libraries it imported."""
+    return subprocess.run(
+        [sys.executable, "-c", TRAIN_AND_TELL_IMPORTS, *args],
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("command", ["sft", "grpo"])
+def test_a_start_model_that_is_not_there_fails_at_once_in_one_line_and_leaves_no_folder(
+    tmp_path: Path, command: str
+) -> None:
+    missing = tmp_path / "no-such-model"
+    out = tmp_path / "new" / "out"
+    result = train_in_a_fresh_process(command, "--model", str(missing), "--out", str(out))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        f"error: --model: cannot load it: the local path {missing} does not exist"
+    ]
+    assert result.stdout.split() == ["imported:"]  # refused before torch, transformers or TRL was imported
+    assert not (tmp_path / "new").exists()
+
+
+def test_an_existing_out_is_left_as_it_was_when_the_start_model_is_not_there(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    result = invoke("sft", "--model", str(tmp_path / "no-such-model"), "--out", str(out))
+    assert result.exit_code == 2 and "does not exist" in result.output
+    assert out.is_dir() and list(out.iterdir()) == []
+
+
+def test_a_hub_model_that_cannot_load_fails_before_training_and_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+    out = tmp_path / "new" / "out"
+    result = invoke("grpo", "--model", "someorg/no-such-model", "--out", str(out))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "error: --model: offline mode is on" in result.output and "'someorg/no-such-model'" in result.output
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_training_that_fails_after_making_its_folder_removes_it(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "out"
+    result = invoke("sft", "--model", "tiny-random", "--split", "test", "--test-fraction", "0", "--out", str(out))
+    assert result.exit_code == 2 and "no cases in demo (split=test)" in result.output
+    assert not (tmp_path / "new").exists()
 
 
 def test_a_config_file_sets_the_settings(tmp_path: Path) -> None:

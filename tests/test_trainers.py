@@ -4,6 +4,7 @@ row order, the GRPO loss ignores environment tokens, and a trained checkpoint pl
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,6 +18,7 @@ from typer.testing import CliRunner  # noqa: E402
 
 from agentclinic_sim.cli import app  # noqa: E402
 from models.backends.hf import HFBackend  # noqa: E402
+from models.training.common import trainer_arguments  # noqa: E402
 from models.training.grpo import EnvironmentRollouts, GRPOSettings, train_grpo  # noqa: E402
 from models.training.rollouts import RolloutConfig  # noqa: E402
 from models.training.sft import SFTSettings, train_sft  # noqa: E402
@@ -84,6 +86,57 @@ def test_two_grpo_steps_finish_and_change_the_weights(
     assert result["timings"].generate_calls >= 1
 
 
+def assert_project_card(folder: Path, kind: str, base: str) -> str:
+    """``folder/README.md`` is this project's model card for a ``kind`` training from ``base``: not TRL's stock
+    card ("a fine-tuned version of [None]") nor peft's adapter template. Returns the card."""
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert f"# AgentClinic doctor ({kind.upper()})" in card, card
+    assert f"- Base model: {base}\n" in card and f"- Trainer: {kind}\n" in card
+    assert "- Dataset: demo, split train" in card and "research artefact" in card and "medical advice" in card
+    for stock in ("fine-tuned version of", "Model Card for", "More Information Needed"):  # TRL's card, peft's card
+        assert stock not in card
+    return card
+
+
+def test_sft_folders_carry_the_project_model_card(sft_run: dict, tiny_model_path: Path) -> None:
+    checkpoints = sorted(sft_run["out"].glob("checkpoint-*"))
+    assert checkpoints
+    for folder in (sft_run["out"], *checkpoints):
+        assert_project_card(folder, "sft", f"tiny:{tiny_model_path}")
+    card = assert_project_card(sft_run["final"], "sft", f"tiny:{tiny_model_path}")
+    assert "- Steps: 2 of 2\n" in card and "oracle demonstrations on demo" in card and "learning_rate=" in card
+
+
+@pytest.mark.parametrize("cpu", [True, False])
+def test_trainer_arguments_give_transformers_no_deprecated_checkpointing_name(cpu: bool, tmp_path: Path) -> None:
+    from trl import GRPOConfig, SFTConfig
+
+    arguments = {**trainer_arguments(SFTSettings(out=tmp_path), cpu=cpu), "use_cpu": True, "bf16": False}  # no GPU
+    for config_class in (SFTConfig, GRPOConfig):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FutureWarning)
+            config = config_class(**arguments)
+        assert config.activation_checkpointing is (not cpu)
+
+
+def test_a_grpo_lora_step_and_serving_its_adapter_warn_nothing_and_carry_the_project_card(
+    tiny_model_path: Path, tmp_path: Path
+) -> None:
+    base = f"tiny:{tiny_model_path}"
+    settings = GRPOSettings(
+        model=base, adapter="lora", max_steps=1, batch_size=4, num_generations=2, out=tmp_path / "grpo", **QUICK
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # none from transformers, TRL or peft about checkpointing
+        result = train_grpo(settings)
+        HFBackend(str(result["final"]))  # the adapter folder served as a doctor: peft wraps its base
+    assert (result["final"] / "adapter_config.json").is_file()
+    for folder in (settings.out, settings.out / "checkpoint-1"):
+        assert_project_card(folder, "grpo", base)
+    card = assert_project_card(result["final"], "grpo", base)
+    assert "library_name: peft" in card and "adapter=lora" in card and "- Steps: 1 of 1\n" in card
+
+
 def test_sft_resumes_from_its_last_checkpoint(sft_run: dict, tiny_model_path: Path, tmp_path: Path) -> None:
     import shutil
 
@@ -136,6 +189,7 @@ def test_grpo_loss_ignores_environment_tokens(tiny_model_path: Path, tmp_path: P
         num_generations=2,
         report_to="none",
         beta=0.0,
+        activation_checkpointing=False,  # TRL's default turns on the deprecated `gradient_checkpointing`
     )
     trainer = GRPOTrainer(
         model=policy.model,

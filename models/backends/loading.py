@@ -47,6 +47,24 @@ def looks_like_path(model: str) -> bool:
     return model.startswith(("/", ".", "~")) or model.count("/") > 1 or "\\" in model
 
 
+CHECKPOINTING_ALIAS_WARNING = r"`(is_gradient_checkpointing|gradient_checkpointing_(enable|disable))` is deprecated"
+"""transformers 5's FutureWarning for its old activation-checkpointing names, which peft (wrapping a model in an
+adapter) and TRL (around each GRPO generation) still use."""
+
+
+def quiet_library_deprecations() -> None:
+    """Ignore the FutureWarning transformers gives when peft or TRL reads ``is_gradient_checkpointing`` or calls
+    ``gradient_checkpointing_enable`` / ``_disable``: those calls are inside the libraries, not in this package
+    (which names ``activation_checkpointing``), and the warning would print on every adapter load and training
+    run. Only that message from ``transformers.modeling_utils`` is ignored; every other FutureWarning still shows."""
+    warnings.filterwarnings(
+        "ignore",
+        message=CHECKPOINTING_ALIAS_WARNING,
+        category=FutureWarning,
+        module=r"transformers\.modeling_utils",
+    )
+
+
 def local_model_path(model: str, name: str) -> Path | None:
     """The local folder ``model`` names, or None when it is a hub id.
 
@@ -57,9 +75,9 @@ def local_model_path(model: str, name: str) -> Path | None:
     path = Path(model).expanduser()
     if looks_like_path(model) or path.exists():
         if not path.exists():
-            raise BackendError(f"{name}: cannot load {model!r}: the local path {path.absolute()} does not exist")
+            raise BackendError(f"{name}: cannot load it: the local path {path.absolute()} does not exist")
         if not path.is_dir():
-            raise BackendError(f"{name}: cannot load {model!r}: the local path {path.absolute()} is not a folder")
+            raise BackendError(f"{name}: cannot load it: the local path {path.absolute()} is not a folder")
         return path
     from huggingface_hub.errors import HFValidationError
     from huggingface_hub.utils import validate_repo_id
@@ -112,6 +130,29 @@ def probe_hub(repo_id: str, name: str, timeout_s: float = HUB_PROBE_TIMEOUT_S) -
         ) from None
 
 
+def _offline_error(repo_id: str, name: str) -> BackendError:
+    """Offline mode is on and ``repo_id`` is not (fully) in the local cache."""
+    from huggingface_hub import constants
+
+    return BackendError(
+        f"{name}: offline mode is on (HF_HUB_OFFLINE) and {repo_id!r} is not cached in "
+        f"{constants.HF_HUB_CACHE}; unset HF_HUB_OFFLINE to download it. {LOCAL_FOLDER_HINT}"
+    )
+
+
+def check_hub_model(repo_id: str, name: str) -> None:
+    """Whether a hub id can load, asked without torch or transformers (a training asks before it imports them):
+    yes when its config is in the local cache; otherwise offline mode refuses it and the hub is probed once
+    (``probe_hub``). Raises ``BackendError`` with one line when it cannot load."""
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(repo_id, "config.json"), str):
+        return
+    if constants.is_offline_mode():
+        raise _offline_error(repo_id, name)
+    probe_hub(repo_id, name)
+
+
 def _from_pretrained(load: Callable[..., Any], source: str, name: str, *, hub: bool, **kwargs: Any) -> Any:
     """``load(source)`` from local files; for a hub id not (fully) cached, probe the hub once, then download."""
     from huggingface_hub import constants
@@ -122,10 +163,7 @@ def _from_pretrained(load: Callable[..., Any], source: str, name: str, *, hub: b
         if not hub:
             raise BackendError(f"{name}: cannot load {source!r}: {_one_line(exc)}") from None
     if constants.is_offline_mode():
-        raise BackendError(
-            f"{name}: offline mode is on (HF_HUB_OFFLINE) and {source!r} is not cached in "
-            f"{constants.HF_HUB_CACHE}; unset HF_HUB_OFFLINE to download it. {LOCAL_FOLDER_HINT}"
-        )
+        raise _offline_error(source, name)
     probe_hub(source, name)
     try:
         return load(source, **kwargs)
@@ -188,6 +226,7 @@ def load_model(
     import transformers
 
     transformers.utils.logging.disable_progress_bar()
+    quiet_library_deprecations()
     model_class = model_class or (preset.model_class if preset else "causal-lm")
     on_gpu = torch.cuda.is_available() if device is None else device.startswith("cuda")
     kwargs: dict[str, Any] = {"dtype": resolve_dtype(dtype, on_gpu)}

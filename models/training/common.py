@@ -3,16 +3,20 @@ the callback that evaluates, logs and draws the learning curve, and how a finish
 
 A run folder ``OUT`` holds ``checkpoint-N/`` (resumable with ``--resume``), ``final/`` (model, tokenizer
 and ``agentclinic_training.json`` saying what it was trained on), ``curve.csv`` / ``curve.png`` (greedy
-evaluations) and ``steps.csv`` (per-step training logs).
+evaluations) and ``steps.csv`` (per-step training logs). ``README.md`` in ``OUT``, ``final/`` and each
+checkpoint is this project's model card (``model_card``), never TRL's stock one.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import importlib.util
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +28,9 @@ from agentclinic_sim.role_settings import RoleSettings
 from agentclinic_sim.run_folder import RUN_SETTINGS, prepare_out_dir
 from agentclinic_sim.run_settings import RunError
 from agents.cast import CastSpec
+from models.backends.base import BackendError
+from models.backends.loading import check_hub_model, local_model_path
+from models.backends.medgemma import preset_for
 from models.training.data import TrainingSetupError
 from models.training.evaluate import Curve, evaluate_policy
 from models.training.lora import LoraSettings, adapted_modules, merge_adapter, peft_config
@@ -70,6 +77,10 @@ class TrainSettings(LoraSettings, RoleSettings):
         default_factory=RewardConfig, description="What each event is worth (AgentClinic's 1/0)."
     )
 
+    def check_model(self) -> None:
+        """Refuse a start model that cannot load (``check_start_model``), before anything heavy is imported."""
+        check_start_model(self.model)
+
     def rollout_config(self, **overrides: Any) -> RolloutConfig:
         return RolloutConfig(max_turns=self.max_turns, max_tokens=self.max_tokens, rewards=self.rewards, **overrides)
 
@@ -109,8 +120,9 @@ def trainer_arguments(settings: TrainSettings, *, cpu: bool, warmup: bool = True
     """The ``TrainingArguments`` both trainers take from the shared settings.
 
     ``warmup``: a short linear warm-up (its first step runs at learning rate 0). GRPO goes without: each of its
-    steps costs a batch of rollouts, and it starts from a model that already plays. Gradient checkpointing is
-    for GPUs (TRL's GRPO turns it on by default): on a CPU it only repeats forward passes."""
+    steps costs a batch of rollouts, and it starts from a model that already plays. Activation (gradient)
+    checkpointing is for GPUs (TRL turns it on by default): on a CPU it only repeats forward passes. It is set by
+    transformers 5's name, ``activation_checkpointing``: the old ``gradient_checkpointing`` warns on every run."""
     return {
         "output_dir": str(settings.out),
         "use_cpu": cpu,
@@ -119,7 +131,7 @@ def trainer_arguments(settings: TrainSettings, *, cpu: bool, warmup: bool = True
         "learning_rate": settings.learning_rate,
         "lr_scheduler_type": "constant_with_warmup" if warmup else "constant",
         "warmup_steps": min(10, max(settings.max_steps // 10, 1)) if warmup else 0,
-        "gradient_checkpointing": not cpu,
+        "activation_checkpointing": not cpu,
         "logging_steps": 1,
         "save_strategy": "steps",
         "save_steps": settings.save_every,
@@ -164,20 +176,47 @@ TRAINING_FILES = ("checkpoint-*", FINAL, "curve.csv", STEPS_CSV)
 """What a training leaves in its folder; a new one refuses a folder holding any of it."""
 
 
+def check_start_model(model: str) -> None:
+    """Refuse a ``--model`` that cannot load, in one line and before torch or TRL is imported: a local path that
+    is not there or not a folder, a value that is neither a path nor a hub id, and a hub id (or preset) that is
+    neither cached nor downloadable (offline, gated, unknown). A tiny model is built on first use: not checked."""
+    scheme, _, rest = model.partition(":")
+    if scheme == "tiny" or model == "tiny-random":
+        return
+    source = rest if scheme == "hf" and rest else model
+    preset = preset_for(source)
+    model_id = preset.model_id if preset else source
+    try:
+        if local_model_path(model_id, "--model") is None:
+            check_hub_model(model_id, "--model")
+    except BackendError as exc:
+        raise TrainingSetupError(str(exc)) from None
+
+
 def check_before_loading(settings: TrainSettings) -> None:
     """Refuse, before any model loads, what would fail later or lose work: a tracker that is unknown or not
-    installed, an ``--out`` that cannot be a folder, and a new training in a folder that holds one (it would
-    delete that run's checkpoints and mix the two learning curves). ``--resume`` with no checkpoint starts
-    from the first step, and says so."""
+    installed, a new training in a folder that holds one (it would delete that run's checkpoints and mix the two
+    learning curves) or a run, a start model that cannot load (``settings.check_model``) and an ``--out`` that
+    cannot be a folder. ``--out`` is created last, once the rest has passed. ``--resume`` with no checkpoint
+    starts from the first step, and says so."""
     if settings.report_to not in TRACKERS:
         raise TrainingSetupError(f"--report-to {settings.report_to!r}: use one of {', '.join(TRACKERS)}")
     package = TRACKERS[settings.report_to]
     if package is not None and importlib.util.find_spec(package) is None:
         raise TrainingSetupError(f"--report-to {settings.report_to} needs its package: pip install {package}")
+    if settings.out.is_dir():
+        check_out_holds_no_other_work(settings)
+    settings.check_model()
     try:
         prepare_out_dir(settings.out)
     except RunError as exc:
         raise TrainingSetupError(str(exc)) from None
+    if settings.resume and last_checkpoint(settings.out) is None:
+        print(f"--resume: no checkpoint in {settings.out}; training starts from its first step", file=sys.stderr)
+
+
+def check_out_holds_no_other_work(settings: TrainSettings) -> None:
+    """Refuse an existing ``--out`` that holds an ``agentclinic run``, or a training unless ``--resume``."""
     if (settings.out / RUN_SETTINGS).is_file():
         raise TrainingSetupError(
             f"{settings.out} holds an `agentclinic run` ({RUN_SETTINGS}): train into a folder of its own (--out)"
@@ -189,8 +228,21 @@ def check_before_loading(settings: TrainSettings) -> None:
             f"{settings.out} already holds a training ({', '.join(held[:4])}): pass --resume to continue it, "
             "or choose another --out"
         )
-    if settings.resume and last_checkpoint(settings.out) is None:
-        print(f"--resume: no checkpoint in {settings.out}; training starts from its first step", file=sys.stderr)
+
+
+@contextmanager
+def no_empty_folder_left(out: Path) -> Iterator[None]:
+    """Remove ``out`` (and the parents made for it) when the block ends with it empty: a training that fails
+    before writing anything (a model that cannot load, no cases) leaves no trace. A folder that was there before
+    the block is left as it was."""
+    created = [folder for folder in (out, *out.parents) if not folder.exists()]
+    try:
+        yield
+    finally:
+        if created and out.is_dir() and not any(out.iterdir()):
+            with suppress(OSError):  # another process may have written into a parent meanwhile: keep it
+                for folder in created:
+                    folder.rmdir()
 
 
 def last_checkpoint(out: Path) -> str | None:
@@ -226,7 +278,95 @@ def save_final(trainer: Any, tokenizer: Any, settings: TrainSettings, kind: str,
     if adapted and settings.merge:
         merged = merge_adapter(target, settings.out / MERGED)
         (merged / TRAINING_RECORD).write_text(json.dumps({**record, "merged_from": str(target)}, indent=2) + "\n")
+        card = model_card(settings, kind, trainer.state.global_step, str(extra.get("data", settings.dataset)), False)
+        (merged / MODEL_CARD).write_text(card, encoding="utf-8")
     return target
+
+
+MODEL_CARD = "README.md"
+CARD_SETTINGS = (
+    "learning_rate",
+    "batch_size",
+    "num_generations",
+    "temperature",
+    "beta",
+    "max_turns",
+    "max_tokens",
+    "adapter",
+    "lora_r",
+    "seed",
+)
+"""The settings a model card lists (those a trainer has; the LoRA rank only with an adapter)."""
+TRAINER_CLASSES = {"sft": "SFTTrainer", "grpo": "GRPOTrainer"}
+
+
+def model_card(settings: TrainSettings, kind: str, steps: int, data: str, adapter: bool) -> str:
+    """This project's model card (``README.md``) for a model trained by ``kind`` (sft or grpo) after ``steps``
+    steps on ``data``: the base model as given, the dataset and split, the key settings and the date, and that it
+    is a research artefact, not medical advice. ``adapter``: the folder holds a LoRA adapter, not a whole model."""
+    shown = {
+        name: getattr(settings, name)
+        for name in CARD_SETTINGS
+        if hasattr(settings, name) and (name != "lora_r" or settings.adapter != "none")
+    }
+    library = "peft" if adapter else "transformers"
+    return "\n".join(
+        [
+            "---",
+            f"library_name: {library}",
+            "tags:",
+            "- agentclinic-sim",
+            f"- {kind}",
+            "---",
+            "",
+            f"# AgentClinic doctor ({kind.upper()})",
+            "",
+            f"A doctor model for the agentclinic-sim consultation environment, trained with `agentclinic train {kind}`"
+            f" (TRL {TRAINER_CLASSES[kind]}).",
+            "",
+            f"- Base model: {settings.model}",
+            f"- Trainer: {kind}",
+            f"- Data: {data}",
+            f"- Dataset: {settings.dataset}, split {settings.split} (test fraction {settings.test_fraction})",
+            f"- Steps: {steps} of {settings.max_steps}",
+            f"- Settings: {', '.join(f'{name}={value}' for name, value in shown.items())}",
+            f"- Date: {datetime.date.today().isoformat()}",
+            "",
+            f"Every setting is recorded in `{FINAL}/{TRAINING_RECORD}` of the training folder.",
+            "",
+            "This is a research artefact for studying consultation agents in a simulated clinic. It is not a medical "
+            "device, it has not been validated for clinical use, and nothing it writes is medical advice.",
+            "",
+        ]
+    )
+
+
+def with_model_card(trainer_class: type, settings: TrainSettings, kind: str, data: str) -> type:
+    """``trainer_class`` (TRL's ``SFTTrainer`` or ``GRPOTrainer``) writing ``model_card`` as ``README.md`` where a
+    model is saved (each checkpoint, ``final/``) and where TRL writes its own card (the run folder, before each
+    checkpoint), instead of TRL's stock card ("a fine-tuned version of [None]") or peft's adapter template."""
+
+    class ProjectCardTrainer(trainer_class):  # type: ignore[misc, valid-type]
+        def write_card(self, folder: str) -> None:
+            """This project's card as ``folder/README.md`` (when the folder is there: a model was saved in it)."""
+            if Path(folder).is_dir():
+                adapter = bool(adapted_modules(self.accelerator.unwrap_model(self.model)))
+                card = model_card(settings, kind, self.state.global_step, data, adapter)
+                Path(folder, MODEL_CARD).write_text(card, encoding="utf-8")
+
+        def create_model_card(self, *args: Any, **kwargs: Any) -> None:
+            """TRL's hook, called before each checkpoint (and by ``push_to_hub``): this project's card instead."""
+            if self.is_world_process_zero():
+                self.write_card(self.args.output_dir)
+
+        def save_model(self, output_dir: str | None = None, _internal_call: bool = False) -> None:
+            """Save as transformers does, then put this project's card over any the model's own saving wrote."""
+            super().save_model(output_dir, _internal_call=_internal_call)
+            if self.args.should_save:
+                self.write_card(output_dir or self.args.output_dir)
+
+    ProjectCardTrainer.__name__ = ProjectCardTrainer.__qualname__ = f"AgentClinic{trainer_class.__name__}"
+    return ProjectCardTrainer
 
 
 def end_processes(trainer: Any) -> None:

@@ -34,10 +34,12 @@ from models.training.common import (
     evaluation_callback,
     last_checkpoint,
     load_start_model,
+    no_empty_folder_left,
     on_cpu,
     quiet_libraries,
     save_final,
     trainer_arguments,
+    with_model_card,
     without_printed_logs,
 )
 from models.training.data import NoTrainingData, TrainingSetupError
@@ -74,6 +76,16 @@ class GRPOSettings(TrainSettings):
     )
     model: str = Field("runs/sft/final", description="Start from: an SFT checkpoint folder, tiny, hf:<id>, a preset.")
     out: Path = Field(Path("runs/grpo"), description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.")
+
+    def check_model(self) -> None:
+        """As every training does, but the default start model, when it is not there yet, is explained."""
+        default_start = GRPOSettings.model_fields["model"].default
+        if self.model == default_start and not Path(default_start).exists():
+            raise NoTrainingData(
+                f"{default_start} not found: GRPO starts from a model that sometimes succeeds; train one with "
+                "`agentclinic train sft` first, or pass --model"
+            )
+        super().check_model()
 
 
 def trajectory_columns(trajectories: list[Trajectory]) -> dict[str, list[Any]]:
@@ -155,22 +167,22 @@ def vllm_arguments(settings: GRPOSettings, tokenizer: Any) -> dict[str, Any]:
 
 
 def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None] | None = None) -> dict[str, Any]:
-    """Run GRPO; returns the final model's folder and its last evaluation scores."""
-    from datasets import Dataset
-    from trl import GRPOConfig, GRPOTrainer
+    """Run GRPO; returns the final model's folder and its last evaluation scores. A run that fails before writing
+    anything leaves no ``--out`` folder behind."""
+    with no_empty_folder_left(settings.out):
+        return _train_grpo(settings, report)
 
+
+def _train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None] | None) -> dict[str, Any]:
     if settings.batch_size % settings.num_generations:
         raise TrainingSetupError(
             f"--batch-size {settings.batch_size} must be a multiple of --num-generations {settings.num_generations}"
         )
-    check_before_loading(settings)
+    check_before_loading(settings)  # before TRL is imported: bad input fails in a second
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
     quiet_libraries()
-    default_start = GRPOSettings.model_fields["model"].default
-    if settings.model == default_start and not Path(default_start).exists():
-        raise NoTrainingData(
-            f"{default_start} not found: GRPO starts from a model that sometimes succeeds; train one with "
-            "`agentclinic train sft` first, or pass --model"
-        )
     train_cases = settings.cases(settings.split)
     if not train_cases:
         raise NoTrainingData(f"no cases in {settings.dataset} (split={settings.split})")
@@ -203,8 +215,9 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
         **vllm_arguments(settings, loaded.tokenizer),
     )
     callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast)
+    data = f"rollouts on {settings.dataset}"
     trainer = without_printed_logs(
-        GRPOTrainer(
+        with_model_card(GRPOTrainer, settings, "grpo", data)(
             model=loaded.model,
             reward_funcs=reward_functions,
             args=arguments,
@@ -219,6 +232,6 @@ def train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None]
         trainer.train(resume_from_checkpoint=last_checkpoint(settings.out) if settings.resume else None)
     finally:
         close_cast(cast)
-    final = save_final(trainer, loaded.tokenizer, settings, "grpo", {"data": f"rollouts on {settings.dataset}"})
+    final = save_final(trainer, loaded.tokenizer, settings, "grpo", {"data": data})
     end_processes(trainer)
     return {"final": final, "scores": callback.last_scores, "timings": rollouts.timings}

@@ -26,10 +26,12 @@ from models.training.common import (
     evaluation_callback,
     last_checkpoint,
     load_start_model,
+    no_empty_folder_left,
     on_cpu,
     quiet_libraries,
     save_final,
     trainer_arguments,
+    with_model_card,
     without_printed_logs,
 )
 from models.training.data import NoTrainingData, oracle_chats, token_rows, transcript_chats
@@ -49,11 +51,17 @@ class SFTSettings(TrainSettings):
 
 
 def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] | None = None) -> dict[str, Any]:
-    """Run SFT; returns the final model's folder and its last evaluation scores."""
+    """Run SFT; returns the final model's folder and its last evaluation scores. A run that fails before writing
+    anything leaves no ``--out`` folder behind."""
+    with no_empty_folder_left(settings.out):
+        return _train_sft(settings, report)
+
+
+def _train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] | None) -> dict[str, Any]:
+    check_before_loading(settings)  # before TRL is imported: bad input fails in a second
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    check_before_loading(settings)
     quiet_libraries()
     train_cases = settings.cases(settings.split)
     if not train_cases:
@@ -83,7 +91,7 @@ def train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] |
     cast = settings.roles([case for cases in splits.values() for case in cases])
     callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast)
     trainer = without_printed_logs(
-        SFTTrainer(
+        with_model_card(SFTTrainer, settings, "sft", source)(
             model=loaded.model,
             args=arguments,
             train_dataset=dataset,
