@@ -113,24 +113,28 @@ def _lines(path: Path, name: str) -> Iterator[tuple[int, str] | CaseProblem]:
             yield number, text
 
 
-def _is_json_object(text: str) -> bool:
-    """Whether a line parses as a JSON object (what every line of a case file holds)."""
+def _parsed(text: str) -> object:
+    """A line's JSON value, or ``NOT_JSON`` when it does not parse."""
     try:
-        return isinstance(json.loads(text), dict)
+        return json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        return False
+        return NOT_JSON
+
+
+NOT_JSON = object()
 
 
 def _not_a_case_file(name: str, items: list[tuple[int, str] | CaseProblem]) -> CaseProblem | None:
     """One problem for the whole file when it is not JSON lines at all, else ``None``.
 
-    The rule: its first line with text is not a JSON object, and neither are most of its lines with text. A case
-    file with a few bad lines (its first one among them) is not caught here: each bad line gets its own problem.
+    The rule: its first line with text is not JSON, and most of its lines with text are not JSON objects. A case
+    file with a few bad lines (its first one among them), or lines of JSON of the wrong shape (``[]``), is not
+    caught here: each bad line gets its own problem, which says what is wrong with it.
     """
     lines = [item for item in items if not isinstance(item, CaseProblem)]
-    if not lines or _is_json_object(lines[0][1]):
+    if not lines or _parsed(lines[0][1]) is not NOT_JSON:
         return None
-    objects = sum(_is_json_object(text) for _, text in lines)
+    objects = sum(isinstance(_parsed(text), dict) for _, text in lines)
     if 2 * objects >= len(lines):
         return None
     return CaseProblem(name, lines[0][0], "", NOT_A_CASE_FILE)
