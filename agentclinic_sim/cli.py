@@ -17,15 +17,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import click
 import typer
 from typer import rich_utils
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from agentclinic_sim.console import PIPE_WIDTH
 from agentclinic_sim.heap import startup_without_collector
+
+if TYPE_CHECKING:  # the click that typer carries inside it (typer no longer needs the click package)
+    from typer._click import Command, Context, HelpFormatter
 
 EXIT_INTERRUPTED = 130
 """What a shell reports for a process stopped by Ctrl-C (128 + SIGINT)."""
@@ -72,13 +74,13 @@ COMMANDS: dict[str, LazyCommand] = {
 
 
 @cache
-def load_command(name: str) -> click.Command:
+def load_command(name: str) -> Command:
     """Import subcommand ``name``'s module and build its click command (a group for ``cases``, ``train``, ``judge``)."""
     where = COMMANDS[name]
     with startup_without_collector():
         target = getattr(import_module(where.module), where.attribute)
     if isinstance(target, typer.Typer):
-        command: click.Command = typer.main.get_group(target)
+        command: Command = typer.main.get_group(target)
     else:
         single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
         single.command(name)(target)
@@ -87,10 +89,10 @@ def load_command(name: str) -> click.Command:
     return command
 
 
-class CommandsOnUse(Mapping[str, click.Command]):
+class CommandsOnUse(Mapping[str, "Command"]):
     """The subcommands by name, each imported when it is looked up (typer suggests near names from the keys)."""
 
-    def __getitem__(self, name: str) -> click.Command:
+    def __getitem__(self, name: str) -> Command:
         if name not in COMMANDS:
             raise KeyError(name)
         return load_command(name)
@@ -110,15 +112,15 @@ class LazyCommands(TyperGroup):
         self.commands = CommandsOnUse()  # type: ignore[assignment]
         self._listing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Context) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         if self._listing and cmd_name in COMMANDS:  # the help's table of commands needs only each one's summary
-            return click.Command(cmd_name, help=COMMANDS[cmd_name].summary)
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name].summary)
         return self.commands.get(cmd_name)
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         self._listing = True
         try:
             super().format_help(ctx, formatter)
@@ -145,7 +147,7 @@ def _flags_show_no_value_type() -> None:
     """Typer 0.29 labels a flag that takes no value ``<bool>`` in help (``--live <bool>``), as if it needed one."""
     shown = TyperOption.display_type_rich
 
-    def display_type_rich(self: TyperOption, ctx: click.Context) -> str | None:
+    def display_type_rich(self: TyperOption, ctx: Context) -> str | None:
         return None if self.is_flag and self.metavar is None else shown(self, ctx)
 
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]

@@ -7,9 +7,8 @@ import asyncio
 import json
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import click
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,6 +27,9 @@ from models.backends import BackendError
 from models.backends.uri import URI_FORMS, backend_from_uri
 from scenarios import DatasetError
 
+if TYPE_CHECKING:
+    from typer._click import Context
+
 AGREEMENT_SUMMARY = "judge_agreement.json"
 T = TypeVar("T")
 
@@ -35,7 +37,7 @@ T = TypeVar("T")
 class _PairByDefault(TyperGroup):
     """``agentclinic judge "A" "B"`` runs the ``pair`` command; ``agentclinic judge agreement …`` its own."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["pair", *args]
         return super().parse_args(ctx, args)
