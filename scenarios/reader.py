@@ -114,14 +114,17 @@ def _lines(path: Path, name: str) -> Iterator[tuple[int, str] | CaseProblem]:
 
 
 def _parsed(text: str) -> object:
-    """A line's JSON value, or ``NOT_JSON`` when it does not parse."""
+    """A line's JSON value; ``NOT_JSON`` when it does not parse, ``TOO_DEEP`` when it nests too deeply to."""
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except json.JSONDecodeError:
         return NOT_JSON
+    except RecursionError:
+        return TOO_DEEP
 
 
 NOT_JSON = object()
+TOO_DEEP = object()
 
 
 def _not_a_case_file(name: str, items: list[tuple[int, str] | CaseProblem]) -> CaseProblem | None:
