@@ -19,7 +19,7 @@ from agents.prompts import load_prompt
 from agents.protocol import Ask, parse_action
 from agents.roles import AsyncRole, DeterministicRole
 from agents.types import Reply, Turn
-from agents.voice import Section, first_person, patient_gender
+from agents.voice import DRUG_ENDINGS, Section, first_person, patient_gender
 from models.backends import ChatBackend, GenerationConfig, Message
 from scenarios import Case
 
@@ -31,13 +31,15 @@ NOTHING: dict[str, str] = {
     "allergy": "No allergies that I know of.",
     "medication": "I'm not on any regular medications that I know of.",
     "past": "Nothing significant that I can think of.",
+    "surgery": "I haven't had any operations that I know of.",
     "social": "Nothing worth mentioning, I think.",
     "onset": "I'm not sure exactly when it started.",
     "modifiers": "I haven't noticed anything that makes it better or worse.",
 }
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+# A sentence ends at '.', '!' or '?' before a capital, but not after a title or 'St.' ('a trip to St. Lucia').
+_SENTENCE = re.compile(r"(?<=[.!?])(?<!\bSt\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bvs\.)\s+(?=[A-Z(])")
 STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for from with about as is are was were be been being am do does did
     have has had having you your yours i me my we our it its this that these those there here what which who whom
@@ -75,11 +77,12 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
             _Q,
         ),
     ),
+    ("surgery", re.compile(r"\b(?:surger(?:y|ies)|surgical|operations?|operated|procedures?)\b", _Q)),
     (
         "past",
         re.compile(
             r"\b(?:past(?! (?:few|couple|\d+|week|day|month|year|hour))|previous(?:ly)?|before|prior|"
-            r"surger(?:y|ies)|surgical|operations?|operated|hospitali[sz]\w*|admitted|medical (?:history|"
+            r"hospitali[sz]\w*|admitted|medical (?:history|"
             r"problems?|conditions?|issues?)|conditions?|illness(?:es)?|diseases?|vaccin\w*|immuni[sz]\w*|chronic)\b",
             _Q,
         ),
@@ -120,6 +123,7 @@ _HOME_SECTIONS: dict[str, tuple[Section, ...]] = {
     "medication": ("medication",),
     "social": ("social",),
     "past": ("past",),
+    "surgery": ("past",),
     "onset": ("presenting", "primary", "symptom"),
     "modifiers": ("presenting", "primary", "symptom", "review"),
     "opening": ("presenting",),
@@ -167,11 +171,6 @@ _MEDICATION_FACT = re.compile(
     r"contraceptives?|vitamins?|supplements?|antibiotics?|mg|dose|therapy|treated with|takes|taking)\b",
     re.IGNORECASE,
 )
-# Word endings of common drug names ('metoprolol', 'lisinopril', 'omeprazole', 'salbutamol').
-DRUG_ENDINGS = tuple(
-    """olol pril sartan statin formin prazole cillin mycin floxacin cycline tidine dipine oxetine profen codone
-    olone sone parin xaban lukast terol butamol thiazide semide thyroxine zumab ximab""".split()
-)
 _WORDS = re.compile(r"[a-z]{5,}")
 _SOCIAL_KINDS: dict[str, re.Pattern[str]] = {
     kind: re.compile(pattern, re.IGNORECASE)
@@ -199,8 +198,14 @@ _SOCIAL_ASKED: dict[str, re.Pattern[str]] = {
     "diet": re.compile(r"\bdiet\b", _Q),
 }
 _PAST_FACT = re.compile(
-    r"\b(?:history of|medical history|surgical history|previous(?:ly)?|prior (?!to\b)[a-z]|in the past\b|"
+    r"\b(?:history of|medical history|surgical history|previous(?:ly)?|prior (?!to\b)[a-z]|"
+    r"in the past\b(?! (?:few |couple of |\d+ |several )?(?:hour|day|night|week|month|year)s?\b)|"
     r"surger(?:y|ies)|operations?|underwent|diagnosed|hospitali[sz]ed|admitted)",
+    re.IGNORECASE,
+)
+_SURGERY_FACT = re.compile(
+    r"\b(?:surger(?:y|ies)|surgical|operations?|operated|[a-z]+(?:ectom(?:y|ies)|otomy|ostomy|plasty|pexy)|"
+    r"repair(?:ed)?|transplant\w*|resection|bypass|amputat\w*|c-section|ca?esarean)\b",
     re.IGNORECASE,
 )
 _DURATION_HISTORY = re.compile(r"\b\S+[- ](?:hour|day|week|month|year)[- ]history of\b", re.IGNORECASE)
@@ -225,7 +230,34 @@ DIAGNOSIS_CUES = re.compile(
     re.IGNORECASE,
 )
 _OTHER_SYMPTOMS = re.compile(r"\b(?:other|else|more|additional|also)\b", _Q)
+# Where one question ends and the next begins: after '?', or at ', and' / 'and' / ';' before a question word.
+_QUESTION_WORDS = (
+    r"(?:do|does|did|have|has|had|are|is|was|were|any|what|when|how|where|why|who|which|can|could|would|will|"
+    r"tell|describe)\b"
+)
+_PART_BREAK = re.compile(
+    r"(?<=[?!])\s+(?=\S)|\.\s+(?=(?-i:[A-Z]))|\s*[,;]?\s+(?:and|or|also|plus)\s+(?=" + _QUESTION_WORDS + r")|"
+    r"\s*[,;]\s+(?=" + _QUESTION_WORDS + r")",
+    _Q,
+)
+_PART_OPENING = re.compile(r"^\W*(?:so|and|or|also|plus|but)?\s*(have|has|had|do|does|did|are|is|was|were|any)\b", _Q)
+# A short 'no' to a part of a question the chart holds nothing for, by the question's opening word.
+_SHORT_NO: dict[str, str] = {
+    "have": "No, I haven't, as far as I know.",
+    "has": "No, not that I know of.",
+    "had": "No, not that I know of.",
+    "do": "No, I don't think so.",
+    "does": "No, I don't think so.",
+    "did": "No, I don't think so.",
+    "are": "No, I don't think so.",
+    "is": "No, I don't think so.",
+    "was": "No, I don't think so.",
+    "were": "No, I don't think so.",
+    "any": "Not that I know of.",
+}
 _ANSWER_CACHE_SIZE = 512
+# Word stems (see ``_stem``) any question may use; they say nothing of what is asked about.
+_GENERIC_ASKED = frozenset({"chang", "probl", "issue", "recen", "troub", "sympt", "anywh", "somet", "latel"})
 _HAD = "I've had "
 
 
@@ -256,28 +288,47 @@ def _section_of(path: tuple[str, ...]) -> Section:
     return next((section for needle, section in _SECTION_OF_KEY if needle in joined), "presenting")
 
 
+def _lowercase_only(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A case-insensitive pattern of lowercase words, compiled to search text already lowercased (faster)."""
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+_FAMILY_STRONG_LOWER, _FAMILY_HEALTH_LOWER, _FAMILY_INFORMANT_LOWER = map(
+    _lowercase_only, (_FAMILY_STRONG, _FAMILY_HEALTH, _FAMILY_INFORMANT)
+)
+_MEDICATION_LOWER, _ALLERGY_LOWER, _PAST_LOWER, _DURATION_LOWER, _ONSET_LOWER, _MODIFIER_LOWER = map(
+    _lowercase_only, (_MEDICATION_FACT, _ALLERGY_FACT, _PAST_FACT, _DURATION_HISTORY, _ONSET_FACT, _MODIFIER_FACT)
+)
+_SURGERY_LOWER = _lowercase_only(_SURGERY_FACT)
+_SOCIAL_KINDS_LOWER = {kind: _lowercase_only(pattern) for kind, pattern in _SOCIAL_KINDS.items()}
+
+
 def _topics_of(text: str, section: Section) -> frozenset[str]:
     """The kinds of question a chart sentence answers, from its section and its words."""
     topics: set[str] = {section}
+    lower = text.lower()
     if (
         section == "family"
-        or _FAMILY_STRONG.search(text)
-        or (_FAMILY_HEALTH.search(text) and not _FAMILY_INFORMANT.search(text))
+        or _FAMILY_STRONG_LOWER.search(lower)
+        or (_FAMILY_HEALTH_LOWER.search(lower) and not _FAMILY_INFORMANT_LOWER.search(lower))
     ):
         topics.add("family")
-    if _MEDICATION_FACT.search(text) or any(word.endswith(DRUG_ENDINGS) for word in _WORDS.findall(text.lower())):
+    if _MEDICATION_LOWER.search(lower) or any(word.endswith(DRUG_ENDINGS) for word in _WORDS.findall(lower)):
         topics.add("medication")
-    if _ALLERGY_FACT.search(text):
+    if _ALLERGY_LOWER.search(lower):
         topics.add("allergy")
-    if section != "family" and _PAST_FACT.search(_DURATION_HISTORY.sub(" ", text)):
+    if section != "family" and _PAST_LOWER.search(_DURATION_LOWER.sub(" ", lower)):
         topics.add("past")
-    social = {f"social:{kind}" for kind, pattern in _SOCIAL_KINDS.items() if pattern.search(text)}
-    if social and section in ("social", "presenting", "past", "review"):
-        topics |= social | {"social"}
+    if section != "family" and _SURGERY_LOWER.search(lower):
+        topics.add("surgery")
+    if section in ("social", "presenting", "past", "review"):
+        social = {f"social:{kind}" for kind, pattern in _SOCIAL_KINDS_LOWER.items() if pattern.search(lower)}
+        if social:
+            topics |= social | {"social"}
     if section in ("presenting", "primary", "symptom", "review"):
-        if _ONSET_FACT.search(text):
+        if _ONSET_LOWER.search(lower):
             topics.add("onset")
-        if _MODIFIER_FACT.search(text):
+        if _MODIFIER_LOWER.search(lower):
             topics.add("modifiers")
     return frozenset(topics)
 
@@ -311,6 +362,14 @@ _BULLET = re.compile(r"(?:^|\s)(?:-\s+)+(?=\S)")
 
 def _role_opening(match: re.Match[str]) -> str:
     return "As " if match.group(0).strip().lower().startswith("for") else "You are "
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a doctor's turn asks, in order: 'Do you drink alcohol, and have you had gallstones?' ->
+    ['Do you drink alcohol', 'have you had gallstones?']. A list inside one question ('chest pain or
+    shortness of breath?', 'Do you smoke or drink?') stays one part."""
+    parts = [part.strip(" ,;") for part in _PART_BREAK.split(question.strip())]
+    return [part for part in parts if _TOKEN.search(part)] or [question]
 
 
 def chart_sentences(value: str) -> list[str]:
@@ -356,12 +415,104 @@ def patient_facts(case: Case, guard: DiagnosisGuard) -> list[Fact]:
     return facts
 
 
+def _choose(pools: list[list[Fact]], budget: int, per_pool: int | None = None) -> list[list[Fact]]:
+    """Facts from each pool in turn (one from each, then a second from each…) until ``budget`` facts are
+    chosen, each pool has given ``per_pool`` or the pools run dry, never a fact that repeats one chosen."""
+    chosen: list[list[Fact]] = [[] for _ in pools]
+    taken: list[Fact] = []
+    progressed = True
+    while budget > 0 and progressed:
+        progressed = False
+        for pool, picked in zip(pools, chosen, strict=True):
+            if per_pool is not None and len(picked) >= per_pool:
+                continue
+            fact = next((fact for fact in pool if not _near_duplicate(fact, taken)), None)
+            if budget > 0 and fact is not None:
+                picked.append(fact)
+                taken.append(fact)
+                budget -= 1
+                progressed = True
+    return chosen
+
+
 def _near_duplicate(fact: Fact, chosen: list[Fact]) -> bool:
     """Is, or says mostly what says, a fact already chosen (the history paragraph repeats the past history)."""
     return any(
         fact is other or len(fact.words & other.words) > 0.6 * min(len(fact.words), len(other.words))
         for other in chosen
     )
+
+
+def intent_pool(facts: list[Fact], intent: str, kinds: frozenset[str] = frozenset()) -> list[Fact]:
+    """The facts answering an intent: those from its home sections first, then the others of its kind
+    (for habits, those of the ``kinds`` asked about: smoking, alcohol…)."""
+    home = _HOME_SECTIONS[intent]
+    if intent in ("opening", "symptoms", "demographics"):
+        return [fact for fact in facts if fact.section in home]
+    if kinds:
+        wanted = {f"social:{kind}" for kind in kinds}
+        kind_facts = [fact for fact in facts if fact.topics & wanted]
+        return [fact for fact in kind_facts if fact.section in home] + [
+            fact for fact in kind_facts if fact.section not in home
+        ]
+    if intent in ("onset", "modifiers"):
+        return [fact for fact in facts if fact.section in home and intent in fact.topics]
+    if intent == "surgery":
+        operations = [fact for fact in facts if intent in fact.topics]
+        return [fact for fact in operations if fact.section in home] + [
+            fact for fact in operations if fact.section not in home
+        ]
+    return [fact for fact in facts if fact.section in home] + [
+        fact for fact in facts if fact.section not in home and intent in fact.topics
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseKnowledge:
+    """What a retrieval patient knows of its case, the same for every episode of the case: the facts, the
+    rarity (idf) of their word stems, and the facts answering each kind of question. Shared, never changed."""
+
+    guard: DiagnosisGuard
+    facts: list[Fact]
+    idf: dict[str, float]
+    pools: dict[str, list[Fact]]
+
+
+def build_knowledge(case: Case) -> CaseKnowledge:
+    """A case's ``CaseKnowledge``, computed afresh."""
+    guard = DiagnosisGuard(case.diagnosis)
+    facts = patient_facts(case, guard)
+    document_frequency: dict[str, int] = {}
+    for fact in facts:
+        for stem in fact.stems:
+            document_frequency[stem] = document_frequency.get(stem, 0) + 1
+    n = max(len(facts), 1)
+    idf = {stem: math.log(1 + n / count) for stem, count in document_frequency.items()}
+    return CaseKnowledge(guard, facts, idf, {intent: intent_pool(facts, intent) for intent, _ in INTENTS})
+
+
+_KNOWLEDGE: dict[tuple[str, str, str], tuple[Case, CaseKnowledge]] = {}
+_KNOWLEDGE_CACHE_SIZE = 4096
+
+
+def case_knowledge(case: Case) -> CaseKnowledge:
+    """A case's ``CaseKnowledge``, computed once and shared by every patient of the case (a trainer plays
+    each case many times). A case is known by id and content hash, and its facts and diagnosis are checked
+    to be those the knowledge was built from, so a changed or hand-built case never gets another's."""
+    key = (case.id, case.content_hash, case.diagnosis)
+    cached = _KNOWLEDGE.get(key)
+    if cached is not None and (cached[0] is case or cached[0].patient == case.patient):
+        return cached[1]
+    knowledge = build_knowledge(case)
+    if len(_KNOWLEDGE) >= _KNOWLEDGE_CACHE_SIZE:
+        _KNOWLEDGE.clear()
+    _KNOWLEDGE[key] = (case, knowledge)
+    return knowledge
+
+
+def clear_case_facts() -> None:
+    """Forget every case's shared knowledge (the next patient of each case computes it again)."""
+    _KNOWLEDGE.clear()
 
 
 class RetrievalPatient(DeterministicRole):
@@ -375,30 +526,16 @@ class RetrievalPatient(DeterministicRole):
     def __init__(self, case: Case, *, max_facts: int = 2):
         self.case = case
         self.max_facts = max_facts
-        self.guard = DiagnosisGuard(case.diagnosis)
-        self.facts = patient_facts(case, self.guard)
-        document_frequency: dict[str, int] = {}
-        for fact in self.facts:
-            for stem in fact.stems:
-                document_frequency[stem] = document_frequency.get(stem, 0) + 1
-        n = max(len(self.facts), 1)
-        self.idf = {stem: math.log(1 + n / count) for stem, count in document_frequency.items()}
-        self.pools = {intent: self._pool(intent) for intent, _ in INTENTS}
+        knowledge = case_knowledge(case)
+        self.guard = knowledge.guard
+        self.facts = knowledge.facts
+        self.idf = knowledge.idf
+        self.pools = knowledge.pools
         self._answers: dict[str, str] = {}
 
     def _pool(self, intent: str, kinds: frozenset[str] = frozenset()) -> list[Fact]:
-        """The facts answering an intent: those from its home sections first, then the others of its kind."""
-        home = _HOME_SECTIONS[intent]
-        if intent in ("opening", "symptoms", "demographics"):
-            return [fact for fact in self.facts if fact.section in home]
-        if kinds:
-            wanted = {f"social:{kind}" for kind in kinds}
-            return [fact for fact in self.facts if fact.topics & wanted]
-        if intent in ("onset", "modifiers"):
-            return [fact for fact in self.facts if fact.section in home and intent in fact.topics]
-        return [fact for fact in self.facts if fact.section in home] + [
-            fact for fact in self.facts if fact.section not in home and intent in fact.topics
-        ]
+        """The facts answering an intent (see ``intent_pool``)."""
+        return intent_pool(self.facts, intent, kinds)
 
     def score(self, fact: Fact, stems: set[str]) -> float:
         return sum(self.idf.get(stem, 0.0) for stem in stems & fact.stems)
@@ -414,31 +551,57 @@ class RetrievalPatient(DeterministicRole):
     def answer(self, question: str) -> str:
         if DIAGNOSIS_CUES.search(question):
             return DONT_KNOW_DIAGNOSIS
+        parts = question_parts(question)
+        if len(parts) > 1:
+            return self._answer_parts(parts)
         intents = self._intents(question)
         if not intents:
             return self._closest(question)
-        pools = [(intent, self._pool_for(intent, question)) for intent in intents]
-        chosen: dict[str, list[Fact]] = {intent: [] for intent in intents}
-        taken: list[Fact] = []
-        budget = self.max_facts
-        while budget > 0:
-            progressed = False
-            for intent, pool in pools:
-                fact = next((fact for fact in pool if not _near_duplicate(fact, taken)), None)
-                if budget > 0 and fact is not None:
-                    chosen[intent].append(fact)
-                    taken.append(fact)
-                    budget -= 1
-                    progressed = True
-            if not progressed:
-                break
-        parts: list[str] = []
-        for intent, pool in pools:
-            if chosen[intent]:
-                parts += [fact.spoken for fact in sorted(chosen[intent], key=lambda fact: fact.order)]
+        pools = [self._pool_for(intent, question) for intent in intents]
+        said: list[str] = []
+        for intent, pool, chosen in zip(intents, pools, _choose(pools, self.max_facts), strict=True):
+            if chosen:
+                said += [fact.spoken for fact in sorted(chosen, key=lambda fact: fact.order)]
             elif not pool and intent in NOTHING:
-                parts.append(NOTHING[intent])
-        return self.guard.scrub(" ".join(parts)) if parts else self._closest(question)
+                said.append(NOTHING[intent])
+        return self.guard.scrub(" ".join(said)) if said else self._closest(question)
+
+    def _answer_parts(self, parts: list[str]) -> str:
+        """A question of several parts ('Do you drink, and have you had gallstones?'): each part answered in
+        turn from the facts of its kind (or, asking about nothing in particular, the facts most like it),
+        the ``max_facts`` shared among the parts and at least one a part; a part the chart holds nothing
+        for gets 'no' or 'not sure'."""
+        asked = [(part, self._intents(part)) for part in parts]
+        pools = [self._part_pool(part, intents) for part, intents in asked]
+        said: list[str] = []
+        per_part = max(1, self.max_facts // len(parts))
+        chosen_facts = _choose(pools, per_part * len(parts), per_part)
+        for (part, intents), pool, chosen in zip(asked, pools, chosen_facts, strict=True):
+            if chosen:
+                said += [fact.spoken for fact in sorted(chosen, key=lambda fact: fact.order)]
+            elif not pool:
+                said.append(self._nothing_for(part, intents))
+        return self.guard.scrub(" ".join(said))
+
+    def _part_pool(self, part: str, intents: list[str]) -> list[Fact]:
+        """The facts answering one part of a question: its kinds' facts taken in turn, or the closest."""
+        if not intents:
+            return self._closest_facts(part)
+        pools = [self._pool_for(intent, part) for intent in intents]
+        merged: list[Fact] = []
+        for rank in range(max(len(pool) for pool in pools)):
+            merged += [pool[rank] for pool in pools if rank < len(pool) and pool[rank] not in merged]
+        return merged
+
+    def _nothing_for(self, part: str, intents: list[str]) -> str:
+        """What the patient says to a part the chart holds nothing for: the plain 'nothing' of its kind, or a
+        short 'no' (or 'not sure' for an open question) shaped by the question's words only, never by the
+        case, so that the answer tells nothing about the diagnosis."""
+        for intent in intents:
+            if intent in NOTHING:
+                return NOTHING[intent]
+        opening = _PART_OPENING.match(part)
+        return _SHORT_NO.get(opening.group(1).lower() if opening else "", DONT_KNOW)
 
     def _intents(self, question: str) -> list[str]:
         found = sorted(
@@ -461,14 +624,21 @@ class RetrievalPatient(DeterministicRole):
             return [fact for fact in self.pools[intent] if fact.section == "symptom"] or self.pools[intent]
         return self.pools[intent]
 
-    def _closest(self, question: str) -> str:
-        """The facts most similar to the question, in case order; 'not sure' when none is."""
-        stems = _content_stems(question)
+    def _closest_facts(self, question: str) -> list[Fact]:
+        """The facts most similar to the question, most similar first (at most ``max_facts``). Words any
+        question may use ('changes', 'problems', 'recently') do not count: 'Any changes in your vision?'
+        is not answered by 'No dietary changes'."""
+        stems = _content_stems(question) - _GENERIC_ASKED
         scored = [(self.score(fact, stems), fact) for fact in self.facts if fact.section != "demographics"]
         best = sorted((item for item in scored if item[0] > 0.5), key=lambda item: -item[0])[: self.max_facts]
+        return [fact for _, fact in best]
+
+    def _closest(self, question: str) -> str:
+        """The facts most similar to the question, in case order; 'not sure' when none is."""
+        best = self._closest_facts(question)
         if not best:
             return DONT_KNOW
-        chosen = sorted((fact for _, fact in best), key=lambda fact: fact.order)
+        chosen = sorted(best, key=lambda fact: fact.order)
         return self.guard.scrub(" ".join(fact.spoken for fact in chosen))
 
 

@@ -173,11 +173,17 @@ def test_diagnosis_question_gets_dont_know_diagnosis(mg_patient: RetrievalPatien
 
 
 def test_max_facts_limits_the_answer_and_keeps_case_order(mg_case: Case) -> None:
-    question = "How old are you and do you smoke?"
+    question = "Your age and smoking habits?"
     one = RetrievalPatient(mg_case, max_facts=1).respond(question, []).text
     two = RetrievalPatient(mg_case, max_facts=2).respond(question, []).text
     assert one == "I'm a 35-year-old female."
     assert two == "I'm a 35-year-old female. I'm a non-smoker, I drink wine occasionally."
+
+
+def test_each_part_of_a_question_gets_an_answer_even_at_one_fact(mg_case: Case) -> None:
+    question = "How old are you, and do you smoke?"
+    one = RetrievalPatient(mg_case, max_facts=1).respond(question, []).text
+    assert one == "I'm a 35-year-old female. I'm a non-smoker, I drink wine occasionally."
 
 
 def test_arespond_matches_respond(mg_patient: RetrievalPatient) -> None:
@@ -403,6 +409,18 @@ def test_family_question_without_family_facts_gets_the_plain_nothing(medqa_ext_a
             "daily.",
         ),
         (19, "What makes it worse?", "Pain worsens with movement."),
+        # Verbs that agree with 'I' after the subject changes (issue 22).
+        (205, "What brings you in today?", "I'm uncooperative, I refuse to answer questions, and I exhibit paranoid"),
+        (190, "What brings you in today?", "I express a strong belief that I have cancer and desire a diagnostic"),
+        (84, "What brings you in today?", "During these episodes, I yell and cry but do not seem confused"),
+        (142, "Do you take any medications?", "I'm on metformin, insulin, lisinopril, and hydrochlorothiazide."),
+        # Each part of a question answered (issue 22).
+        (
+            12,
+            "Do you drink alcohol, and have you had gallstones?",
+            "I'm a non-smoker and drink alcohol socially. No, I haven't, as far as I know.",
+        ),
+        (164, "Have you travelled recently?", "I recently returned from a month-long trip to St. Louis, Missouri."),
         (122, "Do you wear contact lenses?", None),
     ],
 )
