@@ -3,26 +3,62 @@
 Both answer ``RESULTS: …``. A request the case holds nothing for is answered by the missing-result
 policy: ``normal`` ("NORMAL READINGS", AgentClinic's choice) or ``unavailable``.
 
+The lookup finds a test however a clinician names it: names are read into keys through the reviewed
+test-name table (:mod:`agents.names_of_tests`), and tests written inside a finding's free text are split out
+as findings of their own (:mod:`agents.report_items`). A request is matched against every finding's key
+(its own name, its name with its parents', and each part of a name such as "CT thorax and abdomen"):
+
+1. the exact name or path as the case wrote it;
+2. the same key;
+3. a broader request than the finding ("troponin" for "Troponin I", "CT" for "CT abdomen");
+4. a narrower request than the finding ("CT head without contrast" for "CT head").
+
+A sibling test ("Troponin T" for "Troponin I", "CT head" for "CT abdomen", "fasting glucose" for a glucose
+holding only its random value) is never taken for the one the case holds: it gets the missing-result answer.
+A finding is also read with what its parents say it is of: the region of its examination ("lung auscultation"
+is not ``Abdominal_Examination > Auscultation``), blood where no specimen is stated ("urine glucose" is not
+the metabolic panel's glucose), and the sides its parts hold (a right-eye request gets the right eye).
+
+A request that matches several findings returns all of them; a panel the case does not hold as one finding
+returns the members it holds, and a member of a panel the case reports only as a whole ("TSH" where the case
+says "Thyroid function tests: normal") returns that panel.
+
 The lookup reports a requested result exactly as the case wrote it: reading the MRI report is how a
 doctor makes the diagnosis, so its words are not withheld. What stays out is what is not a test: the
 lookup never reads ``Correct_Diagnosis`` (it holds only the exam and test trees), and a request that
 asks for the diagnosis, or names it without naming one of the case's tests, gets the missing-result
-answer instead of the nearest fuzzy match.
+answer instead of the nearest match.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from agents.findings import Node, is_placeholder, labelled_items, normalise_name, pretty_name, render, walk
+from agents.findings import Node, is_placeholder, pretty_name, render, walk
 from agents.leaks import DiagnosisGuard
 from agents.llm import LLMRoleMixin
+from agents.names_of_tests import (
+    ANY_MODALITY,
+    BOTH_SIDES,
+    Key,
+    concept_key,
+    exact_name,
+    facets_agree,
+    is_generic_name,
+    key_of_words,
+    match_tier,
+    name_table,
+    signs_named,
+    words_of,
+)
 from agents.prompts import load_prompt
+from agents.report_items import text_items
 from agents.roles import AsyncRole, DeterministicRole
 from agents.types import Reply, Turn
 from models.backends import ChatBackend, GenerationConfig, Message
@@ -31,49 +67,34 @@ from scenarios import Case
 MissingPolicy = Literal["normal", "unavailable"]
 RESULTS_PREFIX = "RESULTS:"
 NORMAL_READINGS = "NORMAL READINGS"
-FUZZY_THRESHOLD = 85.0
+RESULT_SEPARATOR = " | "
+TYPO_THRESHOLD = 88.0
+TYPO_MIN_LENGTH = 6
+DEFAULT_SPECIMEN = "blood"
+ANY_SPECIMEN_TESTS = frozenset({"toxicology"})
+"""Tests a record often names without their specimen though it is seldom blood (a drug screen is mostly
+urine): a result of theirs stating no specimen answers a request naming any."""
+NARROWER = 3
+"""match_tier's tier for a request narrower than the finding."""
+EXAMINATION_WORDS = frozenset({"exam", "examination", "auscultation", "palpation", "percussion", "inspection"})
+"""Words that ask for the physical examination (or one of its methods) rather than imaging of the region."""
+ONE_RESULT_WORDS = frozenset({"ratio"})
+"""Words that make 'A/B ratio' one result, not a request for A and for B."""
 
-# Common names and abbreviations for the same test; each group maps to its first (normalised) name.
-SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("complete blood count", "cbc", "full blood count", "fbc", "blood count", "hemogram"),
-    ("basic metabolic panel", "bmp", "chem 7", "electrolyte", "u and e", "urea and electrolyte"),
-    ("comprehensive metabolic panel", "cmp", "chem 14"),
-    ("electrocardiogram", "ecg", "ekg", "electrocardiography", "12 lead ecg"),
-    ("chest x ray", "cxr", "chest radiograph", "chest xray", "chest film"),
-    ("arterial blood gas", "abg", "blood gas"),
-    ("urinalysis", "ua", "urine analysis", "urine test", "urine dipstick"),
-    ("liver function test", "lft", "liver panel", "hepatic function panel"),
-    ("thyroid function test", "tft", "thyroid panel"),
-    ("thyroid stimulating hormone", "tsh"),
-    ("erythrocyte sedimentation rate", "esr", "sed rate"),
-    ("c reactive protein", "crp"),
-    ("echocardiogram", "echo", "echocardiography", "cardiac ultrasound"),
-    ("lumbar puncture", "lp", "spinal tap", "csf analysis", "cerebrospinal fluid analysis"),
-    ("computed tomography", "ct", "ct scan", "cat scan"),
-    ("magnetic resonance imaging", "mri", "mri scan"),
-    ("ultrasound", "us", "ultrasonography", "sonogram"),
-    ("vital sign", "vital", "vitals", "obs", "observation"),
-    ("hemoglobin a1c", "hba1c", "a1c", "glycated hemoglobin"),
-    ("prothrombin time", "pt", "inr", "coagulation panel", "coagulation"),
-    ("blood culture", "blood cultures"),
-    ("electroencephalogram", "eeg"),
-    ("electromyography", "emg"),
-    ("examination", "exam", "physical exam"),
-)
-CANONICAL: dict[str, str] = {
-    normalise_name(name): normalise_name(group[0]) for group in SYNONYM_GROUPS for name in group
-}
-_WORDS = re.compile(r"\s+")
 # Requests for the answer itself rather than for a test ('diagnosis', 'Correct_Diagnosis', 'final diagnoses').
 _DIAGNOSIS_REQUEST = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
+# A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests (TSH, free T4)'.
+_PARENTHESES = re.compile(r"\([^()]*\)")
+# Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP').
+_REQUEST_PARTS = re.compile(r"\s*(?:[,;/&+]|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
+# Where a finding's name joins two studies ('CT_Scan_Thorax_and_Abdomen', 'Ultrasound with Doppler').
+_NAME_PARTS = re.compile(r"(?:[_\s]+(?:and|with)[_\s]+|\s*[/&]\s*)", re.IGNORECASE)
 
 
-def canonical(name: str) -> str:
-    """Normalised name with known synonyms replaced, whole-name first, then word by word ('ct chest')."""
-    normalised = normalise_name(name)
-    if normalised in CANONICAL:
-        return CANONICAL[normalised]
-    return " ".join(CANONICAL.get(word, word) for word in _WORDS.split(normalised))
+def _asks_for_examination(words: Sequence[str], key: Key) -> bool:
+    """Whether a request names the physical examination ('knee exam', 'examination of the chest') and
+    no imaging: the table drops 'exam' as a qualifier, but it still says which kind of finding is meant."""
+    return bool(EXAMINATION_WORDS.intersection(words) or EXAMINATION_WORDS & key.tokens) and not key.modality
 
 
 def missing_result(policy: MissingPolicy, name: str) -> str:
@@ -82,81 +103,422 @@ def missing_result(policy: MissingPolicy, name: str) -> str:
     return f"{RESULTS_PREFIX} {name} is not available for this patient."
 
 
-class LookupMeasurement(DeterministicRole):
-    """Finds the requested examination or test in the case (exact name, synonyms, then fuzzy) and
-    reports its recorded values as the case wrote them.
+@dataclass(slots=True)
+class Finding:
+    """A node of the case's record with the keys it answers to."""
 
-    Where two findings share a name, a real result beats a placeholder ("Recommended but findings
-    not provided" in the exam, the slit-lamp findings in the tests); otherwise the first one, exam
-    before tests, parents before children, answers to the bare name and each answers to its path."""
+    node: Node
+    order: int
+    keys: list[Key]
+    """its own name's key (unless the name is generic) and its key with its parents' words."""
+    part_keys: list[Key]
+    """keys of the studies a joined name holds ('CT thorax and abdomen'): weaker than the name itself."""
+    own: Key
+    group: bool
+    placeholder: bool
+    from_text: bool
+    exam: bool
+    generic: bool
+    """named only by its place in a report ('Findings', 'Other_Findings'): it answers through its parents."""
+    whole: bool = True
+    """reported as one result: a text, or a section whose parts are only generic ('Findings')."""
+    parents: list[Finding] = field(default_factory=list)
+    region: frozenset[str] = frozenset()
+    """the body regions it is of: its own name's, else its parents' ('Abdominal_Examination > Auscultation')."""
+    child_sides: frozenset[str] = frozenset()
+    """the sides its parts state, for a finding that states none itself ('Fundoscopy > Right_Eye')."""
+    variants: frozenset[str] = frozenset()
+    """specifier words its parts name as variants of it ('Blood_Glucose_Level > Random' -> random)."""
+
+    @property
+    def default_blood(self) -> bool:
+        """A test result stating no specimen, in no specimen's context and not imaging: a blood value.
+        Examination findings are of no specimen, save the tests a record writes inside them (NEJM cases)."""
+        if (self.exam and not self.from_text) or self.own.specimen or self.own.modality:
+            return False
+        return not (self.keys and self.keys[-1].tokens & ANY_SPECIMEN_TESTS)
+
+
+def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -> list[Key]:
+    """Keys of each test a joined name holds ('ESR_and_CRP' -> ESR, CRP; 'CBC_with_Differentiation' ->
+    CBC). A part that only narrows the rest ('Pelvic_Ultrasound_with_Doppler' -> Doppler, 'Hip_and_Knee'
+    -> Hip) is no test of its own: the whole name answers for it."""
+    parts = [part for part in _NAME_PARTS.split(name) if part.strip()]
+    if len(parts) < 2:
+        return []
+    keys = []
+    for part in parts:
+        key = concept_key(part)
+        if key.tokens - specifiers:
+            keys.append(
+                Key(key.tokens, key.specimen or whole.specimen, key.modality or whole.modality, key.side).inherit(
+                    parent
+                )
+            )
+    return keys
+
+
+class LookupMeasurement(DeterministicRole):
+    """Finds the requested examination or test in the case however a clinician names it, and reports
+    every matching finding's recorded values as the case wrote them (see the module docstring).
+
+    Where findings share a name, a real result beats a placeholder ("Recommended but findings not
+    provided" in the exam, the slit-lamp findings in the tests); a finding also answers to its whole
+    path ('CT abdomen findings')."""
 
     backend = "lookup"
 
-    def __init__(self, case: Case, *, missing: MissingPolicy = "normal", threshold: float = FUZZY_THRESHOLD):
+    def __init__(self, case: Case, *, missing: MissingPolicy = "normal"):
         self.case = case
         self.missing = missing
-        self.threshold = threshold
         self.guard = DiagnosisGuard(case.diagnosis, words=False)
-        self._diagnosis_key = canonical(case.diagnosis)
-        self.nodes: list[Node] = [*walk(case.exam), *walk(case.tests)]
-        self.nodes += [
-            item for node in list(self.nodes) if isinstance(node.value, str) for item in labelled_items(node.value)
-        ]
-        self.by_name: dict[str, Node] = {}
-        self.by_path: dict[str, Node] = {}
-        placeholder = {id(node): is_placeholder(node.value) for node in self.nodes}
-        for node in self.nodes:
-            for index, key in ((self.by_name, canonical(node.name)), (self.by_path, canonical(" ".join(node.path)))):
-                held = index.get(key)
-                if held is None or (placeholder[id(held)] and not placeholder[id(node)]):
-                    index[key] = node
-        self._choices = list(self.by_name) + [path for path in self.by_path if path not in self.by_name]
-        self._cache: dict[str, Node | None] = {}
-        self._rendered: dict[int, str] = {}
+        self._diagnosis_words = exact_name(case.diagnosis)
+        self._table = name_table()
+        self.findings: list[Finding] = []
+        self._build([*walk(case.exam)], exam=True)
+        self._build([*walk(case.tests)], exam=False)
+        self.nodes: list[Node] = [finding.node for finding in self.findings]
+        self.by_path: dict[str, Finding] = {}
+        self.by_name: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            self.by_path.setdefault(exact_name(" ".join(finding.node.path)), finding)
+            self.by_name.setdefault(exact_name(finding.node.name), []).append(finding)
+        self._known = self._table.words | {word for finding in self.findings for word in words_of(finding.node.name)}
+        self._cache: dict[str, tuple[Node, ...]] = {}
+        self._diagnosis_key = self._key(words_of(case.diagnosis))
+
+    def _build(self, nodes: list[Node], *, exam: bool) -> None:
+        """Findings for a tree's nodes (parents first) and for the tests written inside their texts."""
+        by_path: dict[tuple[str, ...], Finding] = {}
+        for node in nodes:
+            parent = by_path.get(node.path[:-1])
+            finding = self._finding(node, parent, from_text=False, exam=exam)
+            by_path[node.path] = finding
+            if isinstance(node.value, str) and len(node.value) > 20:
+                items: dict[tuple[str, ...], Finding] = {node.path: finding}
+                for relative, value in text_items(node.value, free_text=len(node.path) == 1):
+                    path = (*node.path, *relative)
+                    item = self._finding(Node(path, value), items.get(path[:-1], finding), from_text=True, exam=exam)
+                    items[path] = item
+
+    def _finding(self, node: Node, parent: Finding | None, *, from_text: bool, exam: bool) -> Finding:
+        """A finding's keys: its own name (unless generic), its name with its parents', and its parts."""
+        parent_key = parent.own if parent else Key()
+        own = concept_key(node.name).inherit(parent_key)
+        context_tokens = own.tokens | (parent.keys[-1].tokens if parent and parent.keys else frozenset())
+        context = Key(context_tokens, own.specimen, own.modality, own.side)
+        generic = is_generic_name(node.name)
+        keys = ([] if generic else [own]) + [context]
+        part_keys = [] if generic else _part_keys(node.name, own, parent_key, self._table.specifiers)
+        value = node.value
+        finding = Finding(
+            node=node,
+            order=len(self.findings),
+            keys=keys,
+            part_keys=part_keys,
+            own=own,
+            group=isinstance(value, dict) and any(isinstance(child, dict) for child in value.values()),
+            placeholder=is_placeholder(value),
+            from_text=from_text,
+            exam=exam,
+            generic=generic,
+            parents=[*parent.parents, parent] if parent else [],
+        )
+        finding.region = (own.tokens & self._table.regions) or (parent.region if parent else frozenset())
+        if parent is not None and not generic:
+            parent.whole = False
+            self._tell_parents(finding, parent)
+        self.findings.append(finding)
+        return finding
+
+    def _tell_parents(self, finding: Finding, parent: Finding) -> None:
+        """Record on its parents the side a part states, and on its parent a part naming a variant."""
+        if finding.own.side and finding.own.side != parent.own.side:
+            for above in finding.parents:
+                if not above.own.side:
+                    above.child_sides |= finding.own.side
+        extra = finding.own.tokens - parent.own.tokens
+        if extra and extra <= self._table.specifiers and not extra & self._table.regions:
+            parent.variants |= extra
+
+    # -- answering ---------------------------------------------------------------------------------
+
+    def find_all(self, request: str) -> tuple[Node, ...]:
+        """Every finding the request asks for, in the order of the record; empty when the case holds
+        none (or the request asks for the diagnosis)."""
+        cache_key = request.strip().lower()
+        if cache_key not in self._cache:
+            self._cache[cache_key] = tuple(finding.node for finding in self._find(request))
+        return self._cache[cache_key]
 
     def find(self, request: str) -> Node | None:
-        key = canonical(request)
-        if key in self._cache:
-            return self._cache[key]
-        node = None if _DIAGNOSIS_REQUEST.search(key) else self.by_name.get(key) or self.by_path.get(key)
-        if node is None and key and self._choices and not self._names_the_diagnosis(request, key):
-            match = process.extractOne(key, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold)
-            name = match[0] if match is not None else self._containing(key)
-            if name is not None:
-                node = self.by_name.get(name) or self.by_path.get(name)
-        self._cache[key] = node
-        return node
+        """The first finding the request asks for, or None."""
+        found = self.find_all(request)
+        return found[0] if found else None
 
     def result_text(self, request: str) -> str:
-        node = self.find(request)
-        if node is None:
+        found = self.find_all(request)
+        if not found:
             return missing_result(self.missing, request)
-        text = self._rendered.get(id(node))
-        if text is None:
-            text = self._rendered[id(node)] = f"{RESULTS_PREFIX} {pretty_name(node.name)}: {render(node.value)}"
-        return text
+        several = len(found) > 1
+        rendered = RESULT_SEPARATOR.join(f"{self._label(node, several)}: {render(node.value)}" for node in found)
+        return f"{RESULTS_PREFIX} {rendered}"
 
-    def _names_the_diagnosis(self, request: str, key: str) -> bool:
-        """The request asks for the diagnosis ('final diagnosis') or holds it (phrase or abbreviation):
-        not a test name of this case, so no fuzzy match either (a report that mentions the diagnosis
-        must be asked for by its name)."""
-        return (
-            bool(_DIAGNOSIS_REQUEST.search(key))
-            or self.guard.leaks(request)
-            or (bool(self._diagnosis_key) and f" {self._diagnosis_key} " in f" {key} ")
-        )
-
-    def _containing(self, key: str) -> str | None:
-        """The shortest name holding every word of a request of two or more words
-        ('skin biopsy' -> 'skin biopsy result')."""
-        words = set(key.split())
-        if len(words) < 2:
-            return None
-        holding = [choice for choice in self._choices if words <= set(choice.split())]
-        return min(holding, key=len) if holding else None
+    @staticmethod
+    def _label(node: Node, several: bool) -> str:
+        """A result's name as the case wrote it; among several results, a generic one ('Findings')
+        also says whose it is ('CT Abdomen Findings')."""
+        if several and len(node.path) > 1 and is_generic_name(node.name):
+            return f"{pretty_name(node.path[-2])} {pretty_name(node.name)}"
+        return pretty_name(node.name)
 
     def respond(self, text: str, history: Sequence[Turn]) -> Reply:
         return Reply(text=self.result_text(text), backend=self.backend)
+
+    def _find(self, request: str) -> list[Finding]:
+        words = words_of(request)
+        if not words or _DIAGNOSIS_REQUEST.search(" ".join(words)):
+            return []
+        exact = self._exact(words)
+        key = self._key(words)
+        if exact or self._only_the_diagnosis(request, words, key):
+            return exact
+        found = self._by_key(key, examination=_asks_for_examination(words, key))
+        if found:
+            return found
+        bare = _PARENTHESES.sub(" ", request)
+        if bare != request and bare.strip():
+            return self._find(bare)
+        parts = [part for part in _REQUEST_PARTS.split(request) if part.strip()]
+        if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
+            return self._mentioned_in_exam(words)
+        found = [finding for part in self._spread_modality(parts) for finding in self._one_part(part)]
+        return self._outermost(found)
+
+    def _mentioned_in_exam(self, words: list[str]) -> list[Finding]:
+        """An examination manoeuvre the case reports inside a finding's text ('straight leg raise' in
+        'Special_Test: Positive straight leg raise test', 'Kernig sign'): the examination findings that
+        name it. Only for a sign the table lists (searched as the case would write it: 'SLR' as
+        'straight leg raise') or a name holding a word the table does not know (an eponym), so an organ
+        or a test named in passing ('bladder') never matches."""
+        qualifiers = {word for word in words if getattr(self._table.phrases.get((word,)), "kind", "") == "qualifier"}
+        content = [word for word in words if word not in qualifiers]
+        phrases = [f" {' '.join(words_of(sign))} " for sign in signs_named(content, self._table)]
+        if any(word not in self._table.words and len(word) >= 4 for word in content):
+            phrases.append(f" {' '.join(content)} ")
+        if not phrases:
+            return []
+        return [
+            finding
+            for finding in self.findings
+            if finding.exam
+            and isinstance(finding.node.value, str)
+            and any(phrase in f" {exact_name(finding.node.value)} " for phrase in phrases)
+        ]
+
+    def _one_part(self, part: str) -> list[Finding]:
+        words = words_of(part)
+        if not words:
+            return []
+        key = self._key(words)
+        exact = self._exact(words)
+        if exact or self._only_the_diagnosis(part, words, key):
+            return exact
+        return self._by_key(key, examination=_asks_for_examination(words, key))
+
+    def _spread_modality(self, parts: list[str]) -> list[str]:
+        """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the
+        imaging of the part before it."""
+        spread = []
+        modality = ""
+        for part in parts:
+            key = concept_key(part)
+            if key.modality:
+                modality = min(key.modality)
+            elif modality and key.tokens and key.tokens <= self._table.specifiers:
+                part = f"{modality} {part}"
+            spread.append(part)
+        return spread
+
+    def _key(self, words: list[str]) -> Key:
+        """The request's key, a misspelt word ('creatinin') first read as the known word it is closest to."""
+        repaired = []
+        for word in words:
+            if word not in self._known and len(word) >= TYPO_MIN_LENGTH and word.isalpha():
+                match = process.extractOne(word, self._known, scorer=fuzz.ratio, score_cutoff=TYPO_THRESHOLD)
+                word = match[0] if match else word
+            repaired.append(word)
+        return key_of_words(repaired, self._table)
+
+    def _exact(self, words: list[str]) -> list[Finding]:
+        """The finding whose path is the request, or the findings whose name is (the record's own tree
+        before tests found inside its texts)."""
+        name = " ".join(words)
+        by_path = self.by_path.get(name)
+        if by_path is not None and len(by_path.node.path) > 1:
+            return [by_path]
+        named = self.by_name.get(name, [])
+        in_tree = [finding for finding in named if not finding.from_text]
+        return self._preferred(Key(), in_tree or named, by_name=True)
+
+    def _by_key(self, request: Key, *, examination: bool = False) -> list[Finding]:
+        """The findings whose keys answer the request best, then panel members or a panel as a whole.
+        A request for an ``examination`` ('chest exam') is never answered by imaging ('Chest X-ray')."""
+        if not request.tokens and not request.has_facets:
+            return []
+        best: dict[float, list[Finding]] = {}
+        for finding in self.findings:
+            if examination and finding.own.modality:
+                continue
+            tier = self._tier(request, finding)
+            if tier is not None:
+                best.setdefault(tier, []).append(finding)
+        best = self._same_side(request, best)
+        if best:
+            return self._preferred(request, best[min(best)])
+        return self._panel_members(request) or self._whole_panel(request)
+
+    def _tier(self, request: Key, finding: Finding) -> float | None:
+        """The finding's best tier for the request; a match through one part of a joined name ranks
+        half a tier below a match through a whole name, so 'ESR' finds the ESR inside 'ESR_and_CRP'.
+        The request must agree with what the finding is of beyond its own name: its parents' region,
+        blood where it states no specimen, and the sides its parts state."""
+        table = self._table
+        if not self._context_agrees(request, finding):
+            return None
+        tiers = [
+            tier
+            for key in finding.keys
+            if (tier := match_tier(request, key, group=finding.group, table=table)) is not None
+            and not (tier == NARROWER and self._names_a_sibling(request, key, finding))
+        ]
+        tiers += [
+            tier + 0.5
+            for key in finding.part_keys
+            if (tier := match_tier(request, key, group=finding.group, table=table)) is not None
+        ]
+        return min((tier for tier in tiers if tier is not None), default=None)
+
+    @staticmethod
+    def _same_side(request: Key, best: dict[float, list[Finding]]) -> dict[float, list[Finding]]:
+        """For a request naming a side ('fundoscopy of the right eye'), the findings stating that side
+        when any match, rather than the finding holding both sides."""
+        if not request.side:
+            return best
+        sided = {
+            tier: same
+            for tier, found in best.items()
+            if (same := [finding for finding in found if finding.own.side & request.side])
+        }
+        return sided or best
+
+    def _names_a_sibling(self, request: Key, key: Key, finding: Finding) -> bool:
+        """A narrower request ('fasting glucose') for a finding whose parts are its variants ('Blood
+        glucose > Random'): the request names a variant the case does not hold, a sibling of the ones
+        it does."""
+        extra = request.tokens - key.tokens
+        return bool(finding.variants) and bool((extra & self._table.specifiers) - self._table.regions)
+
+    def _context_agrees(self, request: Key, finding: Finding) -> bool:
+        """Whether the request's region, specimen and side agree with the finding's own and inherited
+        ones: 'lung auscultation' is not the abdomen's auscultation, 'urine glucose' not the glucose of a
+        metabolic panel, 'left eye visual acuity' not a visual acuity holding only the right eye."""
+        asked_region = request.tokens & self._table.regions
+        if asked_region and finding.region and not asked_region & finding.region:
+            return False
+        if request.specimen - {DEFAULT_SPECIMEN} and finding.default_blood:
+            return False
+        sides = finding.child_sides
+        return not (request.side and sides and not (request.side & sides or BOTH_SIDES in request.side | sides))
+
+    def _panel_members(self, request: Key) -> list[Finding]:
+        """'CBC' where the case lists Hb, WBC and platelets on their own: the members it holds (in blood
+        or an unstated specimen unless the request names one)."""
+        if len(request.tokens) != 1:
+            return []
+        members = self._table.panels.get(next(iter(request.tokens)), frozenset())
+        if not members:
+            return []
+        wanted = request if request.specimen else Key(request.tokens, frozenset({DEFAULT_SPECIMEN}))
+        found = [
+            finding
+            for finding in self.findings
+            if finding.keys
+            and finding.keys[0].tokens
+            and any(
+                member <= finding.keys[0].tokens and finding.keys[0].tokens - member <= self._table.specifiers
+                for member in members
+            )
+            and facets_agree(wanted, finding.keys[0])
+            and self._context_agrees(wanted, finding)
+        ]
+        return self._preferred(wanted, found)
+
+    def _whole_panel(self, request: Key) -> list[Finding]:
+        """'TSH' where the case reports only 'Thyroid function tests: normal': that panel, when the case
+        gives it as one result (a text, or a section of generic parts only)."""
+        panels = set().union(*(self._table.member_of.get(token, frozenset()) for token in request.tokens))
+        if len(request.tokens) != 1 or not panels:
+            return []
+        found = [
+            finding
+            for finding in self.findings
+            if finding.whole
+            and not finding.generic
+            and finding.own.tokens & panels
+            and len(finding.own.tokens) == 1
+            and facets_agree(request, finding.own)
+            and self._context_agrees(request, finding)
+        ]
+        return self._preferred(request, found)
+
+    def _preferred(self, request: Key, found: list[Finding], *, by_name: bool = False) -> list[Finding]:
+        """Among equally good findings: blood (or an unstated specimen) when the request names none,
+        the examination over imaging when it names no modality (not for the case's own names, which
+        say what they are), real results over placeholders of the same name, and a finding rather
+        than the parts inside it."""
+        if request.specimen:
+            same = [f for f in found if f.own.specimen & request.specimen]
+            found = same or found
+        else:
+            blood = [f for f in found if not f.own.specimen or f.own.specimen == {DEFAULT_SPECIMEN}]
+            found = blood or found
+        if not request.modality and not by_name:
+            plain = [f for f in found if not f.own.modality]
+            found = plain or found
+        elif request.modality - {ANY_MODALITY}:
+            same_kind = [f for f in found if f.own.modality & request.modality]
+            found = same_kind or found
+        real_names = {exact_name(f.node.name) for f in found if not f.placeholder}
+        found = [f for f in found if not (f.placeholder and exact_name(f.node.name) in real_names)]
+        return self._outermost(found)
+
+    def _outermost(self, found: list[Finding]) -> list[Finding]:
+        """The findings in record order, without those inside another one of them."""
+        chosen = {id(f) for f in found}
+        return self._ordered(f for f in found if not any(id(parent) in chosen for parent in f.parents))
+
+    @staticmethod
+    def _ordered(found: Iterable[Finding]) -> list[Finding]:
+        unique = {id(finding): finding for finding in found}
+        return sorted(unique.values(), key=lambda finding: finding.order)
+
+    def _only_the_diagnosis(self, request: str, words: list[str], key: Key) -> bool:
+        """The request holds the diagnosis (phrase or abbreviation) and names nothing besides it
+        ('Varicella', 'Varicella test'): not a test of this case, so only an exact name of the record
+        answers it. 'Varicella IgM' names a test, and is looked up like any other request."""
+        named = self.guard.leaks(request) or (
+            bool(self._diagnosis_words) and f" {self._diagnosis_words} " in f" {' '.join(words)} "
+        )
+        if not named:
+            return False
+        diagnosis = self._diagnosis_key
+        return not (
+            key.tokens - diagnosis.tokens
+            or key.specimen - diagnosis.specimen
+            or key.modality - diagnosis.modality
+            or key.side - diagnosis.side
+        )
 
 
 class LLMMeasurement(LLMRoleMixin, AsyncRole):

@@ -10,14 +10,8 @@ from pathlib import Path
 import pytest
 
 from agents.findings import Node, is_placeholder, pretty_name, render, walk
-from agents.measurement import (
-    NORMAL_READINGS,
-    RESULTS_PREFIX,
-    LLMMeasurement,
-    LookupMeasurement,
-    canonical,
-    missing_result,
-)
+from agents.measurement import NORMAL_READINGS, RESULTS_PREFIX, LLMMeasurement, LookupMeasurement, missing_result
+from agents.names_of_tests import concept_key, exact_name
 from models.backends.scripted import ScriptedBackend
 from scenarios import Case, load_cases
 
@@ -116,11 +110,12 @@ def test_arespond_matches_respond(lookup: LookupMeasurement) -> None:
     assert asyncio.run(lookup.arespond("EMG", [])) == lookup.respond("EMG", [])
 
 
-def test_canonical_synonyms() -> None:
-    assert canonical("CBC") == canonical("Complete_Blood_Count") == "complete blood count"
-    assert canonical("EKG") == canonical("ECG") == canonical("Electrocardiogram")
-    assert canonical("CT chest") == "computed tomography chest"
-    assert canonical("Vitals") == canonical("Vital_Signs")
+def test_concept_key_synonyms() -> None:
+    assert concept_key("CBC") == concept_key("Complete_Blood_Count") == concept_key("full blood count")
+    assert concept_key("EKG") == concept_key("ECG") == concept_key("Electrocardiogram")
+    assert concept_key("CT chest") == concept_key("Chest_CT") == concept_key("computed tomography of the chest")
+    assert concept_key("Vitals") == concept_key("Vital_Signs")
+    assert concept_key("CT chest") != concept_key("Chest X-ray")
 
 
 def test_lookup_accepts_exam_for_examination(lookup: LookupMeasurement) -> None:
@@ -225,7 +220,7 @@ def _own_name(case: Case, node: Node) -> str:
     same_name = [
         other
         for other in [*walk(case.exam), *walk(case.tests)]
-        if canonical(other.name) == canonical(node.name) and other.path != node.path
+        if exact_name(other.name) == exact_name(node.name) and other.path != node.path
     ]
     if all(is_placeholder(other.value) for other in same_name) and not is_placeholder(node.value):
         return node.name
@@ -297,10 +292,12 @@ def test_a_lone_placeholder_is_reported_as_written() -> None:
     assert text == "RESULTS: Stool Culture: Pending"
 
 
-def test_first_of_two_real_results_answers_the_bare_name_and_each_answers_its_path() -> None:
+def test_a_name_two_real_results_share_returns_both_and_each_answers_its_path() -> None:
     case = _case_with({"Abdomen": {"Findings": "Guarding"}}, {"CT_Abdomen": {"Findings": "Fat stranding"}})
     lookup = LookupMeasurement(case)
-    assert lookup.respond("Findings", []).text == "RESULTS: Findings: Guarding"
+    assert lookup.respond("Findings", []).text == (
+        "RESULTS: Abdomen Findings: Guarding | CT Abdomen Findings: Fat stranding"
+    )
     assert lookup.respond("CT abdomen findings", []).text == "RESULTS: Findings: Fat stranding"
     assert lookup.respond("Abdomen findings", []).text == "RESULTS: Findings: Guarding"
 

@@ -1,0 +1,463 @@
+"""Test-name matching of the lookup reader: the reviewed name table, clinicians' names for tests, siblings
+that must not match, several results, panels, tests inside NEJM free text, and the labelled request set."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from agents.findings import walk
+from agents.measurement import NORMAL_READINGS, RESULTS_PREFIX, LookupMeasurement
+from agents.names_of_tests import NameEntry, build_name_table, concept_key, name_table, read_names
+from agents.report_items import text_items
+from scenarios import Case, load_cases
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEMO = {case.id: case for case in load_cases("demo")}
+NORMAL = f"{RESULTS_PREFIX} {NORMAL_READINGS}"
+
+
+def _case(tests: dict, exam: dict | None = None, diagnosis: str = "Acute appendicitis") -> Case:
+    return DEMO["demo:0"].model_copy(update={"exam": exam or {}, "tests": tests, "diagnosis": diagnosis})
+
+
+def _paths(lookup: LookupMeasurement, request: str) -> list[str]:
+    return [" > ".join(node.path) for node in lookup.find_all(request)]
+
+
+# --- the reviewed table ---------------------------------------------------------------------------
+
+
+def test_every_table_row_is_valid_and_cites_a_source() -> None:
+    entries = read_names()
+    assert len(entries) > 1000
+    assert all(entry.source.strip() and entry.term.strip() for entry in entries)
+    kinds = {entry.kind for entry in entries}
+    assert {"qualifier", "specimen", "modality", "region", "specifier", "synonym", "abbreviation", "panel"} <= kinds
+
+
+def test_a_term_listed_twice_is_refused() -> None:
+    twice = [
+        NameEntry(term="Hb", concept="hemoglobin", kind="abbreviation", source="x"),
+        NameEntry(term="hb", concept="hematocrit", kind="abbreviation", source="y"),
+    ]
+    with pytest.raises(ValueError, match="listed twice"):
+        build_name_table(twice)
+
+
+def test_a_malformed_row_names_its_line(tmp_path: Path) -> None:
+    table = tmp_path / "names.csv"
+    table.write_text("term,concept,kind,source\nhb,hemoglobin,abbreviation,ok\nwbc,wbc,nonsense,x\n")
+    with pytest.raises(ValueError, match=r"names\.csv:3"):
+        read_names(table)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("Serum_Lipase", "serum lipase", "Lipase level", "Lipase"),
+        ("Serum creatinine", "Creatinine level", "Cr", "creatinine"),
+        ("WBC count", "white blood cell count", "Leukocyte_Count", "white cell count", "WBC"),
+        ("Hb", "hemoglobin level", "Haemoglobin", "Hgb"),
+        ("platelet count", "Platelets", "PLT"),
+        ("CT abdomen", "abdominal CT", "CT of the abdomen", "CT_Abdomen", "computed tomography of the abdomen"),
+        ("X-Ray of the knee", "knee x-ray", "X-Ray_Knee", "knee radiograph"),
+        ("CXR", "chest radiograph", "Chest_X-ray", "chest film"),
+        ("ESR", "sed rate", "Erythrocyte_Sedimentation_Rate"),
+        ("LFTs", "liver function tests", "Liver_Function_Tests", "liver panel"),
+        ("ABG", "arterial blood gas", "Arterial_Blood_Gases"),
+        ("UA", "urinalysis", "urine analysis", "Urine_Analysis"),
+        ("HbA1c", "A1c", "hemoglobin A1c", "glycated haemoglobin"),
+        ("BMP", "basic metabolic panel", "Basic_Metabolic_Panel", "chem 7"),
+        ("Coombs test", "direct antiglobulin test", "DAT", "Coomb's_Test"),
+    ],
+)
+def test_names_clinicians_use_name_the_same_test(names: tuple[str, ...]) -> None:
+    """Same words and imaging modality (a stated specimen, 'serum', only narrows where to look)."""
+    tests = {(concept_key(name).tokens, concept_key(name).modality) for name in names}
+    assert len(tests) == 1, {name: concept_key(name) for name in names}
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Troponin I", "Troponin T"),
+        ("CT head", "CT abdomen"),
+        ("CT chest", "Chest X-ray"),
+        ("blood culture", "urine culture"),
+        ("hemoglobin", "HbA1c"),
+        ("hemoglobin", "hemoglobin electrophoresis"),
+        ("free T4", "T3"),
+        ("VZV IgM", "VZV IgG"),
+        ("direct bilirubin", "indirect bilirubin"),
+        ("ABG", "VBG"),
+        ("HBsAg", "anti-HBs"),
+        ("CT angiography of the head", "CT head"),
+    ],
+)
+def test_sibling_tests_have_different_keys(one: str, other: str) -> None:
+    assert concept_key(one) != concept_key(other)
+
+
+# --- the issue's examples -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("request_", ["REQUEST TEST: Serum_Lipase", "Serum_Lipase", "Serum lipase", "Lipase level"])
+def test_demo_2_lipase_is_found_however_asked(request_: str) -> None:
+    request_ = request_.removeprefix("REQUEST TEST: ")
+    text = LookupMeasurement(DEMO["demo:2"]).respond(request_, []).text
+    assert text == "RESULTS: Lipase: 2,140 U/L (reference 10–60 U/L)"
+
+
+@pytest.mark.parametrize(
+    ("request_", "path"),
+    [
+        ("WBC count", "Complete_Blood_Count > Leukocyte_count"),
+        ("white blood cell count", "Complete_Blood_Count > Leukocyte_count"),
+        ("platelet count", "Complete_Blood_Count > Platelet_count"),
+        ("Hb", "Complete_Blood_Count > Hemoglobin"),
+        ("hemoglobin level", "Complete_Blood_Count > Hemoglobin"),
+        ("CXR", "Chest_X-ray"),
+    ],
+)
+def test_counts_by_their_usual_names(shared_data: Path, request_: str, path: str) -> None:
+    case = load_cases("medqa-ext", shared_data)[77]
+    assert _paths(LookupMeasurement(case), request_) == [path]
+
+
+@pytest.mark.parametrize("request_", ["X-Ray of the knee", "knee x-ray", "knee radiograph", "x-ray knee"])
+def test_imaging_written_either_way_round(shared_data: Path, request_: str) -> None:
+    case = load_cases("medqa-ext", shared_data)[5]
+    assert _paths(LookupMeasurement(case), request_) == ["X-Ray_Knee"]
+
+
+@pytest.mark.parametrize("request_", ["CT abdomen", "abdominal CT", "CT of the abdomen", "CT abdomen with contrast"])
+def test_ct_abdomen_either_way_round(request_: str) -> None:
+    assert _paths(LookupMeasurement(DEMO["demo:2"]), request_) == ["CT_Abdomen"]
+
+
+def test_generic_leaves_are_reached_by_their_tests_name() -> None:
+    lookup = LookupMeasurement(
+        _case({"Imaging": {"Brain_MRI": {"Findings": "Caudate atrophy", "Impression": "Huntington pattern"}}})
+    )
+    text = lookup.respond("MRI of the brain", []).text
+    assert text == "RESULTS: Brain MRI: Findings: Caudate atrophy; Impression: Huntington pattern"
+    assert _paths(lookup, "brain MRI impression") == ["Imaging > Brain_MRI"]
+
+
+# --- siblings and absent tests get the missing-result policy ---------------------------------------
+
+SIBLINGS = {
+    "Troponin_I": "0.9 ng/mL",
+    "CT_Abdomen": {"Findings": "Fat stranding"},
+    "Urine_Culture": "E. coli >100,000 CFU/mL",
+    "X-Ray_Left_Knee": {"Findings": "Lytic lesion"},
+    "VZV_IgM": "Positive",
+    "Bilirubin_Direct": "2.4 mg/dL",
+}
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "Troponin T",
+        "CT head",
+        "MRI abdomen",
+        "blood culture",
+        "X-ray of the right knee",
+        "VZV IgG",
+        "indirect bilirubin",
+        "knee MRI",
+        "lipase",
+    ],
+)
+def test_a_sibling_or_absent_test_gets_the_missing_result_policy(request_: str) -> None:
+    lookup = LookupMeasurement(_case(SIBLINGS))
+    assert lookup.find_all(request_) == (), request_
+    assert lookup.respond(request_, []).text == NORMAL
+    unavailable = LookupMeasurement(_case(SIBLINGS), missing="unavailable").respond(request_, []).text
+    assert unavailable == f"{RESULTS_PREFIX} {request_} is not available for this patient."
+
+
+@pytest.mark.parametrize(
+    ("request_", "path"),
+    [
+        ("troponin", "Troponin_I"),
+        ("cTnI", "Troponin_I"),
+        ("abdominal CT scan", "CT_Abdomen"),
+        ("urine culture and sensitivity", "Urine_Culture"),
+        ("left knee radiograph", "X-Ray_Left_Knee"),
+        ("varicella zoster IgM", "VZV_IgM"),
+        ("conjugated bilirubin", "Bilirubin_Direct"),
+    ],
+)
+def test_the_test_itself_is_found(request_: str, path: str) -> None:
+    assert _paths(LookupMeasurement(_case(SIBLINGS)), request_) == [path]
+
+
+def test_sibling_requests_never_return_the_finding_they_differ_from(shared_data: Path) -> None:
+    """Over every case: a finding with a side is never returned for the other side, a troponin subtype
+    never for the other subtype, a culture of one specimen never for another, and a CT, MRI or X-ray of
+    one region never for another region."""
+    wrong = []
+    for dataset in ("medqa-ext", "nejm-ext"):
+        for case in [*load_cases(dataset, shared_data), *DEMO.values()]:
+            lookup = LookupMeasurement(case)
+            for finding in lookup.findings:
+                key = finding.own
+                siblings = []
+                if key.side in ({"left"}, {"right"}) and finding.node.name.count("_") >= 1 and not finding.from_text:
+                    other = "right" if key.side == {"left"} else "left"
+                    siblings.append(f"{other} {' '.join(sorted(key.tokens))} {' '.join(sorted(key.modality))}")
+                if "troponin" in key.tokens and key.tokens & {"i", "t"}:
+                    siblings.append("troponin T" if "i" in key.tokens else "troponin I")
+                if "culture" in key.tokens and key.specimen in ({"blood"}, {"urine"}):
+                    siblings.append(("urine" if key.specimen == {"blood"} else "blood") + " culture")
+                regions = key.tokens & {"head", "abdomen", "chest", "knee", "neck", "pelvis"}
+                if len(key.tokens) == 1 and regions and key.modality in ({"ct"}, {"mri"}, {"xray"}):
+                    other = next(r for r in ("head", "abdomen", "chest", "knee") if r not in regions)
+                    siblings.append(f"{other} {min(key.modality)}")
+                for request_ in siblings:
+                    if finding.node in lookup.find_all(request_):
+                        wrong.append((case.id, request_, finding.node.path))
+    assert not wrong, wrong[:10]
+
+
+# --- several results, panels -----------------------------------------------------------------------
+
+
+def test_a_request_matching_several_results_returns_all_of_them() -> None:
+    lookup = LookupMeasurement(_case({"Cardiac_Markers": {"Troponin_I": "0.9 ng/mL", "Troponin_T": "Pending"}}))
+    assert _paths(lookup, "troponin") == ["Cardiac_Markers > Troponin_I", "Cardiac_Markers > Troponin_T"]
+    assert lookup.respond("troponin", []).text == "RESULTS: Troponin I: 0.9 ng/mL | Troponin T: Pending"
+    assert _paths(lookup, "troponin I") == ["Cardiac_Markers > Troponin_I"]
+
+
+def test_a_request_naming_two_tests_returns_both() -> None:
+    lookup = LookupMeasurement(DEMO["demo:5"])
+    assert _paths(lookup, "PT/INR, aPTT") == ["Coagulation_Profile > INR", "Coagulation_Profile > aPTT"]
+    assert _paths(lookup, "INR and platelets") == ["Complete_Blood_Count > Platelets", "Coagulation_Profile > INR"]
+
+
+def test_a_panel_the_case_lists_by_member_returns_its_members() -> None:
+    lookup = LookupMeasurement(_case({"Blood_Tests": {"Hb": "10.6 g/dL", "Leukocyte_Count": "11,600", "AST": "488"}}))
+    assert _paths(lookup, "CBC") == ["Blood_Tests > Hb", "Blood_Tests > Leukocyte_Count"]
+    assert _paths(lookup, "LFTs") == ["Blood_Tests > AST"]
+    assert _paths(lookup, "lipid panel") == []
+
+
+def test_a_member_of_a_panel_reported_as_one_result_returns_the_panel() -> None:
+    lookup = LookupMeasurement(_case({"Thyroid_Function_Tests": "Within normal limits", "CBC": {"Platelets": "300"}}))
+    assert _paths(lookup, "TSH") == ["Thyroid_Function_Tests"]
+    # A panel given member by member answers only for the members it holds.
+    assert _paths(lookup, "hemoglobin") == []
+
+
+def test_blood_is_preferred_when_no_specimen_is_named() -> None:
+    lookup = LookupMeasurement(DEMO["demo:3"])
+    assert _paths(lookup, "glucose") == ["Blood_Tests > Basic_Metabolic_Panel > Glucose"]
+    assert _paths(lookup, "urine glucose") == ["Urinalysis > Glucose"]
+    synovial = LookupMeasurement(DEMO["demo:8"])
+    assert _paths(synovial, "WBC") == ["Complete_Blood_Count > WBC"]
+    assert _paths(synovial, "synovial fluid WBC") == ["Synovial_Fluid_Analysis > WBC"]
+
+
+# --- the diagnosis stays out ------------------------------------------------------------------------
+
+
+def test_a_region_is_read_with_the_sub_findings_parents() -> None:
+    """Bug 1: an examination's sub-finding is of its parent's region ('lung auscultation' is not the
+    abdomen's auscultation), and a biopsy's microscopy is no KOH preparation of a skin scraping."""
+    lookup = LookupMeasurement(
+        _case(
+            {"Skin_Biopsy": {"Microscopic_Examination": "Granulomas"}},
+            exam={"Abdominal_Examination": {"Auscultation": "Normal bowel sounds", "Palpation": "Soft"}},
+        )
+    )
+    for request in ("lung auscultation", "cardiac auscultation", "auscultate the heart", "chest palpation"):
+        assert lookup.result_text(request) == NORMAL, request
+    assert lookup.result_text("KOH microscopy") == NORMAL
+    assert _paths(lookup, "abdominal auscultation") == ["Abdominal_Examination > Auscultation"]
+    assert _paths(lookup, "auscultation") == ["Abdominal_Examination > Auscultation"]
+
+
+def test_a_result_stating_no_specimen_is_a_blood_value() -> None:
+    """Bug 2: a request naming urine, CSF or pleural fluid never gets the blood panel's value, nor the
+    panel as a whole; a drug screen stating no specimen still answers a urine drug screen."""
+    lookup = LookupMeasurement(
+        _case(
+            {
+                "Comprehensive_Metabolic_Panel": {"Glucose": "98 mg/dL", "Sodium": "140 mEq/L"},
+                "Liver_Function_Tests": "Total protein 7.0 g/dL, albumin 4.0 g/dL",
+                "Toxicology_Screen": {"Cocaine": "Positive"},
+            }
+        )
+    )
+    for request in ("urine glucose", "CSF glucose", "urine sodium", "urine protein", "pleural fluid protein"):
+        assert lookup.result_text(request) == NORMAL, request
+    assert _paths(lookup, "glucose") == ["Comprehensive_Metabolic_Panel > Glucose"]
+    assert _paths(lookup, "serum sodium") == ["Comprehensive_Metabolic_Panel > Sodium"]
+    assert _paths(lookup, "urine drug screen") == ["Toxicology_Screen"]
+
+
+def test_a_request_naming_a_side_gets_that_side() -> None:
+    """Bug 3: 'visual acuity left eye' is the left eye's result, not the finding holding both sides,
+    and a side the case does not hold is not answered by the other side."""
+    lookup = LookupMeasurement(
+        _case(
+            {},
+            exam={
+                "Ophthalmic_Examination": {
+                    "Visual_Acuity": {"Right_Eye": "20/200", "Left_Eye": "20/20"},
+                    "Fundoscopy": {"Right_Eye": "Cherry-red spot"},
+                }
+            },
+        )
+    )
+    assert _paths(lookup, "visual acuity left eye") == ["Ophthalmic_Examination > Visual_Acuity > Left_Eye"]
+    assert _paths(lookup, "fundoscopy of the right eye") == ["Ophthalmic_Examination > Fundoscopy > Right_Eye"]
+    assert lookup.result_text("fundoscopy of the left eye") == NORMAL
+    assert _paths(lookup, "visual acuity") == ["Ophthalmic_Examination > Visual_Acuity"]
+
+
+def test_a_narrower_request_is_not_answered_by_a_sibling_variant() -> None:
+    """Bug 4: 'fasting glucose' where the case holds only the random glucose is a sibling test."""
+    lookup = LookupMeasurement(_case({"Blood_Glucose_Level": {"Random": "240 mg/dL"}}))
+    assert lookup.result_text("fasting glucose") == NORMAL
+    assert _paths(lookup, "random glucose") == ["Blood_Glucose_Level > Random"]
+    assert _paths(lookup, "glucose") == ["Blood_Glucose_Level"]
+
+
+def test_a_body_fluid_cell_count_is_its_white_cell_count() -> None:
+    """Bug 5: 'joint fluid cell count' is the fluid's WBC, not the whole synovial fluid analysis."""
+    lookup = LookupMeasurement(
+        _case({"Synovial_Fluid_Analysis": {"Appearance": "Cloudy", "WBC": "60,000/mm3", "Crystals": "None"}})
+    )
+    assert _paths(lookup, "joint fluid cell count") == ["Synovial_Fluid_Analysis > WBC"]
+    assert _paths(lookup, "synovial fluid analysis") == ["Synovial_Fluid_Analysis"]
+
+
+def test_named_views_and_signs_are_found() -> None:
+    """Bug 5: a named radiographic view is a test of its own, and a sign the table lists ('SLR') is
+    found inside examination text however many words the table knows."""
+    lookup = LookupMeasurement(
+        _case(
+            {"Radiographs": {"Scapular_Y": "Anterior dislocation", "Axillary": "Humeral head anterior"}},
+            exam={"Musculoskeletal_Examination": {"Special_Test": "Positive straight leg raise test on the left."}},
+        )
+    )
+    assert _paths(lookup, "scapular Y view") == ["Radiographs > Scapular_Y"]
+    assert _paths(lookup, "axillary view") == ["Radiographs > Axillary"]
+    for request in ("SLR", "straight leg raise"):
+        assert _paths(lookup, request) == ["Musculoskeletal_Examination > Special_Test"], request
+
+
+def test_an_examination_request_is_not_answered_by_imaging() -> None:
+    """'chest exam' or 'lung auscultation' asks for the physical examination: a chest X-ray is another test."""
+    lookup = LookupMeasurement(
+        _case(
+            {"Chest_X-ray": "Right lower lobe consolidation", "MRI_Brain": "Normal"},
+            exam={"Abdominal_Examination": {"Spleen": "Palpable 3 cm below the costal margin"}},
+        )
+    )
+    for request in ("chest exam", "examination of the chest", "head exam", "lung auscultation", "chest percussion"):
+        assert lookup.result_text(request) == NORMAL, request
+    assert _paths(lookup, "palpate the spleen") == ["Abdominal_Examination > Spleen"]
+    assert _paths(lookup, "chest x-ray") == ["Chest_X-ray"]
+    assert _paths(lookup, "MRI examination of the brain") == ["MRI_Brain"]
+
+
+def test_a_request_that_only_names_the_diagnosis_finds_nothing() -> None:
+    lookup = LookupMeasurement(
+        _case({"Varicella_IgM": "Positive", "CT_Abdomen": "Normal"}, diagnosis="Varicella"), missing="unavailable"
+    )
+    for request_ in ("Varicella", "varicella test", "diagnosis", "final diagnosis"):
+        assert lookup.find_all(request_) == (), request_
+    # A test named with the disease's organism is still a test.
+    assert _paths(lookup, "varicella IgM") == ["Varicella_IgM"]
+
+
+# --- tests written inside free text ------------------------------------------------------------------
+
+
+def test_text_items_reads_headers_bullets_and_glued_headers() -> None:
+    text = (
+        "Laboratory studies: - Kidney function: Normal - Absolute eosinophil count: 2660 per cubic millimeter "
+        "(reference range, 40-200) Urinalysis: - Hematuria: Present - Urine culture: Negative"
+    )
+    items = dict(text_items(text, free_text=True))
+    assert items[("Laboratory studies", "Kidney function")] == "Normal"
+    assert items[("Urinalysis", "Urine culture")] == "Negative"
+    assert items[("Urinalysis",)] == "Hematuria: Present; Urine culture: Negative"
+
+
+def test_text_items_names_a_test_by_the_words_before_its_result() -> None:
+    text = "Laboratory studies indicated: - New anemia - Direct antiglobulin test positive for C3d"
+    assert text_items(text, free_text=True)[-1] == (
+        ("Laboratory studies indicated", "Direct antiglobulin test"),
+        "positive for C3d",
+    )
+    # A single finding sentence inside a test's report names no test.
+    assert text_items("Flattening of the left femoral head consistent with avascular necrosis") == []
+
+
+def test_nejm_tests_inside_free_text_are_found_by_clinicians_names(shared_data: Path) -> None:
+    cases = {case.id: case for case in load_cases("nejm-ext", shared_data)}
+    schisto = LookupMeasurement(cases["nejm-ext:12"])
+    assert schisto.respond("urine culture", []).text == "RESULTS: Urine culture: Negative"
+    assert schisto.respond("eosinophil count", []).text.startswith("RESULTS: Absolute eosinophil count: 2660")
+    cold = LookupMeasurement(cases["nejm-ext:11"])
+    assert cold.respond("Coombs test", []).text == (
+        "RESULTS: Direct antiglobulin test: positive for C3d | Direct antiglobulin test: weakly positive for IgG"
+    )
+    assert cold.respond("CT chest", []).text == NORMAL
+
+
+# --- the labelled request set ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def agreement(shared_data: Path):
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    import lookup_agreement
+
+    rows = lookup_agreement.read_requests()
+    return lookup_agreement, rows, lookup_agreement.run(rows, LookupMeasurement, lookup_agreement.all_cases(None))
+
+
+def test_labelled_set_covers_the_datasets_and_holds_out_a_third(agreement) -> None:
+    _, rows, _ = agreement
+    assert len(rows) >= 400
+    assert {row.case.split(":")[0] for row in rows} == {"demo", "medqa-ext", "nejm-ext"}
+    held_out = sum(row.held_out for row in rows) / len(rows)
+    assert 0.28 < held_out < 0.38
+    assert sum(row.absent for row in rows) > 0.2 * len(rows)
+
+
+def test_every_labelled_result_is_a_finding_of_its_case(agreement) -> None:
+    # score() raises on a label naming nothing in the case; run() scored every row.
+    _, rows, scored = agreement
+    assert len(scored) == len(rows)
+
+
+def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
+    _, _, scored = agreement
+    tuning = [item for item in scored if not item.row.held_out]
+    present = [item for item in tuning if not item.row.absent]
+    matched = sum(item.outcome == "matched" for item in present)
+    assert matched / len(present) >= 0.98
+    assert not [item for item in tuning if item.outcome == "wrong test"]
+
+
+def test_the_lookup_never_reads_the_diagnosis_field() -> None:
+    case = DEMO["demo:2"]
+    lookup = LookupMeasurement(case)
+    record = [*walk(case.exam), *walk(case.tests)]
+    assert {node.path for node in record} <= {finding.node.path for finding in lookup.findings}
+    assert all(case.diagnosis not in " ".join(node.path) for node in lookup.nodes)
+
+
+def test_name_table_is_read_once() -> None:
+    assert name_table() is name_table()
