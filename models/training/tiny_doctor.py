@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PACKAGE_FOLDER)
     parser.add_argument("--sft-steps", type=int, default=220)
     parser.add_argument("--grpo-steps", type=int, default=2)
-    parser.add_argument("--grpo-lr", type=float, default=1e-4)
+    parser.add_argument("--grpo-lr", type=float, default=2e-5)
     args = parser.parse_args()
     record = build(args.out, args.sft_steps, args.grpo_steps, args.grpo_lr)
     print(json.dumps(record["scores"], indent=2))
