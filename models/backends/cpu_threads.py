@@ -1,8 +1,9 @@
 """How many CPU threads torch uses for a local model served on the CPU.
 
 A small model (the shipped 1.4M-parameter tiny doctor, say) gains nothing from a second thread: each of its
-matrix products is too small to split, and torch's threads then spin against each other. On a machine where
-another process is busy, two threads made the offline default run four times slower than one. So a model
+matrix products is too small to split, and torch's threads then spin against each other. Beside another busy
+process, two threads made the offline default run about four times slower than one (114 s against 28 s, as
+issue 21 reports; 25-27 s against 19-23 s beside ``benchmarks/startup.py``'s lighter busy loop). So a model
 under ``SMALL_MODEL_PARAMETERS`` served on the CPU runs torch with one thread. A larger model (Gemma 3 270M and
 up) keeps torch's default. Where the user chose a thread count (``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS``),
 that choice stands.

@@ -34,7 +34,7 @@ from models.backends.medgemma import preset_for
 from models.training.data import TrainingSetupError
 from models.training.evaluate import Curve, evaluate_policy
 from models.training.lora import LoraSettings, adapted_modules, merge_adapter, peft_config
-from models.training.policy import load_policy
+from models.training.policy import load_policy, model_source
 from models.training.rollouts import RolloutConfig
 from scenarios import Case, load_cases
 from scenarios.split import DEFAULT_TEST_FRACTION
@@ -180,10 +180,9 @@ def check_start_model(model: str) -> None:
     """Refuse a ``--model`` that cannot load, in one line and before torch or TRL is imported: a local path that
     is not there or not a folder, a value that is neither a path nor a hub id, and a hub id (or preset) that is
     neither cached nor downloadable (offline, gated, unknown). A tiny model is built on first use: not checked."""
-    scheme, _, rest = model.partition(":")
-    if scheme == "tiny" or model == "tiny-random":
+    if model == "tiny-random" or model.partition(":")[0] == "tiny":
         return
-    source = rest if scheme == "hf" and rest else model
+    source = model_source(model)  # not a tiny URI, so nothing is built here
     preset = preset_for(source)
     model_id = preset.model_id if preset else source
     try:
