@@ -57,6 +57,7 @@ from agents.names_of_tests import (
     signs_named,
     words_of,
 )
+from agents.per_case import PerCase
 from agents.prompts import load_prompt
 from agents.report_items import text_items
 from agents.roles import AsyncRole, DeterministicRole
@@ -158,22 +159,12 @@ def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -
     return keys
 
 
-class LookupMeasurement(DeterministicRole):
-    """Finds the requested examination or test in the case however a clinician names it, and reports
-    every matching finding's recorded values as the case wrote them (see the module docstring).
+class CaseFindings:
+    """A case's exam and test findings with their keys, built once per case and shared by every lookup of the
+    case (``case_findings``), with the answers found so far (the same request always finds the same nodes)."""
 
-    Where findings share a name, a real result beats a placeholder ("Recommended but findings not
-    provided" in the exam, the slit-lamp findings in the tests); a finding also answers to its whole
-    path ('CT abdomen findings')."""
-
-    backend = "lookup"
-
-    def __init__(self, case: Case, *, missing: MissingPolicy = "normal"):
-        self.case = case
-        self.missing = missing
-        self.guard = DiagnosisGuard(case.diagnosis, words=False)
-        self._diagnosis_words = exact_name(case.diagnosis)
-        self._table = name_table()
+    def __init__(self, case: Case):
+        self.table = name_table()
         self.findings: list[Finding] = []
         self._build([*walk(case.exam)], exam=True)
         self._build([*walk(case.tests)], exam=False)
@@ -183,9 +174,8 @@ class LookupMeasurement(DeterministicRole):
         for finding in self.findings:
             self.by_path.setdefault(exact_name(" ".join(finding.node.path)), finding)
             self.by_name.setdefault(exact_name(finding.node.name), []).append(finding)
-        self._known = self._table.words | {word for finding in self.findings for word in words_of(finding.node.name)}
-        self._cache: dict[str, tuple[Node, ...]] = {}
-        self._diagnosis_key = self._key(words_of(case.diagnosis))
+        self.known = self.table.words | {word for finding in self.findings for word in words_of(finding.node.name)}
+        self.answers: dict[str, tuple[Node, ...]] = {}
 
     def _build(self, nodes: list[Node], *, exam: bool) -> None:
         """Findings for a tree's nodes (parents first) and for the tests written inside their texts."""
@@ -209,7 +199,7 @@ class LookupMeasurement(DeterministicRole):
         context = Key(context_tokens, own.specimen, own.modality, own.side)
         generic = is_generic_name(node.name)
         keys = ([] if generic else [own]) + [context]
-        part_keys = [] if generic else _part_keys(node.name, own, parent_key, self._table.specifiers)
+        part_keys = [] if generic else _part_keys(node.name, own, parent_key, self.table.specifiers)
         value = node.value
         finding = Finding(
             node=node,
@@ -224,7 +214,7 @@ class LookupMeasurement(DeterministicRole):
             generic=generic,
             parents=[*parent.parents, parent] if parent else [],
         )
-        finding.region = (own.tokens & self._table.regions) or (parent.region if parent else frozenset())
+        finding.region = (own.tokens & self.table.regions) or (parent.region if parent else frozenset())
         if parent is not None and not generic:
             parent.whole = False
             self._tell_parents(finding, parent)
@@ -238,8 +228,38 @@ class LookupMeasurement(DeterministicRole):
                 if not above.own.side:
                     above.child_sides |= finding.own.side
         extra = finding.own.tokens - parent.own.tokens
-        if extra and extra <= self._table.specifiers and not extra & self._table.regions:
+        if extra and extra <= self.table.specifiers and not extra & self.table.regions:
             parent.variants |= extra
+
+
+case_findings: PerCase[CaseFindings] = PerCase(CaseFindings, parts=lambda case: (case.exam, case.tests))
+"""A case's ``CaseFindings``, built once and shared by every lookup of the case (see ``agents.per_case``)."""
+
+
+class LookupMeasurement(DeterministicRole):
+    """Finds the requested examination or test in the case however a clinician names it, and reports
+    every matching finding's recorded values as the case wrote them (see the module docstring).
+
+    Where findings share a name, a real result beats a placeholder ("Recommended but findings not
+    provided" in the exam, the slit-lamp findings in the tests); a finding also answers to its whole
+    path ('CT abdomen findings')."""
+
+    backend = "lookup"
+
+    def __init__(self, case: Case, *, missing: MissingPolicy = "normal"):
+        self.case = case
+        self.missing = missing
+        self.guard = DiagnosisGuard(case.diagnosis, words=False)
+        self._diagnosis_words = exact_name(case.diagnosis)
+        shared = case_findings(case)
+        self._table = shared.table
+        self.findings = shared.findings
+        self.nodes = shared.nodes
+        self.by_path = shared.by_path
+        self.by_name = shared.by_name
+        self._known = shared.known
+        self._cache = shared.answers
+        self._diagnosis_key = self._key(words_of(case.diagnosis))
 
     # -- answering ---------------------------------------------------------------------------------
 

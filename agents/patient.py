@@ -15,6 +15,7 @@ from agents.biases import PatientBias, patient_bias_text
 from agents.findings import is_placeholder, pretty_name, walk
 from agents.leaks import DiagnosisGuard
 from agents.llm import LLMRoleMixin
+from agents.per_case import PerCase
 from agents.prompts import load_prompt
 from agents.protocol import Ask, parse_action
 from agents.roles import AsyncRole, DeterministicRole
@@ -491,28 +492,13 @@ def build_knowledge(case: Case) -> CaseKnowledge:
     return CaseKnowledge(guard, facts, idf, {intent: intent_pool(facts, intent) for intent, _ in INTENTS})
 
 
-_KNOWLEDGE: dict[tuple[str, str, str], tuple[Case, CaseKnowledge]] = {}
-_KNOWLEDGE_CACHE_SIZE = 4096
-
-
-def case_knowledge(case: Case) -> CaseKnowledge:
-    """A case's ``CaseKnowledge``, computed once and shared by every patient of the case (a trainer plays
-    each case many times). A case is known by id and content hash, and its facts and diagnosis are checked
-    to be those the knowledge was built from, so a changed or hand-built case never gets another's."""
-    key = (case.id, case.content_hash, case.diagnosis)
-    cached = _KNOWLEDGE.get(key)
-    if cached is not None and (cached[0] is case or cached[0].patient == case.patient):
-        return cached[1]
-    knowledge = build_knowledge(case)
-    if len(_KNOWLEDGE) >= _KNOWLEDGE_CACHE_SIZE:
-        _KNOWLEDGE.clear()
-    _KNOWLEDGE[key] = (case, knowledge)
-    return knowledge
+case_knowledge: PerCase[CaseKnowledge] = PerCase(build_knowledge, parts=lambda case: case.patient)
+"""A case's ``CaseKnowledge``, computed once and shared by every patient of the case (see ``agents.per_case``)."""
 
 
 def clear_case_facts() -> None:
     """Forget every case's shared knowledge (the next patient of each case computes it again)."""
-    _KNOWLEDGE.clear()
+    case_knowledge.clear()
 
 
 class RetrievalPatient(DeterministicRole):

@@ -461,3 +461,15 @@ def test_the_lookup_never_reads_the_diagnosis_field() -> None:
 
 def test_name_table_is_read_once() -> None:
     assert name_table() is name_table()
+
+
+def test_lookups_of_a_case_share_its_findings_and_a_changed_case_gets_its_own() -> None:
+    case = DEMO["demo:2"]
+    first, later = LookupMeasurement(case), LookupMeasurement(case, missing="unavailable")
+    assert later.findings is first.findings  # built once for the case, whatever the missing-result policy
+    assert later.result_text("lipase") == first.result_text("lipase")
+    assert later.result_text("troponin T") != first.result_text("troponin T")  # each keeps its own policy
+    changed = case.model_copy(update={"tests": {"Lipase": "98 U/L"}})
+    other = LookupMeasurement(changed)
+    assert other.findings is not first.findings
+    assert "98 U/L" in other.result_text("serum lipase")

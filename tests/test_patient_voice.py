@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from agents import patient as patient_module
 from agents.patient import (
     DONT_KNOW_DIAGNOSIS,
     NOTHING,
@@ -379,17 +378,13 @@ def test_a_changed_case_under_the_same_id_gets_its_own_facts() -> None:
     assert RetrievalPatient(HEADACHE).respond("What do you do for work?", []).text == "I work as a shop manager."
 
 
-def test_later_episodes_of_a_case_reuse_its_facts(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_later_episodes_of_a_case_reuse_its_facts(shared_data: Path) -> None:
     cases = load_cases("medqa-ext", shared_data)[:40]
     clear_case_facts()
     first = [RetrievalPatient(case) for case in cases]
-    monkeypatch.setattr(patient_module, "build_knowledge", never_built)
-    later = [RetrievalPatient(case) for case in cases]  # would raise if any case's facts were computed again
-    assert all(a.facts is b.facts for a, b in zip(first, later, strict=True))
+    later = [RetrievalPatient(case) for case in cases]
+    assert all(a.facts is b.facts for a, b in zip(first, later, strict=True))  # the same objects: not built again
+    assert len({id(patient.facts) for patient in first}) == len(cases)
     assert [b.respond("How old are you?", []).text for b in later] == [
         a.respond("How old are you?", []).text for a in first
     ]
-
-
-def never_built(case: Case) -> None:
-    raise AssertionError(f"the facts of {case.id} were computed again")
