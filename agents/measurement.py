@@ -19,6 +19,12 @@ A finding is also read with what its parents say it is of: the region of its exa
 is not ``Abdominal_Examination > Auscultation``), blood where no specimen is stated ("urine glucose" is not
 the metabolic panel's glucose), and the sides its parts hold (a right-eye request gets the right eye).
 
+A request for a part the case reports only within a larger region ("knee exam", "CT of the pancreas") gets
+the nearest containing region's findings (the table's ``within`` rows), never those of another part of it;
+imaging that names no region ("Radiographs") answers only for the regions its report or the examination
+names. The words that ask for a test and the reason given for it ("Could we get a lipase to rule out
+pancreatitis?") are not read as its name, and a gloss naming a panel's members asks for those members.
+
 A request that matches several findings returns all of them; a panel the case does not hold as one finding
 returns the members it holds, and a member of a panel the case reports only as a whole ("TSH" where the case
 says "Thyroid function tests: normal") returns that panel.
@@ -72,9 +78,9 @@ RESULT_SEPARATOR = " | "
 TYPO_THRESHOLD = 88.0
 TYPO_MIN_LENGTH = 6
 DEFAULT_SPECIMEN = "blood"
-ANY_SPECIMEN_TESTS = frozenset({"toxicology"})
-"""Tests a record often names without their specimen though it is seldom blood (a drug screen is mostly
-urine): a result of theirs stating no specimen answers a request naming any."""
+ANY_SPECIMEN_TESTS = frozenset({"toxicology", "hcg"})
+"""Tests a record often names without their specimen though it is often not blood (a drug screen or a
+pregnancy test is mostly urine): a result of theirs stating no specimen answers a request naming any."""
 NARROWER = 3
 """match_tier's tier for a request narrower than the finding."""
 EXAMINATION_WORDS = frozenset({"exam", "examination", "auscultation", "palpation", "percussion", "inspection"})
@@ -84,6 +90,23 @@ ONE_RESULT_WORDS = frozenset({"ratio"})
 
 # Requests for the answer itself rather than for a test ('diagnosis', 'Correct_Diagnosis', 'final diagnoses').
 _DIAGNOSIS_REQUEST = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
+# Words around the test that only ask for it: 'Can we get a CBC?', 'I'd like to order an abdominal CT'.
+_ASKING = re.compile(
+    r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
+    r"|i(?:'ll| will| want to| need| am ordering)|we(?:'ll| will| should| need to| need)"
+    r"|let(?:'s| us)|please|next|also|then)\b[\s,]*)+"
+    r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at)\b\s*)?"
+    r"(?:(?:a|an|the|some)\s+)?",
+    re.IGNORECASE,
+)
+_ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
+# A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
+_REASON = re.compile(
+    r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:rule out|r/o|evaluate|assess|look for|check for|exclude|confirm|screen for|"
+    r"investigate|identify|detect|determine)|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
+    r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their))\b.*$",
+    re.IGNORECASE,
+)
 # A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests (TSH, free T4)'.
 _PARENTHESES = re.compile(r"\([^()]*\)")
 # Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP').
@@ -96,6 +119,14 @@ def _asks_for_examination(words: Sequence[str], key: Key) -> bool:
     """Whether a request names the physical examination ('knee exam', 'examination of the chest') and
     no imaging: the table drops 'exam' as a qualifier, but it still says which kind of finding is meant."""
     return bool(EXAMINATION_WORDS.intersection(words) or EXAMINATION_WORDS & key.tokens) and not key.modality
+
+
+def _test_named(request: str) -> str:
+    """The test a request names, without the words asking for it or the reason it is wanted ('Could we
+    get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
+    would be left."""
+    core = _REASON.sub("", _ARTICLE.sub("", _ASKING.sub("", request, count=1), count=1), count=1).strip(" ?.!")
+    return core or request
 
 
 def missing_result(policy: MissingPolicy, name: str) -> str:
@@ -142,15 +173,16 @@ class Finding:
 
 def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -> list[Key]:
     """Keys of each test a joined name holds ('ESR_and_CRP' -> ESR, CRP; 'CBC_with_Differentiation' ->
-    CBC). A part that only narrows the rest ('Pelvic_Ultrasound_with_Doppler' -> Doppler, 'Hip_and_Knee'
-    -> Hip) is no test of its own: the whole name answers for it."""
+    CBC; 'Pelvic_Ultrasound_with_Doppler' -> pelvic ultrasound, the study the rest adds to). A later part
+    that only narrows the rest ('Doppler', 'Knee' in 'Hip_and_Knee') is no test of its own: the whole name
+    answers for it."""
     parts = [part for part in _NAME_PARTS.split(name) if part.strip()]
     if len(parts) < 2:
         return []
     keys = []
-    for part in parts:
+    for number, part in enumerate(parts):
         key = concept_key(part)
-        if key.tokens - specifiers:
+        if key.tokens - specifiers or (number == 0 and key.modality and key.tokens):
             keys.append(
                 Key(key.tokens, key.specimen or whole.specimen, key.modality or whole.modality, key.side).inherit(
                     parent
@@ -215,11 +247,27 @@ class CaseFindings:
             parents=[*parent.parents, parent] if parent else [],
         )
         finding.region = (own.tokens & self.table.regions) or (parent.region if parent else frozenset())
+        if not finding.region and own.modality - {ANY_MODALITY} and not exam:
+            finding.region = self._implied_region(node)
         if parent is not None and not generic:
             parent.whole = False
             self._tell_parents(finding, parent)
         self.findings.append(finding)
         return finding
+
+    def _implied_region(self, node: Node) -> frozenset[str]:
+        """Where imaging that names no region ('Radiographs', 'MRI') may have been taken: the regions its
+        report names and the regions the case examined, each with the regions containing it ('pancreas'
+        is also 'abdomen'); empty, so any region agrees, when neither names one."""
+        regions = key_of_words(words_of(render(node.value)), self.table).tokens & self.table.regions
+        regions |= self._examined_regions
+        return frozenset(regions).union(*(self.table.within.get(region, ()) for region in regions))
+
+    @property
+    def _examined_regions(self) -> frozenset[str]:
+        return frozenset().union(
+            *(finding.own.tokens & self.table.regions for finding in self.findings if finding.exam)
+        )
 
     def _tell_parents(self, finding: Finding, parent: Finding) -> None:
         """Record on its parents the side a part states, and on its parent a part naming a variant."""
@@ -296,6 +344,7 @@ class LookupMeasurement(DeterministicRole):
         return Reply(text=self.result_text(text), backend=self.backend)
 
     def _find(self, request: str) -> list[Finding]:
+        request = _test_named(request)
         words = words_of(request)
         if not words or _DIAGNOSIS_REQUEST.search(" ".join(words)):
             return []
@@ -303,17 +352,36 @@ class LookupMeasurement(DeterministicRole):
         key = self._key(words)
         if exact or self._only_the_diagnosis(request, words, key):
             return exact
-        found = self._by_key(key, examination=_asks_for_examination(words, key))
-        if found:
-            return found
+        examination = _asks_for_examination(words, key)
+        found = self._by_key(key, examination=examination) or self._by_broader_region(key, examination=examination)
         bare = _PARENTHESES.sub(" ", request)
-        if bare != request and bare.strip():
-            return self._find(bare)
-        parts = [part for part in _REQUEST_PARTS.split(request) if part.strip()]
+        if not found and bare != request and bare.strip():
+            return self._glossed(bare, request)
+        parts = [part for part in _REQUEST_PARTS.split(bare) if part.strip()]
         if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
-            return self._mentioned_in_exam(words)
-        found = [finding for part in self._spread_modality(parts) for finding in self._one_part(part)]
-        return self._outermost(found)
+            return found or self._mentioned_in_exam(words)
+        each = self._outermost([finding for part in self._spread_modality(parts) for finding in self._one_part(part)])
+        if not found or (len(each) > len(found) and {id(f) for f in found} < {id(f) for f in each}):
+            return each  # 'Total and direct bilirubin': both, not the direct one the words also name
+        return found
+
+    def _glossed(self, bare: str, request: str) -> list[Finding]:
+        """A request with a gloss: 'Liver enzymes (AST/ALT)' is the tests the gloss names when they lie
+        inside what the name finds (the liver panel), else what the name finds; a gloss naming every part
+        of a panel (all but one, for a panel of four or more) still asks for the panel."""
+        found = self._find(bare)
+        glosses = [gloss.strip("() ") for gloss in _PARENTHESES.findall(request)]
+        named = [finding for gloss in glosses if gloss for finding in self._find(gloss)]
+        inside = {id(finding) for finding in found}
+        if not named or not all(id(f) in inside or inside & {id(p) for p in f.parents} for f in named):
+            return found
+        named = self._outermost(named)
+        for whole in found:
+            parts = [f for f in self.findings if f.parents and f.parents[-1] is whole and not f.generic]
+            covered = sum(part in named for part in parts)
+            if len(parts) > 1 and covered >= len(parts) - (len(parts) >= 4):
+                return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts
+        return named
 
     def _mentioned_in_exam(self, words: list[str]) -> list[Finding]:
         """An examination manoeuvre the case reports inside a finding's text ('straight leg raise' in
@@ -332,8 +400,8 @@ class LookupMeasurement(DeterministicRole):
             finding
             for finding in self.findings
             if finding.exam
-            and isinstance(finding.node.value, str)
-            and any(phrase in f" {exact_name(finding.node.value)} " for phrase in phrases)
+            and isinstance(finding.node.value, (str, list))
+            and any(phrase in f" {exact_name(render(finding.node.value))} " for phrase in phrases)
         ]
 
     def _one_part(self, part: str) -> list[Finding]:
@@ -344,19 +412,26 @@ class LookupMeasurement(DeterministicRole):
         exact = self._exact(words)
         if exact or self._only_the_diagnosis(part, words, key):
             return exact
-        return self._by_key(key, examination=_asks_for_examination(words, key))
+        examination = _asks_for_examination(words, key)
+        return self._by_key(key, examination=examination) or self._by_broader_region(key, examination=examination)
 
     def _spread_modality(self, parts: list[str]) -> list[str]:
         """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the
-        imaging of the part before it."""
+        imaging of the part before it. 'Total and direct bilirubin' -> 'Total bilirubin', 'direct
+        bilirubin': a part naming only a specifier or a side, before a part of several words, takes that
+        part's last words."""
         spread = []
         modality = ""
-        for part in parts:
+        for number, part in enumerate(parts):
             key = concept_key(part)
             if key.modality:
                 modality = min(key.modality)
             elif modality and key.tokens and key.tokens <= self._table.specifiers:
                 part = f"{modality} {part}"
+            elif not key.modality and key.tokens <= self._table.specifiers and number + 1 < len(parts):
+                following = parts[number + 1].split()
+                if len(following) > 1:
+                    part = f"{part} {' '.join(following[1:])}"
             spread.append(part)
         return spread
 
@@ -397,6 +472,23 @@ class LookupMeasurement(DeterministicRole):
         if best:
             return self._preferred(request, best[min(best)])
         return self._panel_members(request) or self._whole_panel(request)
+
+    def _by_broader_region(self, request: Key, *, examination: bool) -> list[Finding]:
+        """A request for a part the case reports only within a larger region ('knee exam' where the case
+        holds the musculoskeletal examination, 'CT of the pancreas' where it holds a CT abdomen): the
+        findings of the nearest containing region that has any, never one of another part of it ('MRI
+        cervical spine' is no MRI of the lumbar spine, 'hip X-ray' no radiograph of the shoulder)."""
+        for region in sorted(request.tokens & self._table.regions):
+            for broader in self._table.within.get(region, ()):
+                wider = Key(request.tokens - {region} | {broader}, request.specimen, request.modality, request.side)
+                found = [
+                    finding
+                    for finding in self._by_key(wider, examination=examination)
+                    if not any(broader in self._table.within.get(other, ()) for other in finding.region - {region})
+                ]
+                if found:
+                    return found
+        return []
 
     def _tier(self, request: Key, finding: Finding) -> float | None:
         """The finding's best tier for the request; a match through one part of a joined name ranks

@@ -18,6 +18,7 @@ import csv
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -40,6 +41,7 @@ NameKind = Literal[
     "region",
     "panel",
     "sign",
+    "within",
 ]
 FACET_KINDS: tuple[NameKind, ...] = ("specimen", "modality", "side")
 ANY_MODALITY = "any"
@@ -54,7 +56,9 @@ class NameEntry(BaseModel):
     ``concept`` holds the words the term stands for (``-`` for a qualifier, which is dropped), a
     specimen / modality / side for those kinds, the usual spelling of a one-word ``spelling`` term,
     for ``panel`` rows the panel the term (a member's words) belongs to, and for ``sign`` rows (an
-    examination sign or manoeuvre, reported inside examination text) the words a case writes it in."""
+    examination sign or manoeuvre, reported inside examination text) the words a case writes it in, and for
+    ``within`` rows the broader regions that contain the region ``term`` (a region's concept word:
+    'knee' within 'joint extremity musculoskeletal'), nearest first."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -106,6 +110,9 @@ class NameTable:
     member_of: dict[str, frozenset[str]]
     """a member's word -> the panels it belongs to."""
     words: frozenset[str]
+    within: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
+    """a region -> every region containing it, nearest first ('liver' -> 'abdomen'; 'knee' -> 'joint',
+    'extremity', 'musculoskeletal')."""
 
 
 def words_of(name: str) -> list[str]:
@@ -137,9 +144,15 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
     specifiers: set[str] = set()
     regions: set[str] = set()
     panels: dict[str, set[frozenset[str]]] = {}
+    containers: dict[str, list[str]] = {}
     for entry in entries:
         if entry.kind == "panel":
             panels.setdefault(entry.concept, set()).add(frozenset(entry.term.split()))
+            continue
+        if entry.kind == "within":
+            if entry.term in containers:
+                raise ValueError(f"test-name table: region {entry.term!r} is placed twice")
+            containers[entry.term] = entry.concept.split()
             continue
         words = tuple(words_of(entry.term))
         if words in phrases or (len(words) == 1 and words[0] in spellings):
@@ -172,7 +185,20 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         panels={panel: frozenset(members) for panel, members in panels.items()},
         member_of={member: frozenset(found) for member, found in member_of.items()},
         words=frozenset(every_word),
+        within={region: _containing(region, containers) for region in containers},
     )
+
+
+def _containing(region: str, containers: dict[str, list[str]]) -> tuple[str, ...]:
+    """Every region containing ``region``, nearest first: its own containers, then theirs."""
+    found: list[str] = []
+    queue = list(containers.get(region, ()))
+    while queue:
+        broader = queue.pop(0)
+        if broader != region and broader not in found:
+            found.append(broader)
+            queue.extend(containers.get(broader, ()))
+    return tuple(found)
 
 
 @lru_cache(maxsize=1)
@@ -190,12 +216,26 @@ def _longest_phrase(words: Sequence[str], start: int, table: NameTable) -> tuple
     return None, 1
 
 
+_ADJECTIVE_ENDINGS = (("scopic", "scopy"), ("graphic", "graphy"), ("metric", "metry"))
+"""Adjectives of procedures read as the procedure ('anoscopic' -> 'anoscopy', 'angiographic' -> 'angiography')."""
+
+
+def _noun_form(word: str, table: NameTable) -> str:
+    """A procedure's adjective the table does not list, as the procedure's name."""
+    if word in table.words:
+        return word
+    for adjective, noun in _ADJECTIVE_ENDINGS:
+        if word.endswith(adjective) and len(word) > len(adjective) + 2:
+            return word[: -len(adjective)] + noun
+    return word
+
+
 def key_of_words(words: Sequence[str], table: NameTable | None = None) -> Key:
     """Read words through the table: other spellings first ('haemoglobin'), then the longest phrase
     first: qualifiers drop out, specimens, modalities and sides become facets, and every other phrase
     becomes the words of its concept."""
     table = table or name_table()
-    words = [table.spellings.get(word, word) for word in words]
+    words = [_noun_form(table.spellings.get(word, word), table) for word in words]
     tokens: set[str] = set()
     found: dict[str, set[str]] = {kind: set() for kind in FACET_KINDS}
     start = 0

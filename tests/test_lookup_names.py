@@ -473,3 +473,99 @@ def test_lookups_of_a_case_share_its_findings_and_a_changed_case_gets_its_own() 
     other = LookupMeasurement(changed)
     assert other.findings is not first.findings
     assert "98 U/L" in other.result_text("serum lipase")
+
+
+# --- regions within regions, imaging that names no region, and how requests are worded ------------------
+
+
+def test_a_part_is_answered_by_the_examination_of_the_region_that_holds_it() -> None:
+    lookup = LookupMeasurement(_case({}, exam={"Musculoskeletal_Examination": "Effusion of the right knee"}))
+    assert _paths(lookup, "knee exam") == ["Musculoskeletal_Examination"]
+    assert _paths(lookup, "examination of the knee") == ["Musculoskeletal_Examination"]
+    assert _paths(lookup, "knee X-ray") == []  # imaging is never answered by an examination
+
+
+def test_a_broader_region_never_answers_with_another_part_of_it() -> None:
+    lookup = LookupMeasurement(_case({"MRI_Lumbar_Spine": "Disc herniation at L4-L5", "CT_Abdomen": "Pancreatic mass"}))
+    assert _paths(lookup, "MRI cervical spine") == []
+    assert _paths(lookup, "CT of the pancreas") == ["CT_Abdomen"]
+    assert _paths(lookup, "MRI lumbar spine") == ["MRI_Lumbar_Spine"]
+
+
+def test_the_containment_rows_are_closed_upwards_nearest_first() -> None:
+    table = name_table()
+    assert table.within["knee"][:2] == ("joint", "leg")
+    assert "musculoskeletal" in table.within["knee"]
+    assert table.within["lip"][0] == "mouth" and "head" in table.within["lip"]
+    twice = [
+        NameEntry(term="knee", concept="leg", kind="within", source="x"),
+        NameEntry(term="knee", concept="joint", kind="within", source="y"),
+    ]
+    with pytest.raises(ValueError, match="placed twice"):
+        build_name_table(twice)
+
+
+def test_imaging_that_names_no_region_answers_only_for_regions_the_case_is_about() -> None:
+    exam = {"Shoulder_Examination": {"Palpation": "Tender over the joint"}}
+    lookup = LookupMeasurement(_case({"Radiographs": {"AP": "Normal", "Axillary": "Normal"}}, exam=exam))
+    assert _paths(lookup, "X-ray of the shoulder") == ["Radiographs"]
+    assert _paths(lookup, "x-ray") == ["Radiographs"]
+    assert _paths(lookup, "hip X-ray") == []
+    assert _paths(lookup, "knee radiograph") == []
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "Can we get a serum lipase?",
+        "I'd like to order a lipase level",
+        "Let's check the lipase",
+        "Lipase to rule out pancreatitis",
+        "Lipase - to check for pancreatitis",
+        "serum lipase: to evaluate for pancreatitis",
+    ],
+)
+def test_the_words_asking_for_a_test_and_the_reason_are_not_part_of_its_name(request_text: str) -> None:
+    lookup = LookupMeasurement(_case({"Lipase": "2,140 U/L", "Amylase": "98 U/L"}, diagnosis="Acute pancreatitis"))
+    assert _paths(lookup, request_text) == ["Lipase"]
+
+
+def test_a_gloss_naming_some_members_asks_for_those_and_one_naming_all_asks_for_the_panel() -> None:
+    lft = {"ALT": "142 U/L", "AST": "118 U/L", "Total_Bilirubin": "1.3 mg/dL"}
+    iron = {"Serum_Ferritin": "8 ng/mL", "Serum_Iron": "30 ug/dL", "TIBC": "450 ug/dL", "Transferrin_Saturation": "6%"}
+    lookup = LookupMeasurement(_case({"Liver_Function_Tests": lft, "Iron_Studies": iron}))
+    assert _paths(lookup, "Liver enzymes (AST/ALT)") == ["Liver_Function_Tests > ALT", "Liver_Function_Tests > AST"]
+    assert _paths(lookup, "Liver enzymes") == ["Liver_Function_Tests"]
+    assert _paths(lookup, "Iron studies (ferritin, iron, TIBC)") == ["Iron_Studies"]
+
+
+def test_a_word_shared_by_two_requested_tests_is_read_into_both() -> None:
+    serum = {"Bilirubin_Total": "7 mg/dL", "Direct_Bilirubin": "0.6 mg/dL"}
+    lookup = LookupMeasurement(_case({"Serum_Studies": serum}))
+    both = ["Serum_Studies > Bilirubin_Total", "Serum_Studies > Direct_Bilirubin"]
+    assert _paths(lookup, "Total and direct bilirubin") == both
+    assert _paths(lookup, "fractionated bilirubin") == both
+    assert _paths(lookup, "direct bilirubin") == ["Serum_Studies > Direct_Bilirubin"]
+
+
+def test_a_sign_is_found_in_an_examination_written_as_a_list() -> None:
+    exam = {"Knee_Examination": {"Special_Tests": ["McMurray test negative", "Lachman test negative"]}}
+    lookup = LookupMeasurement(_case({}, exam=exam))
+    assert _paths(lookup, "McMurray test") == ["Knee_Examination > Special_Tests"]
+    assert _paths(lookup, "Lachman") == ["Knee_Examination > Special_Tests"]
+
+
+def test_small_wording_variants_of_common_requests() -> None:
+    tests = {
+        "Anoscopy": "Internal hemorrhoids",
+        "Complete_Blood_Count": {"WBC": "14,000/mm3", "Platelets": "250,000/mm3"},
+        "Pregnancy_Test": "Negative",
+        "Metabolic_Panel": {"Calcium": "9.1 mg/dL"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Anoscopic examination") == ["Anoscopy"]
+    assert _paths(lookup, "WBC ct") == ["Complete_Blood_Count > WBC"]
+    assert _paths(lookup, "plt ct") == ["Complete_Blood_Count > Platelets"]
+    assert _paths(lookup, "urine pregnancy test") == ["Pregnancy_Test"]
+    assert _paths(lookup, "Ionized calcium") == []  # another measurement than the total calcium held
+    assert _paths(lookup, "calcium") == ["Metabolic_Panel > Calcium"]
