@@ -50,6 +50,7 @@ EPISODE_FIELDS = (
     "seed",
     "temperature",
     "max_tokens",
+    "role_max_tokens",
     "rewards",
     "load_in_4bit",
 )
@@ -92,6 +93,11 @@ class RunSettings(BaseModel):
         None,
         ge=1,
         description=f"Doctor max new tokens (default {DOCTOR_GENERATION.max_tokens}; {TINY_MAX_TOKENS} for tiny).",
+    )
+    role_max_tokens: int | None = Field(
+        None,
+        ge=1,
+        description="Max new tokens of an LLM patient or measurement reader (default 256 and 512).",
     )
     rewards: RewardConfig = Field(
         default_factory=RewardConfig, description="What each event of a consultation is worth (default 1 / 0)."

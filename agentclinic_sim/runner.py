@@ -212,6 +212,7 @@ class Runner:
             moderator=fresh(self.role_backends["moderator"]),
             missing=settings.missing,
             patient_bias=settings.patient_bias,
+            role_max_tokens=settings.role_max_tokens,
         ).for_case(case)
         return cast, fresh(self.doctor_backend) if self.doctor_backend is not None else None
 

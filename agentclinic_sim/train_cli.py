@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agentclinic_sim.console import console, err_console, fail
 from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
 from models.backends import BackendError
-from models.training.common import is_main_process
+from models.training.common import RESUME_MAY_CHANGE, finished_steps, is_main_process, recorded_training
 from models.training.data import TrainingSetupError
 from models.training.grpo import GRPOSettings
 from models.training.sft import SFTSettings
@@ -88,6 +88,38 @@ def _train(kind: str, settings: Any) -> None:
     )
 
 
+def resumed(request: SettingsInput[Any], kind: str) -> Any:
+    """The settings of this invocation; with ``--resume``, those the training in ``--out`` started with, where the
+    flags given anew must agree with them (only where it is, and how it logs and keeps checkpoints, may change).
+    A training that has finished is not run again."""
+    settings = request.build()
+    recorded = recorded_training(settings.out) if settings.resume else None
+    if recorded is None:
+        return settings
+    trainer, values = recorded
+    if trainer != kind:
+        fail(f"{settings.out} holds a {trainer} training: continue it with agentclinic train {trainer} --resume")
+    started = request.model.model_validate(values)
+    chosen = {name: getattr(settings, name) for name in request.requested}
+    differing = [
+        f"{request.flag(name)} (the training has {getattr(started, name)!r}, given {value!r})"
+        for name, value in chosen.items()
+        if name not in RESUME_MAY_CHANGE and value != getattr(started, name)
+    ]
+    if differing:
+        fail(
+            "--resume continues a training with the settings it started with; these differ: "
+            + "; ".join(differing)
+            + ". Drop them, or train into another --out."
+        )
+    steps = finished_steps(settings.out)
+    if steps is not None and steps >= started.max_steps:
+        console.print(f"{settings.out} finished its {steps} steps; nothing to resume (model: {settings.out / 'final'})")
+        raise typer.Exit(0)
+    keep = {name: value for name, value in chosen.items() if name in RESUME_MAY_CHANGE}
+    return started.model_copy(update={**keep, "out": settings.out, "resume": True})
+
+
 def sft_from_settings(request: SettingsInput[SFTSettings]) -> None:
     """Supervised fine-tuning of the doctor on whole consultations, loss on its own turns only.
 
@@ -95,7 +127,7 @@ def sft_from_settings(request: SettingsInput[SFTSettings]) -> None:
     --from RUN: the doctor turns of that run's episodes whose reward is at least --min-reward. Writes
     OUT/final (the model), OUT/curve.csv and curve.png (greedy reward per step) and OUT/steps.csv.
     """
-    _train("sft", request.build())
+    _train("sft", resumed(request, "sft"))
 
 
 def grpo_from_settings(request: SettingsInput[GRPOSettings]) -> None:
@@ -105,7 +137,7 @@ def grpo_from_settings(request: SettingsInput[GRPOSettings]) -> None:
     Each step plays --batch-size consultations (--num-generations per case), batching doctor turns. Logs
     reward, accuracy, turns, tests and malformed actions per step to OUT/steps.csv; evaluations to curve.csv.
     """
-    _train("grpo", request.build())
+    _train("grpo", resumed(request, "grpo"))
 
 
 DATA_DIR_OPTION = {"data_dir": {"envvar": "AGENTCLINIC_DATA"}}

@@ -15,7 +15,7 @@ from agents.moderator import DiagnosisMatcher, LLMModerator
 from agents.patient import LLMPatient, RetrievalPatient
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S
 from agents.types import Reply, Turn, Verdict
-from models.backends import ChatBackend
+from models.backends import ChatBackend, GenerationConfig
 from scenarios import Case
 
 
@@ -66,17 +66,20 @@ class CastSpec:
     patient_bias: PatientBias | None = None
     sync_timeout_s: float | None = DEFAULT_SYNC_TIMEOUT_S
     """How long a synchronous call (``env.step``) waits for an LLM role before ``RoleTimeout``."""
+    role_max_tokens: int | None = None
+    """Max new tokens of an LLM patient or measurement reader (None: their own defaults, 256 and 512)."""
 
     def for_case(self, case: Case) -> Cast:
+        config = None if self.role_max_tokens is None else GenerationConfig(max_tokens=self.role_max_tokens)
         patient: Responder = (
             RetrievalPatient(case)
             if self.patient == "retrieval"
-            else LLMPatient(case, self.patient, bias=self.patient_bias)  # type: ignore[arg-type]
+            else LLMPatient(case, self.patient, bias=self.patient_bias, config=config)  # type: ignore[arg-type]
         )
         measurement: Responder = (
             LookupMeasurement(case, missing=self.missing)
             if self.measurement == "lookup"
-            else LLMMeasurement(case, self.measurement, missing=self.missing)  # type: ignore[arg-type]
+            else LLMMeasurement(case, self.measurement, missing=self.missing, config=config)  # type: ignore[arg-type]
         )
         moderator: Judge = DiagnosisMatcher() if self.moderator == "match" else LLMModerator(self.moderator)  # type: ignore[arg-type]
         for role in (patient, measurement, moderator):

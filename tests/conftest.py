@@ -30,6 +30,8 @@ def _find_shared_data() -> Path | None:
 
 
 SHARED_DATA = _find_shared_data()  # read before any test's monkeypatching of the environment
+USER_CACHE = os.environ.get("AGENTCLINIC_CACHE")  # where a converted real model is kept between test runs
+REQUIRE_GEMMA_ENV = "AGENTCLINIC_REQUIRE_GEMMA"
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +69,29 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from models.tiny import build_tiny
 
     return build_tiny(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def gemma3_270m_path() -> Path:
+    """Google's Gemma 3 270M (the ``gemma3`` extra), converted once into the user cache (not the per-test cache,
+    so later sessions reuse it). Skips with a one-line reason without the extra; CI sets
+    ``AGENTCLINIC_REQUIRE_GEMMA=1``, which turns that skip into a failure."""
+    pytest.importorskip("torch")
+    from models.backends.base import BackendError
+    from models.backends.gguf import GEMMA3_270M, check_gguf_model, gguf_model_folder
+
+    try:
+        check_gguf_model(GEMMA3_270M, GEMMA3_270M)
+    except BackendError as exc:
+        if os.environ.get(REQUIRE_GEMMA_ENV) == "1":
+            pytest.fail(f"{exc}; {REQUIRE_GEMMA_ENV}=1 requires it")
+        pytest.skip(str(exc))
+    with pytest.MonkeyPatch.context() as patch:
+        if USER_CACHE:
+            patch.setenv("AGENTCLINIC_CACHE", USER_CACHE)
+        else:
+            patch.delenv("AGENTCLINIC_CACHE", raising=False)
+        return gguf_model_folder(GEMMA3_270M, GEMMA3_270M)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("torch")
 
 import agentclinic_sim  # noqa: E402,F401  (registers the env ids)
-from agents.doctor import BackendDoctor, DoctorPrompt  # noqa: E402
+from agents.doctor import BackendDoctor, DoctorPrompt, clean_doctor_text  # noqa: E402
 from models.backends import GenerationConfig, Message, ScriptedBackend  # noqa: E402
 from models.backends.hf import Generation, HFBackend  # noqa: E402
 from models.training.data import oracle_chats, token_rows  # noqa: E402
@@ -134,15 +134,58 @@ def test_sampled_rollouts_mask_exactly_the_generated_ids(tiny: HFBackend, demo: 
         del tiny.generate_batch
     assert len(calls) == 3 and all(len(batch) == 4 for batch in calls)  # one generate per turn for the group
     assert player.timings.generate_calls == 3
+    chat = ChatTokens(tiny)
+    kept = 0
     for index, trajectory in enumerate(trajectories):
         generated = [batch[index] for batch in calls]
         model_ids = [token for token, bit in zip(trajectory.tokens.ids, trajectory.tokens.mask, strict=True) if bit]
-        assert model_ids == [token for g in generated for token in g.token_ids]
         logprobs = [lp for lp, bit in zip(trajectory.tokens.logprobs, trajectory.tokens.mask, strict=True) if bit]
-        assert logprobs == pytest.approx([lp for g in generated for lp in (g.logprobs or [])])
+        # Each turn is its ids as the template writes the reply the clinic read: the generated ids when they
+        # are already written so (then with their sampling logprobs), else the written ones.
+        written = [
+            chat.reply(clean_doctor_text(g.text)) if g.stopped else tiny.tokenize(clean_doctor_text(g.text))
+            for g in generated
+        ]
+        assert model_ids == [token for ids in written for token in ids]
+        offset = 0
+        for ids, g in zip(written, generated, strict=True):
+            if ids == g.token_ids:
+                kept += 1
+                assert logprobs[offset : offset + len(ids)] == pytest.approx(g.logprobs)
+            offset += len(ids)
         assert all(lp <= 0.0 for lp in logprobs) and any(lp < 0.0 for lp in logprobs)
         assert len(trajectory.env_mask) == len(trajectory.completion_ids) == len(trajectory.completion_logprobs)
         assert trajectory.state.truncated and trajectory.reward == 0.0
+    assert kept + player.timings.rewritten_turns == 12
+
+
+class UnwrittenPolicy(ScriptedPolicy):
+    """Replies generated with spaces around them, as a real model may ('▁[Show' is one token): ids that the
+    chat template, which trims each message, never writes."""
+
+    def generate_batch(self, prompts, config, seeds=None, cache=None, synced=False):  # noqa: ANN001, ANN201
+        text = self.replies[min(self.calls, len(self.replies) - 1)]
+        self.calls += 1
+        ids = [*self.tokenize(f" {text}  "), self.tokenizer.convert_tokens_to_ids("<end_of_turn>")]
+        return [Generation(text=f" {text}  ", token_ids=ids, logprobs=[-0.5] * len(ids), stopped=True) for _ in prompts]
+
+
+def test_a_turn_generated_otherwise_than_written_is_rewritten_and_rescored(tiny: HFBackend, demo: list[Case]) -> None:
+    import torch
+
+    player = RolloutPlayer(UnwrittenPolicy(tiny, SCRIPT), RolloutConfig(max_turns=5, temperature=0.7))
+    [trajectory] = player.play([demo[2]])
+    messages = DoctorPrompt().messages(trajectory.state.doctor_view())
+    rendered = tiny.render(messages, add_generation_prompt=False)
+    assert trajectory.tokens.ids == tiny.tokenize(rendered[: -len("\n")])  # what run and evaluation render
+    assert player.timings.rewritten_turns == 3
+    ids, mask = trajectory.tokens.ids, trajectory.tokens.mask
+    with torch.no_grad():
+        logits = tiny.model(torch.tensor([ids])).logits[0].float() / 0.7
+    fresh = torch.log_softmax(logits[:-1], dim=-1).gather(-1, torch.tensor(ids[1:]).unsqueeze(-1)).squeeze(-1)
+    doctor = [position for position in range(1, len(ids)) if mask[position]]
+    rescored = [trajectory.tokens.logprobs[position] for position in doctor]
+    assert rescored == pytest.approx([fresh[position - 1].item() for position in doctor], abs=1e-4)
 
 
 def test_a_turn_cut_by_the_token_limit_is_closed_by_an_environment_token(tiny: HFBackend, demo: list[Case]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -180,3 +181,55 @@ def test_a_tracker_that_is_not_installed_is_named_with_its_install() -> None:
 
 def test_help_keeps_bracketed_install_extras() -> None:
     assert "'.[vllm]'" in invoke("grpo", "--help").output
+
+
+def _started(out: Path, trainer: str = "sft", **settings: object) -> None:
+    """A training folder as a training leaves it once started: its settings, a checkpoint, a curve."""
+    from models.training.grpo import GRPOSettings
+    from models.training.sft import SFTSettings
+
+    model = SFTSettings if trainer == "sft" else GRPOSettings
+    values = model(out=out, **settings).model_dump(mode="json")  # type: ignore[arg-type]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "training.json").write_text(json.dumps({"trainer": trainer, "settings": values}))
+    (out / "checkpoint-2").mkdir()
+    (out / "curve.csv").write_text("step,split,reward\n0,train,0.0\n2,train,0.5\n")
+
+
+def test_resume_restores_the_settings_the_training_started_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import agentclinic_sim.train_cli as train_cli
+
+    out = tmp_path / "sft"
+    _started(out, max_steps=7, learning_rate=3e-4, max_turns=5, dataset="demo")
+    trained: list[object] = []
+    monkeypatch.setattr(train_cli, "_train", lambda kind, settings: trained.append((kind, settings)))
+    result = invoke("sft", "--out", str(out), "--resume", "--save-every", "1")
+    assert result.exit_code == 0, result.output
+    [(kind, settings)] = trained
+    assert kind == "sft" and settings.resume and settings.out == out
+    assert (settings.max_steps, settings.learning_rate, settings.max_turns) == (7, 3e-4, 5)  # as it started
+    assert settings.save_every == 1  # how it keeps checkpoints may change
+
+
+def test_resume_refuses_flags_that_differ_from_the_training(tmp_path: Path) -> None:
+    out = tmp_path / "sft"
+    _started(out, max_steps=7, learning_rate=3e-4)
+    result = invoke("sft", "--out", str(out), "--resume", "--learning-rate", "1e-3", "--max-steps", "7")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--learning-rate (the training has 0.0003, given 0.001)" in result.output
+    assert "--max-steps" not in result.output  # the same value as it started with is fine
+    other = invoke("grpo", "--out", str(out), "--resume")
+    assert other.exit_code == 2 and "holds a sft training" in other.output and "train sft --resume" in other.output
+
+
+def test_resuming_a_finished_training_changes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "sft"
+    _started(out, max_steps=2)
+    (out / "final").mkdir()
+    (out / "final" / "agentclinic_training.json").write_text(json.dumps({"trainer": "sft", "steps": 2}))
+    curve = (out / "curve.csv").read_text()
+    result = invoke("sft", "--out", str(out), "--resume")
+    assert result.exit_code == 0 and "finished its 2 steps; nothing to resume" in result.output
+    assert (out / "curve.csv").read_text() == curve  # not evaluated again: no duplicated rows

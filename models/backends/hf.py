@@ -463,13 +463,33 @@ class HFBackend:
             reuse["cache_implementation"] = None  # a kept cache is a DynamicCache, whatever the model's default
         return reuse
 
-    def _token_logprobs(self, logits: Sequence[Any], generated: Any, config: GenerationConfig) -> list[list[float]]:
-        """log p(token) under the sampling distribution (logits / temperature), step by step."""
+    def continuation_logprobs(self, prefix: Sequence[int], ids: Sequence[int], config: GenerationConfig) -> list[float]:
+        """log p of each of ``ids`` following ``prefix`` under the sampling distribution (logits / temperature),
+        from one forward pass that keeps only the logits it needs (not the whole sequence's)."""
         torch = self._torch
         temperature = config.temperature if config.temperature > 0 else 1.0
-        steps = torch.stack([step.float() for step in logits], dim=1) / temperature  # (batch, steps, vocab)
-        chosen = generated[:, : steps.shape[1]].to(steps.device).unsqueeze(-1)
-        return torch.log_softmax(steps, dim=-1).gather(-1, chosen).squeeze(-1).tolist()
+        device = next(self.model.parameters()).device
+        with torch.no_grad():
+            sequence = torch.tensor([[*prefix, *ids]], device=device)
+            logits = self.model(input_ids=sequence, logits_to_keep=len(ids) + 1).logits[0, :-1].float()
+        chosen = torch.tensor(list(ids), device=logits.device).unsqueeze(-1)
+        return torch.log_softmax(logits / temperature, dim=-1).gather(-1, chosen).squeeze(-1).tolist()
+
+    def _token_logprobs(self, logits: Sequence[Any], generated: Any, config: GenerationConfig) -> list[list[float]]:
+        """log p(token) under the sampling distribution (logits / temperature), one step at a time: a float32
+        copy of one step's ``[batch, vocabulary]`` at most, never of the whole ``[batch, steps, vocabulary]``
+        (16 x 48 x 262,144 x 4 bytes = 805 MB, twice over with its softmax, on Gemma 3's vocabulary)."""
+        torch = self._torch
+        temperature = config.temperature if config.temperature > 0 else 1.0
+        columns = []
+        for index, step in enumerate(logits):
+            chosen = generated[:, index].to(step.device).unsqueeze(-1)
+            scaled = step.float() / temperature
+            columns.append((scaled.gather(-1, chosen) - torch.logsumexp(scaled, dim=-1, keepdim=True)).squeeze(-1))
+            del scaled
+        if not columns:
+            return [[] for _ in range(generated.shape[0])]
+        return torch.stack(columns, dim=1).tolist()
 
     async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
         loop = asyncio.get_running_loop()

@@ -7,6 +7,7 @@ for inference (``HFBackend``) and training (the trainers) alike.
 * A multimodal checkpoint (its config has a ``vision_config``: Gemma3ForConditionalGeneration, MedGemma 4B /
   27B multimodal) also loads its processor (``AutoProcessor``), which turns images into ``pixel_values``;
   when it has none, the model is used for text only and a warning says so.
+* A GGUF (``gemma3-270m``, ``<path>.gguf``) is converted once into a folder in the cache (``gguf.py``).
 * A local path must be an existing folder; a hub id is loaded from the local cache when it is there,
   and otherwise the hub is probed once with a short timeout, so an unreachable hub, a gated model
   (MedGemma) or a wrong id is reported in one line in seconds instead of after retries.
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from models.backends.base import BackendError
+from models.backends.gguf import gguf_model_folder, is_gguf_model
 from models.backends.medgemma import ModelClass, preset_for
 
 HUB_PROBE_TIMEOUT_S = 10.0
@@ -206,14 +208,16 @@ def load_model(
     load_in_4bit: bool = False,
     for_training: bool = False,
 ) -> LoadedModel:
-    """Load a model and tokenizer by preset alias, hub id or local folder.
+    """Load a model and tokenizer by preset alias, hub id, local folder or GGUF (``gemma3-270m``, a ``.gguf``).
 
     ``for_training``: no ``device_map`` (the trainer places the model), model left in train mode.
     Raises ``BackendError`` (one line) when it cannot be loaded.
     """
+    name = name or f"hf:{model}"
+    if is_gguf_model(model):
+        model = str(gguf_model_folder(model, name))  # converted once into the cache
     preset = preset_for(model)
     model_id = preset.model_id if preset else model
-    name = name or f"hf:{model}"
     local_path = local_model_path(model_id, name)  # fails before torch is imported
     source = str(local_path) if local_path else model_id
     if local_path is not None and (local_path / ADAPTER_CONFIG).is_file():

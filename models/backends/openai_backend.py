@@ -25,6 +25,7 @@ import openai
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from models.backends.base import BackendError, Completion, GenerationConfig, Message, Usage
+from models.backends.gemma_chat import strip_at_stops
 from models.backends.remote import base_url_is_remote
 
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
@@ -138,7 +139,7 @@ class OpenAIBackend:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return self._completion(await self._post(body), time.perf_counter() - start)
+                    return self._completion(await self._post(body), time.perf_counter() - start, config.stop)
         except openai.APIStatusError as exc:
             failure = f"HTTP {exc.status_code} after retries: {exc.message}"
         except openai.APITimeoutError as exc:
@@ -165,8 +166,10 @@ class OpenAIBackend:
     async def aclose(self) -> None:
         await self.client.close()
 
-    def _completion(self, response: Any, latency_s: float) -> Completion:
-        """Read the chat.completion JSON; anything off-shape raises ``MalformedReply`` (retried)."""
+    def _completion(self, response: Any, latency_s: float, stops: Sequence[str] = ()) -> Completion:
+        """Read the chat.completion JSON; anything off-shape raises ``MalformedReply`` (retried). The text ends
+        before a stop string, as the OpenAI API returns it: ``transformers serve`` keeps the stop string in the
+        content, and a server may leak Gemma's ``<end_of_turn>`` as text."""
         if not isinstance(response, dict):
             raise MalformedReply(f"expected a JSON object, got {type(response).__name__}")
         choices = response.get("choices")
@@ -184,7 +187,7 @@ class OpenAIBackend:
         if not isinstance(prompt_tokens, int) or not isinstance(completion_tokens, int):
             raise MalformedReply("usage token counts are not integers")
         return Completion(
-            text=text,
+            text=strip_at_stops(text, stops),
             usage=Usage(prompt_tokens=max(prompt_tokens, 0), completion_tokens=max(completion_tokens, 0)),
             latency_s=latency_s,
             backend=self.name,

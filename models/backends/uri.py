@@ -4,6 +4,8 @@ openai:<model>                 the OpenAI API ($OPENAI_API_KEY, $OPENAI_BASE_URL
 openai:<model>@<base_url>      any OpenAI-compatible server (vLLM, Ollama, TGI, LiteLLM)
 hf:<model id or local path>    transformers, local (hf:medgemma-27b also works)
 medgemma-4b | medgemma-27b     presets for google/medgemma-4b-it and google/medgemma-27b-text-it
+gemma3-270m                    Google's Gemma 3 270M base model from PyPI (the gemma3 extra), CPU-sized
+hf:<path>.gguf                 a GGUF file (llama.cpp's format), converted once into the cache
 tiny                           the tiny Gemma 3 doctor trained by this package (CPU, offline)
 tiny-random | tiny:<path>      the tiny random Gemma 3 model (built offline on first use) | a tiny model folder
 scripted:<file>                replies from a file, blocks separated by lines of '---'
@@ -15,14 +17,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from models.backends.base import BackendError, ChatBackend
+from models.backends.gguf import GEMMA3_270M
 from models.backends.medgemma import PRESETS
 from models.backends.remote import uri_is_remote as is_remote
 
 __all__ = ["URI_FORMS", "backend_from_uri", "is_remote"]
 
 URI_FORMS = (
-    "openai:<model>, openai:<model>@<base_url>, hf:<model or path>, "
-    + ", ".join(PRESETS)
+    "openai:<model>, openai:<model>@<base_url>, hf:<model or path>, hf:<path>.gguf, "
+    + ", ".join([*PRESETS, GEMMA3_270M])
     + ", tiny, tiny-random, tiny:<path>, scripted:<file>, human"
 )
 
@@ -57,7 +60,7 @@ def backend_from_uri(
     """Build the backend a URI names. Heavy libraries (torch, transformers) load only when needed."""
     uri = uri.strip()
     scheme, _, rest = uri.partition(":")
-    if uri in PRESETS or (scheme == "hf" and rest):
+    if uri in PRESETS or uri == GEMMA3_270M or (scheme == "hf" and rest):
         from models.backends.hf import HFBackend
 
         return HFBackend(rest if scheme == "hf" else uri, name=uri, load_in_4bit=load_in_4bit)

@@ -29,6 +29,7 @@ from agentclinic_sim.run_folder import RUN_SETTINGS, prepare_out_dir
 from agentclinic_sim.run_settings import RunError
 from agents.cast import CastSpec
 from models.backends.base import BackendError
+from models.backends.gguf import check_gguf_model, is_gguf_model
 from models.backends.loading import check_hub_model, local_model_path
 from models.backends.medgemma import preset_for
 from models.training.data import TrainingSetupError
@@ -50,7 +51,9 @@ class TrainSettings(LoraSettings, RoleSettings):
     who plays the patient, measurement reader and judge in rollouts and evaluations from ``RoleSettings``."""
 
     model: str = Field(
-        "tiny-random", description="Start from: tiny-random, tiny, a checkpoint folder, hf:<id>, or a MedGemma preset."
+        "tiny-random",
+        description="Start from: tiny-random, tiny, gemma3-270m, a checkpoint folder, hf:<id or .gguf>, or a "
+        "MedGemma preset.",
     )
     dataset: str = Field("demo", description="Cases: demo, medqa, medqa-ext, nejm, nejm-ext, or a .jsonl path.")
     data_dir: Path | None = Field(None, description="Folder with the case files (default: the download cache).")
@@ -172,7 +175,7 @@ def on_cpu() -> bool:
 
 TRACKERS = {"none": None, "tensorboard": "tensorboard", "trackio": "trackio"}
 """``--report-to`` values, with the package each needs."""
-TRAINING_FILES = ("checkpoint-*", FINAL, "curve.csv", STEPS_CSV)
+TRAINING_FILES = ("checkpoint-*", FINAL, "curve.csv", STEPS_CSV, "training.json")
 """What a training leaves in its folder; a new one refuses a folder holding any of it."""
 
 
@@ -183,6 +186,12 @@ def check_start_model(model: str) -> None:
     if model == "tiny-random" or model.partition(":")[0] == "tiny":
         return
     source = model_source(model)  # not a tiny URI, so nothing is built here
+    if is_gguf_model(source):
+        try:
+            check_gguf_model(source, "--model")
+        except BackendError as exc:
+            raise TrainingSetupError(str(exc)) from None
+        return
     preset = preset_for(source)
     model_id = preset.model_id if preset else source
     try:
@@ -190,6 +199,40 @@ def check_start_model(model: str) -> None:
             check_hub_model(model_id, "--model")
     except BackendError as exc:
         raise TrainingSetupError(str(exc)) from None
+
+
+TRAINING_SETTINGS = "training.json"
+"""The settings a training started with (``{"trainer": "sft", "settings": {...}}``), read back by ``--resume``."""
+RESUME_MAY_CHANGE = frozenset({"out", "resume", "report_to", "keep_checkpoints", "save_every"})
+"""Settings a resumed training may be given anew: where it is, and how it logs and keeps checkpoints."""
+
+
+def save_training_settings(settings: TrainSettings, kind: str) -> None:
+    """Record what a new training starts with, for ``--resume`` (written whole, or not at all)."""
+    record = {"trainer": kind, "settings": settings.model_dump(mode="json")}
+    partial = settings.out / f".{TRAINING_SETTINGS}.partial"
+    partial.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    partial.replace(settings.out / TRAINING_SETTINGS)
+
+
+def recorded_training(out: Path) -> tuple[str, dict[str, Any]] | None:
+    """(trainer, settings) a training in ``out`` started with: its ``training.json``, else the record of its
+    final model (a training made before that file existed); None when neither is there."""
+    for path in (out / TRAINING_SETTINGS, out / FINAL / TRAINING_RECORD):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            return str(record["trainer"]), dict(record["settings"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def finished_steps(out: Path) -> int | None:
+    """The steps of the final model a training in ``out`` saved; None when it has not finished."""
+    try:
+        return int(json.loads((out / FINAL / TRAINING_RECORD).read_text(encoding="utf-8"))["steps"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def check_before_loading(settings: TrainSettings) -> None:
@@ -403,10 +446,12 @@ def evaluation_callback(
     splits: dict[str, list[Case]],
     report: Any | None = None,
     cast: CastSpec | None = None,
+    kind: str = "sft",
 ) -> Any:
-    """A ``TrainerCallback`` that scores greedy episodes on each split at the start, every ``eval_every`` steps and
-    at the end (``curve.csv`` / ``curve.png``), logs each step to ``steps.csv``, and reports to ``report``
-    (a callable taking a one-line summary), e.g. a rich progress bar."""
+    """A ``TrainerCallback`` that records the settings a ``kind`` training starts with (``training.json``, for
+    ``--resume``), scores greedy episodes on each split at the start, every ``eval_every`` steps and at the end
+    (``curve.csv`` / ``curve.png``), logs each step to ``steps.csv``, and reports to ``report`` (a callable taking
+    a one-line summary), e.g. a rich progress bar."""
     from transformers import TrainerCallback
 
     main = is_main_process()
@@ -437,6 +482,8 @@ def evaluation_callback(
                 report(step, f"eval @ {step}  {scores}")
 
         def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            if main and not (settings.out / TRAINING_SETTINGS).is_file():
+                save_training_settings(settings, kind)
             if settings.eval_first and (state.global_step == 0 or not curve.rows()):
                 self.evaluate(model, state.global_step)
 

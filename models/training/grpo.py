@@ -214,7 +214,7 @@ def _train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None
         log_completions=False,
         **vllm_arguments(settings, loaded.tokenizer),
     )
-    callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast)
+    callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast, kind="grpo")
     data = f"rollouts on {settings.dataset}"
     trainer = without_printed_logs(
         with_model_card(GRPOTrainer, settings, "grpo", data)(

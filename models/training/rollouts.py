@@ -32,7 +32,7 @@ from agents.doctor import DoctorPrompt, clean_doctor_text
 from agents.roles import run_sync
 from agents.types import Reply, Turn
 from models.backends.base import GenerationConfig
-from models.backends.hf import HFBackend, TurnCache
+from models.backends.hf import Generation, HFBackend, TurnCache
 from models.training.lockstep import Lockstep, rank_lockstep
 from models.training.tokens import ChatTokens, TokenSequence
 from scenarios import Case
@@ -130,6 +130,9 @@ class RolloutTimings:
     """Prompt ids (padding excluded) the model computed."""
     reused_tokens: int = 0
     """Prompt ids taken from the turn cache (an earlier turn, or a first prompt a group shares) instead."""
+    rewritten_turns: int = 0
+    """Doctor turns whose generated ids differed from how the chat template writes their text (see
+    ``RolloutPlayer._as_written``), rewritten and rescored."""
 
 
 class RolloutPlayer:
@@ -211,12 +214,14 @@ class RolloutPlayer:
         clock = time.perf_counter()
         replies = []
         for episode, result in zip(batch, results, strict=True):
-            episode.tokens.extend(result.token_ids, 1, result.logprobs)
+            text = clean_doctor_text(result.text)
+            ids, logprobs = self._as_written(episode, result, text, generation)
+            episode.tokens.extend(ids, 1, logprobs)
             if not result.stopped:
                 episode.tokens.extend([self.chat.turn_end_id], 0)
             replies.append(
                 Reply(
-                    text=clean_doctor_text(result.text),
+                    text=text,
                     prompt_tokens=len(episode.tokens.ids),
                     completion_tokens=result.completion_tokens,
                     backend=self.policy.name,
@@ -228,6 +233,26 @@ class RolloutPlayer:
                 messages = self.prompt.messages(episode.state.doctor_view())
                 episode.tokens.extend(self.chat.environment(messages), 0)
         self.timings.environment_s += time.perf_counter() - clock
+
+    def _as_written(
+        self, episode: _Live, result: Generation, text: str, generation: GenerationConfig
+    ) -> tuple[list[int], list[float] | None]:
+        """A turn's ids as the chat template writes the reply the clinic read, with their sampling logprobs.
+
+        The clinic reads the reply stripped (and without a 'Doctor:' label), and the chat template renders it
+        trimmed, so a turn generated as ' [Show' (one token, space included) or ending in a space is rendered
+        otherwise by ``agentclinic run`` and by evaluation. Such a turn's ids are replaced by the written ones,
+        their logprobs computed afresh under the same sampling distribution, so that the next turn, training
+        and evaluation all see the same ids and the importance ratio still starts at 1. A turn already written
+        as generated (the usual case for a model that has learnt the format) is kept as it is. Ranks playing in
+        lockstep keep the generated ids: a forward pass taken on one rank only would stall the others."""
+        written = self.chat.reply(text) if result.stopped else self.chat.policy.tokenize(text)
+        if written == list(result.token_ids) or (self.lockstep is not None and self.lockstep.synced):
+            return list(result.token_ids), result.logprobs
+        self.timings.rewritten_turns += 1
+        if result.logprobs is None:
+            return written, None
+        return written, self.policy.continuation_logprobs(episode.tokens.ids, written, generation)
 
     def _step_all(self, batch: list[_Live], replies: list[Reply]) -> None:
         rewards = self.config.rewards

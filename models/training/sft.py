@@ -89,7 +89,7 @@ def _train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] 
         dataset_num_proc=None,
     )
     cast = settings.roles([case for cases in splits.values() for case in cases])
-    callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast)
+    callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast, kind="sft")
     trainer = without_printed_logs(
         with_model_card(SFTTrainer, settings, "sft", source)(
             model=loaded.model,
