@@ -1,7 +1,7 @@
 """``OUT/events.jsonl``: the run's live events on disk, kept small, and followed by ``agentclinic watch``.
 
 Each invocation of a run starts the file afresh (its first event, ``RunStarted``, carries the totals so far,
-so nothing a viewer needs is lost). While the run goes on, the log folds every event into a ``LiveView``;
+so nothing a viewer needs is lost). While the run goes on, the log folds every event into a ``RunProgress``;
 when the file passes ``limit_bytes`` it is rewritten as the few events that rebuild that view (the totals,
 the recently finished and errored episodes, each episode in flight at its latest turn). The transcript
 holds every turn in full; this file is a view of the run, not its record, so it never grows with it.
@@ -13,28 +13,29 @@ knows the file was replaced when the path names another inode than the one it ha
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Generic, TextIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from agentclinic_sim.live import (
+from agentclinic_sim.events import (
     EVENT_ADAPTER,
     EpisodeStarted,
     EventHook,
-    LiveView,
     RunEnded,
+    RunProgress,
     RunStarted,
     TurnTaken,
 )
 
+Progress = TypeVar("Progress", bound=RunProgress)
 EVENT_LOG_LIMIT = 1 << 20
 """Bytes the event file may reach before it is rewritten as the view it adds up to."""
 
 
-def view_events(view: LiveView) -> list[BaseModel]:
-    """The shortest stream that rebuilds ``view`` in a fresh ``LiveView``."""
+def view_events(view: RunProgress) -> list[BaseModel]:
+    """The shortest stream that rebuilds ``view`` in a fresh ``RunProgress``."""
     recent = list(view.recent)
     older_errors = [event for event in view.errors if not any(event is seen for seen in recent)]
     replayed = older_errors + recent  # an error no longer among the recent ones ended before all of them
@@ -66,7 +67,7 @@ class EventLog:
         self.path = path
         self.hook = hook
         self.limit_bytes = limit_bytes
-        self.view = LiveView()
+        self.view = RunProgress()
         self.rewrites = 0
         self._handle: TextIO = self._replace([])
 
@@ -93,14 +94,14 @@ class EventLog:
         self._handle.close()
 
 
-class EventFollower:
-    """Follows ``OUT/events.jsonl`` into a ``LiveView``, starting over when the file is replaced (a new
-    invocation of the run, or the log rewritten smaller)."""
+class EventFollower(Generic[Progress]):
+    """Follows ``OUT/events.jsonl`` into a fresh ``new_view()`` (a ``RunProgress``, or the face's live view),
+    starting over when the file is replaced (a new invocation of the run, or the log rewritten smaller)."""
 
-    def __init__(self, path: Path, title: str):
+    def __init__(self, path: Path, new_view: Callable[[], Progress]):
         self.path = path
-        self.title = title
-        self.view = LiveView(title)
+        self.new_view = new_view
+        self.view = new_view()
         self.events = 0
         self.not_events = 0
         """Whole lines that were not an event (a file that holds only those is not an event log)."""
@@ -112,12 +113,12 @@ class EventFollower:
         except FileNotFoundError:
             return False  # between a rewrite's two steps there is always a file; a deleted run keeps its view
 
-    def poll(self) -> LiveView:
+    def poll(self) -> Progress:
         """Apply what was appended since the last poll (after a replacement, the new file from its start)."""
         if self.replaced():
             self._handle.close()
             self._handle = self.path.open(encoding="utf-8", errors="replace")
-            self.view = LiveView(self.title)
+            self.view = self.new_view()
         for event in self._read():
             self.view.apply(event)
         return self.view

@@ -40,9 +40,7 @@ from agentclinic_sim.checkpoints import (
 )
 from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.event_log import EventLog
-from agentclinic_sim.graph import EpisodeContext, GraphState, build_graph, consultation_of, initial_state
-from agentclinic_sim.heap import frozen_setup
-from agentclinic_sim.live import (
+from agentclinic_sim.events import (
     EVENTS,
     EpisodeEnded,
     EpisodeStarted,
@@ -52,6 +50,8 @@ from agentclinic_sim.live import (
     TurnTaken,
     clip,
 )
+from agentclinic_sim.graph import EpisodeContext, GraphState, build_graph, consultation_of, initial_state
+from agentclinic_sim.heap import frozen_setup
 from agentclinic_sim.metrics import RunSummary, summarise_file
 from agentclinic_sim.privacy import MimicPrivacyError, check_mimic_privacy
 from agentclinic_sim.run_folder import (

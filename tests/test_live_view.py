@@ -14,13 +14,13 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from agentclinic_sim.cli import app
+from agentclinic_sim.cli.live import LiveView
 from agentclinic_sim.event_log import EventFollower, EventLog
-from agentclinic_sim.live import (
+from agentclinic_sim.events import (
     EVENT_ADAPTER,
     EVENTS,
     EpisodeEnded,
     EpisodeStarted,
-    LiveView,
     RunEnded,
     RunStarted,
     TurnTaken,
@@ -131,7 +131,7 @@ def test_the_event_file_stays_small_and_still_adds_up_to_the_same_view(tmp_path:
     events = synthetic_run()
     path = tmp_path / EVENTS
     log = EventLog(path, limit_bytes=4000)
-    follower = EventFollower(path, "run")
+    follower = EventFollower(path, lambda: LiveView("run"))
     whole = LiveView("run")
     largest = 0
     for number, event in enumerate(events, 1):
@@ -156,7 +156,7 @@ def test_each_invocation_starts_the_event_file_afresh_and_a_watcher_follows(tmp_
     out = tmp_path / "run"
     args = ["run", "--doctor", "oracle", "--limit", "3", "--out", str(out)]
     assert CliRunner().invoke(app, args).exit_code == 0
-    follower = EventFollower(out / EVENTS, "run")
+    follower = EventFollower(out / EVENTS, lambda: LiveView("run"))
     assert "3/3 done" in shown(follower.poll())
     (out / "transcripts.jsonl").write_text(
         "".join((out / "transcripts.jsonl").read_text().splitlines(keepends=True)[:2])

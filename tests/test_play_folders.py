@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from agentclinic_sim.checkpoints import CHECKPOINTS
-from agentclinic_sim.play_cli import shown_to
+from agentclinic_sim.cli.play import shown_to
 from agentclinic_sim.play_session import PLAYS, PendingPlays
 from agentclinic_sim.run_folder import RUN_SETTINGS
 from agentclinic_sim.transcript import TRANSCRIPTS

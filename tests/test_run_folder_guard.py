@@ -14,7 +14,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from agentclinic_sim.cli import app
-from agentclinic_sim.live import EVENTS
+from agentclinic_sim.events import EVENTS
 from agentclinic_sim.run_folder import LOCK, RUN_SETTINGS, holding
 from agentclinic_sim.transcript import TRANSCRIPTS
 

@@ -18,8 +18,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from agentclinic_sim.cli import app
+from agentclinic_sim.cli.replay import Viewer, load_records
 from agentclinic_sim.metrics import summarise, wilson_interval
-from agentclinic_sim.replay import Viewer, load_records
 from agentclinic_sim.run_settings import RunError, RunSettings
 from agentclinic_sim.runner import Runner
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, completed_keys, iter_records, repair_tail

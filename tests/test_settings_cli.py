@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from typer.testing import CliRunner
 
 from agentclinic_sim.cli import app as agentclinic_app
+from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
 from agentclinic_sim.run_settings import RunSettings
-from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
 from agentclinic_sim.transcript import TRANSCRIPTS
 
 

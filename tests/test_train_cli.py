@@ -199,7 +199,7 @@ def _started(out: Path, trainer: str = "sft", **settings: object) -> None:
 def test_resume_restores_the_settings_the_training_started_with(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import agentclinic_sim.train_cli as train_cli
+    import agentclinic_sim.cli.train as train_cli
 
     out = tmp_path / "sft"
     _started(out, max_steps=7, learning_rate=3e-4, max_turns=5, dataset="demo")

@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 from rich.live import Live
 
-from agentclinic_sim.console import console, fail
+from agentclinic_sim.cli.console import console, fail
+from agentclinic_sim.cli.live import LiveView
 from agentclinic_sim.event_log import EventFollower
-from agentclinic_sim.live import EVENTS
+from agentclinic_sim.events import EVENTS
 
 
 def watch_command(
@@ -30,7 +31,7 @@ def watch_command(
     path = out / EVENTS if out.is_dir() else out
     if not path.is_file():
         fail(f"{path} not found: {out} is not a run folder, or its run has not started yet")
-    follower = EventFollower(path, str(out))
+    follower = EventFollower(path, lambda: LiveView(str(out)))
     try:
         view = follower.poll()
         if follower.not_events and not follower.events:

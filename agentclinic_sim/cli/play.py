@@ -20,12 +20,12 @@ from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.tree import Tree
 
-from agentclinic_sim.cases_cli import findings_tree, load_or_fail
-from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.cli.cases import findings_tree, load_or_fail
+from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.views import turn_panel, verdict_panel
 from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.run_folder import RUN_SETTINGS, holding
 from agentclinic_sim.run_settings import RunError
-from agentclinic_sim.views import turn_panel, verdict_panel
 from agents.doctor import clean_doctor_text
 from agents.types import Reply, Turn
 from models.backends import BackendError

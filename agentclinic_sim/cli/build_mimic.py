@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.cli.console import console, err_console, fail
 from agentclinic_sim.mimic_narrator import backend_narrator, check_narrator_privacy
 from agentclinic_sim.privacy import MimicPrivacyError
 from models.backends import BackendError

@@ -11,8 +11,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 from rich.tree import Tree
 
-from agentclinic_sim.build_mimic_cli import build_mimic
-from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.cli.build_mimic import build_mimic
+from agentclinic_sim.cli.console import console, err_console, fail
 from scenarios import DATASETS, Case, CaseFileError, CaseProblem, DatasetError, load_cases, resolve_dataset
 from scenarios.errors import display_path
 from scenarios.reader import read_case_file

@@ -1,12 +1,10 @@
-"""A run's event stream and its live view.
+"""A run's event stream: what happens in a run, as one JSON line each in ``OUT/events.jsonl``.
 
 The runner turns each episode's graph updates (``astream(stream_mode="updates")``: the doctor node's
 utterance, each response node's new dialogue) into ``RunEvent`` s, appends them to ``OUT/events.jsonl``
 (one JSON line each, flushed, not synced: a crash loses at most the last few, and they are a view, not a
-record) and hands them to an optional hook. ``LiveView`` folds events into what a person watching wants:
-done / total, running accuracy, errors as they happen, and each episode in flight with its current turn
-and latest line, in the replay viewer's colours. ``agentclinic run --live`` feeds it from the hook;
-``agentclinic watch OUT`` feeds it by following the file (``event_log.py`` keeps the file and follows it).
+record) and hands them to an optional hook. ``event_log.py`` keeps the file and follows it; the terminal
+face's live view (``agentclinic_sim.cli.live``) folds the events into what a person watching wants.
 """
 
 from __future__ import annotations
@@ -17,16 +15,12 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
-from agentclinic_sim.views import ROLE_STYLE, ROLE_TITLE
 
 EVENTS = "events.jsonl"
 TEXT_LIMIT = 160
 """Characters of a turn's text kept in an event (the transcript holds the whole of it)."""
 RECENT = 6
+"""Finished episodes (and errors) a ``RunProgress`` keeps."""
 
 
 class RunStarted(BaseModel):
@@ -94,11 +88,12 @@ class EpisodeLine(BaseModel):
     text: str = ""
 
 
-class LiveView:
-    """What a run looks like now, built from its events; a rich renderable."""
+class RunProgress:
+    """Where a run stands, folded from its events: done / total, correct and errored, the episodes in flight
+    with their latest line, and the few that finished or failed last. The terminal face's live view draws it;
+    the event log rewrites itself smaller from it."""
 
-    def __init__(self, title: str = "run") -> None:
-        self.title = title
+    def __init__(self) -> None:
         self.total = self.done = self.correct = self.errored = 0
         self.finished = False
         self.stopped = False
@@ -138,60 +133,3 @@ class LiveView:
             self.finished, self.stopped = True, event.stopped
             if event.stopped:
                 self.in_flight.clear()  # they stay unfinished until --resume
-
-    def header(self) -> Text:
-        accuracy = f"{self.accuracy:.1%}" if self.accuracy is not None else "-"
-        if self.stopped:
-            state = "stopped (continue with --resume)"
-        else:
-            state = "finished" if self.finished else f"{len(self.in_flight)} in flight"
-        text = Text.assemble(
-            (f"{self.title}  ", "bold"),
-            f"{self.done}/{self.total} done · accuracy {accuracy} ({self.correct}/{self.done - self.errored}) · ",
-            (f"errors {self.errored}", "red" if self.errored else ""),
-            f" · {state}",
-        )
-        return text
-
-    def episodes_table(self) -> Table:
-        table = Table(expand=True, show_edge=False, pad_edge=False)
-        table.add_column("episode", no_wrap=True)
-        table.add_column("turn", no_wrap=True, justify="right")
-        table.add_column("latest", ratio=1, overflow="ellipsis", no_wrap=True)
-        for line in sorted(self.in_flight.values(), key=lambda item: (item.case_id, item.sample)):
-            style = ROLE_STYLE.get(line.role, "white")
-            latest = (
-                Text.assemble((f"{ROLE_TITLE.get(line.role, line.role)}: ", f"bold {style}"), (line.text, style))
-                if line.role
-                else Text("waiting for the doctor", style="dim")
-            )
-            table.add_row(f"{line.case_id} · {line.sample}", f"{line.turn}/{line.max_turns}", latest)
-        return table
-
-    def finished_lines(self) -> list[Text]:
-        lines = []
-        for event in reversed(self.recent):
-            if event.error is not None:
-                mark, style = "error", "red"
-            elif event.correct:
-                mark, style = "correct", "green"
-            else:
-                mark, style = "wrong" if event.diagnosis else "no diagnosis", "red"
-            diagnosis = f": {event.diagnosis}" if event.diagnosis else ""
-            where = f"  {event.case_id} · {event.sample}  "
-            lines.append(Text.assemble(where, (mark, f"bold {style}"), f"{diagnosis} ({event.turns} turns)"))
-        return lines
-
-    def __rich__(self) -> RenderableType:
-        parts: list[RenderableType] = [self.header()]
-        if self.in_flight:
-            parts.append(self.episodes_table())
-        if self.recent:
-            parts.append(Text("recently finished", style="bold"))
-            parts.extend(self.finished_lines())
-        if self.errors:
-            parts.append(Text("errors", style="bold red"))
-            parts.extend(
-                Text(f"  {event.case_id} · {event.sample}: {event.error or ''}", style="red") for event in self.errors
-            )
-        return Group(*parts)

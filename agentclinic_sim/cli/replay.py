@@ -17,10 +17,10 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console, RenderableType
 
-from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.views import episode_body, episode_view, header, summary_table
 from agentclinic_sim.metrics import summarise
 from agentclinic_sim.transcript import EpisodeRecord, iter_records, transcript_path
-from agentclinic_sim.views import episode_body, episode_view, header, summary_table
 
 Only = Literal["correct", "wrong"]
 FILTERS: tuple[Only | None, ...] = (None, "correct", "wrong")

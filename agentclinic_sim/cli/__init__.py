@@ -23,7 +23,7 @@ import typer
 from typer import rich_utils
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from agentclinic_sim.console import PIPE_WIDTH
+from agentclinic_sim.cli.console import PIPE_WIDTH
 from agentclinic_sim.heap import startup_without_collector
 
 if TYPE_CHECKING:  # the click that typer carries inside it (typer no longer needs the click package)
@@ -44,29 +44,29 @@ class LazyCommand:
 
 COMMANDS: dict[str, LazyCommand] = {
     "run": LazyCommand(
-        "agentclinic_sim.run_cli", "run_command", "Run doctor consultations over a dataset and score them."
+        "agentclinic_sim.cli.run", "run_command", "Run doctor consultations over a dataset and score them."
     ),
     "replay": LazyCommand(
-        "agentclinic_sim.replay",
+        "agentclinic_sim.cli.replay",
         "replay_command",
         "Replay finished consultations: interactive on a terminal, printed whole when piped, or as HTML.",
     ),
     "play": LazyCommand(
-        "agentclinic_sim.play_cli", "play_command", "Play a consultation yourself, as the doctor or as the patient."
+        "agentclinic_sim.cli.play", "play_command", "Play a consultation yourself, as the doctor or as the patient."
     ),
     "watch": LazyCommand(
-        "agentclinic_sim.watch_cli", "watch_command", "Watch a run as it progresses, from another terminal."
+        "agentclinic_sim.cli.watch", "watch_command", "Watch a run as it progresses, from another terminal."
     ),
     "cases": LazyCommand(
-        "agentclinic_sim.cases_cli", "cases_app", "Browse and check case files, or build them from MIMIC-IV."
+        "agentclinic_sim.cli.cases", "cases_app", "Browse and check case files, or build them from MIMIC-IV."
     ),
     "train": LazyCommand(
-        "agentclinic_sim.train_cli",
+        "agentclinic_sim.cli.train",
         "train_app",
         "Train the doctor on environment rewards: SFT on demonstrations, then multi-turn GRPO.",
     ),
     "judge": LazyCommand(
-        "agentclinic_sim.judge_cli",
+        "agentclinic_sim.cli.judge",
         "judge_app",
         "Judge diagnoses, one pair or a run's against an LLM judge.",
     ),

@@ -45,7 +45,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from rich.markup import escape
 
-from agentclinic_sim.console import fail
+from agentclinic_sim.cli.console import fail
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
-from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.cli.console import console, err_console, fail
 from agentclinic_sim.privacy import MimicPrivacyError, check_credentialed_privacy
 from agentclinic_sim.rejudge import REJUDGED, AgreementReport, RejudgedPair, rejudge, report, run_pairs
 from agentclinic_sim.run_folder import load_manifest

@@ -14,14 +14,14 @@ import typer
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from agentclinic_sim.console import console, err_console, fail
+from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.live import LiveView
+from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
+from agentclinic_sim.cli.views import summary_table
 from agentclinic_sim.heap import startup_without_collector
-from agentclinic_sim.live import LiveView
 from agentclinic_sim.run_folder import load_manifest
 from agentclinic_sim.run_settings import FLAG_NAMES, RunError, RunSettings, resumed_settings
-from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
 from agentclinic_sim.transcript import EpisodeRecord
-from agentclinic_sim.views import summary_table
 from models.backends import BackendError
 from models.backends.uri import URI_FORMS
 from scenarios import DatasetError

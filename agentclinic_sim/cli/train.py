@@ -9,8 +9,8 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agentclinic_sim.console import console, err_console, fail
-from agentclinic_sim.settings_cli import SettingsInput, command_from_settings
+from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
 from models.backends import BackendError
 from models.training.common import RESUME_MAY_CHANGE, finished_steps, is_main_process, recorded_training
 from models.training.data import TrainingSetupError
