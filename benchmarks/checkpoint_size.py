@@ -1,7 +1,7 @@
 """How large ``OUT/checkpoints.sqlite`` grows over a long run, and what is left of it at the end.
 
 ``agentclinic run`` plays ``--episodes`` episodes (the demo cases, as many samples as it takes) with the
-doctor on a local stub server (``tests/openai_stub.py`` in a child process, answering after ``--delay-ms``),
+doctor on a local stub server (``models/backends/openai_stub.py`` in a child process, answering after ``--delay-ms``),
 ``--concurrency`` in flight, checkpoints on. While it runs, the database and its write-ahead log are
 measured every ``--every-ms``; printed: the peak of their sum, the number of threads seen at that peak,
 and what is left when the run has ended (nothing, when every episode was written).
@@ -20,10 +20,9 @@ import threading
 import time
 from pathlib import Path
 
-from agentclinic_sim.checkpoints import CHECKPOINTS, SIDE_FILES, unfinished_threads
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from runner_concurrency import StubProcess, load_stub  # noqa: E402
+
+from agentclinic_sim.checkpoints import CHECKPOINTS, SIDE_FILES, unfinished_threads
 
 DEMO_CASES = 14
 

@@ -7,7 +7,7 @@ what share of an episode that is when the doctor sits behind a 50 ms server.
    a checkpoint after every node, written before the next node starts, each episode's thread deleted
    when it ends). Printed: CPU time per doctor turn (process time, so a busy machine does not inflate it)
    and wall time per turn, each the median of ``--repeats`` rounds.
-2. Share on a 50 ms server. The same three ways with the doctor on ``openai:m@<stub>`` (``tests/openai_stub.py``
+2. Share on a 50 ms server. The same three ways with the doctor on ``openai:m@<stub>`` (the stub
    in a child process, as a real server would be, answering after ``--delay-ms``; the stub's doctor asks,
    requests a test, then diagnoses), one episode at a time, after one that warms the HTTP client up; first
    with the deterministic roles, then with every role on the server too (the MedGemma report's setup:
@@ -42,13 +42,14 @@ import asyncio
 import itertools
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from runner_concurrency import StubProcess, load_stub  # noqa: E402
 
 from agentclinic_sim.checkpoints import CheckpointStore, thread_config
 from agentclinic_sim.consultation import astep, start
@@ -61,9 +62,6 @@ from agents.vocabulary_index import default_vocabulary
 from models.backends.base import Completion, GenerationConfig, Message
 from models.backends.openai_backend import OpenAIBackend
 from scenarios import Case, load_cases
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runner_concurrency import StubProcess, load_stub  # noqa: E402
 
 Play = Callable[[Case, Cast, Doctor, int], Awaitable[int]]
 """Play one episode; returns its doctor turns."""

@@ -1,7 +1,7 @@
 """Runner concurrency against a slow local OpenAI-compatible server, and the memory of streaming a run's summary.
 
 1. Runner concurrency. Every role (doctor, patient, measurement, moderator) is played through
-   ``openai:stub-model@<stub>``, a local stub (``tests/openai_stub.py``) that answers each request after
+   ``openai:stub-model@<stub>``, a local stub (``models/backends/openai_stub.py``) that answers each request after
    ``--delay-ms`` (a stand-in for model latency). The stub plays each role from its prompt: the doctor asks
    one question, requests one test, then gives a diagnosis; the patient answers, the measurement reader
    reports "RESULTS: normal" and the moderator says "No". So every episode makes 6 requests, one after
@@ -55,12 +55,9 @@ JUDGE_REPLY = "No"
 
 
 def load_stub() -> tuple[Any, Callable[[dict[str, Any]], str]]:
-    """``OpenAIStub`` from the repository's tests/ folder (a test helper, not part of the package), and its
-    responder that plays every role; the judge says no, so no episode is correct by accident."""
-    tests = str(REPO / "tests")
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
-    import openai_stub
+    """``OpenAIStub`` (``models.backends.openai_stub``, the package's test server) and its responder that plays
+    every role; the judge says no, so no episode is correct by accident."""
+    from models.backends import openai_stub
 
     return openai_stub.OpenAIStub, functools.partial(openai_stub.play_clinic_role, judge_reply=JUDGE_REPLY)
 

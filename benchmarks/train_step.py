@@ -120,6 +120,7 @@ def consultation_tokens(model: str, turns: int, cases: int) -> float:
 
     from transformers import AutoTokenizer
 
+    from models.backends.gguf import gguf_model_folder, is_gguf_model
     from models.backends.hf import HFBackend
     from models.backends.loading import load_model
     from models.training.data import oracle_chats, token_rows
@@ -128,7 +129,10 @@ def consultation_tokens(model: str, turns: int, cases: int) -> float:
     from scenarios import load_cases
 
     source = model_source(model)
-    folder = source if Path(source).is_dir() else load_model(source).model_id
+    if is_gguf_model(source):
+        folder = str(gguf_model_folder(source, model))
+    else:
+        folder = source if Path(source).is_dir() else load_model(source).model_id
     tokenizer = AutoTokenizer.from_pretrained(folder)
     policy = HFBackend.from_loaded(SimpleNamespace(config=None), tokenizer)
     rows = token_rows(oracle_chats(load_cases("demo")[:cases], turns), ChatTokens(policy))

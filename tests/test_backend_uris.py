@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_runner_cli import KEY_ENV, SECRET  # noqa: E402
 
 from agentclinic_sim.run_settings import RunSettings
 from agentclinic_sim.runner import Runner
@@ -17,12 +17,9 @@ from models.backends import BackendError, GenerationConfig, Message, ScriptedBac
 from models.backends.human import HumanBackend
 from models.backends.medgemma import PRESETS, preset_for
 from models.backends.openai_backend import OpenAIBackend
+from models.backends.openai_stub import OpenAIStub  # noqa: E402
+from models.backends.openai_stub import play_clinic_role as clinic_responder  # noqa: E402
 from models.backends.uri import backend_from_uri, is_remote
-
-sys.path.insert(0, str(Path(__file__).parent))
-from openai_stub import OpenAIStub  # noqa: E402
-from openai_stub import play_clinic_role as clinic_responder  # noqa: E402
-from test_runner_cli import KEY_ENV, SECRET  # noqa: E402
 
 
 def test_openai_uris(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openai_stub import OpenAIStub, play_clinic_role
 from typer.testing import CliRunner
 
 from agentclinic_sim.checkpoints import CHECKPOINTS
 from agentclinic_sim.cli import app
 from agentclinic_sim.transcript import TRANSCRIPTS
+from models.backends.openai_stub import OpenAIStub, play_clinic_role
 
 KEY_ENV = "AGENTCLINIC_TEST_KEY"
 

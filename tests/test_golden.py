@@ -111,7 +111,7 @@ def test_a_seeded_medqa_ext_oracle_run_is_unchanged(shared_data: Path, tmp_path:
 
 
 def test_a_run_with_llm_roles_on_the_stub_server_is_unchanged(stub_api_key: str, tmp_path: Path) -> None:
-    from openai_stub import OpenAIStub, play_clinic_role
+    from models.backends.openai_stub import OpenAIStub, play_clinic_role
 
     with OpenAIStub(responder=play_clinic_role) as stub:
         role = f"openai:clinic@{stub.base_url}"

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openai_stub import OpenAIStub
 
 from agentclinic_sim.run_settings import RunSettings
 from agentclinic_sim.runner import Runner
@@ -25,6 +24,7 @@ from agents.doctor import IMAGE_ATTACHED, IMAGE_UNSEEN, BackendDoctor, DoctorVie
 from models.backends import BackendError, GenerationConfig, Message, ScriptedBackend
 from models.backends.base import ImageData, accepts_images
 from models.backends.openai_backend import OpenAIBackend, vision_model
+from models.backends.openai_stub import OpenAIStub
 from scenarios import Case, load_cases
 from scenarios.images import ImageFetchError, cache_path, case_image, fetch_image, image_cache_dir, image_mime
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openai_stub import OpenAIStub
 from typer.testing import CliRunner
 
 from agentclinic_sim.cli import app
 from agentclinic_sim.transcript import EpisodeRecord
+from models.backends.openai_stub import OpenAIStub
 
 KEY_ENV = "AGENTCLINIC_TEST_KEY"
 

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from openai_stub import OpenAIStub, play_clinic_role
 from pydantic import BaseModel
 from rich.console import Console
 from typer.testing import CliRunner
@@ -25,6 +24,7 @@ from agentclinic_sim.events import (
     RunStarted,
     TurnTaken,
 )
+from models.backends.openai_stub import OpenAIStub, play_clinic_role
 
 KEY_ENV = "AGENTCLINIC_TEST_KEY"
 

@@ -400,7 +400,7 @@ def test_scripted_narrator_writes_histories_and_a_leaking_one_is_rejected(tmp_pa
 
 
 def test_local_server_narrator_sees_no_results_codes_or_titles(tmp_path: Path, no_openai_env: None) -> None:
-    from openai_stub import OpenAIStub
+    from models.backends.openai_stub import OpenAIStub
 
     out = tmp_path / "stub.jsonl"
     with OpenAIStub(responder=lambda body: "The patient came in and was admitted.") as stub:

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openai_stub import OpenAIStub
 
 from models.backends.base import BackendError, Completion, GenerationConfig, Message
 from models.backends.openai_backend import OpenAIBackend
+from models.backends.openai_stub import OpenAIStub
 
 MODEL = "stub-model"
 KEY_ENV = "AGENTCLINIC_TEST_KEY"

@@ -16,9 +16,7 @@ from agentclinic_sim.play_session import PLAYS, PendingPlays
 from agentclinic_sim.run_folder import RUN_SETTINGS
 from agentclinic_sim.transcript import TRANSCRIPTS
 from agents.types import Turn
-
-sys.path.insert(0, str(Path(__file__).parent))
-from openai_stub import OpenAIStub, play_clinic_role  # noqa: E402
+from models.backends.openai_stub import OpenAIStub, play_clinic_role  # noqa: E402
 
 PLAY = [sys.executable, "-m", "agentclinic_sim.cli", "play"]
 ASK = "What brings you in?"

@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openai_stub import OpenAIStub
-from openai_stub import play_clinic_role as clinic_responder
 from typer.testing import CliRunner
 
 from agentclinic_sim.cli import app
@@ -20,6 +18,8 @@ from agentclinic_sim.rewards import RewardBreakdown
 from agentclinic_sim.run_settings import RunError, RunSettings
 from agentclinic_sim.runner import Runner
 from agentclinic_sim.transcript import TRANSCRIPTS
+from models.backends.openai_stub import OpenAIStub
+from models.backends.openai_stub import play_clinic_role as clinic_responder
 
 KEY_ENV = "AGENTCLINIC_TEST_KEY"
 

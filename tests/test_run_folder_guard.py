@@ -17,9 +17,7 @@ from agentclinic_sim.cli import app
 from agentclinic_sim.events import EVENTS
 from agentclinic_sim.run_folder import LOCK, RUN_SETTINGS, holding
 from agentclinic_sim.transcript import TRANSCRIPTS
-
-sys.path.insert(0, str(Path(__file__).parent))
-from openai_stub import OpenAIStub, play_clinic_role  # noqa: E402
+from models.backends.openai_stub import OpenAIStub, play_clinic_role  # noqa: E402
 
 
 def stop_a_run(

@@ -23,10 +23,8 @@ from agentclinic_sim.metrics import summarise, wilson_interval
 from agentclinic_sim.run_settings import RunError, RunSettings
 from agentclinic_sim.runner import Runner
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, completed_keys, iter_records, repair_tail
-
-sys.path.insert(0, str(Path(__file__).parent))
-from openai_stub import OpenAIStub  # noqa: E402
-from openai_stub import play_clinic_role as clinic_responder  # noqa: E402
+from models.backends.openai_stub import OpenAIStub  # noqa: E402
+from models.backends.openai_stub import play_clinic_role as clinic_responder  # noqa: E402
 
 KEY_ENV = "AGENTCLINIC_TEST_KEY"
 SECRET = "sk-test-runner-SECRET-987"

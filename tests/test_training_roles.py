@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from openai_stub import OpenAIStub
 from typer.testing import CliRunner
+
+from models.backends.openai_stub import OpenAIStub
 
 pytest.importorskip("trl")
 

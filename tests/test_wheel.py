@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from openai_stub import OpenAIStub, play_clinic_role  # noqa: E402
+from models.backends.openai_stub import OpenAIStub, play_clinic_role  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PROMPTS = sorted((REPO / "agents" / "prompts").glob("*.txt"))

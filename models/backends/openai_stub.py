@@ -1,4 +1,5 @@
-"""A small local OpenAI-compatible chat server for tests and benchmarks (standard library only).
+"""A small local OpenAI-compatible chat server for tests and benchmarks (standard library only; it imports nothing of
+the project, so any layer's tests may use it).
 
 It serves ``POST /v1/chat/completions`` (everything else is a 404) on ``127.0.0.1`` at a free port, one
 thread per connection, and records every request it gets::
