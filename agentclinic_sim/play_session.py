@@ -144,7 +144,7 @@ def consult(
             try:
                 return play_to_the_end(loop, runner, session, ask, on_resume, store)
             finally:  # after Ctrl-C too: the model clients close on the loop that opened them
-                loop.run(runner.aclose())
+                loop.run(runner.episodes.aclose())
     finally:
         store.close()
 
@@ -161,9 +161,9 @@ def play_to_the_end(
     case = runner.cases[0]
     graph = build_graph(rewards=runner.settings.rewards, checkpointer=store.saver)
     config = thread_config(case.id, session.sample)
-    record = runner.new_record(case, session.sample)
+    record = runner.episodes.new_record(case, session.sample)
     clock = time.perf_counter()
-    context = loop.run(runner.episode_context(case, session.sample, record))
+    context = loop.run(runner.episodes.episode_context(case, session.sample, record))
     context.doctor = None if session.as_role == "doctor" else context.doctor
     context.human_patient = session.as_role == "patient"
 
@@ -172,7 +172,7 @@ def play_to_the_end(
 
     snapshot = loop.run(graph.aget_state(config))
     if not snapshot.values:
-        values = step(initial_state(case, session.max_turns, runner.doctor_prompt()))
+        values = step(initial_state(case, session.max_turns, runner.episodes.doctor_prompt()))
     else:
         record.resumed_at_turn = consultation_of(snapshot.values).turn
         if on_resume is not None:

@@ -39,6 +39,7 @@ from agentclinic_sim.checkpoints import (
     unfinished_threads,
 )
 from agentclinic_sim.consultation import ConsultationState
+from agentclinic_sim.episodes import EpisodeFactory, backend_names
 from agentclinic_sim.event_log import EventLog
 from agentclinic_sim.events import (
     EVENTS,
@@ -74,17 +75,8 @@ from agentclinic_sim.transcript import (
     iter_latest_records,
     remove_records,
 )
-from agents.cast import Cast, CastSpec
-from agents.doctor import (
-    BackendDoctor,
-    Doctor,
-    DoctorPrompt,
-    OracleDoctor,
-    doctor_image,
-)
 from agents.vocabulary_index import default_vocabulary
 from models.backends import BackendError, ChatBackend
-from models.backends.uri import backend_from_uri
 from scenarios import Case
 from scenarios.images import ImageFetchError
 
@@ -134,7 +126,7 @@ class Runner:
         self.settings = settings
         self.cases = select_cases(settings)
         try:
-            check_mimic_privacy(self.cases, self.backend_names(), settings.allow_remote_mimic)
+            check_mimic_privacy(self.cases, backend_names(settings), settings.allow_remote_mimic)
         except MimicPrivacyError as exc:
             raise RunError(str(exc)) from None
         self.out = settings.out
@@ -155,41 +147,13 @@ class Runner:
         self.events: EventLog | None = None
         created = [folder for folder in (self.out, *self.out.parents) if not folder.exists()]
         prepare_out_dir(self.out)  # before any model loads, so a bad --out fails in a second
-        self._backends: dict[str, ChatBackend] = dict(backends or {})
         try:
-            self.role_backends: dict[str, ChatBackend | str] = {
-                role: uri if uri == DETERMINISTIC[role] else self.backend(uri)
-                for role, uri in ((role, getattr(settings, role)) for role in ("patient", "measurement", "moderator"))
-            }
-            self.doctor_backend = None if settings.doctor == DETERMINISTIC["doctor"] else self.backend(settings.doctor)
+            self.episodes = EpisodeFactory(settings, backends)
         except BaseException:
             for folder in created:  # leave no empty run folder behind a run that never started
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
             raise
-
-    def backend(self, uri: str) -> ChatBackend:
-        """One backend per distinct URI (roles on the same server share a client)."""
-        if uri not in self._backends:
-            settings = self.settings
-            self._backends[uri] = backend_from_uri(
-                uri,
-                api_key_env=settings.api_key_env,
-                load_in_4bit=settings.load_in_4bit,
-                max_retries=settings.max_retries,
-                timeout_s=settings.timeout_s,
-            )
-        return self._backends[uri]
-
-    async def aclose(self) -> None:
-        """Close backend clients on the loop that made them (no 'event loop is closed' noise later)."""
-        for backend in self._backends.values():
-            close = getattr(backend, "aclose", None)
-            if close is not None:
-                await close()
-
-    def backend_names(self) -> dict[str, str]:
-        return {role: getattr(self.settings, role) for role in ("doctor", "patient", "measurement", "moderator")}
 
     def keys(self) -> list[tuple[Case, int]]:
         return [(case, sample) for case in self.cases for sample in range(self.settings.samples)]
@@ -198,70 +162,12 @@ class Runner:
         done = completed_keys(self.transcripts) if self.settings.continues else set()
         return [(case, sample) for case, sample in self.keys() if (case.id, sample) not in done]
 
-    def cast_for_episode(self, case: Case) -> tuple[Cast, ChatBackend | None]:
-        """The roles for one episode. A backend with per-episode state (a scripted file) starts afresh."""
-
-        def fresh(backend: Any) -> Any:
-            restart = getattr(backend, "fresh", None)
-            return restart() if callable(restart) else backend
-
-        settings = self.settings
-        cast = CastSpec(
-            patient=fresh(self.role_backends["patient"]),
-            measurement=fresh(self.role_backends["measurement"]),
-            moderator=fresh(self.role_backends["moderator"]),
-            missing=settings.missing,
-            patient_bias=settings.patient_bias,
-            role_max_tokens=settings.role_max_tokens,
-        ).for_case(case)
-        return cast, fresh(self.doctor_backend) if self.doctor_backend is not None else None
-
-    def doctor_prompt(self) -> DoctorPrompt:
-        return DoctorPrompt(format=self.settings.doctor_format, bias=self.settings.doctor_bias)
-
-    def new_record(self, case: Case, sample: int) -> EpisodeRecord:
-        """The record of an episode about to be played, before any turn."""
-        settings = self.settings
-        return EpisodeRecord(
-            case_id=case.id,
-            dataset=case.dataset,
-            sample=sample,
-            seed=settings.seed + sample,
-            backends=self.backend_names(),
-            objective=case.objective,
-            options=case.options,
-            doctor_prompt=self.doctor_prompt(),
-            correct_diagnosis=case.diagnosis,
-            max_turns=settings.max_turns,
-            started_at=time.time(),
-        )
-
     async def saved_state(self, case: Case, sample: int) -> GraphState | None:
         """The checkpointed state of an episode a killed run left unfinished (None: start it afresh)."""
         if self.store is None:
             return None
         snapshot = await self.graph.aget_state(thread_config(case.id, sample))
         return snapshot.values or None
-
-    async def episode_context(self, case: Case, sample: int, record: EpisodeRecord) -> EpisodeContext:
-        """The roles of one episode, for the graph (notes on the record which form of the case image the
-        doctor gets). May raise ``BackendError`` or ``ImageFetchError``."""
-        settings = self.settings
-        cast, doctor_backend = self.cast_for_episode(case)
-        if doctor_backend is None:
-            doctor: Doctor = OracleDoctor(case, settings.max_turns)
-        else:
-            generation = settings.doctor_generation().model_copy(update={"seed": settings.seed + sample})
-            image = await doctor_image(case, doctor_backend, settings.images)
-            record.image = None if image is None else image.shown
-            doctor = BackendDoctor(
-                doctor_backend,
-                prompt_format=settings.doctor_format,
-                bias=settings.doctor_bias,
-                config=generation,
-                image=image,
-            )
-        return EpisodeContext(cast, doctor, rewards=settings.rewards)
 
     async def stream_episode(
         self, case: Case, sample: int, values: GraphState, resume: bool, context: EpisodeContext
@@ -302,13 +208,13 @@ class Runner:
     async def episode(self, case: Case, sample: int) -> EpisodeRecord:
         settings = self.settings
         clock = time.perf_counter()
-        record = self.new_record(case, sample)
+        record = self.episodes.new_record(case, sample)
         saved = await self.saved_state(case, sample)
-        values: GraphState = saved or initial_state(case, settings.max_turns, self.doctor_prompt())
+        values: GraphState = saved or initial_state(case, settings.max_turns, self.episodes.doctor_prompt())
         if saved is not None:
             record.resumed_at_turn = consultation_of(saved).turn
         try:
-            context = await self.episode_context(case, sample, record)
+            context = await self.episodes.episode_context(case, sample, record)
             if not consultation_of(values).done:  # a resumed episode may have ended just before the kill
                 async for state in self.stream_episode(case, sample, values, saved is not None, context):
                     values = state
@@ -442,7 +348,7 @@ class Runner:
                 if self.events is not None:
                     self.events.close()
                     self.events = None
-                await self.aclose()
+                await self.episodes.aclose()
                 self.close_checkpoints()
                 save_time()
                 summary = summarise_file(self.transcripts)

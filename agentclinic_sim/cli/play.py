@@ -165,7 +165,7 @@ def play_command(
                 runner = Runner(probe.run_settings(out), backends={"human": HumanBackend()})
                 played = runner.cases[0].id
                 session = probe.model_copy(update={"case_id": played, "sample": next_sample(out, played, pending)})
-                runner.settings = session.run_settings(out)
+                runner.settings = runner.episodes.settings = session.run_settings(out)
                 pending.sessions[session.thread] = session
                 pending.save(out)
         except (RunError, DatasetError, BackendError) as exc:
