@@ -26,7 +26,17 @@ from pydantic import TypeAdapter
 from agentclinic_sim.rewards import RewardBreakdown, RewardConfig
 from agents.cast import Cast
 from agents.doctor import DoctorPrompt, DoctorView
-from agents.protocol import DIAGNOSIS_TAG, TEST_TAG, Action, Ask, Diagnose, Malformed, RequestTest, parse_action
+from agents.protocol import (
+    DEFAULT_MAX_TURNS,
+    DIAGNOSIS_TAG,
+    TEST_TAG,
+    Action,
+    Ask,
+    Diagnose,
+    Malformed,
+    RequestTest,
+    parse_action,
+)
 from agents.types import Reply, Turn, Verdict
 from scenarios import Case
 
@@ -42,7 +52,7 @@ class ConsultationState:
     objective: str
     correct_diagnosis: str = field(repr=False)
     options: list[str] | None = None
-    max_turns: int = 20
+    max_turns: int = DEFAULT_MAX_TURNS
     turn: int = 0
     """Doctor utterances so far."""
     dialogue: list[Turn] = field(default_factory=list)
@@ -86,7 +96,7 @@ class EpisodeOver(RuntimeError):
     """``step`` was called on a consultation that has already ended."""
 
 
-def start(case: Case, max_turns: int = 20, prompt: DoctorPrompt | None = None) -> ConsultationState:
+def start(case: Case, max_turns: int = DEFAULT_MAX_TURNS, prompt: DoctorPrompt | None = None) -> ConsultationState:
     """A new consultation; its observation is the doctor's first message (rules, objective, opening)."""
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, got {max_turns}")

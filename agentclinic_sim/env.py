@@ -37,6 +37,7 @@ from agentclinic_sim.spaces import MAX_TEXT_LENGTH, fit_to_space, text_space
 from agents.biases import DoctorBias
 from agents.cast import Cast, CastSpec
 from agents.doctor import DoctorFormat, DoctorPrompt
+from agents.protocol import DEFAULT_MAX_TURNS
 from scenarios import Case, load_cases
 from scenarios.split import DEFAULT_TEST_FRACTION, Split
 
@@ -53,7 +54,7 @@ class ConsultationEnv(gym.Env[str, str]):
         split: Split = "all",
         test_fraction: float = DEFAULT_TEST_FRACTION,
         split_seed: int = 0,
-        max_turns: int = 20,
+        max_turns: int = DEFAULT_MAX_TURNS,
         cast: CastSpec | None = None,
         rewards: RewardConfig | dict[str, float] | None = None,
         render_mode: str | None = None,

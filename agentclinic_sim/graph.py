@@ -45,7 +45,7 @@ from agentclinic_sim.consultation import (
 from agentclinic_sim.rewards import RewardConfig
 from agents.cast import Cast
 from agents.doctor import Doctor, DoctorPrompt
-from agents.protocol import Ask
+from agents.protocol import DEFAULT_MAX_TURNS, Ask
 from agents.types import Reply
 from scenarios import Case
 
@@ -94,7 +94,7 @@ ROLE_NODES: dict[Route, str] = {
 RESPONSE_NODES = frozenset(ROLE_NODES.values())
 
 
-def initial_state(case: Case, max_turns: int = 20, prompt: DoctorPrompt | None = None) -> GraphState:
+def initial_state(case: Case, max_turns: int = DEFAULT_MAX_TURNS, prompt: DoctorPrompt | None = None) -> GraphState:
     return {"consultation": dump_state(start(case, max_turns, prompt))}
 
 

@@ -22,6 +22,7 @@ from agentclinic_sim.role_settings import (
 from agents.biases import DoctorBias, PatientBias
 from agents.doctor import DoctorFormat, ImagePolicy
 from agents.measurement import MissingPolicy
+from agents.protocol import DEFAULT_MAX_TURNS
 from models.backends import GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
 from scenarios import Case, load_cases
@@ -82,7 +83,7 @@ class RunSettings(BaseModel):
         description="Case images (NEJM): auto (the image to doctors that read images, its published text to the "
         "rest), text (the text to every doctor: measures what the pixels add), off (neither).",
     )
-    max_turns: int = Field(20, ge=1, description="Doctor utterances allowed per consultation.")
+    max_turns: int = Field(DEFAULT_MAX_TURNS, ge=1, description="Doctor utterances allowed per consultation.")
     samples: int = Field(1, ge=1, description="Episodes per case (use with --temperature > 0).")
     concurrency: int = Field(16, ge=1, description="Consultations in flight at once.")
     seed: int = Field(0, description="Base seed; sample k uses seed + k.")

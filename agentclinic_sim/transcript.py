@@ -16,6 +16,7 @@ from typing import Literal, TextIO
 from pydantic import BaseModel, Field, ValidationError
 
 from agents.doctor import DoctorPrompt
+from agents.protocol import DEFAULT_MAX_TURNS
 from agents.types import Turn, Verdict
 
 TRANSCRIPTS = "transcripts.jsonl"
@@ -47,7 +48,7 @@ class EpisodeRecord(BaseModel):
     reward: float = 0.0
     reward_breakdown: dict[str, float] = Field(default_factory=dict)
     turns_used: int = 0
-    max_turns: int = 20
+    max_turns: int = DEFAULT_MAX_TURNS
     tests_requested: list[str] = Field(default_factory=list)
     terminated: bool = False
     truncated: bool = False

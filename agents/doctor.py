@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from agents.biases import DoctorBias, doctor_bias_text
 from agents.llm import reply_from
 from agents.prompts import load_prompt
-from agents.protocol import DIAGNOSIS_TAG, TEST_TAG
+from agents.protocol import DEFAULT_MAX_TURNS, DIAGNOSIS_TAG, TEST_TAG
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S, run_sync
 from agents.types import Reply, Turn
 from models.backends import ChatBackend, GenerationConfig, Message
@@ -57,7 +57,7 @@ class DoctorView(BaseModel):
     objective: str
     dialogue: list[Turn] = Field(default_factory=list)
     turn: int = Field(0, description="Doctor utterances made so far.")
-    max_turns: int = 20
+    max_turns: int = DEFAULT_MAX_TURNS
     options: list[str] | None = None
 
 
@@ -268,7 +268,7 @@ class OracleDoctor:
 
     backend = "oracle"
 
-    def __init__(self, case: Case, max_turns: int = 20):
+    def __init__(self, case: Case, max_turns: int = DEFAULT_MAX_TURNS):
         self.case = case
         self.plan = self._plan(case, max_turns)
 

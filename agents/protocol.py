@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+DEFAULT_MAX_TURNS = 20
+"""Doctor turns in a consultation unless a run says otherwise: AgentClinic's protocol gives the doctor 20."""
 TEST_TAG = "REQUEST TEST"
 DIAGNOSIS_TAG = "DIAGNOSIS READY"
 

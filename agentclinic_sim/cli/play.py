@@ -27,6 +27,7 @@ from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.run_folder import RUN_SETTINGS, holding
 from agentclinic_sim.run_settings import RunError
 from agents.doctor import clean_doctor_text
+from agents.protocol import DEFAULT_MAX_TURNS
 from agents.types import Reply, Turn
 from models.backends import BackendError
 from models.backends.human import HumanBackend
@@ -100,7 +101,7 @@ def play_command(
     ] = "retrieval",
     measurement: Annotated[str, typer.Option(help="lookup or a backend URI.")] = "lookup",
     moderator: Annotated[str, typer.Option(help="match or a backend URI.")] = "match",
-    max_turns: Annotated[int, typer.Option(min=1, help="Doctor turns allowed.")] = 20,
+    max_turns: Annotated[int, typer.Option(min=1, help="Doctor turns allowed.")] = DEFAULT_MAX_TURNS,
     out: Annotated[Path, typer.Option(help="Folder whose transcripts.jsonl the consultation is appended to.")] = Path(
         "runs/play"
     ),
