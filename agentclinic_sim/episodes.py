@@ -1,23 +1,24 @@
 """The episode factory: from a run's settings to each episode's record, roles and first state.
 
-It builds each backend once per URI (roles on the same server share a client), gives each episode a fresh cast
-(a backend with per-episode state, such as a scripted file, starts afresh), the doctor with its generation
-settings and the case image in the form the doctor reads, and closes the clients at the end. The runner
+Its backends come from the one cast builder (``role_clients``: one client per URI, the MIMIC-IV check), and each
+episode gets a fresh cast (a backend with per-episode state, such as a scripted file, starts afresh), the
+doctor with its generation settings and the case image in the form the doctor reads; it closes the clients at
+the end. The runner
 (``runner.py``) schedules the episodes it makes; ``play`` makes its one episode with it directly.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Sequence
 
 from agentclinic_sim.graph import EpisodeContext
+from agentclinic_sim.role_clients import RoleClients, fresh
 from agentclinic_sim.run_settings import DETERMINISTIC, RunSettings
 from agentclinic_sim.transcript import EpisodeRecord
-from agents.cast import Cast, CastSpec
+from agents.cast import Cast
 from agents.doctor import BackendDoctor, Doctor, DoctorPrompt, OracleDoctor, doctor_image
 from models.backends import ChatBackend
-from models.backends.uri import backend_from_uri
 from scenarios import Case
 
 ROLES = ("doctor", "patient", "measurement", "moderator")
@@ -31,48 +32,29 @@ def backend_names(settings: RunSettings) -> dict[str, str]:
 class EpisodeFactory:
     """Makes the episodes of a run: records, roles and prompts, from one set of backends."""
 
-    def __init__(self, settings: RunSettings, backends: dict[str, ChatBackend] | None = None):
-        """``backends`` may supply ready-made backends for some URIs (e.g. a terminal UI for ``human``)."""
+    def __init__(self, settings: RunSettings, cases: Sequence[Case], backends: dict[str, ChatBackend] | None = None):
+        """Refuses (``MimicPrivacyError``) MIMIC-IV ``cases`` bound for a remote API unless the settings allow it;
+        ``backends`` may supply ready-made backends for some URIs (e.g. a terminal UI for ``human``)."""
         self.settings = settings
-        self._backends: dict[str, ChatBackend] = dict(backends or {})
-        self.role_backends: dict[str, ChatBackend | str] = {
-            role: uri if uri == DETERMINISTIC[role] else self.backend(uri)
-            for role, uri in ((role, getattr(settings, role)) for role in ("patient", "measurement", "moderator"))
-        }
-        self.doctor_backend = None if settings.doctor == DETERMINISTIC["doctor"] else self.backend(settings.doctor)
-
-    def backend(self, uri: str) -> ChatBackend:
-        """One backend per distinct URI (roles on the same server share a client)."""
-        if uri not in self._backends:
-            settings = self.settings
-            self._backends[uri] = backend_from_uri(
-                uri,
-                api_key_env=settings.api_key_env,
-                load_in_4bit=settings.load_in_4bit,
-                max_retries=settings.max_retries,
-                timeout_s=settings.timeout_s,
-            )
-        return self._backends[uri]
+        self.clients = RoleClients(
+            api_key_env=settings.api_key_env,
+            max_retries=settings.max_retries,
+            timeout_s=settings.timeout_s,
+            load_in_4bit=settings.load_in_4bit,
+            ready=backends,
+        )
+        self.role_backends = self.clients.roles(backend_names(settings), cases, settings.allow_remote_mimic)
+        doctor = settings.doctor
+        self.doctor_backend = None if doctor == DETERMINISTIC["doctor"] else self.clients.get(doctor)
 
     async def aclose(self) -> None:
-        """Close backend clients on the loop that made them (no 'event loop is closed' noise later)."""
-        for backend in self._backends.values():
-            close = getattr(backend, "aclose", None)
-            if close is not None:
-                await close()
+        await self.clients.aclose()
 
     def cast_for_episode(self, case: Case) -> tuple[Cast, ChatBackend | None]:
         """The roles for one episode. A backend with per-episode state (a scripted file) starts afresh."""
-
-        def fresh(backend: Any) -> Any:
-            restart = getattr(backend, "fresh", None)
-            return restart() if callable(restart) else backend
-
         settings = self.settings
-        cast = CastSpec(
-            patient=fresh(self.role_backends["patient"]),
-            measurement=fresh(self.role_backends["measurement"]),
-            moderator=fresh(self.role_backends["moderator"]),
+        cast = RoleClients.cast_spec(
+            self.role_backends,
             missing=settings.missing,
             patient_bias=settings.patient_bias,
             role_max_tokens=settings.role_max_tokens,

@@ -1,9 +1,9 @@
 """Who plays the patient, the measurement reader and the judge, as settings: a deterministic role by name or a
 backend URI (a vLLM server, an OpenAI-compatible API), with the retries and timeouts of API calls.
 
-``RoleSettings.cast_spec(cases)`` builds the backends once (one client per distinct URI), checks that MIMIC-IV
-cases would not reach a remote API unless allowed, and returns the ``CastSpec`` that rollouts and evaluations
-play with, so that role simulation can run on its own servers while the policy trains.
+``RoleSettings.cast_spec(cases)`` returns the ``CastSpec`` that rollouts and evaluations play with, built by the
+one cast builder (``role_clients``: one client per distinct URI, MIMIC-IV cases kept from a remote API unless
+allowed), so that role simulation can run on its own servers while the policy trains.
 """
 
 from __future__ import annotations
@@ -12,15 +12,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from agentclinic_sim.privacy import check_mimic_privacy
+from agentclinic_sim.role_clients import DETERMINISTIC_ROLES, RoleClients
 from agents.cast import CastSpec
-from agents.roles import run_sync
-from models.backends import ChatBackend
-from models.backends.uri import backend_from_uri
 from scenarios import Case
-
-DETERMINISTIC_ROLES = {"patient": "retrieval", "measurement": "lookup", "moderator": "match"}
-
 
 PATIENT = Field("retrieval", description="retrieval (deterministic) or a backend URI.")
 MEASUREMENT = Field("lookup", description="lookup (deterministic) or a backend URI.")
@@ -46,27 +40,8 @@ class RoleSettings(BaseModel):
     allow_remote_mimic: bool = ALLOW_REMOTE_MIMIC
 
     def cast_spec(self, cases: Sequence[Case]) -> CastSpec:
-        """The cast for ``cases``; raises ``MimicPrivacyError`` or ``BackendError`` (one line) on bad settings."""
+        """The cast for ``cases``; raises ``MimicPrivacyError`` or ``BackendError`` (one line) on bad settings.
+        Close its clients with ``close_cast`` (``role_clients``)."""
+        clients = RoleClients(api_key_env=self.api_key_env, max_retries=self.max_retries, timeout_s=self.timeout_s)
         uris = {role: getattr(self, role) for role in DETERMINISTIC_ROLES}
-        check_mimic_privacy(cases, uris, self.allow_remote_mimic)
-        clients: dict[str, ChatBackend] = {}
-
-        def play(role: str) -> ChatBackend | str:
-            uri = uris[role]
-            if uri == DETERMINISTIC_ROLES[role]:
-                return uri
-            if uri not in clients:
-                clients[uri] = backend_from_uri(
-                    uri, api_key_env=self.api_key_env, max_retries=self.max_retries, timeout_s=self.timeout_s
-                )
-            return clients[uri]
-
-        return CastSpec(patient=play("patient"), measurement=play("measurement"), moderator=play("moderator"))  # type: ignore[arg-type]
-
-
-def close_cast(spec: CastSpec) -> None:
-    """Close the role clients a ``cast_spec`` built (on the loop their calls ran on)."""
-    for backend in {id(role): role for role in (spec.patient, spec.measurement, spec.moderator)}.values():
-        close = getattr(backend, "aclose", None)
-        if close is not None:
-            run_sync(close(), 30)
+        return clients.cast_spec(clients.roles(uris, cases, self.allow_remote_mimic))

@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from agentclinic_sim.rewards import RewardConfig
+from agentclinic_sim.role_clients import DETERMINISTIC_ROLES
 from agentclinic_sim.role_settings import (
     ALLOW_REMOTE_MIMIC,
     API_KEY_ENV,
-    DETERMINISTIC_ROLES,
     MAX_RETRIES,
     MEASUREMENT,
     MODERATOR,

@@ -39,7 +39,7 @@ from agentclinic_sim.checkpoints import (
     unfinished_threads,
 )
 from agentclinic_sim.consultation import ConsultationState
-from agentclinic_sim.episodes import EpisodeFactory, backend_names
+from agentclinic_sim.episodes import EpisodeFactory
 from agentclinic_sim.event_log import EventLog
 from agentclinic_sim.events import (
     EVENTS,
@@ -54,7 +54,7 @@ from agentclinic_sim.events import (
 from agentclinic_sim.graph import EpisodeContext, GraphState, build_graph, consultation_of, initial_state
 from agentclinic_sim.heap import frozen_setup
 from agentclinic_sim.metrics import RunSummary, summarise_file
-from agentclinic_sim.privacy import MimicPrivacyError, check_mimic_privacy
+from agentclinic_sim.privacy import MimicPrivacyError
 from agentclinic_sim.run_folder import (
     ERRORED_ATTEMPTS,
     RUN_SETTINGS,
@@ -125,10 +125,6 @@ class Runner:
         """``backends`` may supply ready-made backends for some URIs (e.g. a terminal UI for ``human``)."""
         self.settings = settings
         self.cases = select_cases(settings)
-        try:
-            check_mimic_privacy(self.cases, backend_names(settings), settings.allow_remote_mimic)
-        except MimicPrivacyError as exc:
-            raise RunError(str(exc)) from None
         self.out = settings.out
         self.transcripts = self.out / TRANSCRIPTS
         if not settings.continues and self.transcripts.exists() and self.transcripts.stat().st_size > 0:
@@ -148,11 +144,13 @@ class Runner:
         created = [folder for folder in (self.out, *self.out.parents) if not folder.exists()]
         prepare_out_dir(self.out)  # before any model loads, so a bad --out fails in a second
         try:
-            self.episodes = EpisodeFactory(settings, backends)
-        except BaseException:
+            self.episodes = EpisodeFactory(settings, self.cases, backends)
+        except BaseException as exc:
             for folder in created:  # leave no empty run folder behind a run that never started
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
+            if isinstance(exc, MimicPrivacyError):
+                raise RunError(str(exc)) from None
             raise
 
     def keys(self) -> list[tuple[Case, int]]:

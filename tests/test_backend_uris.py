@@ -135,7 +135,7 @@ def test_medgemma_report_layout_doctor_and_other_roles_on_different_servers(
         )
         runner = Runner(settings)
         summary = asyncio.run(runner.run())
-        assert len(runner.episodes._backends) == 2  # patient, measurement and judge share one client
+        assert len(runner.episodes.clients.clients) == 2  # patient, measurement and judge share one client
         assert summary.completed == 2 and summary.errored == 0
         assert len(doctor_server.requests) == 2 * 3
         assert len(role_server.requests) == 2 * 3

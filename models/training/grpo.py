@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from agentclinic_sim.role_settings import close_cast
+from agentclinic_sim.role_clients import close_cast
 from agents.cast import CastSpec
 from models.backends.hf import HFBackend
 from models.training.common import (

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
-from agentclinic_sim.role_settings import close_cast
+from agentclinic_sim.role_clients import close_cast
 from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
