@@ -98,7 +98,7 @@ def transcripts(out: Path, replace: dict[str, str] | None = None) -> str:
 def test_demo_runs_are_unchanged(doctor: str, tmp_path: Path) -> None:
     finished = agentclinic("run", "--dataset", "demo", "--doctor", doctor, "--out", str(tmp_path / "run"))
     assert finished.returncode == 0, finished.stderr
-    matches_golden(f"runs/demo-{doctor}.jsonl", transcripts(tmp_path / "run"))
+    matches_golden(f"transcripts/demo-{doctor}.jsonl", transcripts(tmp_path / "run"))
 
 
 def test_a_seeded_medqa_ext_oracle_run_is_unchanged(shared_data: Path, tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_a_seeded_medqa_ext_oracle_run_is_unchanged(shared_data: Path, tmp_path:
         "--limit", "24", "--max-turns", "8", "--out", str(tmp_path / "run"),
     )  # fmt: skip
     assert finished.returncode == 0, finished.stderr
-    matches_golden("runs/medqa-ext-oracle-seed7.jsonl", transcripts(tmp_path / "run"))
+    matches_golden("transcripts/medqa-ext-oracle-seed7.jsonl", transcripts(tmp_path / "run"))
 
 
 def test_a_run_with_llm_roles_on_the_stub_server_is_unchanged(stub_api_key: str, tmp_path: Path) -> None:
@@ -123,4 +123,4 @@ def test_a_run_with_llm_roles_on_the_stub_server_is_unchanged(stub_api_key: str,
     port = re.escape(stub.base_url)
     text = transcripts(tmp_path / "run", {stub.base_url: "http://127.0.0.1:PORT/v1"})
     assert not re.search(port, text)
-    matches_golden("runs/demo-oracle-stub-roles.jsonl", text)
+    matches_golden("transcripts/demo-oracle-stub-roles.jsonl", text)
