@@ -17,7 +17,8 @@ complete is not run again, so an interrupted benchmark resumes where it stopped.
 
     python benchmarks/real_model_learning.py [--train-cases 64] [--steps 64] [--out runs/real_model_learning]
 
-Sized for 2 CPU cores: about 50 minutes with the defaults (the SFT is most of it).
+Sized for 2 CPU cores: 87 minutes with the defaults, measured with other jobs running beside it (the SFT and its
+closing evaluation are 70 of them).
 """
 
 from __future__ import annotations
