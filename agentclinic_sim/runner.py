@@ -269,7 +269,7 @@ class Runner:
         with holding(self.out):
             return await self._run(progress_hook, event_hook)
 
-    async def _run(self, progress_hook: ProgressHook | None, event_hook: EventHook | None) -> RunSummary:
+    async def _run(self, progress_hook: ProgressHook | None, event_hook: EventHook | None) -> RunSummary:  # noqa: C901, PLR0915  # the scheduler, the runner's third part still to extract (issue 24)
         settings = self.settings
         manifest = self._manifest()
         invocation = Invocation(started_at=time.time(), retry_errored=settings.retry_errored)

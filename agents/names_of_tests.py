@@ -135,57 +135,71 @@ def read_names(path: Path | None = None) -> list[NameEntry]:
     return entries
 
 
-def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
-    """Index the table: phrases by their words, facet values, specifier words and panel membership.
-    A term listed twice outside the panel rows is an error (the table would contradict itself)."""
-    phrases: dict[tuple[str, ...], NameEntry] = {}
-    spellings: dict[str, str] = {}
-    facets: dict[str, str] = {}
-    specifiers: set[str] = set()
-    regions: set[str] = set()
-    panels: dict[str, set[frozenset[str]]] = {}
-    containers: dict[str, list[str]] = {}
-    for entry in entries:
+@dataclass
+class _TableRows:
+    """The table's rows sorted by what they say, while it is read."""
+
+    phrases: dict[tuple[str, ...], NameEntry] = dataclass_field(default_factory=dict)
+    spellings: dict[str, str] = dataclass_field(default_factory=dict)
+    facets: dict[str, str] = dataclass_field(default_factory=dict)
+    specifiers: set[str] = dataclass_field(default_factory=set)
+    regions: set[str] = dataclass_field(default_factory=set)
+    panels: dict[str, set[frozenset[str]]] = dataclass_field(default_factory=dict)
+    containers: dict[str, list[str]] = dataclass_field(default_factory=dict)
+
+    def add(self, entry: NameEntry) -> None:
+        """File one row; a term listed twice (outside the panel rows) or a region placed twice is an error."""
         if entry.kind == "panel":
-            panels.setdefault(entry.concept, set()).add(frozenset(entry.term.split()))
-            continue
-        if entry.kind == "within":
-            if entry.term in containers:
+            self.panels.setdefault(entry.concept, set()).add(frozenset(entry.term.split()))
+        elif entry.kind == "within":
+            if entry.term in self.containers:
                 raise ValueError(f"test-name table: region {entry.term!r} is placed twice")
-            containers[entry.term] = entry.concept.split()
-            continue
+            self.containers[entry.term] = entry.concept.split()
+        else:
+            self._add_phrase(entry)
+
+    def _add_phrase(self, entry: NameEntry) -> None:
         words = tuple(words_of(entry.term))
-        if words in phrases or (len(words) == 1 and words[0] in spellings):
+        if words in self.phrases or (len(words) == 1 and words[0] in self.spellings):
             raise ValueError(f"test-name table: {entry.term!r} is listed twice")
         if entry.kind == "spelling":
             if len(words) != 1:
                 raise ValueError(f"test-name table: spelling {entry.term!r} must be one word")
-            spellings[words[0]] = " ".join(words_of(entry.concept))
-            continue
-        phrases[words] = entry
+            self.spellings[words[0]] = " ".join(words_of(entry.concept))
+            return
+        self.phrases[words] = entry
         if entry.kind in FACET_KINDS:
-            facets[entry.concept] = entry.kind
+            self.facets[entry.concept] = entry.kind
         elif entry.kind in ("specifier", "region"):
-            specifiers.update(entry.concept.split())
+            self.specifiers.update(entry.concept.split())
             if entry.kind == "region":
-                regions.update(entry.concept.split())
+                self.regions.update(entry.concept.split())
+
+
+def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
+    """Index the table: phrases by their words, facet values, specifier words, panel membership and which
+    region holds which. A term listed twice outside the panel rows is an error (the table would contradict
+    itself)."""
+    rows = _TableRows()
+    for entry in entries:
+        rows.add(entry)
     member_of: dict[str, set[str]] = {}
-    for panel, members in panels.items():
+    for panel, members in rows.panels.items():
         for member in members:
             if len(member) == 1:
                 member_of.setdefault(next(iter(member)), set()).add(panel)
-    every_word = {word for words in phrases for word in words} | set(spellings)
+    facet_words = set(rows.facets)
     return NameTable(
-        phrases=phrases,
-        spellings=spellings,
-        longest=max((len(words) for words in phrases), default=1),
-        facets=facets,
-        specifiers=frozenset(specifiers - set(facets)),
-        regions=frozenset(regions - set(facets)),
-        panels={panel: frozenset(members) for panel, members in panels.items()},
+        phrases=rows.phrases,
+        spellings=rows.spellings,
+        longest=max((len(words) for words in rows.phrases), default=1),
+        facets=rows.facets,
+        specifiers=frozenset(rows.specifiers - facet_words),
+        regions=frozenset(rows.regions - facet_words),
+        panels={panel: frozenset(members) for panel, members in rows.panels.items()},
         member_of={member: frozenset(found) for member, found in member_of.items()},
-        words=frozenset(every_word),
-        within={region: _containing(region, containers) for region in containers},
+        words=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)),
+        within={region: _containing(region, rows.containers) for region in rows.containers},
     )
 
 

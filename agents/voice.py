@@ -678,7 +678,7 @@ def _finish(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def _frame(text: str, section: Section | None) -> str:
+def _frame(text: str, section: Section | None) -> str:  # noqa: C901, PLR0912  # one pass of ordered rewrite rules; to split with the patient subpackage (issue 24)
     """A chart fragment without a verb ('Chronic bronchitis.'), put in a sentence fitting its section."""
     body = text.rstrip(".")
     if _ON_TREATMENT.match(body):

@@ -88,7 +88,7 @@ def show_so_far(role: str) -> Callable[[ConsultationState], None]:
     return show
 
 
-def play_command(
+def play_command(  # noqa: C901, PLR0912, PLR0915  # one flow of new / resumed sessions; to split with the runner's parts (issue 24)
     dataset: Annotated[str, typer.Option(help="Dataset name or .jsonl path.")] = "demo",
     data_dir: Annotated[
         Path | None, typer.Option(envvar="AGENTCLINIC_DATA", help="Folder with the case files.")

@@ -154,7 +154,7 @@ class _Flag:
     kind: _FlagKind
 
 
-def command_from_settings(
+def command_from_settings(  # noqa: C901, PLR0915  # builds typer's signature from a model; to go with the settings redesign (issue 24)
     model: type[ModelT],
     handler: Callable[[SettingsInput[ModelT]], None],
     *,

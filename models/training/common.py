@@ -440,7 +440,7 @@ class StepLog:
             writer.writerows(self.rows)
 
 
-def evaluation_callback(
+def evaluation_callback(  # noqa: C901  # the callback class defined inside for its closure over the settings (issue 24)
     settings: TrainSettings,
     tokenizer: Any,
     splits: dict[str, list[Case]],
