@@ -4,7 +4,7 @@ episode appended to ``transcripts.jsonl``, resumable, summarised into ``summary.
 A run folder holds ``run.json`` (the settings it was started with and the wall time of each invocation),
 ``transcripts.jsonl`` (one line per (case, sample)), ``summary.json`` and, after ``retry_errored``,
 ``errored.jsonl`` (earlier failed attempts, kept rather than deleted), ``events.jsonl`` (the live events of
-each invocation: episodes starting, each turn, each result; see ``live.py``) and, while episodes are in
+each invocation: episodes starting, each turn, each result; see ``events.py``) and, while episodes are in
 flight, ``checkpoints.sqlite``.
 
 Each episode runs as the compiled consultation graph (``graph.py``). When a role calls a model (or with
@@ -12,8 +12,10 @@ Each episode runs as the compiled consultation graph (``graph.py``). When a role
 (case, sample): after a kill, ``--resume`` continues each unfinished episode from its last completed node,
 so no paid call is made twice. A thread is deleted as soon as its episode's record is written, unless the
 episode errored: ``--retry-errored`` then plays it on from its last completed node too. The database itself
-goes once no episode is left in it. The settings live in ``run_settings.py``, the folder's records in
-``run_folder.py``.
+goes once no episode is left in it. The run is in three parts: the run folder and its records
+(``run_folder.py``, checked and opened here), the episode factory (``episodes.py``: records, roles, prompts)
+and the scheduler (``scheduler.py``: episodes played concurrently, the invocation's time kept); this module
+wires them. The settings live in ``run_settings.py``.
 
 An episode whose backend fails for good (a ``BackendError`` after its retries), or whose case image cannot be
 fetched for an image-reading doctor (``ImageFetchError``), is recorded with its error
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -66,6 +68,7 @@ from agentclinic_sim.run_folder import (
     write_json,
 )
 from agentclinic_sim.run_settings import DETERMINISTIC, RunError, RunSettings, select_cases
+from agentclinic_sim.scheduler import InvocationClock, play_concurrently
 from agentclinic_sim.transcript import (
     SUMMARY,
     TRANSCRIPTS,
@@ -79,8 +82,6 @@ from agents.vocabulary_index import default_vocabulary
 from models.backends import BackendError, ChatBackend
 from scenarios import Case
 from scenarios.images import ImageFetchError
-
-MANIFEST_SAVE_INTERVAL_S = 1.0
 
 
 class Progress(BaseModel):
@@ -102,19 +103,6 @@ class Progress(BaseModel):
 
 
 ProgressHook = Callable[[Progress, EpisodeRecord | None], None]
-
-
-async def gather_or_raise(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
-    """Run all; the first exception cancels the rest and is raised as itself (not an ExceptionGroup)."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            for coroutine in coroutines:
-                group.create_task(coroutine)
-    except BaseExceptionGroup as group_error:
-        first = group_error.exceptions[0]
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from None
 
 
 class Runner:
@@ -269,7 +257,7 @@ class Runner:
         with holding(self.out):
             return await self._run(progress_hook, event_hook)
 
-    async def _run(self, progress_hook: ProgressHook | None, event_hook: EventHook | None) -> RunSummary:  # noqa: C901, PLR0915  # the scheduler, the runner's third part still to extract (issue 24)
+    async def _run(self, progress_hook: ProgressHook | None, event_hook: EventHook | None) -> RunSummary:
         settings = self.settings
         manifest = self._manifest()
         invocation = Invocation(started_at=time.time(), retry_errored=settings.retry_errored)
@@ -278,80 +266,77 @@ class Runner:
         if settings.retry_errored:
             self._set_aside_errored()
         todo = self.todo()
-        total = len(self.cases) * settings.samples
-        progress = Progress(total=total, skipped=total - len(todo))
-        if progress.skipped:  # a resumed run's running accuracy counts the episodes already in the file
-            todo_keys = {(case.id, sample) for case, sample in todo}
-            for record in iter_latest_records(self.transcripts):
-                if record.key not in todo_keys:
-                    progress.count(record)
+        progress = self._progress(todo)
         if progress_hook:
             progress_hook(progress, None)
         self.open_checkpoints(todo)
         self.events = EventLog(self.out / EVENTS, event_hook)
-        self.emit(RunStarted(total=total, done=progress.done, correct=progress.correct, errored=progress.errored))
-        semaphore = asyncio.Semaphore(settings.concurrency)
-        clock = time.perf_counter()
-        saved_at = clock
-
-        def save_time(*, now: bool = True) -> None:
-            """Record this invocation's wall time in run.json: at the end, and at most once a second meanwhile."""
-            nonlocal saved_at
-            elapsed = time.perf_counter()
-            if now or elapsed - saved_at >= MANIFEST_SAVE_INTERVAL_S:
-                invocation.wall_s, saved_at = elapsed - clock, elapsed
-                write_json(self.out / RUN_SETTINGS, manifest.model_dump(mode="json"))
-
-        async def keep_time() -> None:
-            """Also while no episode ends (long ones), so a killed run has its time and episodes recorded."""
-            while True:
-                await asyncio.sleep(MANIFEST_SAVE_INTERVAL_S)
-                save_time(now=False)
-
+        self.emit(
+            RunStarted(total=progress.total, done=progress.done, correct=progress.correct, errored=progress.errored)
+        )
+        clock = InvocationClock(self.out / RUN_SETTINGS, manifest, invocation)
         with TranscriptWriter(self.transcripts) as writer:
 
-            async def one(case: Case, sample: int) -> None:
-                async with semaphore:
-                    record = await self.episode(case, sample)
-                writer.write(record)
-                if self.store is not None and record.error is None:  # an errored one may be retried from there
-                    await self.store.prune(case.id, sample)
+            async def play(job: tuple[Case, int]) -> None:
+                record = await self.episode(*job)
+                await self._record(record, writer, progress)
                 invocation.episodes += 1
-                progress.count(record)
-                self.emit(
-                    EpisodeEnded(
-                        case_id=case.id, sample=sample, turns=record.turns_used, diagnosis=record.diagnosis,
-                        correct=record.correct, error=record.error,
-                    )
-                )  # fmt: skip
-                save_time(now=False)
+                clock.save(now=False)
                 if progress_hook:
                     progress_hook(progress, record)
 
             if settings.moderator == DETERMINISTIC["moderator"]:
                 default_vocabulary()  # built now, to be frozen with the rest of the setup
             ended = False
-            clock_keeper = asyncio.create_task(keep_time())
+            clock_keeper = asyncio.create_task(clock.keep())
             try:
                 with frozen_setup():
-                    await gather_or_raise(one(case, sample) for case, sample in todo)
+                    await play_concurrently(todo, settings.concurrency, play)
                 ended = True
                 self.emit(RunEnded(done=progress.done, correct=progress.correct, errored=progress.errored))
             finally:
                 clock_keeper.cancel()
-                if not ended:  # Ctrl-C or a failure: a watcher hears that nothing more is coming
-                    self.emit(
-                        RunEnded(done=progress.done, correct=progress.correct, errored=progress.errored, stopped=True)
-                    )
-                if self.events is not None:
-                    self.events.close()
-                    self.events = None
-                await self.episodes.aclose()
-                self.close_checkpoints()
-                save_time()
-                summary = summarise_file(self.transcripts)
-                summary.wall_s = manifest.wall_s
-                write_json(self.out / SUMMARY, summary.model_dump(mode="json"))
+                summary = await self._close(progress, ended, clock)
+        return summary
+
+    def _progress(self, todo: list[tuple[Case, int]]) -> Progress:
+        """The run's totals; a resumed run's running accuracy counts the episodes already in the file."""
+        total = len(self.cases) * self.settings.samples
+        progress = Progress(total=total, skipped=total - len(todo))
+        if progress.skipped:
+            todo_keys = {(case.id, sample) for case, sample in todo}
+            for record in iter_latest_records(self.transcripts):
+                if record.key not in todo_keys:
+                    progress.count(record)
+        return progress
+
+    async def _record(self, record: EpisodeRecord, writer: TranscriptWriter, progress: Progress) -> None:
+        """Write a finished episode, let its checkpoints go, count it and tell the watchers."""
+        writer.write(record)
+        if self.store is not None and record.error is None:  # an errored one may be retried from there
+            await self.store.prune(record.case_id, record.sample)
+        progress.count(record)
+        self.emit(
+            EpisodeEnded(
+                case_id=record.case_id, sample=record.sample, turns=record.turns_used, diagnosis=record.diagnosis,
+                correct=record.correct, error=record.error,
+            )
+        )  # fmt: skip
+
+    async def _close(self, progress: Progress, ended: bool, clock: InvocationClock) -> RunSummary:
+        """End the run, finished or not: tell a watcher (after Ctrl-C or a failure, that nothing more is coming),
+        close the event log, the clients and the checkpoints, record the time and write the summary."""
+        if not ended:
+            self.emit(RunEnded(done=progress.done, correct=progress.correct, errored=progress.errored, stopped=True))
+        if self.events is not None:
+            self.events.close()
+            self.events = None
+        await self.episodes.aclose()
+        self.close_checkpoints()
+        clock.save()
+        summary = summarise_file(self.transcripts)
+        summary.wall_s = clock.manifest.wall_s
+        write_json(self.out / SUMMARY, summary.model_dump(mode="json"))
         return summary
 
 
