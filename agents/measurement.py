@@ -199,6 +199,10 @@ class CaseFindings:
         self.table = name_table()
         self.findings: list[Finding] = []
         self._build([*walk(case.exam)], exam=True)
+        self.examined_regions = frozenset().union(
+            *(finding.own.tokens & self.table.regions for finding in self.findings)
+        )
+        """The regions the examination names (what imaging that names no region may be of)."""
         self._build([*walk(case.tests)], exam=False)
         self.nodes: list[Node] = [finding.node for finding in self.findings]
         self.by_path: dict[str, Finding] = {}
@@ -260,14 +264,8 @@ class CaseFindings:
         report names and the regions the case examined, each with the regions containing it ('pancreas'
         is also 'abdomen'); empty, so any region agrees, when neither names one."""
         regions = key_of_words(words_of(render(node.value)), self.table).tokens & self.table.regions
-        regions |= self._examined_regions
+        regions |= self.examined_regions
         return frozenset(regions).union(*(self.table.within.get(region, ()) for region in regions))
-
-    @property
-    def _examined_regions(self) -> frozenset[str]:
-        return frozenset().union(
-            *(finding.own.tokens & self.table.regions for finding in self.findings if finding.exam)
-        )
 
     def _tell_parents(self, finding: Finding, parent: Finding) -> None:
         """Record on its parents the side a part states, and on its parent a part naming a variant."""
@@ -352,8 +350,7 @@ class LookupMeasurement(DeterministicRole):
         key = self._key(words)
         if exact or self._only_the_diagnosis(request, words, key):
             return exact
-        examination = _asks_for_examination(words, key)
-        found = self._by_key(key, examination=examination) or self._by_broader_region(key, examination=examination)
+        found = self._by_words_key(words, key)
         bare = _PARENTHESES.sub(" ", request)
         if not found and bare != request and bare.strip():
             return self._glossed(bare, request)
@@ -412,6 +409,11 @@ class LookupMeasurement(DeterministicRole):
         exact = self._exact(words)
         if exact or self._only_the_diagnosis(part, words, key):
             return exact
+        return self._by_words_key(words, key)
+
+    def _by_words_key(self, words: list[str], key: Key) -> list[Finding]:
+        """The findings a request's key answers, else those of the region holding the one it names; a request
+        naming the examination is never answered by imaging."""
         examination = _asks_for_examination(words, key)
         return self._by_key(key, examination=examination) or self._by_broader_region(key, examination=examination)
 
