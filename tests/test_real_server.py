@@ -2,9 +2,10 @@
 Gemma 3 270M (the ``gemma3`` extra), with the doctor and the patient on it through
 ``openai:<model>@http://127.0.0.1:<port>/v1``.
 
-The stub server in ``openai_stub.py`` checks this package against the protocol as written; this checks it
-against an implementation: requests accepted, ``max_tokens`` honoured and reported in ``usage``, the
-finish reason, a retry after the server went away, and the transcript. Skipped with a one-line reason
+The stub server in ``openai_stub.py`` checks this package against the protocol as written (and the retries
+on 429, 5xx and malformed replies, which a healthy real server never gives); this checks it against an
+implementation: requests accepted, ``max_tokens`` honoured and reported in ``usage``, stop strings, a refused
+connection reported after its retries, and the transcript. Skipped with a one-line reason
 without the extra or without ``transformers serve``'s own needs (fastapi, uvicorn); CI requires them.
 """
 
@@ -121,7 +122,7 @@ def test_the_reply_ends_before_its_stop_string(served: tuple[str, str]) -> None:
     assert stopped.usage.completion_tokens < free.usage.completion_tokens
 
 
-def test_a_request_retried_after_the_server_refused_it(served: tuple[str, str]) -> None:
+def test_a_refused_connection_is_one_error_and_the_server_answers_the_next(served: tuple[str, str]) -> None:
     model, base_url = served
     dead = f"http://127.0.0.1:{_free_port()}/v1"
     backend = OpenAIBackend(model, base_url=dead, api_key_env="AGENTCLINIC_UNSET_KEY", max_retries=1, timeout_s=5)

@@ -76,8 +76,9 @@ def check_gguf_model(model: str, name: str) -> None:
 
 
 def _file_identity(path: Path) -> str:
-    """A user's GGUF is identified by its resolved path, size and modification time (hashing a 16 GB file
-    on every load would cost half a minute); a changed file gets a new folder."""
+    """A user's GGUF is identified by its resolved path, size and modification time: sha256 ran at about 285 MB/s
+    here (0.89 s for the 253 MB 270M file), so hashing a 16 GB MedGemma GGUF would add about a minute to every
+    load. A changed file gets a new folder."""
     stat = path.stat()
     return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
 
