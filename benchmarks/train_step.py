@@ -122,18 +122,16 @@ def consultation_tokens(model: str, turns: int, cases: int) -> float:
 
     from models.backends.gguf import gguf_model_folder, is_gguf_model
     from models.backends.hf import HFBackend
-    from models.backends.loading import load_model
+    from models.backends.medgemma import preset_for
     from models.training.data import oracle_chats, token_rows
     from models.training.policy import model_source
     from models.training.tokens import ChatTokens
     from scenarios import load_cases
 
     source = model_source(model)
-    if is_gguf_model(source):
-        folder = str(gguf_model_folder(source, model))
-    else:
-        folder = source if Path(source).is_dir() else load_model(source).model_id
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    preset = preset_for(source)
+    folder = str(gguf_model_folder(source, model)) if is_gguf_model(source) else preset.model_id if preset else source
+    tokenizer = AutoTokenizer.from_pretrained(folder)  # the tokenizer alone: no weights are loaded for this
     policy = HFBackend.from_loaded(SimpleNamespace(config=None), tokenizer)
     rows = token_rows(oracle_chats(load_cases("demo")[:cases], turns), ChatTokens(policy))
     return sum(len(row["input_ids"]) for row in rows) / len(rows)
