@@ -233,3 +233,12 @@ def test_resuming_a_finished_training_changes_nothing(tmp_path: Path) -> None:
     result = invoke("sft", "--out", str(out), "--resume")
     assert result.exit_code == 0 and "finished its 2 steps; nothing to resume" in result.output
     assert (out / "curve.csv").read_text() == curve  # not evaluated again: no duplicated rows
+
+
+def test_resume_of_a_training_whose_settings_no_longer_read_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "sft"
+    _started(out, max_steps=2)
+    (out / "training.json").write_text(json.dumps({"trainer": "sft", "settings": {"max_steps": "many"}}))
+    result = invoke("sft", "--out", str(out), "--resume")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "no longer read" in result.output

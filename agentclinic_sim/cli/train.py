@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agentclinic_sim.cli.console import console, err_console, fail
@@ -99,7 +100,13 @@ def resumed(request: SettingsInput[Any], kind: str) -> Any:
     trainer, values = recorded
     if trainer != kind:
         fail(f"{settings.out} holds a {trainer} training: continue it with agentclinic train {trainer} --resume")
-    started = request.model.model_validate(values)
+    try:
+        started = request.model.model_validate(values)
+    except ValidationError as exc:
+        fail(
+            f"{settings.out}: the settings this training started with no longer read "
+            f"({str(exc).splitlines()[0]}); continue it with the version that started it, or train anew"
+        )
     chosen = {name: getattr(settings, name) for name in request.requested}
     differing = [
         f"{request.flag(name)} (the training has {getattr(started, name)!r}, given {value!r})"
