@@ -5,7 +5,7 @@ Spaces
     prompt (``DoctorPrompt``): on reset the rules (``REQUEST TEST:`` / ``DIAGNOSIS READY:``, the turn
     limit, options and bias), the objective and the opening; then ``"Patient: …"`` /
     ``"Measurement: RESULTS: …"`` / ``"Clinic: …"`` followed by a turn note (``[Turn k of N]``; the last
-    one says the doctor must diagnose now). With ``prompt_format="agentclinic"`` each observation is the
+    one says the doctor must diagnose now). With ``doctor_format="agentclinic"`` each observation is the
     whole re-rendered prompt.
     action: ``Text`` — one doctor utterance: a question, ``REQUEST TEST: <name>``, or
     ``DIAGNOSIS READY: <diagnosis>``.
@@ -25,21 +25,24 @@ which makes the env free, offline and reproducible.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+from pydantic import ConfigDict
 
 from agentclinic_sim.consultation import ConsultationState, start, step
+from agentclinic_sim.consultation_settings import ConsultationSettings
 from agentclinic_sim.privacy import check_mimic_privacy
-from agentclinic_sim.rewards import RewardConfig
 from agentclinic_sim.spaces import MAX_TEXT_LENGTH, fit_to_space, text_space
-from agents.biases import DoctorBias
 from agents.cast import Cast, CastSpec
-from agents.doctor import DoctorFormat, DoctorPrompt
-from agents.protocol import DEFAULT_MAX_TURNS
-from scenarios import Case, load_cases
-from scenarios.split import DEFAULT_TEST_FRACTION, Split
+from agents.doctor import DoctorPrompt
+from scenarios import Case, CaseSelection
+
+
+class EnvSettings(ConsultationSettings, CaseSelection):
+    """What an environment is made with: its cases and the rules of its consultations."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ConsultationEnv(gym.Env[str, str]):
@@ -50,26 +53,20 @@ class ConsultationEnv(gym.Env[str, str]):
         dataset: str = "demo",
         *,
         cases: list[Case] | None = None,
-        data_dir: str | Path | None = None,
-        split: Split = "all",
-        test_fraction: float = DEFAULT_TEST_FRACTION,
-        split_seed: int = 0,
-        max_turns: int = DEFAULT_MAX_TURNS,
         cast: CastSpec | None = None,
-        rewards: RewardConfig | dict[str, float] | None = None,
         render_mode: str | None = None,
         allow_remote_mimic: bool = False,
-        prompt_format: DoctorFormat = "chat",
-        doctor_bias: DoctorBias | None = None,
+        split_seed: int = 0,
+        **settings: Any,
     ):
+        """``settings`` are ``EnvSettings``' fields: the cases' (``data_dir``, ``split``, ``test_fraction``,
+        ``limit``) and the consultation's (``max_turns``, ``doctor_format``, ``doctor_bias``, ``rewards``, as a
+        ``RewardConfig`` or a dict); an unknown or invalid one raises ``pydantic.ValidationError``."""
         super().__init__()
-        self.cases = (
-            cases
-            if cases is not None
-            else load_cases(dataset, data_dir, split=split, test_fraction=test_fraction, seed=split_seed)
-        )
+        self.settings = EnvSettings(dataset=dataset, **settings)
+        self.cases = cases if cases is not None else self.settings.load_split(seed=split_seed)
         if not self.cases:
-            raise ValueError(f"no cases in {dataset!r} (split={split!r})")
+            raise ValueError(f"no cases in {dataset!r} (split={self.settings.split!r})")
         self.case_index = {case.id: case for case in self.cases}
         self.cast_spec = cast or CastSpec()
         roles = {
@@ -78,9 +75,9 @@ class ConsultationEnv(gym.Env[str, str]):
             "moderator": self.cast_spec.moderator,
         }
         check_mimic_privacy(self.cases, roles, allow_remote_mimic)
-        self.max_turns = max_turns
-        self.prompt = DoctorPrompt(format=prompt_format, bias=doctor_bias)
-        self.rewards = rewards if isinstance(rewards, RewardConfig) else RewardConfig(**(rewards or {}))
+        self.max_turns = self.settings.max_turns
+        self.prompt = DoctorPrompt(format=self.settings.doctor_format, bias=self.settings.doctor_bias)
+        self.rewards = self.settings.rewards
         self.render_mode = render_mode
         self.observation_space = text_space()
         self.action_space = text_space(min_length=1)

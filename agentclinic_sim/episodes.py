@@ -37,9 +37,7 @@ class EpisodeFactory:
         ``backends`` may supply ready-made backends for some URIs (e.g. a terminal UI for ``human``)."""
         self.settings = settings
         self.clients = RoleClients(
-            api_key_env=settings.api_key_env,
-            max_retries=settings.max_retries,
-            timeout_s=settings.timeout_s,
+            settings,
             load_in_4bit=settings.load_in_4bit,
             ready=backends,
         )

@@ -16,6 +16,7 @@ from agentclinic_sim.privacy import check_mimic_privacy
 from agents.cast import CastSpec
 from agents.roles import run_sync
 from models.backends import ChatBackend
+from models.backends.api_settings import ApiSettings
 from models.backends.uri import backend_from_uri
 from scenarios import Case
 
@@ -35,29 +36,19 @@ class RoleClients:
 
     def __init__(
         self,
+        api: ApiSettings,
         *,
-        api_key_env: str,
-        max_retries: int,
-        timeout_s: float,
         load_in_4bit: bool = False,
         ready: Mapping[str, ChatBackend] | None = None,
     ):
         """``ready`` supplies backends for some URIs (a terminal UI for ``human``, say)."""
-        self.api_key_env = api_key_env
-        self.max_retries = max_retries
-        self.timeout_s = timeout_s
+        self.api = api
         self.load_in_4bit = load_in_4bit
         self.clients: dict[str, ChatBackend] = dict(ready or {})
 
     def get(self, uri: str) -> ChatBackend:
         if uri not in self.clients:
-            self.clients[uri] = backend_from_uri(
-                uri,
-                api_key_env=self.api_key_env,
-                load_in_4bit=self.load_in_4bit,
-                max_retries=self.max_retries,
-                timeout_s=self.timeout_s,
-            )
+            self.clients[uri] = backend_from_uri(uri, load_in_4bit=self.load_in_4bit, **self.api.client_options())
         return self.clients[uri]
 
     def roles(

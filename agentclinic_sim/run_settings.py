@@ -6,27 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from agentclinic_sim.rewards import RewardConfig
+from agentclinic_sim.consultation_settings import ConsultationSettings
 from agentclinic_sim.role_clients import DETERMINISTIC_ROLES
-from agentclinic_sim.role_settings import (
-    ALLOW_REMOTE_MIMIC,
-    API_KEY_ENV,
-    MAX_RETRIES,
-    MEASUREMENT,
-    MODERATOR,
-    PATIENT,
-    TIMEOUT_S,
-)
-from agents.biases import DoctorBias, PatientBias
-from agents.doctor import DoctorFormat, ImagePolicy
+from agentclinic_sim.role_settings import RoleSettings
+from agents.biases import PatientBias
+from agents.doctor import ImagePolicy
 from agents.measurement import MissingPolicy
-from agents.protocol import DEFAULT_MAX_TURNS
 from models.backends import GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
-from scenarios import Case, load_cases
-from scenarios.split import DEFAULT_TEST_FRACTION, Split
+from scenarios import Case, CaseSelection
 
 DETERMINISTIC = {**DETERMINISTIC_ROLES, "doctor": "oracle"}
 TINY_MAX_TOKENS = 48
@@ -59,23 +49,13 @@ EPISODE_FIELDS = (
 retries, timeouts, where the files are) only change how it runs."""
 
 
-class RunSettings(BaseModel):
-    """Everything that defines a run; saved as ``run.json`` beside the transcripts."""
+class RunSettings(ConsultationSettings, RoleSettings, CaseSelection):
+    """Everything that defines a run; saved as ``run.json`` beside the transcripts. The cases, the roles and the
+    consultation's rules come from the shared models (``CaseSelection``, ``RoleSettings``,
+    ``ConsultationSettings``); the fields below are a run's own."""
 
-    dataset: str = Field("demo", description="demo, medqa, medqa-ext, nejm, nejm-ext, mimiciv, or a .jsonl path.")
-    data_dir: Path | None = Field(None, description="Folder with the case files.")
-    split: Split = Field("all", description="all, train or test (deterministic by case hash).")
-    test_fraction: float = Field(
-        DEFAULT_TEST_FRACTION, ge=0.0, le=1.0, description="Share of the cases in the test split (for --split)."
-    )
-    limit: int | None = Field(None, ge=1, description="Run only the first N cases.")
     case_ids: list[str] | None = Field(None, description="Comma-separated case ids (medqa:3 or 3).")
     doctor: str = Field("tiny", description="Doctor backend: a backend URI, or oracle.")
-    patient: str = PATIENT
-    measurement: str = MEASUREMENT
-    moderator: str = MODERATOR
-    doctor_format: DoctorFormat = Field("chat", description="chat (messages) or agentclinic (one prompt per turn).")
-    doctor_bias: DoctorBias | None = Field(None, description="Cognitive bias the doctor is prompted with.")
     patient_bias: PatientBias | None = Field(None, description="LLM patient only.")
     missing: MissingPolicy = Field("normal", description="Answer to tests the case lacks: normal or unavailable.")
     images: ImagePolicy = Field(
@@ -83,7 +63,6 @@ class RunSettings(BaseModel):
         description="Case images (NEJM): auto (the image to doctors that read images, its published text to the "
         "rest), text (the text to every doctor: measures what the pixels add), off (neither).",
     )
-    max_turns: int = Field(DEFAULT_MAX_TURNS, ge=1, description="Doctor utterances allowed per consultation.")
     samples: int = Field(1, ge=1, description="Episodes per case (use with --temperature > 0).")
     concurrency: int = Field(16, ge=1, description="Consultations in flight at once.")
     seed: int = Field(0, description="Base seed; sample k uses seed + k.")
@@ -100,12 +79,6 @@ class RunSettings(BaseModel):
         ge=1,
         description="Max new tokens of an LLM patient or measurement reader (default 256 and 512).",
     )
-    rewards: RewardConfig = Field(
-        default_factory=RewardConfig, description="What each event of a consultation is worth (default 1 / 0)."
-    )
-    api_key_env: str = API_KEY_ENV
-    max_retries: int = MAX_RETRIES
-    timeout_s: float = TIMEOUT_S
     load_in_4bit: bool = Field(
         False, description="Load hf:/medgemma doctors in 4-bit (nf4, bf16 compute; needs bitsandbytes and a GPU)."
     )
@@ -120,7 +93,6 @@ class RunSettings(BaseModel):
         description="Resume the run in --out and run its errored episodes again, each from its last completed "
         "turn when the run checkpoints (earlier attempts move to OUT/errored.jsonl).",
     )
-    allow_remote_mimic: bool = ALLOW_REMOTE_MIMIC
     checkpoints: bool | None = Field(
         None,
         description="Checkpoint every turn in OUT/checkpoints.sqlite, so that --resume continues an episode "
@@ -189,7 +161,8 @@ def flag_of(field: str) -> str:
 
 
 def select_cases(settings: RunSettings) -> list[Case]:
-    cases = load_cases(settings.dataset, settings.data_dir, split=settings.split, test_fraction=settings.test_fraction)
+    """The run's cases: its split, then the ``case_ids`` asked for, then the first ``limit``."""
+    cases = settings.load_split(cut=False)
     if not cases:
         raise RunError(f"no cases in {settings.dataset} (split={settings.split})")
     if settings.case_ids:
@@ -199,6 +172,4 @@ def select_cases(settings: RunSettings) -> list[Case]:
         if missing:
             raise RunError(f"unknown case id(s): {', '.join(missing)} (ids look like {cases[0].id})")
         cases = [case for case in cases if case.id in wanted]
-    if settings.limit:
-        cases = cases[: settings.limit]
-    return cases
+    return settings.cut(cases)

@@ -6,6 +6,7 @@ No LLM and no torch live here; everything above this package builds on it.
 from scenarios.errors import CaseFileError, CaseProblem, DatasetError
 from scenarios.registry import DATASETS, DatasetSpec, load_cases, resolve_dataset
 from scenarios.schema import Case
+from scenarios.selection import CaseSelection
 from scenarios.split import in_split
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Case",
     "CaseFileError",
     "CaseProblem",
+    "CaseSelection",
     "DatasetError",
     "DatasetSpec",
     "in_split",

@@ -7,6 +7,7 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
+from pydantic import ValidationError
 
 import agentclinic_sim  # noqa: F401
 from agentclinic_sim.env import ConsultationEnv
@@ -130,3 +131,13 @@ def test_env_keeps_mimic_cases_off_remote_apis(tmp_path: Path, monkeypatch: pyte
     assert gym.make("agentclinic/MIMICIV-v0", data_dir=tmp_path, cast=local).unwrapped.cases[0].credentialed
     with pytest.warns(UserWarning, match="remote API"):
         gym.make("agentclinic/MIMICIV-v0", data_dir=tmp_path, cast=remote, allow_remote_mimic=True)
+
+
+def test_env_settings_are_the_shared_models_and_a_wrong_one_is_refused() -> None:
+    env = ConsultationEnv("demo", limit=3, max_turns=4, doctor_format="agentclinic")
+    assert len(env.cases) == 3
+    assert env.max_turns == 4 and env.prompt.format == "agentclinic"
+    with pytest.raises(ValidationError, match="prompt_format"):
+        ConsultationEnv("demo", prompt_format="agentclinic")
+    with pytest.raises(ValidationError, match="max_turns"):
+        ConsultationEnv("demo", max_turns=0)

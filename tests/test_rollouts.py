@@ -76,7 +76,7 @@ def test_the_verdict_is_never_rendered_for_the_doctor(demo: list[Case]) -> None:
 
 
 def test_agentclinic_format_observation_is_the_whole_prompt(demo: list[Case]) -> None:
-    env = gym.make("agentclinic/Demo-v0", max_turns=4, prompt_format="agentclinic", doctor_bias="recency")
+    env = gym.make("agentclinic/Demo-v0", max_turns=4, doctor_format="agentclinic", doctor_bias="recency")
     observation, info = env.reset(options={"case_id": demo[1].id})
     assert [m["role"] for m in info["messages"]] == ["user"] and info["messages"][0]["content"] == observation
     observation, *_, info = env.step("Where does it hurt?")

@@ -228,7 +228,8 @@ def command_from_settings(  # noqa: C901, PLR0915  # builds typer's signature fr
         )
     for flag in offered:
         help_text = help_overrides.get(flag.name)
-        parameters.append(_parameter(flag, fields[flag.name], help_text, options.get(flag.name, {}), config_option))
+        option_kwargs = {**_panel(model, flag.name), **options.get(flag.name, {})}
+        parameters.append(_parameter(flag, fields[flag.name], help_text, option_kwargs, config_option))
     parameters.extend(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY) for parameter in extra)
 
     option_of = {flag.name: flag.option for flag in offered}
@@ -496,6 +497,17 @@ def _parameter(
         annotation=Annotated[flag.kind.annotation, option],
         default=_shown_default(flag, info),
     )
+
+
+def _panel(model: type[BaseModel], name: str) -> dict[str, str]:
+    """``rich_help_panel`` for field ``name``: the ``help_panel`` of the shared settings model that first declares
+    it (``CaseSelection``'s fields under "Cases", say), so that help groups a command's flags by what they set;
+    a command's own fields stay in the main panel."""
+    for owner in reversed(model.__mro__):
+        if name in getattr(owner, "__annotations__", {}):
+            panel = getattr(owner, "help_panel", None)
+            return {"rich_help_panel": panel} if isinstance(panel, str) and owner is not model else {}
+    return {}
 
 
 def _sentence(text: str, addition: str) -> str:

@@ -29,6 +29,8 @@ from models.backends.gemma_chat import strip_at_stops
 from models.backends.remote import base_url_is_remote
 
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MAX_RETRIES = 4
 NO_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
 MALFORMED_BACKOFF_S = 0.25  # first retry of a malformed reply waits up to this long; doubles each time, up to 8 s
 VISION_MODELS = re.compile(
@@ -67,8 +69,8 @@ class OpenAIBackend:
         *,
         base_url: str | None = None,
         api_key_env: str = DEFAULT_API_KEY_ENV,
-        timeout_s: float = 120.0,
-        max_retries: int = 4,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         accepts_images: bool | None = None,
     ):
         self.model = model

@@ -37,8 +37,8 @@ from models.training.evaluate import Curve, evaluate_policy
 from models.training.lora import LoraSettings, adapted_modules, merge_adapter, peft_config
 from models.training.policy import load_policy, model_source
 from models.training.rollouts import RolloutConfig
-from scenarios import Case, load_cases
-from scenarios.split import DEFAULT_TEST_FRACTION
+from scenarios import Case, CaseSelection
+from scenarios.split import Split
 
 FINAL = "final"
 MERGED = "merged"
@@ -46,23 +46,20 @@ TRAINING_RECORD = "agentclinic_training.json"
 STEPS_CSV = "steps.csv"
 
 
-class TrainSettings(LoraSettings, RoleSettings):
-    """Settings every training run has (SFT and GRPO add their own); the adapter ones come from ``LoraSettings``,
-    who plays the patient, measurement reader and judge in rollouts and evaluations from ``RoleSettings``."""
+class TrainSettings(LoraSettings, RoleSettings, CaseSelection):
+    """Settings every training run has (SFT and GRPO add their own): the cases from ``CaseSelection`` (training
+    on its train split by default), who plays the patient, measurement reader and judge in rollouts and
+    evaluations from ``RoleSettings``, the adapter from ``LoraSettings``."""
 
     model: str = Field(
         "tiny-random",
         description="Start from: tiny-random, tiny, gemma3-270m, a checkpoint folder, hf:<id or .gguf>, or a "
         "MedGemma preset.",
     )
-    dataset: str = Field("demo", description="Cases: demo, medqa, medqa-ext, nejm, nejm-ext, or a .jsonl path.")
-    data_dir: Path | None = Field(None, description="Folder with the case files (default: the download cache).")
-    split: Literal["train", "test", "all"] = Field("train", description="The split trained on.")
+    split: Split = Field("train", description="The split trained on.")
     eval_split: Literal["train", "test", "all", "none"] = Field(
         "test", description="A second split scored at each evaluation beside the training split (none: only that one)."
     )
-    test_fraction: float = Field(DEFAULT_TEST_FRACTION, ge=0.0, le=1.0, description="Share of cases in the test split.")
-    limit: int | None = Field(None, ge=1, description="Use only the first N cases of the split.")
     max_turns: int = Field(6, ge=1, description="Doctor turns per consultation.")
     max_tokens: int = Field(48, ge=1, description="New tokens per doctor turn.")
     learning_rate: float = Field(1e-3, gt=0.0, description="Peak learning rate (constant after a short warm-up).")
@@ -101,9 +98,8 @@ class TrainSettings(LoraSettings, RoleSettings):
         except MimicPrivacyError as exc:
             raise TrainingSetupError(str(exc)) from None
 
-    def cases(self, split: str) -> list[Case]:
-        cases = load_cases(self.dataset, self.data_dir, split=split, test_fraction=self.test_fraction)  # type: ignore[arg-type]
-        return cases[: self.limit] if self.limit else cases
+    def cases(self, split: Split) -> list[Case]:
+        return self.load_split(split)
 
 
 def load_start_model(settings: TrainSettings) -> Any:

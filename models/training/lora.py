@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,6 +30,9 @@ MULTIMODAL_TARGETS = r".*language_model.*\.(" + "|".join(LANGUAGE_PROJECTIONS) +
 
 class LoraSettings(BaseModel):
     """The adapter a trainer fits instead of every weight (``--adapter lora`` / ``qlora``)."""
+
+    help_panel: ClassVar[str] = "Adapter"
+    """The group its flags are shown under in a command's help."""
 
     adapter: Adapter = Field(
         "none", description="none (train every weight), lora, or qlora (LoRA on a 4-bit base; CUDA only)."

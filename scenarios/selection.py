@@ -1,0 +1,45 @@
+"""Which cases a run, a training or an environment plays: the dataset, its folder, the split and how many.
+
+``CaseSelection`` is the one settings model of this; ``RunSettings``, ``TrainSettings``, ``PlaySettings`` and
+``ConsultationEnv`` reuse it instead of declaring the fields again, so a flag means the same everywhere and its
+default is written once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
+from scenarios.registry import load_cases
+from scenarios.schema import Case
+from scenarios.split import DEFAULT_TEST_FRACTION, Split
+
+
+class CaseSelection(BaseModel):
+    """A dataset, where its files are, and which of its cases are played."""
+
+    help_panel: ClassVar[str] = "Cases"
+    """The group its flags are shown under in a command's help."""
+
+    dataset: str = Field("demo", description="demo, medqa, medqa-ext, nejm, nejm-ext, mimiciv, or a .jsonl path.")
+    data_dir: Path | None = Field(None, description="Folder with the case files (default: the download cache).")
+    split: Split = Field("all", description="all, train or test (deterministic by case hash).")
+    test_fraction: float = Field(
+        DEFAULT_TEST_FRACTION, ge=0.0, le=1.0, description="Share of the cases in the test split (for --split)."
+    )
+    limit: int | None = Field(None, ge=1, description="Use only the first N cases.")
+
+    def load_split(self, split: Split | None = None, *, seed: int = 0, cut: bool = True) -> list[Case]:
+        """The cases of ``split`` (default: this selection's), the first ``limit`` of them unless ``cut`` is false
+        (for callers that pick among them first). Raises ``DatasetError`` when the dataset cannot be read; an empty
+        split is an empty list."""
+        cases = load_cases(
+            self.dataset, self.data_dir, split=split or self.split, test_fraction=self.test_fraction, seed=seed
+        )
+        return self.cut(cases) if cut else cases
+
+    def cut(self, cases: list[Case]) -> list[Case]:
+        """The first ``limit`` of ``cases`` (all of them without a limit)."""
+        return cases[: self.limit] if self.limit else cases
