@@ -37,10 +37,13 @@ from agents.protocol import (
     RequestTest,
     parse_action,
 )
-from agents.types import Reply, Turn, Verdict
+from agents.types import Reply, Role, Turn, Verdict
 from scenarios import Case
 
-Route = Literal["patient", "measurement", "moderator", "clinic", "end"]
+END_ROUTE: Literal["end"] = "end"
+"""The route of an utterance at the turn limit: no role answers, the episode is truncated."""
+Route = Role | Literal["end"]
+"""Who answers the doctor's utterance: a role (``Role.SYSTEM`` for an unusable one), or ``END_ROUTE``."""
 
 
 @dataclass(slots=True)
@@ -134,15 +137,15 @@ def plan_step(state: ConsultationState, utterance: str) -> StepPlan:
     action = parse_action(utterance)
     route: Route
     if isinstance(action, Diagnose):
-        route = "moderator"
+        route = Role.MODERATOR
     elif state.turn + 1 >= state.max_turns:
-        route = "end"
+        route = END_ROUTE
     elif isinstance(action, RequestTest):
-        route = "measurement"
+        route = Role.MEASUREMENT
     elif isinstance(action, Malformed):
-        route = "clinic"
+        route = Role.SYSTEM
     else:
-        route = "patient"
+        route = Role.PATIENT
     return StepPlan(action, route, utterance)
 
 
@@ -159,16 +162,16 @@ def clinic_correction(action: Malformed) -> Reply:
 def call_role(cast: Cast, state: ConsultationState, plan: StepPlan) -> Reply | Verdict | None:
     """Ask the role the plan routes to (synchronously)."""
     action = plan.action
-    if plan.route == "patient":
+    if plan.route == Role.PATIENT:
         assert isinstance(action, Ask)
         return cast.patient.respond(action.text, state.dialogue)
-    if plan.route == "measurement":
+    if plan.route == Role.MEASUREMENT:
         assert isinstance(action, RequestTest)
         return cast.measurement.respond(action.name, state.dialogue)
-    if plan.route == "moderator":
+    if plan.route == Role.MODERATOR:
         assert isinstance(action, Diagnose)
         return cast.moderator.judge(action.diagnosis, state.correct_diagnosis)
-    if plan.route == "clinic":
+    if plan.route == Role.SYSTEM:
         assert isinstance(action, Malformed)
         return clinic_correction(action)
     return None
@@ -177,23 +180,16 @@ def call_role(cast: Cast, state: ConsultationState, plan: StepPlan) -> Reply | V
 async def acall_role(cast: Cast, state: ConsultationState, plan: StepPlan) -> Reply | Verdict | None:
     """Ask the role the plan routes to (asynchronously)."""
     action = plan.action
-    if plan.route == "patient":
+    if plan.route == Role.PATIENT:
         assert isinstance(action, Ask)
         return await cast.patient.arespond(action.text, state.dialogue)
-    if plan.route == "measurement":
+    if plan.route == Role.MEASUREMENT:
         assert isinstance(action, RequestTest)
         return await cast.measurement.arespond(action.name, state.dialogue)
-    if plan.route == "moderator":
+    if plan.route == Role.MODERATOR:
         assert isinstance(action, Diagnose)
         return await cast.moderator.ajudge(action.diagnosis, state.correct_diagnosis)
     return call_role(cast, state, plan)
-
-
-ROLE_OF_ROUTE: dict[Route, Literal["patient", "measurement", "system"]] = {
-    "patient": "patient",
-    "measurement": "measurement",
-    "clinic": "system",
-}
 
 
 def apply_step(
@@ -206,39 +202,42 @@ def apply_step(
     """Record the doctor's utterance and the response, update the state, and score the step."""
     action = plan.action
     doctor_turn = (
-        Turn.from_reply("doctor", doctor_reply)
+        Turn.from_reply(Role.DOCTOR, doctor_reply)
         if doctor_reply
-        else Turn.model_construct(role="doctor", text=plan.utterance)
+        else Turn.model_construct(role=Role.DOCTOR, text=plan.utterance)
     )
     state.dialogue.append(doctor_turn)
     state.turn += 1
     step = RewardBreakdown(turns=-rewards.turn_penalty)
 
-    if isinstance(action, RequestTest) and plan.route == "measurement":
+    if isinstance(action, RequestTest) and plan.route == Role.MEASUREMENT:
         state.tests_requested.append(action.name)
         step.tests = -rewards.test_cost
     elif isinstance(action, Malformed):
         state.malformed += 1
         step.malformed = -rewards.malformed_penalty
 
-    if plan.route == "moderator":
+    if plan.route == Role.MODERATOR:
         assert isinstance(response, Verdict) and isinstance(action, Diagnose)
         state.diagnosis = action.diagnosis
         state.verdict = response
         state.terminated = True
         step.outcome = rewards.correct if response.correct else rewards.wrong
-        judge_turn = Turn(role="moderator", text=f"{'Correct' if response.correct else 'Incorrect'}: {response.reason}")
+        judge_turn = Turn(
+            role=Role.MODERATOR, text=f"{'Correct' if response.correct else 'Incorrect'}: {response.reason}"
+        )
         if response.reply is not None:
-            judge_turn = Turn.from_reply("moderator", response.reply.model_copy(update={"text": judge_turn.text}))
+            judge_turn = Turn.from_reply(Role.MODERATOR, response.reply.model_copy(update={"text": judge_turn.text}))
         state.dialogue.append(judge_turn)
         state.observation = f"The consultation has ended. Your diagnosis was recorded: {action.diagnosis}"
-    elif plan.route == "end":
+    elif plan.route == END_ROUTE:
         state.truncated = True
         step.no_diagnosis = -rewards.no_diagnosis_penalty
         state.observation = "The consultation has ended: the turn limit was reached without a diagnosis."
     else:
         assert isinstance(response, Reply)
-        response_turn = Turn.from_reply(ROLE_OF_ROUTE[plan.route], response)
+        assert isinstance(plan.route, Role)
+        response_turn = Turn.from_reply(plan.route, response)
         state.dialogue.append(response_turn)
         state.observation = state.prompt.observation(state.doctor_view, response_turn, state.turn, state.max_turns)
 

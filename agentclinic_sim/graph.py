@@ -32,6 +32,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
 from agentclinic_sim.consultation import (
+    END_ROUTE,
     ConsultationState,
     Route,
     StepPlan,
@@ -46,7 +47,7 @@ from agentclinic_sim.rewards import RewardConfig
 from agents.cast import Cast
 from agents.doctor import Doctor, DoctorPrompt
 from agents.protocol import DEFAULT_MAX_TURNS, Ask
-from agents.types import Reply
+from agents.types import Reply, Role
 from scenarios import Case
 
 HUMAN = "human"
@@ -74,7 +75,7 @@ class EpisodeContext:
 
     def answers_in_code(self, route: Route) -> bool:
         """Whether the answer to a step on ``route`` is computed here, with no model and no person."""
-        return self.cast.in_process(route) and not (self.human_patient and route == "patient")
+        return self.cast.in_process(route) and not (self.human_patient and route == Role.PATIENT)
 
     def consultation(self, data: dict[str, Any]) -> ConsultationState:
         if self.loaded is not None and self.loaded[0] is data:
@@ -84,14 +85,8 @@ class EpisodeContext:
         return consultation
 
 
-ROLE_NODES: dict[Route, str] = {
-    "patient": "patient",
-    "measurement": "measurement",
-    "moderator": "judge",
-    "clinic": "clinic",
-    "end": "end",
-}
-RESPONSE_NODES = frozenset(ROLE_NODES.values())
+RESPONSE_NODES = (Role.PATIENT, Role.MEASUREMENT, Role.MODERATOR, Role.SYSTEM, END_ROUTE)
+"""The nodes that answer the doctor, each named by its route: the graph speaks the roles' own vocabulary."""
 
 
 def initial_state(case: Case, max_turns: int = DEFAULT_MAX_TURNS, prompt: DoctorPrompt | None = None) -> GraphState:
@@ -136,7 +131,7 @@ def build_graph(
         if agent is None:
             answer = interrupt(
                 {
-                    "role": "doctor",
+                    "role": Role.DOCTOR.value,
                     "case_id": consultation.case_id,
                     "observation": consultation.observation,
                     "turn": consultation.turn,
@@ -151,18 +146,18 @@ def build_graph(
         if context.answers_in_code(plan.route):  # its own node (and checkpoint) would save nothing
             response = await acall_role(context.cast, consultation, plan)
             update["consultation"] = settle(context, consultation, plan, response, reply)
-            return Command(update=update, goto=END if consultation.done else "doctor")
-        return Command(update=update, goto=ROLE_NODES[plan.route])
+            return Command(update=update, goto=END if consultation.done else Role.DOCTOR.value)
+        return Command(update=update, goto=str(plan.route))
 
     async def respond(state: GraphState, runtime: Runtime[EpisodeContext]) -> Command[str]:
         context, consultation = roles(runtime, state["consultation"])
         plan = plan_step(consultation, state["utterance"])
-        if context.human_patient and plan.route == "patient":
+        if context.human_patient and plan.route == Role.PATIENT:
             assert isinstance(plan.action, Ask)
             response: Any = resumed_reply(
                 interrupt(
                     {
-                        "role": "patient",
+                        "role": Role.PATIENT.value,
                         "case_id": consultation.case_id,
                         "question": plan.action.text,
                         "turn": consultation.turn,
@@ -174,7 +169,7 @@ def build_graph(
             response = await acall_role(context.cast, consultation, plan)
         reply = Reply.model_validate(state["doctor_reply"]) if state.get("doctor_reply") else None
         data = settle(context, consultation, plan, response, reply)
-        return Command(update={"consultation": data}, goto=END if consultation.done else "doctor")
+        return Command(update={"consultation": data}, goto=END if consultation.done else Role.DOCTOR.value)
 
     def settle(
         context: EpisodeContext, consultation: ConsultationState, plan: StepPlan, response: Any, reply: Reply | None
@@ -187,9 +182,9 @@ def build_graph(
         return data
 
     graph = StateGraph(GraphState, context_schema=EpisodeContext)
-    graph.add_node("doctor", doctor, destinations=tuple(sorted(RESPONSE_NODES)))
+    graph.add_node(Role.DOCTOR.value, doctor, destinations=tuple(str(node) for node in RESPONSE_NODES))
     for node in RESPONSE_NODES:
-        graph.add_node(node, respond, destinations=("doctor", END))
+        graph.add_node(str(node), respond, destinations=("doctor", END))
     graph.add_edge(START, "doctor")
     return graph.compile(checkpointer=checkpointer)
 

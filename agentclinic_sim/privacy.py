@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping
 
-from models.backends.remote import is_remote
+from models.backends.reference import is_remote
 from scenarios import Case
 
 

@@ -48,7 +48,7 @@ class RoleClients:
 
     def get(self, uri: str) -> ChatBackend:
         if uri not in self.clients:
-            self.clients[uri] = backend_from_uri(uri, load_in_4bit=self.load_in_4bit, **self.api.client_options())
+            self.clients[uri] = backend_from_uri(uri, api=self.api, load_in_4bit=self.load_in_4bit)
         return self.clients[uri]
 
     def roles(

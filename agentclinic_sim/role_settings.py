@@ -16,6 +16,7 @@ from pydantic import Field
 from agentclinic_sim.role_clients import DETERMINISTIC_ROLES, RoleClients
 from agents.cast import CastSpec
 from models.backends.api_settings import ApiSettings
+from models.backends.reference import BackendURI
 from scenarios import Case
 
 
@@ -25,9 +26,9 @@ class RoleSettings(ApiSettings):
     help_panel: ClassVar[str] = "Roles"
     """The group its flags are shown under in a command's help."""
 
-    patient: str = Field("retrieval", description="retrieval (deterministic) or a backend URI.")
-    measurement: str = Field("lookup", description="lookup (deterministic) or a backend URI.")
-    moderator: str = Field("match", description="match (deterministic) or a backend URI.")
+    patient: BackendURI = Field("retrieval", description="retrieval (deterministic) or a backend URI.")
+    measurement: BackendURI = Field("lookup", description="lookup (deterministic) or a backend URI.")
+    moderator: BackendURI = Field("match", description="match (deterministic) or a backend URI.")
     allow_remote_mimic: bool = Field(
         False, description="Allow MIMIC-IV cases to reach a remote API (only with zero retention assured)."
     )

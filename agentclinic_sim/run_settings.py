@@ -16,6 +16,7 @@ from agents.doctor import ImagePolicy
 from agents.measurement import MissingPolicy
 from models.backends import GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
+from models.backends.reference import BackendURI, TinyReference, parse_backend
 from scenarios import Case, CaseSelection
 
 DETERMINISTIC = {**DETERMINISTIC_ROLES, "doctor": "oracle"}
@@ -55,7 +56,7 @@ class RunSettings(ConsultationSettings, RoleSettings, CaseSelection):
     ``ConsultationSettings``); the fields below are a run's own."""
 
     case_ids: list[str] | None = Field(None, description="Comma-separated case ids (medqa:3 or 3).")
-    doctor: str = Field("tiny", description="Doctor backend: a backend URI, or oracle.")
+    doctor: BackendURI = Field("tiny", description="Doctor backend: a backend URI, or oracle.")
     patient_bias: PatientBias | None = Field(None, description="LLM patient only.")
     missing: MissingPolicy = Field("normal", description="Answer to tests the case lacks: normal or unavailable.")
     images: ImagePolicy = Field(
@@ -111,10 +112,7 @@ class RunSettings(ConsultationSettings, RoleSettings, CaseSelection):
         with every episode, so it is not resumable mid-way and counts as deterministic)."""
         if self.checkpoints is not None:
             return self.checkpoints
-        return any(
-            uri != DETERMINISTIC[role] and not uri.startswith("scripted")
-            for role, uri in ((role, getattr(self, role)) for role in DETERMINISTIC)
-        )
+        return any(parse_backend(getattr(self, role)).calls_a_model for role in DETERMINISTIC)
 
     @field_validator("case_ids")
     @classmethod
@@ -122,7 +120,8 @@ class RunSettings(ConsultationSettings, RoleSettings, CaseSelection):
         return [item.strip() for item in value if item.strip()] if value else None
 
     def doctor_generation(self) -> GenerationConfig:
-        default = TINY_MAX_TOKENS if self.doctor.startswith("tiny") else DOCTOR_GENERATION.max_tokens
+        tiny = isinstance(parse_backend(self.doctor), TinyReference)
+        default = TINY_MAX_TOKENS if tiny else DOCTOR_GENERATION.max_tokens
         return GenerationConfig(max_tokens=self.max_tokens or default, temperature=self.temperature)
 
 

@@ -34,7 +34,7 @@ from agents.llm import reply_from
 from agents.prompts import load_prompt
 from agents.protocol import DEFAULT_MAX_TURNS, DIAGNOSIS_TAG, TEST_TAG
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S, run_sync
-from agents.types import Reply, Turn
+from agents.types import Reply, Role, Turn
 from models.backends import ChatBackend, GenerationConfig, Message
 from models.backends.base import ImageData, accepts_images
 from scenarios import Case
@@ -46,7 +46,12 @@ IMAGE_ATTACHED = "This case comes with an image from its case report; it is atta
 IMAGE_UNSEEN = (
     "This case comes with an image from its case report, but the image is not available to you: you cannot see it."
 )
-SPEAKER_LABELS = {"patient": "Patient", "measurement": "Measurement", "system": "Clinic", "moderator": "Moderator"}
+SPEAKER_LABELS = {
+    Role.PATIENT: "Patient",
+    Role.MEASUREMENT: "Measurement",
+    Role.SYSTEM: "Clinic",
+    Role.MODERATOR: "Moderator",
+}
 OPENING = "The patient is in the room. Begin the consultation."
 _DOCTOR_LABEL = re.compile(r"^[*_\s]*doctor[*_\s]*:[*_\s]*", re.IGNORECASE)
 
@@ -142,7 +147,7 @@ def system_prompt(view: DoctorView, bias: DoctorBias | None = None) -> str:
     )
 
 
-HIDDEN_FROM_DOCTOR = frozenset({"moderator"})
+HIDDEN_FROM_DOCTOR = frozenset({Role.MODERATOR})
 """Turns the doctor never sees: the judge's verdict names the correct diagnosis."""
 
 

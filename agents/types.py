@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-Speaker = Literal["doctor", "patient", "measurement", "moderator", "system"]
+
+class Role(StrEnum):
+    """Everyone who speaks in a consultation: one vocabulary for a transcript's speakers, the core's routes (who
+    answers the doctor's next utterance) and the graph's nodes. The values are what transcripts have always
+    recorded, so files written before this enum read the same."""
+
+    DOCTOR = "doctor"
+    PATIENT = "patient"
+    MEASUREMENT = "measurement"
+    MODERATOR = "moderator"
+    SYSTEM = "system"
+    """The clinic itself: the note that an utterance could not be used."""
 
 
 class Reply(BaseModel):
@@ -22,7 +33,7 @@ class Reply(BaseModel):
 class Turn(BaseModel):
     """One utterance in the consultation, as the transcript records it."""
 
-    role: Speaker
+    role: Role
     text: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -30,7 +41,7 @@ class Turn(BaseModel):
     backend: str = ""
 
     @classmethod
-    def from_reply(cls, role: Speaker, reply: Reply) -> Turn:
+    def from_reply(cls, role: Role, reply: Reply) -> Turn:
         """A turn from an already validated reply (no second validation: this runs inside env.step)."""
         return cls.model_construct(
             role=role,

@@ -9,16 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from test_runner_cli import KEY_ENV, SECRET  # noqa: E402
 
 from agentclinic_sim.run_settings import RunSettings
 from agentclinic_sim.runner import Runner
 from models.backends import BackendError, GenerationConfig, Message, ScriptedBackend
+from models.backends.api_settings import ApiSettings
 from models.backends.human import HumanBackend
 from models.backends.medgemma import PRESETS, preset_for
 from models.backends.openai_backend import OpenAIBackend
 from models.backends.openai_stub import OpenAIStub  # noqa: E402
 from models.backends.openai_stub import play_clinic_role as clinic_responder  # noqa: E402
+from models.backends.reference import parse_backend
 from models.backends.uri import backend_from_uri, is_remote
 
 
@@ -27,7 +30,9 @@ def test_openai_uris(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     api = backend_from_uri("openai:gpt-4o")
     assert isinstance(api, OpenAIBackend) and api.model == "gpt-4o" and api.name == "openai:gpt-4o"
-    local = backend_from_uri("openai:google/medgemma-27b-text-it@http://localhost:8000/v1", max_retries=1)
+    local = backend_from_uri(
+        "openai:google/medgemma-27b-text-it@http://localhost:8000/v1", api=ApiSettings(max_retries=1)
+    )
     assert isinstance(local, OpenAIBackend)
     assert local.model == "google/medgemma-27b-text-it" and local.base_url == "http://localhost:8000/v1"
     assert local.client.max_retries == 1
@@ -141,3 +146,30 @@ def test_medgemma_report_layout_doctor_and_other_roles_on_different_servers(
         assert len(role_server.requests) == 2 * 3
         assert all(r["model"] == "medgemma" for r in doctor_server.requests)
         assert {r["model"] for r in role_server.requests} == {"gpt-4o"}
+
+
+@pytest.mark.parametrize(
+    ("uri", "kind", "remote", "calls_a_model"),
+    [
+        ("openai:gpt-4o", "openai", True, True),
+        ("openai:m@http://127.0.0.1:8000/v1", "openai", False, True),
+        ("medgemma-27b", "hf", False, True),
+        ("hf:./weights.gguf", "hf", False, True),
+        ("tiny:/some/folder", "tiny", False, True),
+        ("scripted:replies.txt", "scripted", False, False),
+        ("human", "human", False, True),
+        (" retrieval ", "deterministic", False, False),
+    ],
+)
+def test_a_uri_is_parsed_once_into_its_kind(uri: str, kind: str, remote: bool, calls_a_model: bool) -> None:
+    reference = parse_backend(uri)
+    assert reference.kind == kind and reference.uri == uri.strip()
+    assert reference.is_remote is remote and reference.calls_a_model is calls_a_model
+
+
+def test_settings_refuse_a_bad_uri_when_validated_naming_the_field() -> None:
+    with pytest.raises(ValidationError) as caught:
+        RunSettings(patient="opneai:gpt-4o")
+    problem = caught.value.errors()[0]
+    assert problem["loc"] == ("patient",) and problem["msg"].startswith("unknown backend 'opneai:gpt-4o'")
+    assert RunSettings(doctor=" oracle ").doctor == "oracle"

@@ -28,6 +28,7 @@ from agents.doctor import (
     turn_note,
 )
 from agents.protocol import Ask, Diagnose, Malformed, RequestTest
+from agents.types import Role
 from models.backends.scripted import ScriptedBackend
 from scenarios import Case, load_cases
 
@@ -71,14 +72,14 @@ def test_start_rejects_non_positive_max_turns(mg_case: Case, max_turns: int) -> 
 @pytest.mark.parametrize(
     ("utterance", "action_type", "route"),
     [
-        ("How old are you?", Ask, "patient"),
-        ("REQUEST TEST: EMG", RequestTest, "measurement"),
-        ("DIAGNOSIS READY: Myasthenia gravis", Diagnose, "moderator"),
-        ("", Malformed, "clinic"),
-        ("REQUEST TEST:", Malformed, "clinic"),
+        ("How old are you?", Ask, Role.PATIENT),
+        ("REQUEST TEST: EMG", RequestTest, Role.MEASUREMENT),
+        ("DIAGNOSIS READY: Myasthenia gravis", Diagnose, Role.MODERATOR),
+        ("", Malformed, Role.SYSTEM),
+        ("REQUEST TEST:", Malformed, Role.SYSTEM),
     ],
 )
-def test_plan_step_routes_each_action(mg_case: Case, utterance: str, action_type: type, route: str) -> None:
+def test_plan_step_routes_each_action(mg_case: Case, utterance: str, action_type: type, route: Role) -> None:
     state = start(mg_case, max_turns=5)
     before = copy.deepcopy(state)
     plan = plan_step(state, utterance)

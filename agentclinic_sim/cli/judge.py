@@ -24,7 +24,9 @@ from agentclinic_sim.transcript import iter_latest_records, transcript_path
 from agents.judge_agreement import Agreement
 from agents.moderator import DiagnosisMatcher, LLMModerator
 from models.backends import BackendError
-from models.backends.uri import URI_FORMS, backend_from_uri
+from models.backends.api_settings import ApiSettings
+from models.backends.reference import URI_FORMS, is_deterministic
+from models.backends.uri import backend_from_uri
 from scenarios import DatasetError
 
 if TYPE_CHECKING:
@@ -74,10 +76,11 @@ async def _closing(judge: LLMModerator, work: Awaitable[T]) -> T:
 
 
 def _llm_judge(uri: str, api_key_env: str, max_retries: int, timeout_s: float) -> LLMModerator:
-    if uri.strip() in {"match", "oracle", "retrieval", "lookup"}:
+    if is_deterministic(uri):
         fail(f"--with {uri}: give an LLM backend ({URI_FORMS}); 'match' is the free judge itself")
     try:
-        backend = backend_from_uri(uri, api_key_env=api_key_env, max_retries=max_retries, timeout_s=timeout_s)
+        api = ApiSettings(api_key_env=api_key_env, max_retries=max_retries, timeout_s=timeout_s)
+        backend = backend_from_uri(uri, api=api)
     except BackendError as exc:
         fail(f"--with {uri}: {exc}")
     return LLMModerator(backend)

@@ -23,7 +23,7 @@ from agentclinic_sim.run_folder import load_manifest
 from agentclinic_sim.run_settings import FLAG_NAMES, RunError, RunSettings, resumed_settings
 from agentclinic_sim.transcript import EpisodeRecord
 from models.backends import BackendError
-from models.backends.uri import URI_FORMS
+from models.backends.reference import URI_FORMS, TinyReference, is_deterministic, parse_backend
 from scenarios import DatasetError
 
 if TYPE_CHECKING:
@@ -189,10 +189,10 @@ def run_settings(settings: RunSettings, title: str, live: bool = False) -> None:
             f"{summary.errored} episode(s) errored; run them again with: agentclinic run --out {out} --retry-errored",
             soft_wrap=True,
         )
-    doctor = settings.doctor
-    if doctor.startswith("tiny"):
-        console.print(tiny_doctor_note(doctor), soft_wrap=True, highlight=False)
-    if doctor in {"tiny", "tiny-random", "oracle"} or doctor.startswith("tiny:"):
+    doctor = parse_backend(settings.doctor)
+    if isinstance(doctor, TinyReference):
+        console.print(tiny_doctor_note(doctor.uri), soft_wrap=True, highlight=False)
+    if isinstance(doctor, TinyReference) or is_deterministic(doctor.uri, "oracle"):
         console.print(MEDGEMMA_HINT, soft_wrap=True)
     if summary.completed == 0:
         raise typer.Exit(1)

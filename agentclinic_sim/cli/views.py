@@ -10,15 +10,21 @@ from rich.text import Text
 
 from agentclinic_sim.metrics import RunSummary
 from agentclinic_sim.transcript import EpisodeRecord
-from agents.types import Turn
+from agents.types import Role, Turn
 
-ROLE_STYLE = {"doctor": "cyan", "patient": "magenta", "measurement": "yellow", "moderator": "green", "system": "dim"}
+ROLE_STYLE = {
+    Role.DOCTOR: "cyan",
+    Role.PATIENT: "magenta",
+    Role.MEASUREMENT: "yellow",
+    Role.MODERATOR: "green",
+    Role.SYSTEM: "dim",
+}
 ROLE_TITLE = {
-    "doctor": "Doctor",
-    "patient": "Patient",
-    "measurement": "Measurement",
-    "moderator": "Judge",
-    "system": "Clinic",
+    Role.DOCTOR: "Doctor",
+    Role.PATIENT: "Patient",
+    Role.MEASUREMENT: "Measurement",
+    Role.MODERATOR: "Judge",
+    Role.SYSTEM: "Clinic",
 }
 
 

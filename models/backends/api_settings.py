@@ -1,6 +1,7 @@
 """How calls to an API backend are made, as settings: which environment variable holds the key, how often a
 failed call is retried and how long one may take. Shared by every command and settings model that builds
-API clients (runs, play, training's roles, the judge), so the flags and their defaults are written once."""
+API clients (runs, play, training's roles, the judge), so the flags and their defaults are written once;
+the OpenAI backend takes its defaults from here. Light to import: no SDK loads with it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from models.backends.openai_backend import DEFAULT_API_KEY_ENV, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
+DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MAX_RETRIES = 4
 
 
 class ApiSettings(BaseModel):
@@ -26,7 +29,3 @@ class ApiSettings(BaseModel):
         description="Retries (exponential backoff with jitter) on timeouts, 429, 5xx and malformed replies.",
     )
     timeout_s: float = Field(DEFAULT_TIMEOUT_S, gt=0, description="Seconds before one API request times out.")
-
-    def client_options(self) -> dict[str, object]:
-        """The keyword arguments ``backend_from_uri`` takes for these settings."""
-        return {"api_key_env": self.api_key_env, "max_retries": self.max_retries, "timeout_s": self.timeout_s}
