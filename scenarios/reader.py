@@ -180,7 +180,7 @@ def _parse_line(
     return case
 
 
-def read_case_file(  # noqa: PLR0912  # each branch one kind of bad line, named for the user; to table-drive (issue 24)
+def read_case_file(
     path: Path,
     dataset: str,
     *,
@@ -197,45 +197,42 @@ def read_case_file(  # noqa: PLR0912  # each branch one kind of bad line, named 
     otherwise all problems are returned beside the cases that were good.
     """
     name = display_path(path)
-    problems: list[CaseProblem] = []
-    if not path.exists():
-        problems.append(CaseProblem(name, 0, "file", "does not exist"))
-    elif not path.is_file():
-        problems.append(CaseProblem(name, 0, "file", "is not a file"))
-    if problems:
-        raise CaseFileError(problems)
-
-    credentialed = credentialed or file_is_credentialed(path)
-    cases: list[Case] = []
-    first_line_of: dict[str, int] = {}
+    if not path.exists() or not path.is_file():
+        raise CaseFileError([CaseProblem(name, 0, "file", "does not exist" if not path.exists() else "is not a file")])
     items = list(_lines(path, name))
     not_cases = _not_a_case_file(name, items)
     if not_cases is not None:
         if stop_at_first:
             raise CaseFileError([not_cases])
-        return cases, [not_cases]
+        return [], [not_cases]
+    reading = _CaseFileReading(name, dataset, schema, credentialed or file_is_credentialed(path))
+    problems: list[CaseProblem] = []
     for item in items:
-        if isinstance(item, CaseProblem):
-            found = [item]
-        else:
-            line, text = item
-            parsed = _parse_line(text, name, line, dataset, len(cases), schema, credentialed)
-            if isinstance(parsed, Case):
-                previous = first_line_of.setdefault(parsed.content_hash, line)
-                found = (
-                    []
-                    if previous == line
-                    else [CaseProblem(name, line, "-", f"duplicate of the case on line {previous}")]
-                )
-                if not found:
-                    cases.append(parsed)
-            else:
-                found = parsed
-        if found:
-            if stop_at_first:
-                raise CaseFileError(found)
-            problems.extend(found)
-    return cases, problems
+        found = [item] if isinstance(item, CaseProblem) else reading.read(*item)
+        if found and stop_at_first:
+            raise CaseFileError(found)
+        problems.extend(found)
+    return reading.cases, problems
+
+
+class _CaseFileReading:
+    """The cases of one file read so far, and the first line of each (a later copy is a duplicate)."""
+
+    def __init__(self, name: str, dataset: str, schema: SchemaName | None, credentialed: bool):
+        self.name, self.dataset, self.schema, self.credentialed = name, dataset, schema, credentialed
+        self.cases: list[Case] = []
+        self.first_line_of: dict[str, int] = {}
+
+    def read(self, line: int, text: str) -> list[CaseProblem]:
+        """Read one line: keep its case, or return what is wrong with it."""
+        parsed = _parse_line(text, self.name, line, self.dataset, len(self.cases), self.schema, self.credentialed)
+        if not isinstance(parsed, Case):
+            return parsed
+        previous = self.first_line_of.setdefault(parsed.content_hash, line)
+        if previous != line:
+            return [CaseProblem(self.name, line, "-", f"duplicate of the case on line {previous}")]
+        self.cases.append(parsed)
+        return []
 
 
 __all__ = ["content_hash", "read_case_file"]
