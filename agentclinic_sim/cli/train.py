@@ -4,6 +4,7 @@ trainer's settings model (``SFTSettings``, ``GRPOSettings``), a rich progress ba
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -53,6 +54,7 @@ def _train(kind: str, settings: Any) -> None:
     started = time.perf_counter()
     progress = TrainingProgress(settings.max_steps, f"train {kind}")
     try:
+        train: Callable[..., dict[str, Any]]
         if kind == "sft":
             from models.training.sft import train_sft as train
         else:

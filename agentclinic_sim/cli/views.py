@@ -12,14 +12,14 @@ from agentclinic_sim.metrics import RunSummary
 from agentclinic_sim.transcript import EpisodeRecord
 from agents.types import Role, Turn
 
-ROLE_STYLE = {
+ROLE_STYLE: dict[str, str] = {
     Role.DOCTOR: "cyan",
     Role.PATIENT: "magenta",
     Role.MEASUREMENT: "yellow",
     Role.MODERATOR: "green",
     Role.SYSTEM: "dim",
 }
-ROLE_TITLE = {
+ROLE_TITLE: dict[str, str] = {
     Role.DOCTOR: "Doctor",
     Role.PATIENT: "Patient",
     Role.MEASUREMENT: "Measurement",
