@@ -111,8 +111,8 @@ def test_sft_folders_carry_the_project_model_card(sft_run: dict, tiny_model_path
 def test_trainer_arguments_give_transformers_no_deprecated_checkpointing_name(cpu: bool, tmp_path: Path) -> None:
     from trl import GRPOConfig, SFTConfig
 
-    arguments = {**trainer_arguments(SFTSettings(out=tmp_path), cpu=cpu), "use_cpu": True, "bf16": False}  # no GPU
-    for config_class in (SFTConfig, GRPOConfig):
+    for settings, config_class in ((SFTSettings(out=tmp_path), SFTConfig), (GRPOSettings(out=tmp_path), GRPOConfig)):
+        arguments = {**trainer_arguments(settings, cpu=cpu), "use_cpu": True, "bf16": False}  # no GPU
         with warnings.catch_warnings():
             warnings.simplefilter("error", FutureWarning)
             config = config_class(**arguments)

@@ -37,6 +37,7 @@ from models.training.evaluate import Curve, evaluate_policy
 from models.training.lora import LoraSettings, adapted_modules, merge_adapter, peft_config
 from models.training.policy import load_policy, model_source
 from models.training.rollouts import RolloutConfig
+from models.training.trainer_fields import declared_trainer_arguments, trl
 from scenarios import Case, CaseSelection
 from scenarios.split import Split
 
@@ -62,16 +63,33 @@ class TrainSettings(LoraSettings, RoleSettings, CaseSelection):
     )
     max_turns: int = Field(6, ge=1, description="Doctor turns per consultation.")
     max_tokens: int = Field(48, ge=1, description="New tokens per doctor turn.")
-    learning_rate: float = Field(1e-3, gt=0.0, description="Peak learning rate (constant after a short warm-up).")
-    max_steps: int = Field(100, ge=1, description="Optimiser steps.")
+    learning_rate: float = Field(
+        1e-3,
+        gt=0.0,
+        description="Peak learning rate (constant after a short warm-up).",
+        json_schema_extra=trl("learning_rate"),
+    )
+    max_steps: int = Field(100, ge=1, description="Optimiser steps.", json_schema_extra=trl("max_steps"))
     eval_every: int = Field(20, ge=1, description="Score greedy episodes every N steps (and at start and end).")
     eval_first: bool = Field(True, description="Score the starting model before the first step.")
-    save_every: int = Field(50, ge=1, description="Write a resumable checkpoint every N steps.")
-    keep_checkpoints: int = Field(2, ge=1, description="How many of the newest checkpoints to keep.")
-    seed: int = Field(0, description="Seed for sampling, shuffling and initialisation.")
+    save_every: int = Field(
+        50, ge=1, description="Write a resumable checkpoint every N steps.", json_schema_extra=trl("save_steps")
+    )
+    keep_checkpoints: int = Field(
+        2, ge=1, description="How many of the newest checkpoints to keep.", json_schema_extra=trl("save_total_limit")
+    )
+    seed: int = Field(0, description="Seed for sampling, shuffling and initialisation.", json_schema_extra=trl("seed"))
     dtype: str | None = Field(None, description="bfloat16 or float32 (default: bf16 on GPU, float32 on CPU).")
-    report_to: str = Field("none", description="Tracker for the trainer's logs: none, tensorboard or trackio.")
-    out: Path = Field(Path("runs/train"), description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.")
+    report_to: str = Field(
+        "none",
+        description="Tracker for the trainer's logs: none, tensorboard or trackio.",
+        json_schema_extra=trl("report_to"),
+    )
+    out: Path = Field(
+        Path("runs/train"),
+        description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.",
+        json_schema_extra=trl("output_dir"),
+    )
     resume: bool = Field(False, description="Continue from the last checkpoint in --out.")
     rewards: RewardConfig = Field(
         default_factory=RewardConfig, description="What each event is worth (AgentClinic's 1/0)."
@@ -123,20 +141,14 @@ def trainer_arguments(settings: TrainSettings, *, cpu: bool, warmup: bool = True
     checkpointing is for GPUs (TRL turns it on by default): on a CPU it only repeats forward passes. It is set by
     transformers 5's name, ``activation_checkpointing``: the old ``gradient_checkpointing`` warns on every run."""
     return {
-        "output_dir": str(settings.out),
+        **declared_trainer_arguments(settings),
         "use_cpu": cpu,
         "bf16": not cpu,
-        "max_steps": settings.max_steps,
-        "learning_rate": settings.learning_rate,
         "lr_scheduler_type": "constant_with_warmup" if warmup else "constant",
         "warmup_steps": min(10, max(settings.max_steps // 10, 1)) if warmup else 0,
         "activation_checkpointing": not cpu,
         "logging_steps": 1,
         "save_strategy": "steps",
-        "save_steps": settings.save_every,
-        "save_total_limit": settings.keep_checkpoints,
-        "report_to": settings.report_to,
-        "seed": settings.seed,
         "disable_tqdm": True,
     }
 

@@ -45,6 +45,7 @@ from models.training.common import (
 from models.training.data import NoTrainingData, TrainingSetupError
 from models.training.lockstep import rank_lockstep
 from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
+from models.training.trainer_fields import trl
 from models.training.vllm_policy import VLLMPolicy
 from scenarios import Case
 
@@ -54,11 +55,30 @@ LOGGED_STATS = ("correct", "turns", "tests", "malformed", "generated_tokens")
 class GRPOSettings(TrainSettings):
     """``agentclinic train grpo``."""
 
-    num_generations: int = Field(8, ge=2, description="Episodes per case in a group (GRPO's G).")
-    batch_size: int = Field(32, ge=2, description="Episodes per optimiser step (a multiple of --num-generations).")
-    temperature: float = Field(0.7, gt=0.0, description="Doctor sampling temperature in rollouts (and in TRL's loss).")
-    top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass in rollouts.")
-    beta: float = Field(0.0, ge=0.0, description="KL penalty to the starting model (0: no reference model kept).")
+    num_generations: int = Field(
+        8, ge=2, description="Episodes per case in a group (GRPO's G).", json_schema_extra=trl("num_generations")
+    )
+    batch_size: int = Field(
+        32,
+        ge=2,
+        description="Episodes per optimiser step (a multiple of --num-generations).",
+        json_schema_extra=trl("per_device_train_batch_size"),
+    )
+    temperature: float = Field(
+        0.7,
+        gt=0.0,
+        description="Doctor sampling temperature in rollouts (and in TRL's loss).",
+        json_schema_extra=trl("temperature"),
+    )
+    top_p: float = Field(
+        1.0, gt=0.0, le=1.0, description="Nucleus sampling mass in rollouts.", json_schema_extra=trl("top_p")
+    )
+    beta: float = Field(
+        0.0,
+        ge=0.0,
+        description="KL penalty to the starting model (0: no reference model kept).",
+        json_schema_extra=trl("beta"),
+    )
     learning_rate: float = Field(1e-4, gt=0.0, description="Peak learning rate (constant after a short warm-up).")
     max_steps: int = Field(30, ge=1, description="Optimiser steps.")
     eval_every: int = Field(5, ge=1, description="Score greedy episodes every N steps (and at start and end).")
@@ -204,11 +224,6 @@ def _train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None
     reward_functions = [env_reward, *(_logged(name) for name in LOGGED_STATS)]
     arguments = GRPOConfig(
         **trainer_arguments(settings, cpu=on_cpu(), warmup=False),
-        per_device_train_batch_size=settings.batch_size,
-        num_generations=settings.num_generations,
-        temperature=settings.temperature,
-        top_p=settings.top_p,
-        beta=settings.beta,
         max_completion_length=settings.max_turns * (settings.max_tokens + 1),
         reward_weights=[1.0] + [0.0] * len(LOGGED_STATS),
         log_completions=False,

@@ -36,6 +36,7 @@ from models.training.common import (
 )
 from models.training.data import NoTrainingData, oracle_chats, token_rows, transcript_chats
 from models.training.tokens import ChatTokens
+from models.training.trainer_fields import trl
 
 
 class SFTSettings(TrainSettings):
@@ -45,8 +46,15 @@ class SFTSettings(TrainSettings):
         None, description="Train on this run's transcripts (folder) instead of oracle demonstrations."
     )
     min_reward: float = Field(1.0, description="With --from: keep episodes whose reward is at least this.")
-    batch_size: int = Field(4, ge=1, description="Consultations per optimiser step.")
-    max_length: int = Field(4096, ge=64, description="Longest token sequence trained on (longer ones are cut).")
+    batch_size: int = Field(
+        4, ge=1, description="Consultations per optimiser step.", json_schema_extra=trl("per_device_train_batch_size")
+    )
+    max_length: int = Field(
+        4096,
+        ge=64,
+        description="Longest token sequence trained on (longer ones are cut).",
+        json_schema_extra=trl("max_length"),
+    )
     out: Path = Field(Path("runs/sft"), description="Run folder: checkpoints, final model, curve.csv/png, steps.csv.")
 
 
@@ -84,8 +92,6 @@ def _train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] 
     settings.out.mkdir(parents=True, exist_ok=True)
     arguments = SFTConfig(
         **trainer_arguments(settings, cpu=on_cpu()),
-        per_device_train_batch_size=settings.batch_size,
-        max_length=settings.max_length,
         dataset_num_proc=None,
     )
     cast = settings.roles([case for cases in splits.values() for case in cases])
