@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from agents.biases import PatientBias
+from agents.judge.moderator import DiagnosisMatcher, LLMModerator
 from agents.measurement import LLMMeasurement, LookupMeasurement, MissingPolicy
-from agents.moderator import DiagnosisMatcher, LLMModerator
 from agents.patient import LLMPatient, RetrievalPatient
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S
 from agents.types import Reply, Turn, Verdict

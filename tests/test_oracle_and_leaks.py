@@ -11,9 +11,9 @@ from agentclinic_sim.rewards import RewardConfig
 from agents.cast import CastSpec
 from agents.doctor import OracleDoctor
 from agents.findings import is_placeholder, render
+from agents.judge.moderator import normalise_diagnosis
 from agents.leaks import DiagnosisGuard
 from agents.measurement import NORMAL_READINGS, LookupMeasurement
-from agents.moderator import normalise_diagnosis
 from agents.patient import RetrievalPatient
 from scenarios import Case, load_cases
 
