@@ -21,7 +21,7 @@ from agentclinic_sim.role_settings import (
 )
 from agents.biases import DoctorBias, PatientBias
 from agents.doctor import DoctorFormat, ImagePolicy
-from agents.measurement import MissingPolicy
+from agents.measurement.results import MissingPolicy
 from agents.protocol import DEFAULT_MAX_TURNS
 from models.backends import GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION

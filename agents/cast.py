@@ -11,7 +11,9 @@ from typing import Literal, Protocol
 
 from agents.biases import PatientBias
 from agents.judge.moderator import DiagnosisMatcher, LLMModerator
-from agents.measurement import LLMMeasurement, LookupMeasurement, MissingPolicy
+from agents.measurement.llm_reader import LLMMeasurement
+from agents.measurement.lookup import LookupMeasurement
+from agents.measurement.results import MissingPolicy
 from agents.patient import LLMPatient, RetrievalPatient
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S
 from agents.types import Reply, Turn, Verdict

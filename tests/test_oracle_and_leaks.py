@@ -13,7 +13,8 @@ from agents.doctor import OracleDoctor
 from agents.findings import is_placeholder, render
 from agents.judge.moderator import normalise_diagnosis
 from agents.leaks import DiagnosisGuard
-from agents.measurement import NORMAL_READINGS, LookupMeasurement
+from agents.measurement.lookup import LookupMeasurement
+from agents.measurement.results import NORMAL_READINGS
 from agents.patient import RetrievalPatient
 from scenarios import Case, load_cases
 
