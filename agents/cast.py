@@ -14,7 +14,8 @@ from agents.judge.moderator import DiagnosisMatcher, LLMModerator
 from agents.measurement.llm_reader import LLMMeasurement
 from agents.measurement.lookup import LookupMeasurement
 from agents.measurement.results import MissingPolicy
-from agents.patient import LLMPatient, RetrievalPatient
+from agents.patient.llm_patient import LLMPatient
+from agents.patient.retrieval import RetrievalPatient
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S
 from agents.types import Reply, Turn, Verdict
 from models.backends import ChatBackend, GenerationConfig

@@ -15,7 +15,7 @@ from agents.judge.moderator import normalise_diagnosis
 from agents.leaks import DiagnosisGuard
 from agents.measurement.lookup import LookupMeasurement
 from agents.measurement.results import NORMAL_READINGS
-from agents.patient import RetrievalPatient
+from agents.patient.retrieval import RetrievalPatient
 from scenarios import Case, load_cases
 
 ADVERSARIAL_QUESTIONS = [
