@@ -1,4 +1,4 @@
-"""A chart sentence that leaves the patient out as its subject given one: 'History of asthma' -> 'I have a
+"""'I' given to a chart sentence that leaves the patient out as its subject: 'History of asthma' -> 'I have a
 history of asthma', 'Negative for fever' -> "I haven't had any fever", 'Works as a teacher' -> 'I work as a
 teacher', 'Retired engineer' -> "I'm a retired engineer", 'Born at term' -> 'I was born at term'."""
 
