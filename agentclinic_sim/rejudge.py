@@ -16,8 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from agentclinic_sim.transcript import EpisodeRecord
 from agents.cast import Judge
-from agents.judge_agreement import Agreement, measure
-from agents.moderator import DiagnosisMatcher
+from agents.judge.agreement import Agreement, measure
+from agents.judge.moderator import DiagnosisMatcher
 from models.backends import BackendError
 
 REJUDGED = "judge_agreement.jsonl"

@@ -13,7 +13,7 @@ from agentclinic_sim.role_clients import DETERMINISTIC_ROLES
 from agentclinic_sim.role_settings import RoleSettings
 from agents.biases import PatientBias
 from agents.doctor import ImagePolicy
-from agents.measurement import MissingPolicy
+from agents.measurement.results import MissingPolicy
 from models.backends import GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
 from models.backends.reference import BackendURI, TinyReference, parse_backend

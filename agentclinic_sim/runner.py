@@ -78,7 +78,7 @@ from agentclinic_sim.transcript import (
     iter_latest_records,
     remove_records,
 )
-from agents.vocabulary_index import default_vocabulary
+from agents.judge.vocabulary_index import default_vocabulary
 from models.backends import BackendError, ChatBackend
 from scenarios import Case
 from scenarios.images import ImageFetchError

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from agents.biases import PatientBias
-from agents.measurement import LLMMeasurement, LookupMeasurement, MissingPolicy
-from agents.moderator import DiagnosisMatcher, LLMModerator
-from agents.patient import LLMPatient, RetrievalPatient
+from agents.judge.moderator import DiagnosisMatcher, LLMModerator
+from agents.measurement.llm_reader import LLMMeasurement
+from agents.measurement.lookup import LookupMeasurement
+from agents.measurement.results import MissingPolicy
+from agents.patient.llm_patient import LLMPatient
+from agents.patient.retrieval import RetrievalPatient
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S
 from agents.types import Reply, Turn, Verdict
 from models.backends import ChatBackend, GenerationConfig
@@ -20,7 +23,8 @@ from scenarios import Case
 
 
 class Responder(Protocol):
-    backend: str
+    @property
+    def backend(self) -> str: ...
 
     def respond(self, text: str, history: list[Turn]) -> Reply: ...
 
@@ -74,15 +78,15 @@ class CastSpec:
         patient: Responder = (
             RetrievalPatient(case)
             if self.patient == "retrieval"
-            else LLMPatient(case, self.patient, bias=self.patient_bias, config=config)  # type: ignore[arg-type]
+            else LLMPatient(case, self.patient, bias=self.patient_bias, config=config)
         )
         measurement: Responder = (
             LookupMeasurement(case, missing=self.missing)
             if self.measurement == "lookup"
-            else LLMMeasurement(case, self.measurement, missing=self.missing, config=config)  # type: ignore[arg-type]
+            else LLMMeasurement(case, self.measurement, missing=self.missing, config=config)
         )
-        moderator: Judge = DiagnosisMatcher() if self.moderator == "match" else LLMModerator(self.moderator)  # type: ignore[arg-type]
+        moderator: Judge = DiagnosisMatcher() if self.moderator == "match" else LLMModerator(self.moderator)
         for role in (patient, measurement, moderator):
             if hasattr(role, "sync_timeout_s"):
-                role.sync_timeout_s = self.sync_timeout_s  # type: ignore[union-attr]
+                role.sync_timeout_s = self.sync_timeout_s
         return Cast(case, patient, measurement, moderator)

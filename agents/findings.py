@@ -1,5 +1,5 @@
-"""Walking and rendering a case's findings trees, normalising the names in them, and telling a real
-finding from a placeholder ("Pending", "Recommended but findings not provided")."""
+"""Walking and rendering a case's findings trees, and telling a real finding from a placeholder ("Pending",
+"Recommended but findings not provided"): what the patient and the measurement reader both read a case with."""
 
 from __future__ import annotations
 
@@ -8,24 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-_NON_WORD = re.compile(r"[^0-9a-zµ]+")
-
-
-def normalise_name(name: str) -> str:
-    """'Complete_Blood_Counts' / 'complete blood-count' -> 'complete blood count' (lowercase, singular)."""
-    words = _NON_WORD.sub(" ", name.lower().replace("_", " ")).split()
-    return " ".join(singular(word) for word in words)
-
-
-def singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
 
 def pretty_name(key: str) -> str:
+    """A record's key as a label: 'Blood_Pressure' -> 'Blood Pressure'."""
     return key.replace("_", " ").strip()
 
 

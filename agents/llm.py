@@ -26,7 +26,7 @@ class LLMRoleMixin:
         self.config = config
 
     @property
-    def backend(self) -> str:  # type: ignore[override]
+    def backend(self) -> str:
         return self.chat_backend.name
 
     def messages(self, text: str, history: Sequence[Turn]) -> list[Message]:

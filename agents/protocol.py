@@ -23,7 +23,7 @@ _DIAGNOSIS = re.compile(
 _TEST = re.compile(rf"{_MARKUP}REQUEST\s+TESTS?{_MARKUP}\s*[:\-–]{_MARKUP}(?P<body>[^\n]*)", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s*_`\"'.,;:!?]+$")
 _LEADING = re.compile(r"^[\s*_`\"']+")
-_BRACKETS = ("()", "[]", "{}")
+_BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 
 
 @dataclass(frozen=True, slots=True)

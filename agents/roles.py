@@ -70,9 +70,13 @@ class DeterministicRole:
 class AsyncRole:
     """Base for roles that call a model: ``respond`` runs ``arespond`` on the background loop."""
 
-    backend = "llm"
     in_process = False
     sync_timeout_s: float | None = DEFAULT_SYNC_TIMEOUT_S
+
+    @property
+    def backend(self) -> str:
+        """What played the role, for the transcript: a subclass names its model."""
+        return "llm"
 
     async def arespond(self, text: str, history: Sequence[Turn]) -> Reply:
         raise NotImplementedError

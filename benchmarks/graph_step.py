@@ -58,7 +58,7 @@ from agentclinic_sim.heap import frozen_setup
 from agentclinic_sim.rewards import RewardConfig
 from agents.cast import Cast, CastSpec
 from agents.doctor import BackendDoctor, Doctor, OracleDoctor
-from agents.vocabulary_index import default_vocabulary
+from agents.judge.vocabulary_index import default_vocabulary
 from models.backends.base import Completion, GenerationConfig, Message
 from models.backends.openai_backend import OpenAIBackend
 from scenarios import Case, load_cases

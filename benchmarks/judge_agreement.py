@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from agents.judge_agreement import measure, read_pairs
-from agents.moderator import DiagnosisMatcher
+from agents.judge.agreement import measure, read_pairs
+from agents.judge.moderator import DiagnosisMatcher
 
 PAIRS = Path(__file__).with_name("judge_pairs.csv")
 

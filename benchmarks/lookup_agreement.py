@@ -34,8 +34,9 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 from agents.findings import Node, is_placeholder, walk
-from agents.measurement import LookupMeasurement
-from agents.names_of_tests import concept_key, exact_name
+from agents.measurement.lookup import LookupMeasurement
+from agents.measurement.name_words import exact_name
+from agents.measurement.names_of_tests import concept_key
 from scenarios import Case, load_cases
 
 REQUESTS = Path(__file__).with_name("lookup_requests.csv")

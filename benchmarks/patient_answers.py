@@ -17,7 +17,8 @@ import random
 import re
 import time
 
-from agents.patient import RetrievalPatient, clear_case_facts
+from agents.patient.knowledge import clear_case_facts
+from agents.patient.retrieval import RetrievalPatient
 from scenarios import Case, load_cases
 
 QUESTIONS = (

@@ -54,7 +54,7 @@ print(time.perf_counter() - start)
 """
 VOCABULARY = """
 import time
-from agents.vocabulary_index import default_vocabulary
+from agents.judge.vocabulary_index import default_vocabulary
 start = time.perf_counter()
 default_vocabulary()
 print(time.perf_counter() - start)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from agents.diagnosis_names import forms, key
-from agents.diagnosis_vocabulary import LexiconEntry, build_vocabulary, read_lexicon
-from agents.judge_agreement import measure, read_pairs
-from agents.moderator import DiagnosisMatcher
+from agents.judge.agreement import measure, read_pairs
+from agents.judge.diagnosis_names import forms, key
+from agents.judge.diagnosis_vocabulary import LexiconEntry, build_vocabulary, read_lexicon
+from agents.judge.moderator import DiagnosisMatcher
 
 PAIRS = Path(__file__).resolve().parents[1] / "benchmarks" / "judge_pairs.csv"
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from agents.findings import walk
-from agents.measurement import NORMAL_READINGS, RESULTS_PREFIX, LookupMeasurement
-from agents.names_of_tests import NameEntry, build_name_table, concept_key, name_table, read_names
-from agents.report_items import text_items
+from agents.measurement.lookup import LookupMeasurement
+from agents.measurement.name_table import NameEntry, build_name_table, name_table, read_names
+from agents.measurement.names_of_tests import concept_key
+from agents.measurement.report_items import text_items
+from agents.measurement.results import NORMAL_READINGS, RESULTS_PREFIX
 from scenarios import Case, load_cases
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

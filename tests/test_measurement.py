@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from agents.findings import Node, is_placeholder, pretty_name, render, walk
-from agents.measurement import NORMAL_READINGS, RESULTS_PREFIX, LLMMeasurement, LookupMeasurement, missing_result
-from agents.names_of_tests import concept_key, exact_name
+from agents.measurement.llm_reader import LLMMeasurement
+from agents.measurement.lookup import LookupMeasurement
+from agents.measurement.name_words import exact_name
+from agents.measurement.names_of_tests import concept_key
+from agents.measurement.results import NORMAL_READINGS, RESULTS_PREFIX, missing_result
 from models.backends.scripted import ScriptedBackend
 from scenarios import Case, load_cases
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from agents.moderator import DiagnosisMatcher, LLMModerator, normalise_diagnosis, parse_yes_no
+from agents.judge.moderator import DiagnosisMatcher, LLMModerator, normalise_diagnosis, parse_yes_no
 from agents.types import Verdict
 from models.backends.scripted import ScriptedBackend
 

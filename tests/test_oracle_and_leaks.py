@@ -11,10 +11,11 @@ from agentclinic_sim.rewards import RewardConfig
 from agents.cast import CastSpec
 from agents.doctor import OracleDoctor
 from agents.findings import is_placeholder, render
+from agents.judge.moderator import normalise_diagnosis
 from agents.leaks import DiagnosisGuard
-from agents.measurement import NORMAL_READINGS, LookupMeasurement
-from agents.moderator import normalise_diagnosis
-from agents.patient import RetrievalPatient
+from agents.measurement.lookup import LookupMeasurement
+from agents.measurement.results import NORMAL_READINGS
+from agents.patient.retrieval import RetrievalPatient
 from scenarios import Case, load_cases
 
 ADVERSARIAL_QUESTIONS = [

@@ -11,9 +11,12 @@ import pytest
 
 from agents.biases import PATIENT_BIASES, patient_bias_text
 from agents.leaks import WITHHELD, DiagnosisGuard
-from agents.patient import DONT_KNOW, DONT_KNOW_DIAGNOSIS, NOTHING, LLMPatient, RetrievalPatient, chart_sentences
+from agents.patient.chart import chart_sentences
+from agents.patient.llm_patient import LLMPatient
+from agents.patient.references import patient_gender
+from agents.patient.retrieval import DONT_KNOW, DONT_KNOW_DIAGNOSIS, NOTHING, RetrievalPatient
+from agents.patient.voice import first_person
 from agents.types import Turn
-from agents.voice import first_person, patient_gender
 from models.backends.scripted import ScriptedBackend
 from scenarios import Case, load_cases
 

@@ -8,14 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from agents.patient import (
-    DONT_KNOW_DIAGNOSIS,
-    NOTHING,
-    RetrievalPatient,
-    clear_case_facts,
-    question_parts,
-)
-from agents.voice import first_person, third_person
+from agents.patient.chart_words import third_person
+from agents.patient.knowledge import clear_case_facts
+from agents.patient.questions import question_parts
+from agents.patient.retrieval import DONT_KNOW_DIAGNOSIS, NOTHING, RetrievalPatient
+from agents.patient.voice import first_person
 from scenarios import Case, load_cases
 
 DEMO_CASES = load_cases("demo")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from agents import diagnosis_vocabulary, vocabulary_index
-from agents.diagnosis_names import key
-from agents.diagnosis_vocabulary import build_vocabulary
-from agents.moderator import DiagnosisMatcher
-from agents.vocabulary_index import cached_vocabulary, index_path, load_index, source_files, sources_digest
+from agents.judge import diagnosis_vocabulary, vocabulary_index
+from agents.judge.diagnosis_names import key
+from agents.judge.diagnosis_vocabulary import build_vocabulary
+from agents.judge.moderator import DiagnosisMatcher
+from agents.judge.vocabulary_index import cached_vocabulary, index_path, load_index, source_files, sources_digest
 
 NEW_TERM = "zzq syndrome"
 """A made-up name that no real source knows, added to a copy of the lexicon by the tests."""

@@ -21,8 +21,8 @@ from agentclinic_sim.rejudge import REJUDGED, AgreementReport, RejudgedPair, rej
 from agentclinic_sim.run_folder import load_manifest
 from agentclinic_sim.run_settings import RunError, select_cases
 from agentclinic_sim.transcript import iter_latest_records, transcript_path
-from agents.judge_agreement import Agreement
-from agents.moderator import DiagnosisMatcher, LLMModerator
+from agents.judge.agreement import Agreement
+from agents.judge.moderator import DiagnosisMatcher, LLMModerator
 from models.backends import BackendError
 from models.backends.api_settings import ApiSettings
 from models.backends.reference import URI_FORMS, is_deterministic

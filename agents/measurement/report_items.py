@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agents.names_of_tests import is_generic_name
+from agents.measurement.names_of_tests import is_generic_name
 
 _BULLET_SPLIT = re.compile(r"(?:^|\s)(?:[-•]\s+|(?=\d{1,2}\.\s+\S))")
 _NUMBER = re.compile(r"^\d{1,2}\.\s+")

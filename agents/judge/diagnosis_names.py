@@ -4,7 +4,7 @@ A diagnosis string becomes one or more *forms* (the whole name, the name without
 the bracketed part as an alternative name, the name without hedges such as "most likely"), and each
 form becomes a *key*: its content words, lower-cased, spelled the American way, in sorted order, so
 "Anaemia due to iron deficiency" and "iron deficiency anemia" share the key "anemia deficiency iron".
-Nothing here knows medicine beyond spelling; synonyms live in ``agents.diagnosis_vocabulary``.
+Nothing here knows medicine beyond spelling; synonyms live in ``agents.judge.diagnosis_vocabulary``.
 """
 
 from __future__ import annotations

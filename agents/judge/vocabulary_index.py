@@ -1,7 +1,7 @@
 """The judge's vocabulary as a prebuilt index: built once from its sources, stored in the user cache, loaded
 in milliseconds by every later process.
 
-Building the vocabulary (``agents.diagnosis_vocabulary.build_vocabulary``) reads and keys all of MeSH's
+Building the vocabulary (``agents.judge.diagnosis_vocabulary.build_vocabulary``) reads and keys all of MeSH's
 disease names, about three seconds. The built index is stored as JSON under
 ``<cache dir>/vocabulary/<digest>.json`` (``$AGENTCLINIC_CACHE`` honoured, beside the case files and
 images), where the digest is a sha256 of everything that decides its contents: the MeSH data file, the
@@ -23,8 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agents import diagnosis_names, diagnosis_vocabulary
-from agents.diagnosis_vocabulary import Vocabulary, build_vocabulary
+from agents.judge import diagnosis_names, diagnosis_vocabulary
+from agents.judge.diagnosis_vocabulary import Vocabulary, build_vocabulary
 
 INDEX_FOLDER = "vocabulary"
 

@@ -1,0 +1,175 @@
+"""A case's exam and test findings with the keys they answer to, built once per case and shared.
+
+Every node of the case's exam and test trees is a finding, and so is every test written inside a finding's
+free text (:mod:`agents.measurement.report_items`). A finding answers to its own name's key (unless the name
+is generic, such as 'Findings'), to its name with its parents' words, and to each study a joined name holds
+('CT thorax and abdomen'); it also knows what its parents say it is of: the body region of its examination,
+the sides its parts state, and the variants its parts name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from agents.findings import Node, is_placeholder, render, walk
+from agents.measurement.name_table import name_table
+from agents.measurement.name_words import exact_name, words_of
+from agents.measurement.names_of_tests import ANY_MODALITY, Key, concept_key, is_generic_name, key_of_words
+from agents.measurement.report_items import text_items
+from agents.per_case import PerCase
+from scenarios import Case
+
+DEFAULT_SPECIMEN = "blood"
+ANY_SPECIMEN_TESTS = frozenset({"toxicology", "hcg"})
+"""Tests a record often names without their specimen though it is often not blood (a drug screen or a
+pregnancy test is mostly urine): a result of theirs stating no specimen answers a request naming any."""
+# Where a finding's name joins two studies ('CT_Scan_Thorax_and_Abdomen', 'Ultrasound with Doppler').
+_NAME_PARTS = re.compile(r"(?:[_\s]+(?:and|with)[_\s]+|\s*[/&]\s*)", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Finding:
+    """A node of the case's record with the keys it answers to."""
+
+    node: Node
+    order: int
+    keys: list[Key]
+    """its own name's key (unless the name is generic) and its key with its parents' words."""
+    part_keys: list[Key]
+    """keys of the studies a joined name holds ('CT thorax and abdomen'): weaker than the name itself."""
+    own: Key
+    group: bool
+    placeholder: bool
+    from_text: bool
+    exam: bool
+    generic: bool
+    """named only by its place in a report ('Findings', 'Other_Findings'): it answers through its parents."""
+    whole: bool = True
+    """reported as one result: a text, or a section whose parts are only generic ('Findings')."""
+    parents: list[Finding] = field(default_factory=list)
+    region: frozenset[str] = frozenset()
+    """the body regions it is of: its own name's, else its parents' ('Abdominal_Examination > Auscultation')."""
+    child_sides: frozenset[str] = frozenset()
+    """the sides its parts state, for a finding that states none itself ('Fundoscopy > Right_Eye')."""
+    variants: frozenset[str] = frozenset()
+    """specifier words its parts name as variants of it ('Blood_Glucose_Level > Random' -> random)."""
+
+    @property
+    def default_blood(self) -> bool:
+        """A test result stating no specimen, in no specimen's context and not imaging: a blood value.
+        Examination findings are of no specimen, save the tests a record writes inside them (NEJM cases)."""
+        if (self.exam and not self.from_text) or self.own.specimen or self.own.modality:
+            return False
+        return not (self.keys and self.keys[-1].tokens & ANY_SPECIMEN_TESTS)
+
+
+def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -> list[Key]:
+    """Keys of each test a joined name holds ('ESR_and_CRP' -> ESR, CRP; 'CBC_with_Differentiation' ->
+    CBC; 'Pelvic_Ultrasound_with_Doppler' -> pelvic ultrasound, the study the rest adds to). A later part
+    that only narrows the rest ('Doppler', 'Knee' in 'Hip_and_Knee') is no test of its own: the whole name
+    answers for it."""
+    parts = [part for part in _NAME_PARTS.split(name) if part.strip()]
+    if len(parts) < 2:
+        return []
+    keys = []
+    for number, part in enumerate(parts):
+        key = concept_key(part)
+        if key.tokens - specifiers or (number == 0 and key.modality and key.tokens):
+            keys.append(
+                Key(key.tokens, key.specimen or whole.specimen, key.modality or whole.modality, key.side).inherit(
+                    parent
+                )
+            )
+    return keys
+
+
+class CaseFindings:
+    """A case's exam and test findings with their keys, built once per case and shared by every lookup of the
+    case (``case_findings``), with the answers found so far (the same request always finds the same nodes)."""
+
+    def __init__(self, case: Case):
+        self.table = name_table()
+        self.findings: list[Finding] = []
+        self._build([*walk(case.exam)], exam=True)
+        self.examined_regions = frozenset().union(
+            *(finding.own.tokens & self.table.regions for finding in self.findings)
+        )
+        """The regions the examination names (what imaging that names no region may be of)."""
+        self._build([*walk(case.tests)], exam=False)
+        self.nodes: list[Node] = [finding.node for finding in self.findings]
+        self.by_path: dict[str, Finding] = {}
+        self.by_name: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            self.by_path.setdefault(exact_name(" ".join(finding.node.path)), finding)
+            self.by_name.setdefault(exact_name(finding.node.name), []).append(finding)
+        self.known = self.table.words | {word for finding in self.findings for word in words_of(finding.node.name)}
+        self.answers: dict[str, tuple[Node, ...]] = {}
+
+    def _build(self, nodes: list[Node], *, exam: bool) -> None:
+        """Findings for a tree's nodes (parents first) and for the tests written inside their texts."""
+        by_path: dict[tuple[str, ...], Finding] = {}
+        for node in nodes:
+            parent = by_path.get(node.path[:-1])
+            finding = self._finding(node, parent, from_text=False, exam=exam)
+            by_path[node.path] = finding
+            if isinstance(node.value, str) and len(node.value) > 20:
+                items: dict[tuple[str, ...], Finding] = {node.path: finding}
+                for relative, value in text_items(node.value, free_text=len(node.path) == 1):
+                    path = (*node.path, *relative)
+                    item = self._finding(Node(path, value), items.get(path[:-1], finding), from_text=True, exam=exam)
+                    items[path] = item
+
+    def _finding(self, node: Node, parent: Finding | None, *, from_text: bool, exam: bool) -> Finding:
+        """A finding's keys: its own name (unless generic), its name with its parents', and its parts."""
+        parent_key = parent.own if parent else Key()
+        own = concept_key(node.name).inherit(parent_key)
+        context_tokens = own.tokens | (parent.keys[-1].tokens if parent and parent.keys else frozenset())
+        context = Key(context_tokens, own.specimen, own.modality, own.side)
+        generic = is_generic_name(node.name)
+        keys = ([] if generic else [own]) + [context]
+        part_keys = [] if generic else _part_keys(node.name, own, parent_key, self.table.specifiers)
+        value = node.value
+        finding = Finding(
+            node=node,
+            order=len(self.findings),
+            keys=keys,
+            part_keys=part_keys,
+            own=own,
+            group=isinstance(value, dict) and any(isinstance(child, dict) for child in value.values()),
+            placeholder=is_placeholder(value),
+            from_text=from_text,
+            exam=exam,
+            generic=generic,
+            parents=[*parent.parents, parent] if parent else [],
+        )
+        finding.region = (own.tokens & self.table.regions) or (parent.region if parent else frozenset())
+        if not finding.region and own.modality - {ANY_MODALITY} and not exam:
+            finding.region = self._implied_region(node)
+        if parent is not None and not generic:
+            parent.whole = False
+            self._tell_parents(finding, parent)
+        self.findings.append(finding)
+        return finding
+
+    def _implied_region(self, node: Node) -> frozenset[str]:
+        """Where imaging that names no region ('Radiographs', 'MRI') may have been taken: the regions its
+        report names and the regions the case examined, each with the regions containing it ('pancreas'
+        is also 'abdomen'); empty, so any region agrees, when neither names one."""
+        regions = key_of_words(words_of(render(node.value)), self.table).tokens & self.table.regions
+        regions |= self.examined_regions
+        return frozenset(regions).union(*(self.table.within.get(region, ()) for region in regions))
+
+    def _tell_parents(self, finding: Finding, parent: Finding) -> None:
+        """Record on its parents the side a part states, and on its parent a part naming a variant."""
+        if finding.own.side and finding.own.side != parent.own.side:
+            for above in finding.parents:
+                if not above.own.side:
+                    above.child_sides |= finding.own.side
+        extra = finding.own.tokens - parent.own.tokens
+        if extra and extra <= self.table.specifiers and not extra & self.table.regions:
+            parent.variants |= extra
+
+
+case_findings: PerCase[CaseFindings] = PerCase(CaseFindings, parts=lambda case: (case.exam, case.tests))
+"""A case's ``CaseFindings``, built once and shared by every lookup of the case (see ``agents.per_case``)."""

@@ -1,0 +1,189 @@
+"""Which of a case's findings a request's key answers, best first.
+
+A finding answers in tiers (:func:`agents.measurement.names_of_tests.match_tier`: the same test, a broader
+request, a narrower one), a part of a joined name half a tier below the whole, and only where the request
+agrees with what the finding is of beyond its name: its parents' region, blood where it states no specimen,
+the sides its parts state. A panel the case does not hold as one finding answers with the members it holds;
+a member of a panel the case reports only as a whole answers with the panel. A part of the body the case
+reports only within a larger region answers with the nearest containing region's findings. Among equally
+good findings the preferred ones are kept (see :meth:`KeyMatcher.preferred`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from agents.measurement.case_findings import DEFAULT_SPECIMEN, Finding
+from agents.measurement.name_table import NameTable
+from agents.measurement.name_words import exact_name
+from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, Key, facets_agree, match_tier
+
+NARROWER = 3
+"""match_tier's tier for a request narrower than the finding."""
+
+
+class KeyMatcher:
+    """Matches request keys against one case's findings (shared by every lookup of the case)."""
+
+    def __init__(self, findings: list[Finding], table: NameTable):
+        self.findings = findings
+        self.table = table
+
+    def by_key(self, request: Key, *, examination: bool = False) -> list[Finding]:
+        """The findings whose keys answer the request best, then panel members or a panel as a whole.
+        A request for an ``examination`` ('chest exam') is never answered by imaging ('Chest X-ray')."""
+        if not request.tokens and not request.has_facets:
+            return []
+        best: dict[float, list[Finding]] = {}
+        for finding in self.findings:
+            if examination and finding.own.modality:
+                continue
+            tier = self._tier(request, finding)
+            if tier is not None:
+                best.setdefault(tier, []).append(finding)
+        best = self._same_side(request, best)
+        if best:
+            return self.preferred(request, best[min(best)])
+        return self._panel_members(request) or self._whole_panel(request)
+
+    def by_broader_region(self, request: Key, *, examination: bool) -> list[Finding]:
+        """A request for a part the case reports only within a larger region ('knee exam' where the case
+        holds the musculoskeletal examination, 'CT of the pancreas' where it holds a CT abdomen): the
+        findings of the nearest containing region that has any, never one of another part of it ('MRI
+        cervical spine' is no MRI of the lumbar spine, 'hip X-ray' no radiograph of the shoulder)."""
+        for region in sorted(request.tokens & self.table.regions):
+            for broader in self.table.within.get(region, ()):
+                wider = Key(request.tokens - {region} | {broader}, request.specimen, request.modality, request.side)
+                found = [
+                    finding
+                    for finding in self.by_key(wider, examination=examination)
+                    if not any(broader in self.table.within.get(other, ()) for other in finding.region - {region})
+                ]
+                if found:
+                    return found
+        return []
+
+    def _tier(self, request: Key, finding: Finding) -> float | None:
+        """The finding's best tier for the request; a match through one part of a joined name ranks
+        half a tier below a match through a whole name, so 'ESR' finds the ESR inside 'ESR_and_CRP'.
+        The request must agree with what the finding is of beyond its own name: its parents' region,
+        blood where it states no specimen, and the sides its parts state."""
+        table = self.table
+        if not self._context_agrees(request, finding):
+            return None
+        tiers: list[float] = [
+            tier
+            for key in finding.keys
+            if (tier := match_tier(request, key, group=finding.group, table=table)) is not None
+            and not (tier == NARROWER and self._names_a_sibling(request, key, finding))
+        ]
+        tiers += [
+            tier + 0.5
+            for key in finding.part_keys
+            if (tier := match_tier(request, key, group=finding.group, table=table)) is not None
+        ]
+        return min((tier for tier in tiers if tier is not None), default=None)
+
+    @staticmethod
+    def _same_side(request: Key, best: dict[float, list[Finding]]) -> dict[float, list[Finding]]:
+        """For a request naming a side ('fundoscopy of the right eye'), the findings stating that side
+        when any match, rather than the finding holding both sides."""
+        if not request.side:
+            return best
+        sided = {
+            tier: same
+            for tier, found in best.items()
+            if (same := [finding for finding in found if finding.own.side & request.side])
+        }
+        return sided or best
+
+    def _names_a_sibling(self, request: Key, key: Key, finding: Finding) -> bool:
+        """A narrower request ('fasting glucose') for a finding whose parts are its variants ('Blood
+        glucose > Random'): the request names a variant the case does not hold, a sibling of the ones
+        it does."""
+        extra = request.tokens - key.tokens
+        return bool(finding.variants) and bool((extra & self.table.specifiers) - self.table.regions)
+
+    def _context_agrees(self, request: Key, finding: Finding) -> bool:
+        """Whether the request's region, specimen and side agree with the finding's own and inherited
+        ones: 'lung auscultation' is not the abdomen's auscultation, 'urine glucose' not the glucose of a
+        metabolic panel, 'left eye visual acuity' not a visual acuity holding only the right eye."""
+        asked_region = request.tokens & self.table.regions
+        if asked_region and finding.region and not asked_region & finding.region:
+            return False
+        if request.specimen - {DEFAULT_SPECIMEN} and finding.default_blood:
+            return False
+        sides = finding.child_sides
+        return not (request.side and sides and not (request.side & sides or BOTH_SIDES in request.side | sides))
+
+    def _panel_members(self, request: Key) -> list[Finding]:
+        """'CBC' where the case lists Hb, WBC and platelets on their own: the members it holds (in blood
+        or an unstated specimen unless the request names one)."""
+        if len(request.tokens) != 1:
+            return []
+        members = self.table.panels.get(next(iter(request.tokens)), frozenset())
+        if not members:
+            return []
+        wanted = request if request.specimen else Key(request.tokens, frozenset({DEFAULT_SPECIMEN}))
+        found = [
+            finding
+            for finding in self.findings
+            if finding.keys
+            and finding.keys[0].tokens
+            and any(
+                member <= finding.keys[0].tokens and finding.keys[0].tokens - member <= self.table.specifiers
+                for member in members
+            )
+            and facets_agree(wanted, finding.keys[0])
+            and self._context_agrees(wanted, finding)
+        ]
+        return self.preferred(wanted, found)
+
+    def _whole_panel(self, request: Key) -> list[Finding]:
+        """'TSH' where the case reports only 'Thyroid function tests: normal': that panel, when the case
+        gives it as one result (a text, or a section of generic parts only)."""
+        panels = set().union(*(self.table.member_of.get(token, frozenset()) for token in request.tokens))
+        if len(request.tokens) != 1 or not panels:
+            return []
+        found = [
+            finding
+            for finding in self.findings
+            if finding.whole
+            and not finding.generic
+            and finding.own.tokens & panels
+            and len(finding.own.tokens) == 1
+            and facets_agree(request, finding.own)
+            and self._context_agrees(request, finding)
+        ]
+        return self.preferred(request, found)
+
+    def preferred(self, request: Key, found: list[Finding], *, by_name: bool = False) -> list[Finding]:
+        """Among equally good findings: blood (or an unstated specimen) when the request names none,
+        the examination over imaging when it names no modality (not for the case's own names, which
+        say what they are), real results over placeholders of the same name, and a finding rather
+        than the parts inside it."""
+        if request.specimen:
+            same = [f for f in found if f.own.specimen & request.specimen]
+            found = same or found
+        else:
+            blood = [f for f in found if not f.own.specimen or f.own.specimen == {DEFAULT_SPECIMEN}]
+            found = blood or found
+        if not request.modality and not by_name:
+            plain = [f for f in found if not f.own.modality]
+            found = plain or found
+        elif request.modality - {ANY_MODALITY}:
+            same_kind = [f for f in found if f.own.modality & request.modality]
+            found = same_kind or found
+        real_names = {exact_name(f.node.name) for f in found if not f.placeholder}
+        found = [f for f in found if not (f.placeholder and exact_name(f.node.name) in real_names)]
+        return self.outermost(found)
+
+    def outermost(self, found: list[Finding]) -> list[Finding]:
+        """The findings in record order, without those inside another one of them."""
+        chosen = {id(f) for f in found}
+        return self._ordered(f for f in found if not any(id(parent) in chosen for parent in f.parents))
+
+    @staticmethod
+    def _ordered(found: Iterable[Finding]) -> list[Finding]:
+        unique = {id(finding): finding for finding in found}
+        return sorted(unique.values(), key=lambda finding: finding.order)

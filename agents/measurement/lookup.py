@@ -1,0 +1,244 @@
+"""The deterministic measurement reader: a lookup over the case's exam and test trees.
+
+It answers ``RESULTS: …`` (:mod:`agents.measurement.results`); a request the case holds nothing for is
+answered by the missing-result policy. The lookup finds a test however a clinician names it: names are
+read into keys through the reviewed test-name table (:mod:`agents.measurement.names_of_tests`), and tests
+written inside a finding's free text are split out as findings of their own
+(:mod:`agents.measurement.report_items`). A request is matched against every finding's key
+(its own name, its name with its parents', and each part of a name such as "CT thorax and abdomen"):
+
+1. the exact name or path as the case wrote it;
+2. the same key;
+3. a broader request than the finding ("troponin" for "Troponin I", "CT" for "CT abdomen");
+4. a narrower request than the finding ("CT head without contrast" for "CT head").
+
+A sibling test ("Troponin T" for "Troponin I", "CT head" for "CT abdomen", "fasting glucose" for a glucose
+holding only its random value) is never taken for the one the case holds: it gets the missing-result answer.
+A finding is also read with what its parents say it is of: the region of its examination ("lung auscultation"
+is not ``Abdominal_Examination > Auscultation``), blood where no specimen is stated ("urine glucose" is not
+the metabolic panel's glucose), and the sides its parts hold (a right-eye request gets the right eye).
+
+A request for a part the case reports only within a larger region ("knee exam", "CT of the pancreas") gets
+the nearest containing region's findings (the table's ``within`` rows), never those of another part of it;
+imaging that names no region ("Radiographs") answers only for the regions its report or the examination
+names. The words that ask for a test and the reason given for it ("Could we get a lipase to rule out
+pancreatitis?") are not read as its name, and a gloss naming a panel's members asks for those members.
+
+A request that matches several findings returns all of them; a panel the case does not hold as one finding
+returns the members it holds, and a member of a panel the case reports only as a whole ("TSH" where the case
+says "Thyroid function tests: normal") returns that panel.
+
+The lookup reports a requested result exactly as the case wrote it: reading the MRI report is how a
+doctor makes the diagnosis, so its words are not withheld. What stays out is what is not a test: the
+lookup never reads ``Correct_Diagnosis`` (it holds only the exam and test trees), and a request that
+asks for the diagnosis, or names it without naming one of the case's tests, gets the missing-result
+answer instead of the nearest match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from agents.findings import Node, pretty_name, render
+from agents.leaks import DiagnosisGuard
+from agents.measurement.case_findings import Finding, case_findings
+from agents.measurement.key_match import KeyMatcher
+from agents.measurement.name_words import exact_name, words_of
+from agents.measurement.names_of_tests import Key, is_generic_name, key_of_words, signs_named
+from agents.measurement.request_words import (
+    ASKS_FOR_DIAGNOSIS,
+    ONE_RESULT_WORDS,
+    PARENTHESES,
+    REQUEST_PARTS,
+    asks_for_examination,
+    requested_test,
+    spread_modality,
+)
+from agents.measurement.results import RESULT_SEPARATOR, RESULTS_PREFIX, MissingPolicy, missing_result
+from agents.roles import DeterministicRole
+from agents.types import Reply, Turn
+from scenarios import Case
+
+TYPO_THRESHOLD = 88.0
+TYPO_MIN_LENGTH = 6
+
+
+class LookupMeasurement(DeterministicRole):
+    """Finds the requested examination or test in the case however a clinician names it, and reports
+    every matching finding's recorded values as the case wrote them (see the module docstring).
+
+    Where findings share a name, a real result beats a placeholder ("Recommended but findings not
+    provided" in the exam, the slit-lamp findings in the tests); a finding also answers to its whole
+    path ('CT abdomen findings')."""
+
+    backend = "lookup"
+
+    def __init__(self, case: Case, *, missing: MissingPolicy = "normal"):
+        self.case = case
+        self.missing = missing
+        self.guard = DiagnosisGuard(case.diagnosis, words=False)
+        self._diagnosis_words = exact_name(case.diagnosis)
+        shared = case_findings(case)
+        self._table = shared.table
+        self.findings = shared.findings
+        self.nodes = shared.nodes
+        self.by_path = shared.by_path
+        self.by_name = shared.by_name
+        self._known = shared.known
+        self._cache = shared.answers
+        self._match = KeyMatcher(shared.findings, shared.table)
+        self._diagnosis_key = self._key(words_of(case.diagnosis))
+
+    # -- answering ---------------------------------------------------------------------------------
+
+    def find_all(self, request: str) -> tuple[Node, ...]:
+        """Every finding the request asks for, in the order of the record; empty when the case holds
+        none (or the request asks for the diagnosis)."""
+        cache_key = request.strip().lower()
+        if cache_key not in self._cache:
+            self._cache[cache_key] = tuple(finding.node for finding in self._find(request))
+        return self._cache[cache_key]
+
+    def find(self, request: str) -> Node | None:
+        """The first finding the request asks for, or None."""
+        found = self.find_all(request)
+        return found[0] if found else None
+
+    def result_text(self, request: str) -> str:
+        """The reply to a request: every result it asks for, or the missing-result answer."""
+        found = self.find_all(request)
+        if not found:
+            return missing_result(self.missing, request)
+        several = len(found) > 1
+        rendered = RESULT_SEPARATOR.join(f"{self._label(node, several)}: {render(node.value)}" for node in found)
+        return f"{RESULTS_PREFIX} {rendered}"
+
+    @staticmethod
+    def _label(node: Node, several: bool) -> str:
+        """A result's name as the case wrote it; among several results, a generic one ('Findings')
+        also says whose it is ('CT Abdomen Findings')."""
+        if several and len(node.path) > 1 and is_generic_name(node.name):
+            return f"{pretty_name(node.path[-2])} {pretty_name(node.name)}"
+        return pretty_name(node.name)
+
+    def respond(self, text: str, history: Sequence[Turn]) -> Reply:
+        return Reply(text=self.result_text(text), backend=self.backend)
+
+    def _find(self, request: str) -> list[Finding]:
+        request = requested_test(request)
+        words = words_of(request)
+        if not words or ASKS_FOR_DIAGNOSIS.search(" ".join(words)):
+            return []
+        exact = self._exact(words)
+        key = self._key(words)
+        if exact or self._only_the_diagnosis(request, words, key):
+            return exact
+        found = self._by_words_key(words, key)
+        bare = PARENTHESES.sub(" ", request)
+        if not found and bare != request and bare.strip():
+            return self._glossed(bare, request)
+        parts = [part for part in REQUEST_PARTS.split(bare) if part.strip()]
+        if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
+            return found or self._mentioned_in_exam(words)
+        each = self._match.outermost(
+            [finding for part in spread_modality(parts, self._table.specifiers) for finding in self._one_part(part)]
+        )
+        if not found or (len(each) > len(found) and {id(f) for f in found} < {id(f) for f in each}):
+            return each  # 'Total and direct bilirubin': both, not the direct one the words also name
+        return found
+
+    def _glossed(self, bare: str, request: str) -> list[Finding]:
+        """A request with a gloss: 'Liver enzymes (AST/ALT)' is the tests the gloss names when they lie
+        inside what the name finds (the liver panel), else what the name finds; a gloss naming every part
+        of a panel (all but one, for a panel of four or more) still asks for the panel."""
+        found = self._find(bare)
+        glosses = [gloss.strip("() ") for gloss in PARENTHESES.findall(request)]
+        named = [finding for gloss in glosses if gloss for finding in self._find(gloss)]
+        inside = {id(finding) for finding in found}
+        if not named or not all(id(f) in inside or inside & {id(p) for p in f.parents} for f in named):
+            return found
+        named = self._match.outermost(named)
+        for whole in found:
+            parts = [f for f in self.findings if f.parents and f.parents[-1] is whole and not f.generic]
+            covered = sum(part in named for part in parts)
+            if len(parts) > 1 and covered >= len(parts) - (len(parts) >= 4):
+                return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts
+        return named
+
+    def _mentioned_in_exam(self, words: list[str]) -> list[Finding]:
+        """An examination manoeuvre the case reports inside a finding's text ('straight leg raise' in
+        'Special_Test: Positive straight leg raise test', 'Kernig sign'): the examination findings that
+        name it. Only for a sign the table lists (searched as the case would write it: 'SLR' as
+        'straight leg raise') or a name holding a word the table does not know (an eponym), so an organ
+        or a test named in passing ('bladder') never matches."""
+        qualifiers = {word for word in words if getattr(self._table.phrases.get((word,)), "kind", "") == "qualifier"}
+        content = [word for word in words if word not in qualifiers]
+        phrases = [f" {' '.join(words_of(sign))} " for sign in signs_named(content, self._table)]
+        if any(word not in self._table.words and len(word) >= 4 for word in content):
+            phrases.append(f" {' '.join(content)} ")
+        if not phrases:
+            return []
+        return [
+            finding
+            for finding in self.findings
+            if finding.exam
+            and isinstance(finding.node.value, (str, list))
+            and any(phrase in f" {exact_name(render(finding.node.value))} " for phrase in phrases)
+        ]
+
+    def _one_part(self, part: str) -> list[Finding]:
+        words = words_of(part)
+        if not words:
+            return []
+        key = self._key(words)
+        exact = self._exact(words)
+        if exact or self._only_the_diagnosis(part, words, key):
+            return exact
+        return self._by_words_key(words, key)
+
+    def _by_words_key(self, words: list[str], key: Key) -> list[Finding]:
+        """The findings a request's key answers, else those of the region holding the one it names; a request
+        naming the examination is never answered by imaging."""
+        examination = asks_for_examination(words, key)
+        found = self._match.by_key(key, examination=examination)
+        return found or self._match.by_broader_region(key, examination=examination)
+
+    def _key(self, words: list[str]) -> Key:
+        """The request's key, a misspelt word ('creatinin') first read as the known word it is closest to."""
+        repaired = []
+        for word in words:
+            if word not in self._known and len(word) >= TYPO_MIN_LENGTH and word.isalpha():
+                match = process.extractOne(word, self._known, scorer=fuzz.ratio, score_cutoff=TYPO_THRESHOLD)
+                word = match[0] if match else word
+            repaired.append(word)
+        return key_of_words(repaired, self._table)
+
+    def _exact(self, words: list[str]) -> list[Finding]:
+        """The finding whose path is the request, or the findings whose name is (the record's own tree
+        before tests found inside its texts)."""
+        name = " ".join(words)
+        by_path = self.by_path.get(name)
+        if by_path is not None and len(by_path.node.path) > 1:
+            return [by_path]
+        named = self.by_name.get(name, [])
+        in_tree = [finding for finding in named if not finding.from_text]
+        return self._match.preferred(Key(), in_tree or named, by_name=True)
+
+    def _only_the_diagnosis(self, request: str, words: list[str], key: Key) -> bool:
+        """The request holds the diagnosis (phrase or abbreviation) and names nothing besides it
+        ('Varicella', 'Varicella test'): not a test of this case, so only an exact name of the record
+        answers it. 'Varicella IgM' names a test, and is looked up like any other request."""
+        named = self.guard.leaks(request) or (
+            bool(self._diagnosis_words) and f" {self._diagnosis_words} " in f" {' '.join(words)} "
+        )
+        if not named:
+            return False
+        diagnosis = self._diagnosis_key
+        return not (
+            key.tokens - diagnosis.tokens
+            or key.specimen - diagnosis.specimen
+            or key.modality - diagnosis.modality
+            or key.side - diagnosis.side
+        )

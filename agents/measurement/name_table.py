@@ -1,0 +1,182 @@
+"""The reviewed test-name table (``agents/data/test_names.csv``), read and indexed for reading names.
+
+Each row reads a ``term`` as a ``concept`` of one kind (usual names, abbreviations, spellings, qualifiers,
+specimens, imaging modalities, sides, specifiers, body regions, panel members, examination signs, and which
+region lies within which), with the source it comes from. :func:`name_table` is the packaged table, indexed
+once per process: phrases by their words, facet values, specifier and region words, panels and their
+members, and the regions containing each region.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.measurement.name_words import words_of
+
+NAMES_FILE = "test_names.csv"
+NameKind = Literal[
+    "synonym",
+    "abbreviation",
+    "spelling",
+    "qualifier",
+    "specimen",
+    "modality",
+    "side",
+    "specifier",
+    "region",
+    "panel",
+    "sign",
+    "within",
+]
+FACET_KINDS: tuple[NameKind, ...] = ("specimen", "modality", "side")
+
+
+class NameEntry(BaseModel):
+    """One reviewed row of the test-name table: ``term`` read as ``concept``, with where that comes from.
+
+    ``concept`` holds the words the term stands for (``-`` for a qualifier, which is dropped), a
+    specimen / modality / side for those kinds, the usual spelling of a one-word ``spelling`` term,
+    for ``panel`` rows the panel the term (a member's words) belongs to, and for ``sign`` rows (an
+    examination sign or manoeuvre, reported inside examination text) the words a case writes it in, and for
+    ``within`` rows the broader regions that contain the region ``term`` (a region's concept word:
+    'knee' within 'joint extremity musculoskeletal'), nearest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    term: str = Field(min_length=1)
+    concept: str = Field(min_length=1)
+    kind: NameKind
+    source: str = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class NameTable:
+    """The test-name table, ready for reading names."""
+
+    phrases: dict[tuple[str, ...], NameEntry]
+    longest: int
+    spellings: dict[str, str]
+    """a word's other spelling -> the spelling the table uses ('haemoglobin' -> 'hemoglobin')."""
+    facets: dict[str, str]
+    """a facet value ('urine', 'ct', 'left') -> its kind, for concept words that name one."""
+    specifiers: frozenset[str]
+    """words that narrow a test without changing it (subtypes, methods, body regions)."""
+    regions: frozenset[str]
+    """the specifiers that name a body region or organ."""
+    panels: dict[str, frozenset[frozenset[str]]]
+    """panel concept -> its members, each the words of a member's key ('bilirubin direct')."""
+    member_of: dict[str, frozenset[str]]
+    """a member's word -> the panels it belongs to."""
+    words: frozenset[str]
+    within: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
+    """a region -> every region containing it, nearest first ('liver' -> 'abdomen'; 'knee' -> 'joint',
+    'extremity', 'musculoskeletal')."""
+
+
+def read_names(path: Path | None = None) -> list[NameEntry]:
+    """The reviewed rows of the test-name table; a malformed row raises ``ValueError`` naming its line."""
+    source = path or Path(str(resources.files("agents").joinpath("data", NAMES_FILE)))
+    entries = []
+    with source.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            try:
+                entries.append(NameEntry.model_validate(row))
+            except ValueError as error:
+                raise ValueError(f"{source}:{reader.line_num}: {error}") from error
+    return entries
+
+
+@dataclass
+class _TableRows:
+    """The table's rows sorted by what they say, while it is read."""
+
+    phrases: dict[tuple[str, ...], NameEntry] = dataclass_field(default_factory=dict)
+    spellings: dict[str, str] = dataclass_field(default_factory=dict)
+    facets: dict[str, str] = dataclass_field(default_factory=dict)
+    specifiers: set[str] = dataclass_field(default_factory=set)
+    regions: set[str] = dataclass_field(default_factory=set)
+    panels: dict[str, set[frozenset[str]]] = dataclass_field(default_factory=dict)
+    containers: dict[str, list[str]] = dataclass_field(default_factory=dict)
+
+    def add(self, entry: NameEntry) -> None:
+        """File one row; a term listed twice (outside the panel rows) or a region placed twice is an error."""
+        if entry.kind == "panel":
+            self.panels.setdefault(entry.concept, set()).add(frozenset(entry.term.split()))
+        elif entry.kind == "within":
+            if entry.term in self.containers:
+                raise ValueError(f"test-name table: region {entry.term!r} is placed twice")
+            self.containers[entry.term] = entry.concept.split()
+        else:
+            self._add_phrase(entry)
+
+    def _add_phrase(self, entry: NameEntry) -> None:
+        words = tuple(words_of(entry.term))
+        if words in self.phrases or (len(words) == 1 and words[0] in self.spellings):
+            raise ValueError(f"test-name table: {entry.term!r} is listed twice")
+        if entry.kind == "spelling":
+            if len(words) != 1:
+                raise ValueError(f"test-name table: spelling {entry.term!r} must be one word")
+            self.spellings[words[0]] = " ".join(words_of(entry.concept))
+            return
+        self.phrases[words] = entry
+        if entry.kind in FACET_KINDS:
+            self.facets[entry.concept] = entry.kind
+        elif entry.kind in ("specifier", "region"):
+            self.specifiers.update(entry.concept.split())
+            if entry.kind == "region":
+                self.regions.update(entry.concept.split())
+
+
+def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
+    """Index the table: phrases by their words, facet values, specifier words, panel membership and which
+    region holds which. A term listed twice outside the panel rows is an error (the table would contradict
+    itself)."""
+    rows = _TableRows()
+    for entry in entries:
+        rows.add(entry)
+    member_of: dict[str, set[str]] = {}
+    for panel, members in rows.panels.items():
+        for member in members:
+            if len(member) == 1:
+                member_of.setdefault(next(iter(member)), set()).add(panel)
+    facet_words = set(rows.facets)
+    return NameTable(
+        phrases=rows.phrases,
+        spellings=rows.spellings,
+        longest=max((len(words) for words in rows.phrases), default=1),
+        facets=rows.facets,
+        specifiers=frozenset(rows.specifiers - facet_words),
+        regions=frozenset(rows.regions - facet_words),
+        panels={panel: frozenset(members) for panel, members in rows.panels.items()},
+        member_of={member: frozenset(found) for member, found in member_of.items()},
+        words=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)),
+        within={region: _containing(region, rows.containers) for region in rows.containers},
+    )
+
+
+def _containing(region: str, containers: dict[str, list[str]]) -> tuple[str, ...]:
+    """Every region containing ``region``, nearest first: its own containers, then theirs."""
+    found: list[str] = []
+    queue = list(containers.get(region, ()))
+    while queue:
+        broader = queue.pop(0)
+        if broader != region and broader not in found:
+            found.append(broader)
+            queue.extend(containers.get(broader, ()))
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def name_table() -> NameTable:
+    """The packaged table, read once per process."""
+    return build_name_table(read_names())

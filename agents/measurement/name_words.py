@@ -1,0 +1,35 @@
+"""A test's name as the lookup reads it: its words lowercase and singular, underscores, punctuation and
+possessives gone ('Complete_Blood_Counts', "Gram's stain")."""
+
+from __future__ import annotations
+
+import re
+
+_NON_WORD = re.compile(r"[^0-9a-zµ]+")
+_POSSESSIVE = re.compile(r"['’]s(?![a-z])", re.IGNORECASE)
+
+
+def normalise_name(name: str) -> str:
+    """'Complete_Blood_Counts' / 'complete blood-count' -> 'complete blood count' (lowercase, singular)."""
+    words = _NON_WORD.sub(" ", name.lower().replace("_", " ")).split()
+    return " ".join(singular(word) for word in words)
+
+
+def singular(word: str) -> str:
+    """A plural word as its singular ('counts' -> 'count', 'studies' -> 'study'); '-ss', '-us', '-is' stay."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words_of(name: str) -> list[str]:
+    """A name's words as the table reads them: lowercase, singular, possessives and punctuation gone
+    ('Gram’s stain' -> ['gram', 'stain'], 'X-Rays' -> ['x', 'ray'])."""
+    return normalise_name(_POSSESSIVE.sub("", name)).split()
+
+
+def exact_name(name: str) -> str:
+    """A name's words without reading them through the table: how the case's own names are matched."""
+    return " ".join(words_of(name))

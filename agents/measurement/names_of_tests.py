@@ -1,0 +1,174 @@
+"""How clinicians name tests: names read through a reviewed table into keys, and keys compared.
+
+Names are read through the reviewed table (:mod:`agents.measurement.name_table`: usual names, abbreviations,
+qualifiers, specimens, imaging modalities, body regions and panel members, each row with its source) into
+a :class:`Key`: the words that name the test, plus its specimen, modality and side. "Serum lipase",
+"lipase level" and "Lipase" share a key, as do "abdominal CT", "CT of the abdomen" and "CT_Abdomen".
+
+:func:`match_tier` says how well one key answers another: the same key, a broader request than the
+finding ("troponin" for "Troponin I", "CT" for "CT abdomen"), or a narrower one ("CT head without
+contrast" for "CT head"). A broader or narrower request may differ from the finding only by words the
+table marks as specifiers (regions, subtypes, methods), so a sibling test ("Troponin T" for "Troponin I",
+"CT head" for "CT abdomen", "blood culture" for "urine culture") is never taken for the one the case holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agents.measurement.name_table import FACET_KINDS, NameEntry, NameTable, name_table
+from agents.measurement.name_words import words_of
+
+ANY_MODALITY = "any"
+BOTH_SIDES = "both"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """What a name asks for: the words naming the test, and its specimen, modality and side."""
+
+    tokens: frozenset[str] = frozenset()
+    specimen: frozenset[str] = frozenset()
+    modality: frozenset[str] = frozenset()
+    side: frozenset[str] = frozenset()
+
+    @property
+    def has_facets(self) -> bool:
+        return bool(self.specimen or self.modality or self.side)
+
+    def inherit(self, parent: Key) -> Key:
+        """This key with the parent's specimen, modality and side where it names none of its own."""
+        return Key(
+            self.tokens,
+            self.specimen or parent.specimen,
+            self.modality or parent.modality,
+            self.side or parent.side,
+        )
+
+
+def _longest_phrase(words: Sequence[str], start: int, table: NameTable) -> tuple[NameEntry | None, int]:
+    """The longest phrase of the table starting at ``start``, and how many words it covers."""
+    for size in range(min(table.longest, len(words) - start), 0, -1):
+        entry = table.phrases.get(tuple(words[start : start + size]))
+        if entry is not None:
+            return entry, size
+    return None, 1
+
+
+_ADJECTIVE_ENDINGS = (("scopic", "scopy"), ("graphic", "graphy"), ("metric", "metry"))
+"""Adjectives of procedures read as the procedure ('anoscopic' -> 'anoscopy', 'angiographic' -> 'angiography')."""
+
+
+def _noun_form(word: str, table: NameTable) -> str:
+    """A procedure's adjective the table does not list, as the procedure's name."""
+    if word in table.words:
+        return word
+    for adjective, noun in _ADJECTIVE_ENDINGS:
+        if word.endswith(adjective) and len(word) > len(adjective) + 2:
+            return word[: -len(adjective)] + noun
+    return word
+
+
+def key_of_words(words: Sequence[str], table: NameTable | None = None) -> Key:
+    """Read words through the table: other spellings first ('haemoglobin'), then the longest phrase
+    first: qualifiers drop out, specimens, modalities and sides become facets, and every other phrase
+    becomes the words of its concept."""
+    table = table or name_table()
+    words = [_noun_form(table.spellings.get(word, word), table) for word in words]
+    tokens: set[str] = set()
+    found: dict[str, set[str]] = {kind: set() for kind in FACET_KINDS}
+    start = 0
+    while start < len(words):
+        entry, size = _longest_phrase(words, start, table)
+        start += size
+        if entry is None:
+            tokens.add(words[start - size])
+        elif entry.kind in FACET_KINDS:
+            found[entry.kind].add(entry.concept)
+        elif entry.kind != "qualifier":
+            for word in entry.concept.split():
+                kind = table.facets.get(word)
+                (found[kind] if kind else tokens).add(word)
+    if found["modality"] - {ANY_MODALITY}:
+        found["modality"].discard(ANY_MODALITY)  # 'CT scan': the scan is a CT
+    return Key(frozenset(tokens), frozenset(found["specimen"]), frozenset(found["modality"]), frozenset(found["side"]))
+
+
+def signs_named(words: Sequence[str], table: NameTable | None = None) -> list[str]:
+    """The examination signs and manoeuvres (``sign`` rows) a request names, as the words a case writes
+    them in ('SLR' -> 'straight leg raise'): what the lookup searches examination texts for."""
+    table = table or name_table()
+    words = [table.spellings.get(word, word) for word in words]
+    signs = []
+    start = 0
+    while start < len(words):
+        entry, size = _longest_phrase(words, start, table)
+        start += size
+        if entry is not None and entry.kind == "sign":
+            signs.append(entry.concept)
+    return signs
+
+
+def concept_key(name: str) -> Key:
+    """The key of a test name as a clinician or the case writes it ('Serum lipase' == 'Lipase_Level')."""
+    return key_of_words(words_of(name))
+
+
+def facets_agree(request: Key, found: Key) -> bool:
+    """Whether a finding can answer the request's specimen, modality and side. An unstated specimen or
+    side agrees with any; a requested modality needs the finding to be imaging of that kind (or
+    imaging of an unstated kind), so 'CT head' never returns the head examination."""
+    if request.specimen and found.specimen and not request.specimen & found.specimen:
+        return False
+    if request.side and found.side and not (request.side & found.side or BOTH_SIDES in request.side | found.side):
+        return False
+    if request.modality:
+        if not found.modality:
+            return False
+        shared = request.modality & found.modality
+        return bool(shared) or ANY_MODALITY in request.modality | found.modality
+    return True
+
+
+def _names_facets_of(request: Key, found: Key) -> bool:
+    """For a request of facets only ('UA', 'CT'): the finding states every facet the request states."""
+    return all(
+        bool(asked) <= bool(held)
+        for asked, held in (
+            (request.specimen, found.specimen),
+            (request.modality, found.modality),
+            (request.side, found.side),
+        )
+    )
+
+
+def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> int | None:
+    """How well a finding's key answers a request: 1 the same test, 2 the request is broader (the
+    finding adds only specifiers), 3 the request is narrower (it adds only specifiers, and the finding
+    is one study rather than a group of them); ``None`` for another test. A narrower request naming a
+    body site is not answered by a finding whose specimen already says where it came from ('corneal
+    culture' is no blood culture, 'gastric pH' no blood-gas pH)."""
+    if not facets_agree(request, found):
+        return None
+    asked, held = request.tokens, found.tokens
+    if not asked and not _names_facets_of(request, found):
+        return None
+    if not asked and ANY_MODALITY in found.modality and ANY_MODALITY not in request.modality:
+        return None  # 'PET scan' is not answered by whatever imaging the case holds
+    if asked == held:
+        return 1
+    if asked < held and held - asked <= table.specifiers:
+        return 2
+    narrower_ok = bool(held) or bool(found.modality - {ANY_MODALITY} and found.modality & request.modality)
+    site_clash = bool((asked - held) & table.regions) and bool(found.specimen - request.specimen)
+    if held < asked and asked - held <= table.specifiers and narrower_ok and not group and not site_clash:
+        return 3
+    return None
+
+
+def is_generic_name(name: str) -> bool:
+    """A name that says which part of a report it is ('Findings', 'Result') but not which test: its key
+    holds no test words and no specimen, modality or side."""
+    key = concept_key(name)
+    return not key.tokens and not key.has_facets
