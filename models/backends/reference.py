@@ -123,7 +123,7 @@ def parse_backend(uri: str) -> BackendReference:
     uri = uri.strip()
     scheme, _, rest = uri.partition(":")
     if uri in DETERMINISTIC_NAMES:
-        return DeterministicReference(uri=uri, name=uri)  # type: ignore[arg-type]  # narrowed by the test above
+        return DeterministicReference(uri=uri, name=uri)
     if uri in PRESETS or uri == GEMMA3_270M:
         return TransformersReference(uri=uri, model=uri)
     if scheme == "hf" and rest:
