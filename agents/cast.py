@@ -17,7 +17,7 @@ from agents.measurement.results import MissingPolicy
 from agents.patient.llm_patient import LLMPatient
 from agents.patient.retrieval import RetrievalPatient
 from agents.roles import DEFAULT_SYNC_TIMEOUT_S
-from agents.types import Reply, Turn, Verdict
+from agents.types import Reply, Role, Turn, Verdict
 from models.backends import ChatBackend, GenerationConfig
 from scenarios import Case
 
@@ -48,16 +48,21 @@ class Cast:
     moderator: Judge
 
     def in_process(self, route: str) -> bool:
-        """Whether the role that answers ``route`` (patient, measurement, moderator, clinic, end) answers in
-        code rather than by calling a model; clinic notices and the end of a consultation always do."""
-        player = {"patient": self.patient, "measurement": self.measurement, "moderator": self.moderator}.get(route)
+        """Whether the role that answers ``route`` (a ``Role``, or the end of the consultation) answers in code
+        rather than by calling a model; the clinic's notices (``Role.SYSTEM``) and the end always do."""
+        players: dict[str, Responder | Judge] = {
+            Role.PATIENT: self.patient,
+            Role.MEASUREMENT: self.measurement,
+            Role.MODERATOR: self.moderator,
+        }
+        player = players.get(route)
         return player is None or bool(getattr(player, "in_process", False))
 
     def backends(self) -> dict[str, str]:
         return {
-            "patient": self.patient.backend,
-            "measurement": self.measurement.backend,
-            "moderator": self.moderator.name,
+            Role.PATIENT: self.patient.backend,
+            Role.MEASUREMENT: self.measurement.backend,
+            Role.MODERATOR: self.moderator.name,
         }
 
 
