@@ -100,6 +100,87 @@ def resumed_reply(value: Any) -> Reply:
     return Reply(text=str(value), backend=HUMAN)
 
 
+class ConsultationNodes:
+    """The graph's node functions and what they share: the roles an invocation without an ``EpisodeContext``
+    gets (``cast_for``, ``doctor_for``), and the rewards a context without its own uses."""
+
+    def __init__(
+        self,
+        cast_for: Callable[[str], Cast] | None,
+        doctor_for: Callable[[str], Doctor] | None,
+        rewards: RewardConfig,
+    ):
+        self.cast_for = cast_for
+        self.doctor_for = doctor_for
+        self.rewards = rewards
+
+    def roles(self, runtime: Runtime[EpisodeContext], data: dict[str, Any]) -> tuple[EpisodeContext, ConsultationState]:
+        context = runtime.context
+        if context is not None:
+            return context, context.consultation(data)
+        if self.cast_for is None:
+            raise ValueError("build_graph needs cast_for, or invoke the graph with context=EpisodeContext(...)")
+        consultation = load_state(data)
+        case_id = consultation.case_id
+        doctor = self.doctor_for(case_id) if self.doctor_for else None
+        return EpisodeContext(self.cast_for(case_id), doctor), consultation
+
+    async def doctor(self, state: GraphState, runtime: Runtime[EpisodeContext]) -> Command[str]:
+        """The doctor's turn (a person's, through an interrupt, when the context has no doctor); a response
+        computed in code is settled here, any other goes to the node of the role that gives it."""
+        context, consultation = self.roles(runtime, state["consultation"])
+        if context.doctor is None:
+            reply = resumed_reply(interrupt(_pause(Role.DOCTOR, consultation, observation=consultation.observation)))
+        else:
+            reply = await context.doctor.aact(consultation.doctor_view())
+        plan = plan_step(consultation, reply.text)
+        update: dict[str, Any] = {"utterance": reply.text, "doctor_reply": reply.model_dump(mode="json")}
+        if context.answers_in_code(plan.route):  # its own node (and checkpoint) would save nothing
+            response = await acall_role(context.cast, consultation, plan)
+            update["consultation"] = self.settle(context, consultation, plan, response, reply)
+            return Command(update=update, goto=END if consultation.done else Role.DOCTOR.value)
+        return Command(update=update, goto=str(plan.route))
+
+    async def respond(self, state: GraphState, runtime: Runtime[EpisodeContext]) -> Command[str]:
+        """A role's answer to the doctor's utterance (a person's, through an interrupt, for a human patient)."""
+        context, consultation = self.roles(runtime, state["consultation"])
+        plan = plan_step(consultation, state["utterance"])
+        if context.human_patient and plan.route == Role.PATIENT:
+            assert isinstance(plan.action, Ask)
+            response: Any = resumed_reply(interrupt(_pause(Role.PATIENT, consultation, question=plan.action.text)))
+        else:
+            response = await acall_role(context.cast, consultation, plan)
+        reply = Reply.model_validate(state["doctor_reply"]) if state.get("doctor_reply") else None
+        data = self.settle(context, consultation, plan, response, reply)
+        return Command(update={"consultation": data}, goto=END if consultation.done else Role.DOCTOR.value)
+
+    def settle(
+        self,
+        context: EpisodeContext,
+        consultation: ConsultationState,
+        plan: StepPlan,
+        response: Any,
+        reply: Reply | None,
+    ) -> dict[str, Any]:
+        """Apply the step to the consultation; its new JSON, remembered beside it for the next node."""
+        context.loaded = None  # the state changes under its old JSON from here on
+        apply_step(consultation, plan, response, context.rewards or self.rewards, reply)
+        data = dump_state(consultation)
+        context.loaded = (data, consultation)
+        return data
+
+
+def _pause(role: Role, consultation: ConsultationState, **shown: str) -> dict[str, Any]:
+    """What an interrupt for a person's turn carries: who they are, the case, the turn, and what they see."""
+    return {
+        "role": role.value,
+        "case_id": consultation.case_id,
+        **shown,
+        "turn": consultation.turn,
+        "max_turns": consultation.max_turns,
+    }
+
+
 def build_graph(
     cast_for: Callable[[str], Cast] | None = None,
     *,
@@ -113,79 +194,12 @@ def build_graph(
     ``cast_for(case_id)`` and ``doctor_for(case_id)`` (``doctor_for=None``: interrupt at every doctor
     turn and wait for ``Command(resume=utterance)``).
     """
-    default_rewards = rewards or RewardConfig()
-
-    def roles(runtime: Runtime[EpisodeContext], data: dict[str, Any]) -> tuple[EpisodeContext, ConsultationState]:
-        context = runtime.context
-        if context is not None:
-            return context, context.consultation(data)
-        if cast_for is None:
-            raise ValueError("build_graph needs cast_for, or invoke the graph with context=EpisodeContext(...)")
-        consultation = load_state(data)
-        case_id = consultation.case_id
-        return EpisodeContext(cast_for(case_id), doctor_for(case_id) if doctor_for else None), consultation
-
-    async def doctor(state: GraphState, runtime: Runtime[EpisodeContext]) -> Command[str]:
-        context, consultation = roles(runtime, state["consultation"])
-        agent = context.doctor
-        if agent is None:
-            answer = interrupt(
-                {
-                    "role": Role.DOCTOR.value,
-                    "case_id": consultation.case_id,
-                    "observation": consultation.observation,
-                    "turn": consultation.turn,
-                    "max_turns": consultation.max_turns,
-                }
-            )
-            reply = resumed_reply(answer)
-        else:
-            reply = await agent.aact(consultation.doctor_view())
-        plan = plan_step(consultation, reply.text)
-        update: dict[str, Any] = {"utterance": reply.text, "doctor_reply": reply.model_dump(mode="json")}
-        if context.answers_in_code(plan.route):  # its own node (and checkpoint) would save nothing
-            response = await acall_role(context.cast, consultation, plan)
-            update["consultation"] = settle(context, consultation, plan, response, reply)
-            return Command(update=update, goto=END if consultation.done else Role.DOCTOR.value)
-        return Command(update=update, goto=str(plan.route))
-
-    async def respond(state: GraphState, runtime: Runtime[EpisodeContext]) -> Command[str]:
-        context, consultation = roles(runtime, state["consultation"])
-        plan = plan_step(consultation, state["utterance"])
-        if context.human_patient and plan.route == Role.PATIENT:
-            assert isinstance(plan.action, Ask)
-            response: Any = resumed_reply(
-                interrupt(
-                    {
-                        "role": Role.PATIENT.value,
-                        "case_id": consultation.case_id,
-                        "question": plan.action.text,
-                        "turn": consultation.turn,
-                        "max_turns": consultation.max_turns,
-                    }
-                )
-            )
-        else:
-            response = await acall_role(context.cast, consultation, plan)
-        reply = Reply.model_validate(state["doctor_reply"]) if state.get("doctor_reply") else None
-        data = settle(context, consultation, plan, response, reply)
-        return Command(update={"consultation": data}, goto=END if consultation.done else Role.DOCTOR.value)
-
-    def settle(
-        context: EpisodeContext, consultation: ConsultationState, plan: StepPlan, response: Any, reply: Reply | None
-    ) -> dict[str, Any]:
-        """Apply the step to the consultation; its new JSON, remembered beside it for the next node."""
-        context.loaded = None  # the state changes under its old JSON from here on
-        apply_step(consultation, plan, response, context.rewards or default_rewards, reply)
-        data = dump_state(consultation)
-        context.loaded = (data, consultation)
-        return data
-
+    nodes = ConsultationNodes(cast_for, doctor_for, rewards or RewardConfig())
     graph = StateGraph(GraphState, context_schema=EpisodeContext)
-    graph.add_node(Role.DOCTOR.value, doctor, destinations=tuple(str(node) for node in RESPONSE_NODES))
+    graph.add_node(Role.DOCTOR.value, nodes.doctor, destinations=tuple(str(node) for node in RESPONSE_NODES))
     for node in RESPONSE_NODES:
-        graph.add_node(str(node), respond, destinations=("doctor", END))
-    graph.add_edge(START, "doctor")
+        graph.add_node(str(node), nodes.respond, destinations=(Role.DOCTOR.value, END))
+    graph.add_edge(START, Role.DOCTOR.value)
     return graph.compile(checkpointer=checkpointer)
 
 
