@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.cast import CastSpec
-from models.backends.hf import HFBackend
+from models.training.hf_policy import HFPolicy
 from models.training.rollouts import RolloutConfig, RolloutPlayer, Trajectory
 from scenarios import Case
 
@@ -43,7 +43,7 @@ def evaluate_policy(
 ) -> tuple[dict[str, float], list[Trajectory]]:
     """Greedy rollouts of ``model`` (left in the mode it was in) on every case; mean statistics and trajectories.
     ``cast``: who plays the other roles (default: the deterministic ones)."""
-    player = RolloutPlayer(HFBackend.from_loaded(model, tokenizer), config, cast=cast, max_batch_size=batch_size)
+    player = RolloutPlayer(HFPolicy.from_loaded(model, tokenizer), config, cast=cast, max_batch_size=batch_size)
     trajectories = player.play(list(cases), greedy=True)
     return mean_stats(trajectories), trajectories
 

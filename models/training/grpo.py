@@ -25,7 +25,6 @@ from pydantic import Field
 
 from agentclinic_sim.role_clients import close_cast
 from agents.cast import CastSpec
-from models.backends.hf import HFBackend
 from models.training.common import (
     TrainSettings,
     adapter_config,
@@ -43,7 +42,9 @@ from models.training.common import (
     without_printed_logs,
 )
 from models.training.data import NoTrainingData, TrainingSetupError
+from models.training.hf_policy import HFPolicy
 from models.training.lockstep import rank_lockstep
+from models.training.rollout_policy import RolloutPolicy
 from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
 from models.training.vllm_policy import VLLMPolicy
 from scenarios import Case
@@ -119,9 +120,9 @@ class EnvironmentRollouts:
         model = trainer.accelerator.unwrap_model(trainer.model)
         if getattr(trainer, "use_vllm", False):  # TRL has synced the weights into its vLLM engine already
             lockstep = rank_lockstep(getattr(model, "device", None))
-            policy: HFBackend = VLLMPolicy.wrap(model, trainer.processing_class, trainer.vllm_generation, lockstep)
+            policy: RolloutPolicy = VLLMPolicy.wrap(model, trainer.processing_class, trainer.vllm_generation, lockstep)
         else:
-            policy = HFBackend.from_loaded(model, trainer.processing_class)
+            policy = HFPolicy.from_loaded(model, trainer.processing_class)
         player = RolloutPlayer(policy, self.config, self.cast)
         unknown = [prompt for prompt in prompts if prompt not in self.cases]
         if unknown:
