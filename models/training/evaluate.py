@@ -65,8 +65,7 @@ class Curve:
             csv.writer(handle).writerow([row.get(field, "") for field in CURVE_FIELDS])
 
     def rows(self) -> list[dict[str, str]]:
-        with self.path.open(encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+        return curve_rows(self.path.parent)
 
     def plot(self) -> Path | None:
         """Draw reward and turns per step for each split; None when matplotlib is missing."""
@@ -92,3 +91,12 @@ class Curve:
         figure.savefig(target, dpi=100)
         plt.close(figure)
         return target
+
+
+def curve_rows(out: Path) -> list[dict[str, str]]:
+    """The evaluations ``OUT/curve.csv`` holds so far (none without the file): any process may read them."""
+    path = out / CURVE_CSV
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))

@@ -25,27 +25,22 @@ from pydantic import Field
 
 from agentclinic_sim.role_clients import close_cast
 from agents.cast import CastSpec
-from models.training.common import (
-    TrainSettings,
-    adapter_config,
-    check_before_loading,
-    end_processes,
-    evaluation_callback,
-    last_checkpoint,
-    load_start_model,
-    no_empty_folder_left,
-    on_cpu,
-    quiet_libraries,
-    save_final,
-    trainer_arguments,
-    with_model_card,
-    without_printed_logs,
-)
+from models.training.common import TrainSettings, adapter_config, load_start_model
 from models.training.data import NoTrainingData, TrainingSetupError
+from models.training.final_model import save_final
 from models.training.hf_policy import HFPolicy
 from models.training.lockstep import rank_lockstep
+from models.training.model_card import with_model_card
 from models.training.rollout_policy import RolloutPolicy
 from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
+from models.training.trainer_setup import (
+    end_processes,
+    on_cpu,
+    quiet_libraries,
+    trainer_arguments,
+    without_printed_logs,
+)
+from models.training.training_folder import check_before_loading, last_checkpoint, no_empty_folder_left
 from models.training.vllm_policy import VLLMPolicy
 from scenarios import Case
 
@@ -183,6 +178,8 @@ def _train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
+    from models.training.evaluation_callback import EvaluationCallback  # transformers is loaded by now
+
     quiet_libraries()
     train_cases = settings.cases(settings.split)
     if not train_cases:
@@ -215,7 +212,7 @@ def _train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None
         log_completions=False,
         **vllm_arguments(settings, loaded.tokenizer),
     )
-    callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast, kind="grpo")
+    callback = EvaluationCallback(settings, loaded.tokenizer, splits, report, cast, kind="grpo")
     data = f"rollouts on {settings.dataset}"
     trainer = without_printed_logs(
         with_model_card(GRPOTrainer, settings, "grpo", data)(
