@@ -42,7 +42,7 @@ class HFPolicy:
         earlier turns; each prompt's cached prefix is not prefilled again, and this call's keys and values are kept
         in it for the next turn (the ids generated are those without it). ``synced``: decode until every process
         of the distributed group has finished (``synced_gpus``), for sharded models."""
-        in_step = {"synced_gpus": True} if synced else {}
+        in_step: dict[str, Any] = {"synced_gpus": True} if synced else {}
         if cache is None:
             return self.backend.decode(prompts, config, seeds, **in_step).generations
         with self.backend.evaluating():  # the shared prompts' prefill, like generate's, in eval and inference mode
