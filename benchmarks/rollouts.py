@@ -29,6 +29,7 @@ import torch
 
 from models.backends.hf import HFBackend
 from models.tiny import ensure_tiny
+from models.training.hf_policy import HFPolicy
 from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
 from scenarios import Case, load_cases
 
@@ -77,7 +78,7 @@ def rollout_rates(args: argparse.Namespace, model: Path) -> None:
     config = RolloutConfig(max_turns=args.max_turns, max_tokens=args.max_tokens)
     cases = load_cases("demo")[: args.cases]
     group = _group(cases, args.episodes)
-    player = RolloutPlayer(policy, config, max_batch_size=args.episodes)
+    player = RolloutPlayer(HFPolicy(policy), config, max_batch_size=args.episodes)
     player.play(cases, seed=args.seed, greedy=args.greedy)  # warm-up: builds each case's cast once, as in training
 
     print(

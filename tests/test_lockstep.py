@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("torch")
 
 from models.backends.hf import HFBackend  # noqa: E402
+from models.training.hf_policy import HFPolicy  # noqa: E402
 from models.training.lockstep import rank_lockstep  # noqa: E402
 from models.training.rollouts import RolloutConfig, RolloutPlayer  # noqa: E402
 from scenarios import load_cases  # noqa: E402
@@ -39,7 +40,7 @@ class PeerPlaysLonger:
 
 
 def test_a_process_with_nothing_left_makes_idle_calls_until_its_peers_finish(tiny_model_path: Path) -> None:
-    policy = HFBackend(str(tiny_model_path))
+    policy = HFPolicy(HFBackend(str(tiny_model_path)))
     cases = load_cases("demo")[:2]
     alone = RolloutPlayer(policy, CONFIG).play(cases, greedy=True)
     peer = PeerPlaysLonger(extra=2)
@@ -59,12 +60,13 @@ SCRIPT = """
 import json, os, sys
 import torch.distributed as dist
 from models.backends.hf import HFBackend
+from models.training.hf_policy import HFPolicy
 from models.training.rollouts import RolloutConfig, RolloutPlayer
 from scenarios import load_cases
 
 dist.init_process_group("gloo")
 rank = dist.get_rank()
-policy = HFBackend(sys.argv[1])
+policy = HFPolicy(HFBackend(sys.argv[1]))
 # Rank 0 plays one episode of 1 turn, rank 1 three episodes of up to 3 turns: uneven on purpose.
 config = RolloutConfig(max_turns=1 if rank == 0 else 3, max_tokens=6)
 player = RolloutPlayer(policy, config, max_batch_size=2)

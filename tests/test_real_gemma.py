@@ -28,6 +28,7 @@ from models.backends.base import BackendError  # noqa: E402
 from models.backends.gguf import DONE_MARKER, GEMMA3_270M, convert_gguf, gguf_model_folder  # noqa: E402
 from models.backends.hf import HFBackend  # noqa: E402
 from models.training.data import oracle_chats, token_rows  # noqa: E402
+from models.training.hf_policy import HFPolicy  # noqa: E402
 from models.training.rollouts import RolloutConfig, RolloutPlayer  # noqa: E402
 from models.training.tokens import ChatTokens  # noqa: E402
 from scenarios import Case, load_cases  # noqa: E402
@@ -85,7 +86,7 @@ def test_sampled_rollouts_equal_what_run_and_evaluation_render(gemma: HFBackend,
     # The base model writes turns such as ' [Show' (one token, space included) or ending in a space, which the
     # trimming chat template never renders: the rollout keeps the ids as written, so later turns, training and
     # evaluation agree. Before that fix, this test found 2 of these 4 episodes differing.
-    player = RolloutPlayer(gemma, RolloutConfig(max_turns=3, max_tokens=16, temperature=1.0))
+    player = RolloutPlayer(HFPolicy(gemma), RolloutConfig(max_turns=3, max_tokens=16, temperature=1.0))
     trajectories = player.play(demo[:4], seed=1)
     for trajectory in trajectories:
         messages = DoctorPrompt().messages(trajectory.state.doctor_view())
@@ -98,7 +99,7 @@ def test_sampled_rollouts_equal_what_run_and_evaluation_render(gemma: HFBackend,
 
 
 def test_rollout_logprobs_agree_with_a_fresh_forward_pass(gemma: HFBackend, demo: list[Case]) -> None:
-    player = RolloutPlayer(gemma, RolloutConfig(max_turns=2, max_tokens=8, temperature=0.9))
+    player = RolloutPlayer(HFPolicy(gemma), RolloutConfig(max_turns=2, max_tokens=8, temperature=0.9))
     [trajectory] = player.play(demo[5:6], seed=4)
     ids, mask = trajectory.tokens.ids, trajectory.tokens.mask
     with torch.no_grad():

@@ -16,6 +16,7 @@ from agents.doctor import BackendDoctor, DoctorPrompt, clean_doctor_text  # noqa
 from models.backends import GenerationConfig, Message, ScriptedBackend  # noqa: E402
 from models.backends.hf import Generation, HFBackend  # noqa: E402
 from models.training.data import oracle_chats, token_rows  # noqa: E402
+from models.training.hf_policy import HFPolicy  # noqa: E402
 from models.training.rollouts import RolloutConfig, RolloutPlayer  # noqa: E402
 from models.training.tokens import ChatTokens  # noqa: E402
 from scenarios import Case, load_cases  # noqa: E402
@@ -29,22 +30,27 @@ def tiny(tiny_model_path: Path) -> HFBackend:
 
 
 @pytest.fixture(scope="module")
+def policy(tiny: HFBackend) -> HFPolicy:
+    return HFPolicy(tiny)
+
+
+@pytest.fixture(scope="module")
 def demo() -> list[Case]:
     return load_cases("demo")
 
 
-class ScriptedPolicy(HFBackend):
+class ScriptedPolicy(HFPolicy):
     """The tiny model's tokenizer and template, with replies taken from a script (canonical token ids)."""
 
     def __init__(self, tiny: HFBackend, replies: Sequence[str]):
-        self._attach(tiny.model, tiny.tokenizer, "scripted-policy", 64, 0.0)
+        super().__init__(HFBackend.from_loaded(tiny.model, tiny.tokenizer, name="scripted-policy", batch_window_s=0.0))
         self.replies = list(replies)
         self.calls = 0
 
-    def generate_batch(self, prompts, config, seeds=None, cache=None, synced=False):  # noqa: ANN001, ANN201
+    def generate_batch(self, prompts, config, seeds=None, *, cache=None, synced=False):  # noqa: ANN001, ANN201
         text = self.replies[min(self.calls, len(self.replies) - 1)]
         self.calls += 1
-        ids = [*self.tokenize(text), self.tokenizer.convert_tokens_to_ids("<end_of_turn>")]
+        ids = [*self.backend.tokenize(text), self.backend.tokenizer.convert_tokens_to_ids("<end_of_turn>")]
         return [Generation(text=text, token_ids=ids, logprobs=[-0.5] * len(ids), stopped=True) for _ in prompts]
 
 
@@ -117,21 +123,21 @@ def test_sft_rows_match_rollout_ids_for_the_same_consultation(tiny: HFBackend, d
     assert trajectory.correct  # the oracle's replies, replayed, are judged correct
 
 
-def test_sampled_rollouts_mask_exactly_the_generated_ids(tiny: HFBackend, demo: list[Case]) -> None:
+def test_sampled_rollouts_mask_exactly_the_generated_ids(tiny: HFBackend, policy: HFPolicy, demo: list[Case]) -> None:
     calls: list[list[Generation]] = []
-    original = tiny.generate_batch
+    original = policy.generate_batch
 
     def recording(prompts, config, seeds=None, **kwargs):  # noqa: ANN001, ANN003, ANN202
         results = original(prompts, config, seeds, **kwargs)
         calls.append(results)
         return results
 
-    tiny.generate_batch = recording  # type: ignore[method-assign]
+    policy.generate_batch = recording  # type: ignore[method-assign]
     try:
-        player = RolloutPlayer(tiny, RolloutConfig(max_turns=3, max_tokens=12, temperature=1.0))
+        player = RolloutPlayer(policy, RolloutConfig(max_turns=3, max_tokens=12, temperature=1.0))
         trajectories = player.play([demo[0], demo[0], demo[1], demo[1]], seed=3)
     finally:
-        del tiny.generate_batch
+        del policy.generate_batch
     assert len(calls) == 3 and all(len(batch) == 4 for batch in calls)  # one generate per turn for the group
     assert player.timings.generate_calls == 3
     chat = ChatTokens(tiny)
@@ -163,10 +169,10 @@ class UnwrittenPolicy(ScriptedPolicy):
     """Replies generated with spaces around them, as a real model may ('▁[Show' is one token): ids that the
     chat template, which trims each message, never writes."""
 
-    def generate_batch(self, prompts, config, seeds=None, cache=None, synced=False):  # noqa: ANN001, ANN201
+    def generate_batch(self, prompts, config, seeds=None, *, cache=None, synced=False):  # noqa: ANN001, ANN201
         text = self.replies[min(self.calls, len(self.replies) - 1)]
         self.calls += 1
-        ids = [*self.tokenize(f" {text}  "), self.tokenizer.convert_tokens_to_ids("<end_of_turn>")]
+        ids = [*self.backend.tokenize(f" {text}  "), self.backend.tokenizer.convert_tokens_to_ids("<end_of_turn>")]
         return [Generation(text=f" {text}  ", token_ids=ids, logprobs=[-0.5] * len(ids), stopped=True) for _ in prompts]
 
 
@@ -188,8 +194,10 @@ def test_a_turn_generated_otherwise_than_written_is_rewritten_and_rescored(tiny:
     assert rescored == pytest.approx([fresh[position - 1].item() for position in doctor], abs=1e-4)
 
 
-def test_a_turn_cut_by_the_token_limit_is_closed_by_an_environment_token(tiny: HFBackend, demo: list[Case]) -> None:
-    player = RolloutPlayer(tiny, RolloutConfig(max_turns=2, max_tokens=3, temperature=0.0))
+def test_a_turn_cut_by_the_token_limit_is_closed_by_an_environment_token(
+    tiny: HFBackend, policy: HFPolicy, demo: list[Case]
+) -> None:
+    player = RolloutPlayer(policy, RolloutConfig(max_turns=2, max_tokens=3, temperature=0.0))
     [trajectory] = player.play([demo[0]], greedy=True)
     end_of_turn = tiny.tokenizer.convert_tokens_to_ids("<end_of_turn>")
     ids, mask = trajectory.tokens.ids, trajectory.tokens.mask
@@ -270,30 +278,30 @@ def test_env_info_messages_stay_equal_to_the_renderer_through_an_episode(demo: l
     assert env.unwrapped.state.truncated and info["messages"][-1]["role"] == "assistant"
 
 
-def _without_turn_cache(policy: HFBackend) -> None:
+def _without_turn_cache(policy: HFPolicy) -> None:
     """Make ``policy`` prefill every prompt in full, as rollouts did before the turn cache."""
     original = policy.generate_batch
 
-    def uncached(prompts, config, seeds=None, cache=None):  # noqa: ANN001, ANN202
-        return original(prompts, config, seeds)
+    def uncached(prompts, config, seeds=None, *, cache=None, synced=False):  # noqa: ANN001, ANN202
+        return original(prompts, config, seeds, synced=synced)
 
     policy.generate_batch = uncached  # type: ignore[method-assign]
 
 
 @pytest.mark.parametrize("max_batch_size", [64, 2])
 def test_greedy_batched_rollouts_equal_one_at_a_time_and_the_uncached_ones(
-    tiny: HFBackend, demo: list[Case], max_batch_size: int
+    policy: HFPolicy, demo: list[Case], max_batch_size: int
 ) -> None:
     cases = [demo[0], demo[1], demo[2], demo[3], demo[0]]  # a repeated case: its first prompt is shared
-    player = RolloutPlayer(tiny, RolloutConfig(max_turns=4, max_tokens=16), max_batch_size=max_batch_size)
+    player = RolloutPlayer(policy, RolloutConfig(max_turns=4, max_tokens=16), max_batch_size=max_batch_size)
     batched = player.play(cases, greedy=True)
     assert player.timings.reused_tokens > 2 * player.timings.prefilled_tokens  # the turn cache did the prefill
     single = [player.play([case], greedy=True)[0] for case in cases]
-    _without_turn_cache(tiny)
+    _without_turn_cache(policy)
     try:
         uncached = player.play(cases, greedy=True)
     finally:
-        del tiny.generate_batch
+        del policy.generate_batch
     assert player.timings.reused_tokens == 0
     assert all(t.state.turn == 4 for t in batched)  # several turns: later prompts continue cached ones
     assert len({tuple(t.tokens.ids) for t in batched}) == 4  # the cases' rollouts differ
@@ -305,16 +313,16 @@ def test_greedy_batched_rollouts_equal_one_at_a_time_and_the_uncached_ones(
             assert ours.state.dialogue == theirs.state.dialogue
 
 
-def test_sampled_rollouts_are_the_same_with_and_without_the_turn_cache(tiny: HFBackend, demo: list[Case]) -> None:
+def test_sampled_rollouts_are_the_same_with_and_without_the_turn_cache(policy: HFPolicy, demo: list[Case]) -> None:
     cases = [demo[5], demo[5], demo[5], demo[6], demo[6], demo[6]]
-    player = RolloutPlayer(tiny, RolloutConfig(max_turns=3, max_tokens=12, temperature=0.7))
+    player = RolloutPlayer(policy, RolloutConfig(max_turns=3, max_tokens=12, temperature=0.7))
     cached = player.play(cases, seed=11)
     assert player.timings.reused_tokens > 0
-    _without_turn_cache(tiny)
+    _without_turn_cache(policy)
     try:
         uncached = player.play(cases, seed=11)
     finally:
-        del tiny.generate_batch
+        del policy.generate_batch
     assert len({tuple(t.tokens.ids) for t in cached}) == len(cases)  # sampled: every episode differs
     assert [t.tokens.ids for t in cached] == [t.tokens.ids for t in uncached]
     assert [t.tokens.mask for t in cached] == [t.tokens.mask for t in uncached]

@@ -18,10 +18,10 @@ from typer.testing import CliRunner  # noqa: E402
 
 from agentclinic_sim.cli import app  # noqa: E402
 from models.backends.hf import HFBackend  # noqa: E402
-from models.training.common import trainer_arguments  # noqa: E402
 from models.training.grpo import EnvironmentRollouts, GRPOSettings, train_grpo  # noqa: E402
 from models.training.rollouts import RolloutConfig  # noqa: E402
 from models.training.sft import SFTSettings, train_sft  # noqa: E402
+from models.training.trainer_setup import trainer_arguments  # noqa: E402
 from scenarios import load_cases  # noqa: E402
 
 QUICK = {"limit": 2, "max_turns": 2, "max_tokens": 8, "eval_every": 1, "save_every": 1, "eval_split": "none"}

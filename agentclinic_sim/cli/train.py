@@ -14,11 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agentclinic_sim.cli.console import console, err_console, fail
 from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
 from models.backends import BackendError
-from models.training.common import RESUME_MAY_CHANGE, finished_steps, is_main_process, recorded_training
 from models.training.data import TrainingSetupError
 from models.training.grpo import GRPOSettings
 from models.training.sft import SFTSettings
 from models.training.tokens import TemplateMismatch
+from models.training.trainer_setup import is_main_process
+from models.training.training_folder import RESUME_MAY_CHANGE, finished_steps, recorded_training
 from scenarios import DatasetError
 
 TRAIN_EXTRA_HINT = "training needs the train extra: pip install 'agentclinic-sim[train]'"

@@ -51,7 +51,7 @@ def gemma_messages(messages: Sequence[Message]) -> list[dict[str, str]]:
 
 def uses_gemma_turns(tokenizer: object) -> bool:
     """Whether a tokenizer speaks the Gemma turn format (it has ``<start_of_turn>`` and ``<end_of_turn>``)."""
-    vocab = getattr(tokenizer, "get_vocab", lambda: {})()
+    vocab: dict[str, int] = getattr(tokenizer, "get_vocab", lambda: {})()
     return START_OF_TURN in vocab and END_OF_TURN in vocab
 
 

@@ -205,7 +205,9 @@ class OpenAIStub:
         self._handled = 0
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.stub = self
-        self.host, self.port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]  # server_address itself, typed for every address family
+        self.host: str = host
+        self.port: int = port
         self.base_url = f"http://{self.host}:{self.port}/v1"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="openai-stub", daemon=True

@@ -59,7 +59,7 @@ class ScriptedBackend:
         return ScriptedBackend(self.replies, cycle=self.cycle, name=self.name)
 
     @classmethod
-    def from_file(cls, path: str | Path, **kwargs: object) -> ScriptedBackend:
+    def from_file(cls, path: str | Path, *, cycle: bool = False) -> ScriptedBackend:
         """One reply per block; blocks are separated by a line holding only ``---``.
 
         A missing file, a folder, a file that is not UTF-8 text or one with no replies raises ``BackendError``
@@ -69,7 +69,7 @@ class ScriptedBackend:
         replies = [block.strip() for block in text.split("\n---\n") if block.strip()]
         if not replies:
             raise BackendError(f"scripted:{path}: the script {Path(path).absolute()} has no replies")
-        return cls(replies, name=f"scripted:{path}", **kwargs)  # type: ignore[arg-type]
+        return cls(replies, cycle=cycle, name=f"scripted:{path}")
 
     async def chat(self, messages: Sequence[Message], config: GenerationConfig) -> Completion:
         start = time.perf_counter()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.cast import CastSpec
-from models.backends.hf import HFBackend
+from models.training.hf_policy import HFPolicy
 from models.training.rollouts import RolloutConfig, RolloutPlayer, Trajectory
 from scenarios import Case
 
@@ -43,7 +43,7 @@ def evaluate_policy(
 ) -> tuple[dict[str, float], list[Trajectory]]:
     """Greedy rollouts of ``model`` (left in the mode it was in) on every case; mean statistics and trajectories.
     ``cast``: who plays the other roles (default: the deterministic ones)."""
-    player = RolloutPlayer(HFBackend.from_loaded(model, tokenizer), config, cast=cast, max_batch_size=batch_size)
+    player = RolloutPlayer(HFPolicy.from_loaded(model, tokenizer), config, cast=cast, max_batch_size=batch_size)
     trajectories = player.play(list(cases), greedy=True)
     return mean_stats(trajectories), trajectories
 
@@ -65,8 +65,7 @@ class Curve:
             csv.writer(handle).writerow([row.get(field, "") for field in CURVE_FIELDS])
 
     def rows(self) -> list[dict[str, str]]:
-        with self.path.open(encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+        return curve_rows(self.path.parent)
 
     def plot(self) -> Path | None:
         """Draw reward and turns per step for each split; None when matplotlib is missing."""
@@ -92,3 +91,12 @@ class Curve:
         figure.savefig(target, dpi=100)
         plt.close(figure)
         return target
+
+
+def curve_rows(out: Path) -> list[dict[str, str]]:
+    """The evaluations ``OUT/curve.csv`` holds so far (none without the file): any process may read them."""
+    path = out / CURVE_CSV
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))

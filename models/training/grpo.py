@@ -25,27 +25,23 @@ from pydantic import Field
 
 from agentclinic_sim.role_clients import close_cast
 from agents.cast import CastSpec
-from models.backends.hf import HFBackend
-from models.training.common import (
-    TrainSettings,
-    adapter_config,
-    check_before_loading,
-    end_processes,
-    evaluation_callback,
-    last_checkpoint,
-    load_start_model,
-    no_empty_folder_left,
-    on_cpu,
-    quiet_libraries,
-    save_final,
-    trainer_arguments,
-    with_model_card,
-    without_printed_logs,
-)
+from models.training.common import TrainSettings, adapter_config, load_start_model
 from models.training.data import NoTrainingData, TrainingSetupError
+from models.training.final_model import save_final
+from models.training.hf_policy import HFPolicy
 from models.training.lockstep import rank_lockstep
+from models.training.model_card import with_model_card
+from models.training.rollout_policy import RolloutPolicy
 from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
 from models.training.trainer_fields import trl
+from models.training.trainer_setup import (
+    end_processes,
+    on_cpu,
+    quiet_libraries,
+    trainer_arguments,
+    without_printed_logs,
+)
+from models.training.training_folder import check_before_loading, last_checkpoint, no_empty_folder_left
 from models.training.vllm_policy import VLLMPolicy
 from scenarios import Case
 
@@ -139,9 +135,9 @@ class EnvironmentRollouts:
         model = trainer.accelerator.unwrap_model(trainer.model)
         if getattr(trainer, "use_vllm", False):  # TRL has synced the weights into its vLLM engine already
             lockstep = rank_lockstep(getattr(model, "device", None))
-            policy: HFBackend = VLLMPolicy.wrap(model, trainer.processing_class, trainer.vllm_generation, lockstep)
+            policy: RolloutPolicy = VLLMPolicy.wrap(model, trainer.processing_class, trainer.vllm_generation, lockstep)
         else:
-            policy = HFBackend.from_loaded(model, trainer.processing_class)
+            policy = HFPolicy.from_loaded(model, trainer.processing_class)
         player = RolloutPlayer(policy, self.config, self.cast)
         unknown = [prompt for prompt in prompts if prompt not in self.cases]
         if unknown:
@@ -202,6 +198,8 @@ def _train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
+    from models.training.evaluation_callback import EvaluationCallback  # transformers is loaded by now
+
     quiet_libraries()
     train_cases = settings.cases(settings.split)
     if not train_cases:
@@ -229,7 +227,7 @@ def _train_grpo(settings: GRPOSettings, report: Callable[[int, str | None], None
         log_completions=False,
         **vllm_arguments(settings, loaded.tokenizer),
     )
-    callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast, kind="grpo")
+    callback = EvaluationCallback(settings, loaded.tokenizer, splits, report, cast, kind="grpo")
     data = f"rollouts on {settings.dataset}"
     trainer = without_printed_logs(
         with_model_card(GRPOTrainer, settings, "grpo", data)(

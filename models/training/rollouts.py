@@ -7,8 +7,10 @@ their sampling logprobs, and the environment's reward with its breakdown. The ep
 clinic's transition core (``consultation.start`` / ``step``) with the same ``DoctorPrompt`` renderer and reply
 cleaning as the benchmark doctor, so no step of an episode is written twice.
 
-Each ``play`` keeps a ``TurnCache``: a turn prefills only the ids its prompts add to the previous turn's (and a
-first prompt that a group's episodes share, once), not the whole conversation again; the ids generated are the same.
+The policy is a ``RolloutPolicy`` (``rollout_policy``): ``HFPolicy`` decodes with transformers, ``VLLMPolicy`` with
+TRL's vLLM engine. Each ``play`` keeps a ``TurnCache`` for it: with ``HFPolicy``, a turn prefills only the ids its
+prompts add to the previous turn's (and a first prompt that a group's episodes share, once), not the whole
+conversation again; the ids generated are the same.
 
 A turn cut by the token limit gets the turn-end token appended as an environment token (mask 0), so the
 next render stays aligned; an episode always ends on a doctor token.
@@ -32,9 +34,11 @@ from agents.doctor import DoctorPrompt, clean_doctor_text
 from agents.roles import run_sync
 from agents.types import Reply, Turn
 from models.backends.base import GenerationConfig
-from models.backends.hf import Generation, HFBackend, TurnCache
+from models.backends.hf import Generation
 from models.training.lockstep import Lockstep, rank_lockstep
+from models.training.rollout_policy import RolloutPolicy
 from models.training.tokens import ChatTokens, TokenSequence
+from models.training.turn_cache import TurnCache
 from scenarios import Case
 
 
@@ -136,11 +140,11 @@ class RolloutTimings:
 
 
 class RolloutPlayer:
-    """Plays consultations with ``policy`` (an ``HFBackend``, e.g. ``HFBackend.from_loaded(model, tokenizer)``)."""
+    """Plays consultations with ``policy`` (a ``RolloutPolicy``, e.g. ``HFPolicy.from_loaded(model, tokenizer)``)."""
 
     def __init__(
         self,
-        policy: HFBackend,
+        policy: RolloutPolicy,
         config: RolloutConfig | None = None,
         cast: CastSpec | None = None,
         max_batch_size: int = 64,
@@ -149,14 +153,16 @@ class RolloutPlayer:
         self.policy = policy
         self.config = config or RolloutConfig()
         self.cast_spec = cast or CastSpec()
-        self.chat = ChatTokens(policy)
+        self.chat = ChatTokens(policy.backend)
         self.prompt = DoctorPrompt(format="chat", bias=self.config.doctor_bias)
         self.max_batch_size = max_batch_size
         roles = (self.cast_spec.patient, self.cast_spec.measurement, self.cast_spec.moderator)
         self.deterministic_roles = all(isinstance(role, str) for role in roles)
         self.timings = RolloutTimings()
         self._casts: dict[str, Cast] = {}
-        self.lockstep = lockstep if lockstep is not None else rank_lockstep(getattr(policy.model, "device", None))
+        self.lockstep = (
+            lockstep if lockstep is not None else rank_lockstep(getattr(policy.backend.model, "device", None))
+        )
         """Set in a distributed run: every process makes the same ``generate`` calls (see ``lockstep``)."""
 
     def _cast(self, case: Case) -> Cast:
@@ -187,28 +193,30 @@ class RolloutPlayer:
                 batch = live[call * self.max_batch_size : (call + 1) * self.max_batch_size]
                 if batch:
                     self._turn(batch, generation, seed, turn, cache)
-                else:
-                    self._idle_turn(generation)
+                elif self.lockstep is not None:  # only peers in lockstep ask for more calls than this process needs
+                    self._idle_turn(generation, self.lockstep)
             live = [episode for episode in live if not episode.state.done]
             turn += 1
         self.timings.reused_tokens = cache.reused_tokens
         self.timings.prefilled_tokens = cache.prefilled_tokens
         return [Trajectory(e.case.id, e.prompt_length, e.tokens, e.state) for e in finished]
 
-    def _idle_turn(self, generation: GenerationConfig) -> None:
+    def _idle_turn(self, generation: GenerationConfig, lockstep: Lockstep) -> None:
         """A ``generate`` call with nothing to play, made only so that peers still playing are not left waiting."""
         clock = time.perf_counter()
         idle = generation.model_copy(update={"max_tokens": 1})
-        self.policy.generate_batch([[self.chat.turn_end_id]], idle, synced=self.lockstep.synced)  # type: ignore[union-attr]
+        self.policy.generate_batch([[self.chat.turn_end_id]], idle, synced=lockstep.synced)
         self.timings.generation_s += time.perf_counter() - clock
         self.timings.generate_calls += 1
-        self.lockstep.idle_calls += 1  # type: ignore[union-attr]
+        lockstep.idle_calls += 1
 
     def _turn(self, batch: list[_Live], generation: GenerationConfig, seed: int, turn: int, cache: TurnCache) -> None:
         clock = time.perf_counter()
         seeds = [seed * 1_000_003 + turn * 1_009 + index for index in range(len(batch))]
-        in_step = {"synced": True} if self.lockstep is not None and self.lockstep.synced else {}
-        results = self.policy.generate_batch([e.tokens.ids for e in batch], generation, seeds, cache=cache, **in_step)
+        synced = self.lockstep is not None and self.lockstep.synced
+        results = self.policy.generate_batch(
+            [e.tokens.ids for e in batch], generation, seeds, cache=cache, synced=synced
+        )
         self.timings.generation_s += time.perf_counter() - clock
         self.timings.generate_calls += 1
         clock = time.perf_counter()
@@ -224,7 +232,7 @@ class RolloutPlayer:
                     text=text,
                     prompt_tokens=len(episode.tokens.ids),
                     completion_tokens=result.completion_tokens,
-                    backend=self.policy.name,
+                    backend=self.policy.backend.name,
                 )
             )
         self._step_all(batch, replies)
@@ -246,7 +254,7 @@ class RolloutPlayer:
         and evaluation all see the same ids and the importance ratio still starts at 1. A turn already written
         as generated (the usual case for a model that has learnt the format) is kept as it is. Ranks playing in
         lockstep keep the generated ids: a forward pass taken on one rank only would stall the others."""
-        written = self.chat.reply(text) if result.stopped else self.chat.policy.tokenize(text)
+        written = self.chat.reply(text) if result.stopped else self.chat.backend.tokenize(text)
         if written == list(result.token_ids) or (self.lockstep is not None and self.lockstep.synced):
             return list(result.token_ids), result.logprobs
         self.timings.rewritten_turns += 1

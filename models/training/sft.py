@@ -18,25 +18,20 @@ from pydantic import Field
 
 from agentclinic_sim.role_clients import close_cast
 from models.backends.hf import HFBackend
-from models.training.common import (
-    TrainSettings,
-    adapter_config,
-    check_before_loading,
-    end_processes,
-    evaluation_callback,
-    last_checkpoint,
-    load_start_model,
-    no_empty_folder_left,
-    on_cpu,
-    quiet_libraries,
-    save_final,
-    trainer_arguments,
-    with_model_card,
-    without_printed_logs,
-)
+from models.training.common import TrainSettings, adapter_config, load_start_model
 from models.training.data import NoTrainingData, oracle_chats, token_rows, transcript_chats
+from models.training.final_model import save_final
+from models.training.model_card import with_model_card
 from models.training.tokens import ChatTokens
 from models.training.trainer_fields import trl
+from models.training.trainer_setup import (
+    end_processes,
+    on_cpu,
+    quiet_libraries,
+    trainer_arguments,
+    without_printed_logs,
+)
+from models.training.training_folder import check_before_loading, last_checkpoint, no_empty_folder_left
 
 
 class SFTSettings(TrainSettings):
@@ -70,6 +65,8 @@ def _train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] 
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
+    from models.training.evaluation_callback import EvaluationCallback  # transformers is loaded by now
+
     quiet_libraries()
     train_cases = settings.cases(settings.split)
     if not train_cases:
@@ -95,7 +92,7 @@ def _train_sft(settings: SFTSettings, report: Callable[[int, str | None], None] 
         dataset_num_proc=None,
     )
     cast = settings.roles([case for cases in splits.values() for case in cases])
-    callback = evaluation_callback(settings, loaded.tokenizer, splits, report, cast, kind="sft")
+    callback = EvaluationCallback(settings, loaded.tokenizer, splits, report, cast, kind="sft")
     trainer = without_printed_logs(
         with_model_card(SFTTrainer, settings, "sft", source)(
             model=loaded.model,

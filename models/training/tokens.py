@@ -42,35 +42,35 @@ class TokenSequence:
 
 
 class ChatTokens:
-    """Segments a policy's chat into ids the way its tokenizer and chat template render them."""
+    """Segments a model's chat into ids the way its tokenizer and chat template (``backend``) render them."""
 
-    def __init__(self, policy: HFBackend):
-        self.policy = policy
-        tokenizer = policy.tokenizer
-        self.turn_end_text = END_OF_TURN if policy.gemma else tokenizer.eos_token
+    def __init__(self, backend: HFBackend):
+        self.backend = backend
+        tokenizer = backend.tokenizer
+        self.turn_end_text = END_OF_TURN if backend.gemma else tokenizer.eos_token
         self.turn_end_id = tokenizer.convert_tokens_to_ids(self.turn_end_text)
 
     def prompt(self, messages: Sequence[Message]) -> list[int]:
         """The ids the doctor's first turn is generated from."""
-        return self.policy.encode(messages)
+        return self.backend.encode(messages)
 
     def environment(self, messages: Sequence[Message]) -> list[int]:
         """Ids between the doctor's last turn end (``messages[-2]`` is its reply) and the next generation prompt."""
         if len(messages) < 2 or messages[-2].role != "assistant" or messages[-1].role == "assistant":
             raise ValueError("environment ids need a chat ending in the doctor's reply and a new message")
-        closed = self.policy.render(messages[:-1], add_generation_prompt=False)
-        following = self.policy.render(messages, add_generation_prompt=True)
+        closed = self.backend.render(messages[:-1], add_generation_prompt=False)
+        following = self.backend.render(messages, add_generation_prompt=True)
         if not following.startswith(closed):
             raise TemplateMismatch("the chat template re-renders earlier turns differently when a message is added")
         end = closed.rfind(self.turn_end_text)
         if end == -1:
             raise TemplateMismatch(f"the chat template does not close the doctor's turn with {self.turn_end_text!r}")
         after_turn_end = closed[end + len(self.turn_end_text) :]
-        return self.policy.tokenize(after_turn_end + following[len(closed) :])
+        return self.backend.tokenize(after_turn_end + following[len(closed) :])
 
     def reply(self, text: str) -> list[int]:
         """A written doctor reply as the template renders it, through the turn-end token (for SFT)."""
-        return self.policy.tokenize(text.strip() + self.turn_end_text)
+        return self.backend.tokenize(text.strip() + self.turn_end_text)
 
     def conversation(self, messages: Sequence[Message]) -> TokenSequence:
         """A whole written chat (system, user, then alternating assistant/user, ending with the doctor's reply)
