@@ -14,22 +14,22 @@ from typing import Any, Literal
 from pydantic import Field
 
 from agentclinic_sim.privacy import MimicPrivacyError
-from agentclinic_sim.rewards import RewardConfig
 from agentclinic_sim.role_settings import RoleSettings
 from agents.cast import CastSpec
 from models.training.data import TrainingSetupError
 from models.training.lora import LoraSettings, peft_config
 from models.training.policy import check_start_model, load_policy
-from models.training.rollouts import RolloutConfig
+from models.training.rollouts import RolloutConfig, RolloutRules
 from models.training.trainer_fields import trl
 from scenarios import Case, CaseSelection
 from scenarios.split import Split
 
 
-class TrainSettings(LoraSettings, RoleSettings, CaseSelection):
+class TrainSettings(LoraSettings, RoleSettings, RolloutRules, CaseSelection):
     """Settings every training run has (SFT and GRPO add their own): the cases from ``CaseSelection`` (training
     on its train split by default), who plays the patient, measurement reader and judge in rollouts and
-    evaluations from ``RoleSettings``, the adapter from ``LoraSettings``."""
+    evaluations from ``RoleSettings``, the adapter from ``LoraSettings``, the consultations' rules from
+    ``RolloutRules``."""
 
     model: str = Field(
         "tiny-random",
@@ -40,8 +40,6 @@ class TrainSettings(LoraSettings, RoleSettings, CaseSelection):
     eval_split: Literal["train", "test", "all", "none"] = Field(
         "test", description="A second split scored at each evaluation beside the training split (none: only that one)."
     )
-    max_turns: int = Field(6, ge=1, description="Doctor turns per consultation.")
-    max_tokens: int = Field(48, ge=1, description="New tokens per doctor turn.")
     learning_rate: float = Field(
         1e-3,
         gt=0.0,
@@ -70,16 +68,15 @@ class TrainSettings(LoraSettings, RoleSettings, CaseSelection):
         json_schema_extra=trl("output_dir"),
     )
     resume: bool = Field(False, description="Continue from the last checkpoint in --out.")
-    rewards: RewardConfig = Field(
-        default_factory=RewardConfig, description="What each event is worth (AgentClinic's 1/0)."
-    )
 
     def check_model(self) -> None:
         """Refuse a start model that cannot load (``check_start_model``), before anything heavy is imported."""
         check_start_model(self.model)
 
     def rollout_config(self, **overrides: Any) -> RolloutConfig:
-        return RolloutConfig(max_turns=self.max_turns, max_tokens=self.max_tokens, rewards=self.rewards, **overrides)
+        """How this training's rollouts are played: its rules (``RolloutRules``), with ``overrides``."""
+        rules = {name: getattr(self, name) for name in RolloutRules.model_fields}
+        return RolloutConfig(**{**rules, **overrides})
 
     def evaluation_splits(self, train_cases: list[Case]) -> dict[str, list[Case]]:
         """The splits scored at each evaluation: the training split, and ``eval_split`` unless it is the same."""

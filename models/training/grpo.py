@@ -32,7 +32,7 @@ from models.training.hf_policy import HFPolicy
 from models.training.lockstep import rank_lockstep
 from models.training.model_card import with_model_card
 from models.training.rollout_policy import RolloutPolicy
-from models.training.rollouts import RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
+from models.training.rollouts import ROLLOUT_TEMPERATURE, RolloutConfig, RolloutPlayer, RolloutTimings, Trajectory
 from models.training.trainer_fields import trl
 from models.training.trainer_setup import (
     end_processes,
@@ -61,7 +61,7 @@ class GRPOSettings(TrainSettings):
         json_schema_extra=trl("per_device_train_batch_size"),
     )
     temperature: float = Field(
-        0.7,
+        ROLLOUT_TEMPERATURE,
         gt=0.0,
         description="Doctor sampling temperature in rollouts (and in TRL's loss).",
         json_schema_extra=trl("temperature"),

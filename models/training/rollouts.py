@@ -22,7 +22,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -42,15 +42,32 @@ from models.training.turn_cache import TurnCache
 from scenarios import Case
 
 
-class RolloutConfig(BaseModel):
-    """How rollouts are played."""
+class RolloutRules(BaseModel):
+    """The rules a training's consultations are played by: shorter than a benchmark's, and each doctor turn
+    short, so that a small model learns the protocol quickly. Shared by ``TrainSettings`` and ``RolloutConfig``."""
+
+    help_panel: ClassVar[str] = "Rollouts"
+    """The group its flags are shown under in a command's help."""
 
     max_turns: int = Field(6, ge=1, description="Doctor turns per consultation.")
     max_tokens: int = Field(48, ge=1, description="New tokens per doctor turn.")
-    temperature: float = Field(0.7, ge=0.0, description="Doctor sampling temperature during rollouts (0 = greedy).")
+    rewards: RewardConfig = Field(
+        default_factory=RewardConfig, description="What each event is worth (AgentClinic's 1/0)."
+    )
+
+
+ROLLOUT_TEMPERATURE = 0.7
+"""The doctor's sampling temperature in rollouts unless set (GRPO's default too)."""
+
+
+class RolloutConfig(RolloutRules):
+    """How rollouts are played: the rules, and how the doctor samples."""
+
+    temperature: float = Field(
+        ROLLOUT_TEMPERATURE, ge=0.0, description="Doctor sampling temperature during rollouts (0 = greedy)."
+    )
     top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass during rollouts.")
     doctor_bias: DoctorBias | None = Field(None, description="A cognitive bias written into the doctor's prompt.")
-    rewards: RewardConfig = Field(default_factory=RewardConfig, description="What each event is worth.")
 
     def generation(self, *, greedy: bool = False) -> GenerationConfig:
         return GenerationConfig(
