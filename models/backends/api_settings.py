@@ -1,6 +1,8 @@
 """How calls to an API backend are made, as settings: which environment variable holds the key, how often a
 failed call is retried and how long one may take. Shared by every command and settings model that builds
-API clients (runs, play, training's roles, the judge), so the flags and their defaults are written once."""
+API clients (runs, play, training's roles, the judge), so the flags and their defaults are written once.
+The defaults live here, not in ``openai_backend`` (which uses them), so that reading the settings, as every
+command's ``--help`` does, never imports the ``openai`` client."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from models.backends.openai_backend import DEFAULT_API_KEY_ENV, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
+DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MAX_RETRIES = 4
 
 
 class ApiSettings(BaseModel):

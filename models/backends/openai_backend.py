@@ -24,13 +24,11 @@ from typing import Any
 import openai
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from models.backends.api_settings import DEFAULT_API_KEY_ENV, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
 from models.backends.base import BackendError, Completion, GenerationConfig, Message, Usage
 from models.backends.gemma_chat import strip_at_stops
 from models.backends.remote import base_url_is_remote
 
-DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
-DEFAULT_TIMEOUT_S = 120.0
-DEFAULT_MAX_RETRIES = 4
 NO_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
 MALFORMED_BACKOFF_S = 0.25  # first retry of a malformed reply waits up to this long; doubles each time, up to 8 s
 VISION_MODELS = re.compile(
