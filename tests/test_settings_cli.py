@@ -355,9 +355,10 @@ class Positional(BaseModel):
     source: Path = Field(description="Where to read from.")
     count: int = Field(1, gt=0, description="How many.")
     follow: bool = Field(True, description="Keep following.")
+    quiet: bool = Field(False, description="Say less.")
 
 
-def test_fields_as_positional_arguments_and_a_named_off_switch() -> None:
+def test_fields_as_positional_arguments_and_bool_switches() -> None:
     requests: list[SettingsInput[Positional]] = []
 
     def handler(request: SettingsInput[Positional]) -> None:
@@ -371,7 +372,7 @@ def test_fields_as_positional_arguments_and_a_named_off_switch() -> None:
     app.command("toy")(command)
     app.command("other")(lambda: None)
     got = json.loads(invoke("in.txt", "3", "--once", app=app).output)
-    assert got == {"source": "in.txt", "count": 3, "follow": False}
+    assert got == {"source": "in.txt", "count": 3, "follow": False, "quiet": False}
     assert requests[-1].given == {"source", "count", "follow"}
     assert json.loads(invoke("in.txt", app=app).output)["count"] == 1
     assert requests[-1].values == {"source": Path("in.txt")}
@@ -381,6 +382,7 @@ def test_fields_as_positional_arguments_and_a_named_off_switch() -> None:
     help_text = " ".join(CliRunner().invoke(app, ["toy", "--help"], env={"COLUMNS": "220"}).output.split())
     assert "Where to read from." in help_text and "How many." in help_text and "--follow --once" in help_text
     assert "--source" not in help_text and "--no-follow" not in help_text
+    assert "--quiet" in help_text and "--no-quiet" not in help_text  # off by default and no --config: a plain switch
 
 
 def test_what_cannot_be_an_argument_or_an_off_switch_fails_when_the_command_is_made() -> None:

@@ -18,7 +18,8 @@ How field types become flags:
 * ``str``, ``int``, ``float``, ``Path`` and ``X | None`` of them: an option of that type. A ``ge``/``le``
   bound becomes the option's range (shown in help, checked by click); ``gt``/``lt`` and everything else
   are checked by pydantic.
-* ``bool``: ``--x/--no-x`` (``flags`` may name both: ``{"follow": "--follow/--once"}``).
+* ``bool``: ``--x/--no-x`` (``flags`` may name both: ``{"follow": "--follow/--once"}``); a plain ``--x`` when
+  it is off by default and there is no ``--config`` to turn it on (nothing for ``--no-x`` to undo).
 * ``Literal[...]`` of strings and string ``Enum`` s: a text option; the choices are shown in help and checked
   by pydantic, so a bad one reads like any other settings error.
 * ``list[X]`` (also ``set``, ``tuple[X, ...]``) of the above: one comma-separated option (``--cases a,b``);
@@ -167,7 +168,7 @@ def command_from_settings(
     help_overrides = dict(help_overrides or {})
     names = {"flags": flags or {}, "arguments": arguments, "exclude": exclude, "help_overrides": help_overrides}
     _check_names(model, {**names, "options": options})
-    offered, file_only = _offer(model, dict(flags or {}), set(arguments), exclude)
+    offered, file_only = _offer(model, dict(flags or {}), set(arguments), exclude, config_option)
     _check_clashes(model, offered, config_option, extra)
     parameters = [inspect.Parameter(CONTEXT_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)]
     if config_option:
@@ -201,7 +202,11 @@ def _check_names(model: type[BaseModel], named: Mapping[str, Collection[str]]) -
 
 
 def _offer(
-    model: type[BaseModel], flags: Mapping[str, str], arguments: Collection[str], exclude: Collection[str]
+    model: type[BaseModel],
+    flags: Mapping[str, str],
+    arguments: Collection[str],
+    exclude: Collection[str],
+    config_option: bool,
 ) -> tuple[list[Flag], list[str]]:
     """The fields offered on the command line, in the model's order, and those only the config file sets."""
     offered: list[Flag] = []
@@ -218,10 +223,12 @@ def _offer(
             file_only.append(name)
         else:
             option, _, off = flags.get(name, name.replace("_", "-")).partition("/")
+            option = "--" + option.lstrip("-")
             if off and kind.annotation is not bool:
                 raise ValueError(f"{model.__name__}.{name}: only a bool option has an off switch ({off})")
-            off_switch = "--" + off.lstrip("-") if off else None
-            offered.append(Flag(name, "--" + option.lstrip("-"), kind, off=off_switch))
+            if not off and kind.annotation is bool and (config_option or info.get_default() is not False):
+                off = "no-" + option[2:]  # a plain switch (--x) when there is nothing to turn off
+            offered.append(Flag(name, option, kind, off="--" + off.lstrip("-") if off else None))
     return offered, file_only
 
 

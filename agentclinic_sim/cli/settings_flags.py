@@ -45,24 +45,20 @@ class Flag:
     """The option (``--max-turns``), or an argument's name as errors show it (``RUN``)."""
     kind: FlagKind
     off: str | None = None
-    """A bool option's second name, which sets it false (``--no-x`` unless named)."""
+    """A bool option's second name, which sets it false (``--no-x``, or as named); ``None`` for a plain switch."""
     argument: bool = False
 
     @property
     def declarations(self) -> list[str]:
         """The names typer declares the option with."""
-        if self.kind.annotation is bool:
-            return [f"{self.option}/{self.off or '--no-' + self.option[2:]}"]
-        return [self.option]
+        return [f"{self.option}/{self.off}"] if self.off else [self.option]
 
     @property
     def spellings(self) -> tuple[str, ...]:
         """Every name this option answers to on the command line."""
         if self.argument:
             return ()
-        if self.kind.annotation is bool:
-            return (self.option, self.off or "--no-" + self.option[2:])
-        return (self.option,)
+        return (self.option, self.off) if self.off else (self.option,)
 
 
 def strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -165,16 +161,17 @@ def _help_text(flag: Flag, info: FieldInfo, help_text: str | None, with_config: 
         kwargs["metavar"] = f"<{flag.kind.item_name},...>"
         if "comma" not in text.lower():
             text = sentence(text, "Comma-separated.")
-    if info.is_required() and not flag.argument:  # typer marks a required argument itself
-        text = sentence(text, "Required" + (" (here or in --config)." if with_config else "."))
+    if info.is_required() and with_config and not flag.argument:  # else click requires it, and help says so
+        text = sentence(text, "Required (here or in --config).")
     return text, kwargs
 
 
 def parameter_for(
     flag: Flag, info: FieldInfo, help_text: str | None, extra: Mapping[str, Any], with_config: bool
 ) -> inspect.Parameter:
-    """The typer parameter that offers ``flag``: a ``typer.Option``, or a ``typer.Argument`` for an argument
-    (required when the field is; its value then comes from the command line only)."""
+    """The typer parameter that offers ``flag``: a ``typer.Option``, or a ``typer.Argument`` for an argument.
+    A required field's argument, or its option when there is no config file to set it instead, is required by
+    click (help marks it so; leaving it out is a usage error)."""
     text, kwargs = _help_text(flag, info, help_text, with_config)
     if flag.kind.annotation is not bool:
         kwargs.update(_bounds(info))
@@ -191,11 +188,12 @@ def parameter_for(
             default=inspect.Parameter.empty if required else _shown_default(flag, info),
         )
     option = typer.Option(*flag.declarations, help=text or None, **kwargs)
+    required = info.is_required() and not with_config
     return inspect.Parameter(
         flag.name,
         inspect.Parameter.KEYWORD_ONLY,
         annotation=Annotated[flag.kind.annotation, option],
-        default=_shown_default(flag, info),
+        default=inspect.Parameter.empty if required else _shown_default(flag, info),
     )
 
 
