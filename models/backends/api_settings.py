@@ -6,13 +6,21 @@ command's ``--help`` does, never imports the ``openai`` client."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 from pydantic import BaseModel, Field
 
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MAX_RETRIES = 4
+
+
+class ClientOptions(TypedDict):
+    """``ApiSettings`` as the keyword arguments of ``backend_from_uri``."""
+
+    api_key_env: str
+    max_retries: int
+    timeout_s: float
 
 
 class ApiSettings(BaseModel):
@@ -31,6 +39,6 @@ class ApiSettings(BaseModel):
     )
     timeout_s: float = Field(DEFAULT_TIMEOUT_S, gt=0, description="Seconds before one API request times out.")
 
-    def client_options(self) -> dict[str, object]:
+    def client_options(self) -> ClientOptions:
         """The keyword arguments ``backend_from_uri`` takes for these settings."""
         return {"api_key_env": self.api_key_env, "max_retries": self.max_retries, "timeout_s": self.timeout_s}
