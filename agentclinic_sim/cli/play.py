@@ -31,7 +31,7 @@ from agents.protocol import DEFAULT_MAX_TURNS
 from agents.types import Reply, Turn
 from models.backends import BackendError
 from models.backends.human import HumanBackend
-from scenarios import DatasetError
+from scenarios import CaseSource, DatasetError
 
 
 class EndOfInput(Exception):
@@ -155,7 +155,7 @@ def play_command(  # noqa: C901, PLR0912, PLR0915  # one flow of new / resumed s
                     )
                 runner = Runner(session.run_settings(out), backends={"human": HumanBackend()})
             else:
-                cases = load_or_fail(dataset, data_dir)
+                cases = load_or_fail(CaseSource(dataset=dataset, data_dir=data_dir))
                 chosen = case or random.choice(cases).id
                 roles = {"doctor": doctor, "patient": patient, "measurement": measurement, "moderator": moderator}
                 roles[as_role] = "human"
