@@ -4,7 +4,8 @@ Its backends come from the one cast builder (``role_clients``: one client per UR
 episode gets a fresh cast (a backend with per-episode state, such as a scripted file, starts afresh), the
 doctor with its generation settings and the case image in the form the doctor reads; it closes the clients at
 the end. The runner
-(``runner.py``) schedules the episodes it makes; ``play`` makes its one episode with it directly.
+(``runner.py``) schedules the episodes it makes; ``play`` makes its one episode with it directly. Each ends
+with ``finish_record``, the record filled from the consultation's last state.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.graph import EpisodeContext
 from agentclinic_sim.role_clients import RoleClients, fresh
 from agentclinic_sim.run_settings import DETERMINISTIC, RunSettings
@@ -98,3 +100,17 @@ class EpisodeFactory:
                 image=image,
             )
         return EpisodeContext(cast, doctor, rewards=settings.rewards)
+
+
+def finish_record(record: EpisodeRecord, state: ConsultationState) -> None:
+    """Fill a record from the consultation's final (or, for an errored episode, last) state."""
+    record.turns = list(state.dialogue)
+    record.diagnosis = state.diagnosis
+    record.verdict = state.verdict
+    record.judge = state.verdict.judge if state.verdict else None
+    record.correct = None if record.error else bool(state.verdict and state.verdict.correct)
+    record.reward = state.rewards.total
+    record.reward_breakdown = state.rewards.as_dict()
+    record.turns_used = state.turn
+    record.tests_requested = list(state.tests_requested)
+    record.terminated, record.truncated = state.terminated, state.truncated

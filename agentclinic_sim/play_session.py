@@ -9,33 +9,46 @@ it had been played in one sitting.
 
 The person is asked between graph steps, outside the event loop, so Ctrl-C at a prompt is an ordinary
 ``KeyboardInterrupt`` (asyncio's own Ctrl-C handling only applies while a step runs).
+
+A play uses two of a run's three parts and not the scheduler: the run folder (``run_folder.py``: the caller
+holds its lock; the transcript is appended here) and the episode factory (``episodes.py``), built once for the
+session's one case from ``PlaySession.run_settings``. The session (its case and sample) is settled before the
+factory is made, so nothing's settings change after it is built.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langgraph.types import Command
 from pydantic import BaseModel, Field, ValidationError
 
 from agentclinic_sim.checkpoints import CHECKPOINTS, CheckpointStore, thread_config, thread_id
 from agentclinic_sim.consultation import ConsultationState
-from agentclinic_sim.graph import GraphState, build_graph, consultation_of, initial_state
+from agentclinic_sim.episodes import EpisodeFactory, finish_record
+from agentclinic_sim.graph import EpisodeContext, GraphState, build_graph, consultation_of, initial_state
+from agentclinic_sim.play_settings import HumanRole, PlaySettings
 from agentclinic_sim.run_folder import write_json
-from agentclinic_sim.run_settings import RunError, RunSettings
-from agentclinic_sim.runner import Runner, finish_record
+from agentclinic_sim.run_settings import RunError, RunSettings, pick_cases
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, TranscriptWriter, completed_keys
 from agents.types import Reply
+from scenarios import Case, CaseSource
 
 PLAYS = "plays.json"
-HumanRole = Literal["doctor", "patient"]
 Ask = Callable[[dict[str, Any]], Reply]
 """Gets an interrupt's payload (``role``, ``case_id``, ``turn``, and the ``observation`` a doctor sees or the
 ``question`` a patient is asked) and returns the person's reply."""
+
+
+class StepResult(GraphState, total=False):
+    """What a step of the graph returns: the state, and the interrupts it paused at (the person's turn)."""
+
+    __interrupt__: list[Any]
 
 
 class PlaySession(BaseModel):
@@ -50,21 +63,46 @@ class PlaySession(BaseModel):
     max_turns: int = Field(ge=1)
     saved_at: float = Field(default_factory=time.time)
 
+    @classmethod
+    def start(cls, settings: PlaySettings, case_id: str, sample: int) -> PlaySession:
+        """A new play of case ``case_id`` as asked for by ``settings``."""
+        return cls(
+            case_id=case_id,
+            sample=sample,
+            as_role=settings.as_role,
+            dataset=settings.dataset,
+            data_dir=settings.data_dir,
+            roles=settings.roles(),
+            max_turns=settings.max_turns,
+        )
+
     @property
     def thread(self) -> str:
         return thread_id(self.case_id, self.sample)
 
-    def run_settings(self, out: Path) -> RunSettings:
-        return RunSettings(
-            dataset=self.dataset,
-            data_dir=self.data_dir,
-            case_ids=[self.case_id],
-            max_turns=self.max_turns,
-            out=out,
-            resume=True,
-            samples=self.sample + 1,
-            concurrency=1,
-            **self.roles,
+    @property
+    def source(self) -> CaseSource:
+        """Where the session's case is read from."""
+        return CaseSource(dataset=self.dataset, data_dir=self.data_dir)
+
+    def run_settings(self, invocation: PlaySettings) -> RunSettings:
+        """The settings of this consultation's episode, for the episode factory and its record: the session's
+        case, roles and turn limit; the folder, the API options and the MIMIC-IV consent of ``invocation`` (the
+        ``play`` that starts or continues it)."""
+        return RunSettings.model_validate(
+            {
+                "dataset": self.dataset,
+                "data_dir": self.data_dir,
+                "case_ids": [self.case_id],
+                "max_turns": self.max_turns,
+                "out": invocation.out,
+                "resume": True,
+                "samples": self.sample + 1,
+                "concurrency": 1,
+                "allow_remote_mimic": invocation.allow_remote_mimic,
+                **invocation.client_options(),
+                **self.roles,
+            }
         )
 
 
@@ -127,68 +165,92 @@ def next_sample(out: Path, case_id: str, pending: PendingPlays) -> int:
     return max(used, default=-1) + 1
 
 
+def new_session(settings: PlaySettings, cases: list[Case], pending: PendingPlays) -> tuple[PlaySession, Case]:
+    """A new play of ``settings.case`` (or of a random one of ``cases``) as that case's next sample in
+    ``settings.out``, and its case; ``RunError`` when there is no such case."""
+    if not cases:
+        raise RunError(f"no cases in {settings.dataset}")
+    case = pick_cases(cases, [settings.case])[0] if settings.case else random.choice(cases)
+    return PlaySession.start(settings, case.id, next_sample(settings.out, case.id, pending)), case
+
+
+def session_case(session: PlaySession, cases: list[Case]) -> Case:
+    """The case of a saved ``session`` among ``cases`` (its dataset's); ``RunError`` when it is gone."""
+    if not cases:
+        raise RunError(f"no cases in {session.dataset}")
+    return pick_cases(cases, [session.case_id])[0]
+
+
 def consult(
-    runner: Runner,
+    out: Path,
+    case: Case,
     session: PlaySession,
+    episodes: EpisodeFactory,
     ask: Ask,
     on_resume: Callable[[ConsultationState], None] | None = None,
 ) -> EpisodeRecord:
-    """Play (or continue) the session's consultation to its end, asking the person at each of their turns;
-    write its record, forget its checkpoints and its entry in ``plays.json``, and return the record.
+    """Play (or continue) the session's consultation of ``case`` to its end with the roles of ``episodes``, asking
+    the person at each of their turns; append its record to ``out``'s transcripts, forget its checkpoints and its
+    entry in ``plays.json``, and return the record. The clients of ``episodes`` are closed at the end.
 
     ``on_resume`` gets the state a continued consultation stopped in (to show the dialogue so far).
     ``KeyboardInterrupt`` and anything ``ask`` raises leave the consultation saved for ``--resume``."""
-    store = CheckpointStore(runner.out / CHECKPOINTS)
+    store = CheckpointStore(out / CHECKPOINTS)
     try:
         with asyncio.Runner() as loop:
             try:
-                return play_to_the_end(loop, runner, session, ask, on_resume, store)
+                play = _Play(loop, case, session, episodes, store)
+                record = play.to_the_end(ask, on_resume)
             finally:  # after Ctrl-C too: the model clients close on the loop that opened them
-                loop.run(runner.episodes.aclose())
+                loop.run(episodes.aclose())
+            with TranscriptWriter(out / TRANSCRIPTS) as writer:
+                writer.write(record)
+            loop.run(store.prune(case.id, session.sample))
     finally:
         store.close()
-
-
-def play_to_the_end(
-    loop: asyncio.Runner,
-    runner: Runner,
-    session: PlaySession,
-    ask: Ask,
-    on_resume: Callable[[ConsultationState], None] | None,
-    store: CheckpointStore,
-) -> EpisodeRecord:
-    """``consult``'s work, on its event loop."""
-    case = runner.cases[0]
-    graph = build_graph(rewards=runner.settings.rewards, checkpointer=store.saver)
-    config = thread_config(case.id, session.sample)
-    record = runner.episodes.new_record(case, session.sample)
-    clock = time.perf_counter()
-    context = loop.run(runner.episodes.episode_context(case, session.sample, record))
-    context.doctor = None if session.as_role == "doctor" else context.doctor
-    context.human_patient = session.as_role == "patient"
-
-    def step(command: Any) -> GraphState:
-        return loop.run(graph.ainvoke(command, config, context=context, durability="sync"))
-
-    snapshot = loop.run(graph.aget_state(config))
-    if not snapshot.values:
-        values = step(initial_state(case, session.max_turns, runner.episodes.doctor_prompt()))
-    else:
-        record.resumed_at_turn = consultation_of(snapshot.values).turn
-        if on_resume is not None:
-            on_resume(consultation_of(snapshot.values))
-        if snapshot.interrupts:
-            values = step(Command(resume=ask(snapshot.interrupts[0].value).model_dump()))
-        else:  # stopped during a model's turn (or just after the last one)
-            values = step(None) if snapshot.next else snapshot.values
-    while values.get("__interrupt__"):
-        values = step(Command(resume=ask(values["__interrupt__"][0].value).model_dump()))
-    finish_record(record, consultation_of(values))
-    record.wall_s = time.perf_counter() - clock
-    with TranscriptWriter(runner.transcripts) as writer:
-        writer.write(record)
-    loop.run(store.prune(case.id, session.sample))
-    pending = PendingPlays.load(runner.out)
+    pending = PendingPlays.load(out)
     pending.sessions.pop(session.thread, None)
-    pending.save(runner.out)
+    pending.save(out)
     return record
+
+
+class _Play:
+    """One consultation played on ``loop``, the graph checkpointed in ``store``."""
+
+    def __init__(
+        self, loop: asyncio.Runner, case: Case, session: PlaySession, episodes: EpisodeFactory, store: CheckpointStore
+    ):
+        self.loop, self.case, self.session, self.episodes = loop, case, session, episodes
+        self.graph = build_graph(rewards=episodes.settings.rewards, checkpointer=store.saver)
+        self.config = thread_config(case.id, session.sample)
+
+    def to_the_end(self, ask: Ask, on_resume: Callable[[ConsultationState], None] | None) -> EpisodeRecord:
+        """The finished consultation's record (not yet written)."""
+        case, session, episodes = self.case, self.session, self.episodes
+        record = episodes.new_record(case, session.sample)
+        clock = time.perf_counter()
+        context = self.loop.run(episodes.episode_context(case, session.sample, record))
+        context.doctor = None if session.as_role == "doctor" else context.doctor
+        context.human_patient = session.as_role == "patient"
+        snapshot = self.loop.run(self.graph.aget_state(self.config))
+        values: StepResult
+        if not snapshot.values:
+            values = self.step(initial_state(case, session.max_turns, episodes.doctor_prompt()), context)
+        else:
+            record.resumed_at_turn = consultation_of(snapshot.values).turn
+            if on_resume is not None:
+                on_resume(consultation_of(snapshot.values))
+            if snapshot.interrupts:
+                values = self.step(Command(resume=ask(snapshot.interrupts[0].value).model_dump()), context)
+            else:  # stopped during a model's turn (or just after the last one)
+                values = self.step(None, context) if snapshot.next else snapshot.values
+        while values.get("__interrupt__"):
+            values = self.step(Command(resume=ask(values["__interrupt__"][0].value).model_dump()), context)
+        finish_record(record, consultation_of(values))
+        record.wall_s = time.perf_counter() - clock
+        return record
+
+    def step(self, command: Any, context: EpisodeContext) -> StepResult:
+        """Run the graph from ``command`` (a state, a resume, or ``None`` to go on) until it pauses or ends."""
+        result: StepResult = self.loop.run(self.graph.ainvoke(command, self.config, context=context, durability="sync"))
+        return result

@@ -3,6 +3,7 @@ keep, and the cases they select. ``runner.py`` plays the run; ``run_folder.py`` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -165,10 +166,15 @@ def select_cases(settings: RunSettings) -> list[Case]:
     if not cases:
         raise RunError(f"no cases in {settings.dataset} (split={settings.split})")
     if settings.case_ids:
-        wanted = {case_id if ":" in case_id else f"{cases[0].dataset}:{case_id}" for case_id in settings.case_ids}
-        by_id = {case.id: case for case in cases}
-        missing = sorted(wanted - by_id.keys())
-        if missing:
-            raise RunError(f"unknown case id(s): {', '.join(missing)} (ids look like {cases[0].id})")
-        cases = [case for case in cases if case.id in wanted]
+        cases = pick_cases(cases, settings.case_ids)
     return settings.cut(cases)
+
+
+def pick_cases(cases: Sequence[Case], case_ids: Sequence[str]) -> list[Case]:
+    """The cases of ``cases`` (not empty) that ``case_ids`` name (``medqa:3``, or ``3`` in ``cases``' dataset), in
+    ``cases``' order; ``RunError`` names the ids that are not there."""
+    wanted = {case_id if ":" in case_id else f"{cases[0].dataset}:{case_id}" for case_id in case_ids}
+    missing = sorted(wanted - {case.id for case in cases})
+    if missing:
+        raise RunError(f"unknown case id(s): {', '.join(missing)} (ids look like {cases[0].id})")
+    return [case for case in cases if case.id in wanted]

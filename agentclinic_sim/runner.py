@@ -40,8 +40,7 @@ from agentclinic_sim.checkpoints import (
     thread_id,
     unfinished_threads,
 )
-from agentclinic_sim.consultation import ConsultationState
-from agentclinic_sim.episodes import EpisodeFactory
+from agentclinic_sim.episodes import EpisodeFactory, finish_record
 from agentclinic_sim.event_log import EventLog
 from agentclinic_sim.events import (
     EVENTS,
@@ -338,17 +337,3 @@ class Runner:
         summary.wall_s = clock.manifest.wall_s
         write_json(self.out / SUMMARY, summary.model_dump(mode="json"))
         return summary
-
-
-def finish_record(record: EpisodeRecord, state: ConsultationState) -> None:
-    """Fill a record from the consultation's final (or, for an errored episode, last) state."""
-    record.turns = list(state.dialogue)
-    record.diagnosis = state.diagnosis
-    record.verdict = state.verdict
-    record.judge = state.verdict.judge if state.verdict else None
-    record.correct = None if record.error else bool(state.verdict and state.verdict.correct)
-    record.reward = state.rewards.total
-    record.reward_breakdown = state.rewards.as_dict()
-    record.turns_used = state.turn
-    record.tests_requested = list(state.tests_requested)
-    record.terminated, record.truncated = state.terminated, state.truncated

@@ -6,7 +6,7 @@ No LLM and no torch live here; everything above this package builds on it.
 from scenarios.errors import CaseFileError, CaseProblem, DatasetError
 from scenarios.registry import DATASETS, DatasetSpec, load_cases, resolve_dataset
 from scenarios.schema import Case
-from scenarios.selection import CaseSelection
+from scenarios.selection import CaseSelection, CaseSource
 from scenarios.split import in_split
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "CaseFileError",
     "CaseProblem",
     "CaseSelection",
+    "CaseSource",
     "DatasetError",
     "DatasetSpec",
     "in_split",

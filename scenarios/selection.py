@@ -1,8 +1,9 @@
 """Which cases a run, a training or an environment plays: the dataset, its folder, the split and how many.
 
-``CaseSelection`` is the one settings model of this; ``RunSettings``, ``TrainSettings``, ``PlaySettings`` and
-``ConsultationEnv`` reuse it instead of declaring the fields again, so a flag means the same everywhere and its
-default is written once.
+``CaseSelection`` is the one settings model of this; ``RunSettings``, ``TrainSettings`` and ``ConsultationEnv``
+reuse it instead of declaring the fields again, so a flag means the same everywhere and its default is written
+once. Its first part, ``CaseSource`` (the dataset and its folder), serves those that pick a case themselves
+(``PlaySettings``, ``agentclinic cases``).
 """
 
 from __future__ import annotations
@@ -17,14 +18,19 @@ from scenarios.schema import Case
 from scenarios.split import DEFAULT_TEST_FRACTION, Split
 
 
-class CaseSelection(BaseModel):
-    """A dataset, where its files are, and which of its cases are played."""
+class CaseSource(BaseModel):
+    """A dataset and where its files are."""
 
     help_panel: ClassVar[str] = "Cases"
     """The group its flags are shown under in a command's help."""
 
     dataset: str = Field("demo", description="demo, medqa, medqa-ext, nejm, nejm-ext, mimiciv, or a .jsonl path.")
     data_dir: Path | None = Field(None, description="Folder with the case files (default: the download cache).")
+
+
+class CaseSelection(CaseSource):
+    """A dataset, where its files are, and which of its cases are played."""
+
     split: Split = Field("all", description="all, train or test (deterministic by case hash).")
     test_fraction: float = Field(
         DEFAULT_TEST_FRACTION, ge=0.0, le=1.0, description="Share of the cases in the test split (for --split)."

@@ -100,3 +100,18 @@ def test_a_consultation_cut_short_closes_its_model_client(tmp_path: Path) -> Non
         assert len(server.requests) == 1  # the patient answered the one question
     assert result.returncode == 1 and "--resume" in result.stderr
     assert "Unclosed" not in result.stderr, result.stderr
+
+
+def test_a_session_keeps_its_case_and_roles_and_takes_how_calls_are_made_from_the_play_that_continues_it(
+    tmp_path: Path,
+) -> None:
+    from agentclinic_sim.play_session import PlaySession
+    from agentclinic_sim.play_settings import PlaySettings
+
+    started = PlaySettings(as_role="patient", doctor="openai:m", max_turns=5, out=tmp_path)
+    session = PlaySession.start(started, "demo:3", 1)
+    assert session.roles == {"doctor": "openai:m", "patient": "human", "measurement": "lookup", "moderator": "match"}
+    continued = PlaySettings(out=tmp_path, resume=True, max_turns=9, timeout_s=7.5, api_key_env="MY_KEY")
+    settings = session.run_settings(continued)
+    assert (settings.case_ids, settings.samples, settings.max_turns, settings.doctor) == (["demo:3"], 2, 5, "openai:m")
+    assert (settings.timeout_s, settings.api_key_env, settings.out, settings.resume) == (7.5, "MY_KEY", tmp_path, True)

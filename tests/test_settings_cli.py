@@ -347,3 +347,52 @@ def test_run_config_errors_are_one_line(tmp_path: Path) -> None:
     unknown = write(tmp_path / "unknown.yaml", "cases: [demo:0]\n")
     one_line_error(run_cli("run", "--config", str(unknown)), "unknown setting 'cases'")
     one_line_error(run_cli("run", "--doctor", "oracle", "--test-fraction", "2"), "--test-fraction")
+
+
+class Positional(BaseModel):
+    """Arguments and an option with a named off switch."""
+
+    source: Path = Field(description="Where to read from.")
+    count: int = Field(1, gt=0, description="How many.")
+    follow: bool = Field(True, description="Keep following.")
+    quiet: bool = Field(False, description="Say less.")
+
+
+def test_fields_as_positional_arguments_and_bool_switches() -> None:
+    requests: list[SettingsInput[Positional]] = []
+
+    def handler(request: SettingsInput[Positional]) -> None:
+        requests.append(request)
+        print(request.build().model_dump_json())
+
+    command = command_from_settings(
+        Positional, handler, arguments=("source", "count"), flags={"follow": "--follow/--once"}, config_option=False
+    )
+    app = typer.Typer(add_completion=False)
+    app.command("toy")(command)
+    app.command("other")(lambda: None)
+    got = json.loads(invoke("in.txt", "3", "--once", app=app).output)
+    assert got == {"source": "in.txt", "count": 3, "follow": False, "quiet": False}
+    assert requests[-1].given == {"source", "count", "follow"}
+    assert json.loads(invoke("in.txt", app=app).output)["count"] == 1
+    assert requests[-1].values == {"source": Path("in.txt")}
+    one_line_error(invoke("in.txt", "0", app=app), "COUNT: Input should be greater than 0")
+    missing = invoke(app=app)
+    assert missing.exit_code == 2 and "Missing argument" in missing.output
+    help_text = " ".join(CliRunner().invoke(app, ["toy", "--help"], env={"COLUMNS": "220"}).output.split())
+    assert "Where to read from." in help_text and "How many." in help_text and "--follow --once" in help_text
+    assert "--source" not in help_text and "--no-follow" not in help_text
+    assert "--quiet" in help_text and "--no-quiet" not in help_text  # off by default and no --config: a plain switch
+
+
+def test_what_cannot_be_an_argument_or_an_off_switch_fails_when_the_command_is_made() -> None:
+    with pytest.raises(ValueError, match="tags: only a text"):
+        command_from_settings(Toy, handle, arguments=("tags",))
+    with pytest.raises(ValueError, match="verbose: only a text"):
+        command_from_settings(Toy, handle, arguments=("verbose",))
+    with pytest.raises(ValueError, match="steps: only a bool"):
+        command_from_settings(Toy, handle, flags={"steps": "--steps/--none"})
+    with pytest.raises(ValueError, match="--no-verbose"):
+        command_from_settings(Toy, handle, flags={"name": "no-verbose"})
+    with pytest.raises(ValueError, match="nope"):
+        command_from_settings(Toy, handle, arguments=("nope",))

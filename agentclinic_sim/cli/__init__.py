@@ -109,7 +109,7 @@ class LazyCommands(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commands = CommandsOnUse()  # type: ignore[assignment]
+        self.commands = CommandsOnUse()  # type: ignore[assignment]  # click declares a dict; a Mapping that imports on lookup serves
         self._listing = False
 
     def list_commands(self, ctx: Context) -> list[str]:
@@ -150,7 +150,7 @@ def _flags_show_no_value_type() -> None:
     def display_type_rich(self: TyperOption, ctx: Context) -> str | None:
         return None if self.is_flag and self.metavar is None else shown(self, ctx)
 
-    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]  # patched on the class, for every option
 
 
 def _typer_screens_unwrapped_off_terminal() -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+from pydantic import BaseModel, Field
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
 from agentclinic_sim.mimic_narrator import backend_narrator, check_narrator_privacy
 from agentclinic_sim.privacy import MimicPrivacyError
 from models.backends import BackendError
@@ -44,35 +45,26 @@ def summary(report: BuildReport) -> str:
     return "\n".join(lines)
 
 
-def build_mimic(
-    mimic_dir: Annotated[
-        Path, typer.Option("--mimic-dir", help="MIMIC-IV folder holding hosp/ (and ed/), or the hosp folder itself.")
-    ],
-    out: Annotated[Path, typer.Option("--out", help="The .jsonl file to write (replaced when the build succeeds).")],
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Write at most this many cases.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the admission order (same seed, same file).")] = 0,
-    narrate: Annotated[
-        str | None,
-        typer.Option(
-            "--narrate",
-            help=f"Backend that writes each history as prose ({URI_FORMS}). Local backends only unless "
-            "--allow-remote-mimic.",
-        ),
-    ] = None,
-    allow_remote_mimic: Annotated[
-        bool,
-        typer.Option(
-            "--allow-remote-mimic",
-            help="Let a remote --narrate backend see MIMIC-IV facts (only with zero retention assured).",
-        ),
-    ] = False,
-    ed_dir: Annotated[
-        Path | None, typer.Option("--ed-dir", help="MIMIC-IV-ED folder with edstays and triage (default DIR/ed).")
-    ] = None,
-    min_results: Annotated[
-        int, typer.Option("--min-results", min=1, help="Skip admissions with fewer test results than this.")
-    ] = MIN_RESULTS,
-) -> None:
+class BuildMimicSettings(BaseModel):
+    """Where the MIMIC-IV tables are, where the cases go, and how they are chosen and written."""
+
+    mimic_dir: Path = Field(description="MIMIC-IV folder holding hosp/ (and ed/), or the hosp folder itself.")
+    out: Path = Field(description="The .jsonl file to write (replaced when the build succeeds).")
+    limit: int | None = Field(None, ge=1, description="Write at most this many cases.")
+    seed: int = Field(0, description="Seed of the admission order (same seed, same file).")
+    narrate: str | None = Field(
+        None,
+        description=f"Backend that writes each history as prose ({URI_FORMS}). Local backends only unless "
+        "--allow-remote-mimic.",
+    )
+    allow_remote_mimic: bool = Field(
+        False, description="Let a remote --narrate backend see MIMIC-IV facts (only with zero retention assured)."
+    )
+    ed_dir: Path | None = Field(None, description="MIMIC-IV-ED folder with edstays and triage (default DIR/ed).")
+    min_results: int = Field(MIN_RESULTS, ge=1, description="Skip admissions with fewer test results than this.")
+
+
+def build_mimic(request: SettingsInput[BuildMimicSettings]) -> None:
     """Build AgentClinic cases (OSCE schema) from your own MIMIC-IV hosp tables (.csv or .csv.gz, v2.x/v3.x).
 
     One case per admission: the diagnosis is the title of its seq_num = 1 ICD code; the patient, the
@@ -80,12 +72,14 @@ def build_mimic(
     ICD titles, DRGs or procedures. Same tables and seed give a byte-identical file. Every case is
     marked as MIMIC-IV, so remote APIs are refused for it whatever the file is called.
     """
+    settings = request.build()
+    narrate = settings.narrate
     narrator: Narrator | None = None
     loop: asyncio.AbstractEventLoop | None = None
     backend: Any = None
     if narrate is not None:
         try:
-            check_narrator_privacy(narrate, allow_remote_mimic)
+            check_narrator_privacy(narrate, settings.allow_remote_mimic)
             backend = backend_from_uri(narrate)
         except (MimicPrivacyError, BackendError) as exc:
             fail(str(exc))
@@ -103,8 +97,8 @@ def build_mimic(
     try:
         with bar:
             report = build_mimic_cases(
-                mimic_dir, out, limit=limit, seed=seed, min_results=min_results, narrator=narrator, ed_dir=ed_dir,
-                progress=advance,
+                settings.mimic_dir, settings.out, limit=settings.limit, seed=settings.seed,
+                min_results=settings.min_results, narrator=narrator, ed_dir=settings.ed_dir, progress=advance,
             )  # fmt: skip
     except MimicInputError as exc:
         fail(str(exc))
@@ -117,3 +111,7 @@ def build_mimic(
                 loop.run_until_complete(closer())
             loop.close()
     console.print(summary(report), soft_wrap=True, highlight=False)
+
+
+build_mimic_command = command_from_settings(BuildMimicSettings, build_mimic, config_option=False)
+"""``agentclinic cases build-mimic``: its options are ``BuildMimicSettings``' fields."""

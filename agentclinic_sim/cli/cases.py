@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
+from pydantic import Field
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 from rich.tree import Tree
 
-from agentclinic_sim.cli.build_mimic import build_mimic
+from agentclinic_sim.cli.build_mimic import build_mimic_command
 from agentclinic_sim.cli.console import console, err_console, fail
-from scenarios import DATASETS, Case, CaseFileError, CaseProblem, DatasetError, load_cases, resolve_dataset
+from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
+from scenarios import DATASETS, Case, CaseFileError, CaseProblem, CaseSource, DatasetError, load_cases, resolve_dataset
 from scenarios.errors import display_path
 from scenarios.reader import read_case_file
 from scenarios.registry import locate
@@ -23,16 +24,22 @@ cases_app = typer.Typer(
     "nejm, nejm-ext, mimiciv) or a path to a .jsonl file.",
     no_args_is_help=True,
 )
-cases_app.command("build-mimic")(build_mimic)
+cases_app.command("build-mimic")(build_mimic_command)
 
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        envvar="AGENTCLINIC_DATA",
-        help="Folder holding the AgentClinic .jsonl files; looked at before the cache and the download.",
-    ),
-]
+DATA_DIR_OPTION = {"data_dir": {"envvar": "AGENTCLINIC_DATA", "rich_help_panel": None}}
+"""``--data-dir`` reads ``$AGENTCLINIC_DATA``; it stays in the main panel, as every flag of ``cases`` is about cases."""
+
+
+class DatasetSettings(CaseSource):
+    """A dataset named on the command line (DATASET), its files looked for in --data-dir first."""
+
+    dataset: str = Field(description="Dataset name or .jsonl path.")  # required here, unlike a run's
+
+
+class ShowSettings(DatasetSettings):
+    """A case of a dataset."""
+
+    case_id: str = Field(description="Case id ('medqa:3'), its index ('3') or its content hash.")
 
 
 class DownloadBar:
@@ -61,20 +68,20 @@ class DownloadBar:
             self.progress.stop()
 
 
-def load_or_fail(dataset: str, data_dir: Path | None, **kwargs: Any) -> list[Case]:
+def load_or_fail(source: CaseSource) -> list[Case]:
     """``load_cases`` for a command: a progress bar on download, one clean error line and exit 2 on failure."""
     bar = DownloadBar()
     try:
-        return load_cases(dataset, data_dir, progress=bar, **kwargs)
+        return load_cases(source.dataset, source.data_dir, progress=bar)
     except DatasetError as exc:
         fail(str(exc))
     finally:
         bar.close()
 
 
-@cases_app.command("list")
-def list_datasets(data_dir: DataDirOption = None) -> None:
+def list_datasets(request: SettingsInput[CaseSource]) -> None:
     """List the datasets, their case counts, and where each would load from (nothing is downloaded)."""
+    data_dir = request.build().data_dir
     table = Table(title="AgentClinic datasets")
     for column in ("dataset", "cases", "source", "location"):
         table.add_column(column, overflow="fold")
@@ -132,15 +139,12 @@ def case_tree(case: Case) -> Tree:
     return root
 
 
-@cases_app.command("show")
-def show_case(
-    dataset: Annotated[str, typer.Argument(help="Dataset name or .jsonl path.")],
-    case_id: Annotated[str, typer.Argument(help="Case id ('medqa:3'), its index ('3') or its content hash.")],
-    data_dir: DataDirOption = None,
-) -> None:
+def show_case(request: SettingsInput[ShowSettings]) -> None:
     """Show one case as a tree: objective, patient facts, exam, tests, correct diagnosis."""
-    cases = load_or_fail(dataset, data_dir)
-    wanted = case_id.strip()
+    settings = request.build()
+    dataset = settings.dataset
+    cases = load_or_fail(settings)
+    wanted = settings.case_id.strip()
     for case in cases:
         if wanted in {case.id, str(case.index), case.content_hash}:
             console.print(case_tree(case))
@@ -152,16 +156,14 @@ def show_case(
     )
 
 
-@cases_app.command("validate")
-def validate(
-    dataset: Annotated[str, typer.Argument(help="Dataset name or .jsonl path.")],
-    data_dir: DataDirOption = None,
-) -> None:
+def validate(request: SettingsInput[DatasetSettings]) -> None:
     """Check every record of a case file; print each problem as file:line: field: message.
 
     The problems and the verdict are the command's result, so they go to stdout. Exit 0 when the file is
     clean, 2 when it is not; a dataset that cannot be resolved or fetched is an error on stderr (exit 2).
     """
+    settings = request.build()
+    dataset, data_dir = settings.dataset, settings.data_dir
     bar = DownloadBar()
     try:
         name, path, schema = resolve_dataset(dataset, data_dir, progress=bar)
@@ -181,3 +183,18 @@ def validate(
         console.print(f"[red]{len(problems)} problem(s) found[/]; {len(cases)} good case(s)", highlight=False)
         raise typer.Exit(2)
     console.print(f"[green]ok[/]: {len(cases)} cases in {escape(display_path(path))}")
+
+
+cases_app.command("list")(
+    command_from_settings(CaseSource, list_datasets, exclude={"dataset"}, options=DATA_DIR_OPTION, config_option=False)
+)  # every dataset is listed: DATASET is not asked for
+cases_app.command("show")(
+    command_from_settings(
+        ShowSettings, show_case, arguments=("dataset", "case_id"), options=DATA_DIR_OPTION, config_option=False
+    )
+)
+cases_app.command("validate")(
+    command_from_settings(
+        DatasetSettings, validate, arguments=("dataset",), options=DATA_DIR_OPTION, config_option=False
+    )
+)

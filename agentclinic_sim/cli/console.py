@@ -40,7 +40,7 @@ class OutputConsole(Console):
 
     @size.setter
     def size(self, new_size: tuple[int, int]) -> None:
-        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]  # rich's setter, reached through the property
 
     def print(self, *objects: Any, soft_wrap: bool | None = None, **kwargs: Any) -> None:
         """``Console.print``; off a terminal, text (not tables or panels) is printed unwrapped."""

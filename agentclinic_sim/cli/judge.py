@@ -7,15 +7,17 @@ import asyncio
 import json
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
+from pydantic import Field
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
 from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.settings import TIMEOUT_FLAG, SettingsInput, command_from_settings
 from agentclinic_sim.privacy import MimicPrivacyError, check_credentialed_privacy
 from agentclinic_sim.rejudge import REJUDGED, AgreementReport, RejudgedPair, rejudge, report, run_pairs
 from agentclinic_sim.run_folder import load_manifest
@@ -54,15 +56,28 @@ judge_app = typer.Typer(
     no_args_is_help=True,
 )
 
-WithOption = Annotated[
-    str | None,
-    typer.Option("--with", help=f"An LLM judge to ask as well: {URI_FORMS}.", show_default=False),
-]
-ApiKeyEnvOption = Annotated[
-    str, typer.Option("--api-key-env", help="Environment variable holding the API key for openai: backends.")
-]
-RetriesOption = Annotated[int, typer.Option("--max-retries", min=0, help="Retries on timeouts, 429, 5xx.")]
-TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds before one request times out.")]
+JUDGE_FLAGS = {"judge": "with", **TIMEOUT_FLAG}
+
+
+class PairSettings(ApiSettings):
+    """A diagnosis and the truth to hold it to, and the LLM judge to ask as well (its calls: ``ApiSettings``)."""
+
+    diagnosis: str = Field(description="The doctor's diagnosis.")
+    truth: str = Field(description="The case's correct diagnosis.")
+    judge: str | None = Field(None, description=f"An LLM judge to ask as well: {URI_FORMS}.")
+    as_json: bool = Field(False, description="Print the verdicts as one JSON object.")
+
+
+class AgreementSettings(ApiSettings):
+    """A finished run and the LLM judge to measure the free judge against (its calls: ``ApiSettings``)."""
+
+    run: Path = Field(description="A run folder (or its transcripts.jsonl).")
+    judge: str = Field(description=f"The LLM judge to measure against: {URI_FORMS}.")
+    concurrency: int = Field(8, ge=1, description="LLM calls in flight at once.")
+    show: int = Field(20, ge=0, description="Disagreements to list.")
+    allow_remote_mimic: bool = Field(
+        False, description="Allow MIMIC-IV diagnoses to reach a remote API (only with zero retention assured)."
+    )
 
 
 async def _closing(judge: LLMModerator, work: Awaitable[T]) -> T:
@@ -75,41 +90,33 @@ async def _closing(judge: LLMModerator, work: Awaitable[T]) -> T:
             await close()
 
 
-def _llm_judge(uri: str, api_key_env: str, max_retries: int, timeout_s: float) -> LLMModerator:
+def _llm_judge(uri: str, api: ApiSettings) -> LLMModerator:
     if is_deterministic(uri):
         fail(f"--with {uri}: give an LLM backend ({URI_FORMS}); 'match' is the free judge itself")
     try:
-        api = ApiSettings(api_key_env=api_key_env, max_retries=max_retries, timeout_s=timeout_s)
         backend = backend_from_uri(uri, api=api)
     except BackendError as exc:
         fail(f"--with {uri}: {exc}")
     return LLMModerator(backend)
 
 
-@judge_app.command("pair")
-def pair_command(
-    diagnosis: Annotated[str, typer.Argument(help="The doctor's diagnosis.", show_default=False)],
-    truth: Annotated[str, typer.Argument(help="The case's correct diagnosis.", show_default=False)],
-    with_: WithOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as one JSON object.")] = False,
-    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
-    max_retries: RetriesOption = 4,
-    timeout_s: TimeoutOption = 120.0,
-) -> None:
+def pair_from_settings(request: SettingsInput[PairSettings]) -> None:
     """Whether DIAGNOSIS names the same condition as TRUTH, by the free judge (and --with an LLM judge), and why.
 
     Exit status: 0 when the judge says same (with --with, the LLM judge), 1 when it says different, 2 on bad input.
     """
+    settings = request.build()
+    diagnosis, truth = settings.diagnosis, settings.truth
     if not diagnosis.strip() or not truth.strip():
         fail("DIAGNOSIS and TRUTH must both name something")
     verdicts = [DiagnosisMatcher().judge(diagnosis, truth)]
-    if with_ is not None:
-        llm = _llm_judge(with_, api_key_env, max_retries, timeout_s)
+    if settings.judge is not None:
+        llm = _llm_judge(settings.judge, settings)
         try:
             verdicts.append(asyncio.run(_closing(llm, llm.ajudge(diagnosis, truth))))
         except BackendError as exc:
-            fail(f"--with {with_}: {exc}", code=1)
-    if as_json:
+            fail(f"--with {settings.judge}: {exc}", code=1)
+    if settings.as_json:
         console.print_json(json.dumps([v.model_dump(exclude={"reply"}) for v in verdicts]))
     else:
         for verdict in verdicts:
@@ -152,21 +159,7 @@ def _agreement_table(result: AgreementReport, judge: str) -> Table:
     return table
 
 
-@judge_app.command("agreement")
-def agreement_command(
-    run: Annotated[Path, typer.Argument(help="A run folder (or its transcripts.jsonl).", show_default=False)],
-    with_: Annotated[
-        str, typer.Option("--with", help=f"The LLM judge to measure against: {URI_FORMS}.", show_default=False)
-    ],
-    concurrency: Annotated[int, typer.Option(min=1, help="LLM calls in flight at once.")] = 8,
-    show: Annotated[int, typer.Option(min=0, help="Disagreements to list.")] = 20,
-    allow_remote_mimic: Annotated[
-        bool, typer.Option(help="Allow MIMIC-IV diagnoses to reach a remote API (only with zero retention assured).")
-    ] = False,
-    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
-    max_retries: RetriesOption = 4,
-    timeout_s: TimeoutOption = 120.0,
-) -> None:
+def agreement_from_settings(request: SettingsInput[AgreementSettings]) -> None:
     """Re-judge a run's diagnoses with an LLM judge and print how often the free judge agrees with it.
 
     Each distinct (diagnosis, correct diagnosis) pair is asked once. The LLM's verdicts are saved in
@@ -174,6 +167,8 @@ def agreement_command(
     figures in RUN/judge_agreement.json. A false accept is the free judge saying "same" where the LLM judge
     says "different".
     """
+    settings = request.build()
+    run = settings.run
     transcripts = transcript_path(run)
     if not transcripts.is_file():
         fail(f"{run} holds no transcripts.jsonl: give a run folder written by `agentclinic run`")
@@ -181,14 +176,16 @@ def agreement_command(
     pairs = run_pairs(iter_latest_records(transcripts))
     if not pairs.counts:
         fail(f"{transcripts} has no episode that ended in a diagnosis: nothing to judge")
-    judge = _llm_judge(with_, api_key_env, max_retries, timeout_s)
-    _check_privacy(folder, pairs.datasets, judge, allow_remote_mimic)
+    judge = _llm_judge(settings.judge, settings)
+    _check_privacy(folder, pairs.datasets, judge, settings.allow_remote_mimic)
     bar = Progress(
         TextColumn("[bold]re-judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console
     )
     task: Any = bar.add_task("pairs", total=len(pairs.counts))
     with bar:
-        work = rejudge(pairs, judge, folder / REJUDGED, concurrency=concurrency, on_pair=lambda _: bar.advance(task))
+        work = rejudge(
+            pairs, judge, folder / REJUDGED, concurrency=settings.concurrency, on_pair=lambda _: bar.advance(task)
+        )
         judged = asyncio.run(_closing(judge, work))
     result = report(judged)
     (folder / AGREEMENT_SUMMARY).write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -197,7 +194,7 @@ def agreement_command(
     skipped += [f"{pairs.errored} errored"] if pairs.errored else []
     if skipped:
         console.print(f"episodes left out: {', '.join(skipped)}", highlight=False)
-    _print_disagreements(judged, show)
+    _print_disagreements(judged, settings.show)
     console.print(f"verdicts: {folder / REJUDGED}\nfigures: {folder / AGREEMENT_SUMMARY}", highlight=False)
     failures = [pair.error for pair in judged if pair.error is not None]
     if failures:  # the figures leave those pairs out: say why, and do not pass as a measurement
@@ -220,3 +217,13 @@ def _print_disagreements(judged: list[RejudgedPair], show: int) -> None:
         )
     if len(differing) > show:
         console.print(f"… and {len(differing) - show} more (all in {REJUDGED})", highlight=False)
+
+
+judge_app.command("pair")(
+    command_from_settings(
+        PairSettings, pair_from_settings, flags={**JUDGE_FLAGS, "as_json": "json"}, arguments=("diagnosis", "truth")
+    )
+)
+judge_app.command("agreement")(
+    command_from_settings(AgreementSettings, agreement_from_settings, flags=JUDGE_FLAGS, arguments=("run",))
+)

@@ -8,12 +8,10 @@ consultation is saved like a run's, so ``agentclinic replay`` shows it.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.panel import Panel
@@ -22,16 +20,23 @@ from rich.tree import Tree
 
 from agentclinic_sim.cli.cases import findings_tree, load_or_fail
 from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.settings import TIMEOUT_FLAG, SettingsInput, command_from_settings
 from agentclinic_sim.cli.views import turn_panel, verdict_panel
 from agentclinic_sim.consultation import ConsultationState
+from agentclinic_sim.play_settings import HUMAN, PlaySettings
+from agentclinic_sim.privacy import MimicPrivacyError
 from agentclinic_sim.run_folder import RUN_SETTINGS, holding
 from agentclinic_sim.run_settings import RunError
+from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord
 from agents.doctor import clean_doctor_text
-from agents.protocol import DEFAULT_MAX_TURNS
 from agents.types import Reply, Turn
 from models.backends import BackendError
 from models.backends.human import HumanBackend
-from scenarios import DatasetError
+from scenarios import Case
+
+if TYPE_CHECKING:  # loaded when a consultation is played (LangGraph comes with them), not for --help
+    from agentclinic_sim.episodes import EpisodeFactory
+    from agentclinic_sim.play_session import PendingPlays, PlaySession
 
 
 class EndOfInput(Exception):
@@ -88,113 +93,128 @@ def show_so_far(role: str) -> Callable[[ConsultationState], None]:
     return show
 
 
-def play_command(  # noqa: C901, PLR0912, PLR0915  # one flow of new / resumed sessions; to split with the runner's parts (issue 24)
-    dataset: Annotated[str, typer.Option(help="Dataset name or .jsonl path.")] = "demo",
-    data_dir: Annotated[
-        Path | None, typer.Option(envvar="AGENTCLINIC_DATA", help="Folder with the case files.")
-    ] = None,
-    case: Annotated[str | None, typer.Option(help="Case id (demo:3 or 3); default: a random case.")] = None,
-    as_role: Annotated[str, typer.Option("--as", help="Which role you play: doctor or patient.")] = "doctor",
-    doctor: Annotated[str, typer.Option(help="Doctor backend when you play the patient.")] = "oracle",
-    patient: Annotated[
-        str, typer.Option(help="Patient when you play the doctor: retrieval or a backend URI.")
-    ] = "retrieval",
-    measurement: Annotated[str, typer.Option(help="lookup or a backend URI.")] = "lookup",
-    moderator: Annotated[str, typer.Option(help="match or a backend URI.")] = "match",
-    max_turns: Annotated[int, typer.Option(min=1, help="Doctor turns allowed.")] = DEFAULT_MAX_TURNS,
-    out: Annotated[Path, typer.Option(help="Folder whose transcripts.jsonl the consultation is appended to.")] = Path(
-        "runs/play"
-    ),
-    resume: Annotated[
-        bool,
-        typer.Option(
-            "--resume",
-            help="Continue the consultation saved in --out by Ctrl-C (the latest one, or --case's), from the "
-            "turn it stopped at; the other options are taken from it.",
-        ),
-    ] = False,
-) -> None:
+def play_from_settings(request: SettingsInput[PlaySettings]) -> None:
     """Play a consultation yourself, as the doctor or as the patient.
 
     As the doctor: ask questions, write REQUEST TEST: <name>, and end with DIAGNOSIS READY: <diagnosis>.
     As the patient: answer from the facts shown to you. Ctrl-C saves the consultation; continue it with
     --resume. The finished transcript is saved like a run's.
     """
-    if as_role not in {"doctor", "patient"}:
-        fail(f"--as must be doctor or patient, not {as_role!r}")
-    if case is not None and not case.strip():
+    settings = request.build()  # bad values exit 2 here, named by their flag or config line
+    if settings.case is not None and not settings.case.strip():
         fail("--case is empty: give a case id (demo:3 or 3), or leave --case out for a random case")
+    out = settings.out
     if (out / RUN_SETTINGS).is_file():
         fail(
             f"{out} holds an `agentclinic run` ({RUN_SETTINGS}); play in a folder of its own "
             "(--out), so the run's episodes and summary stay the run's"
         )
     # The graph, its checkpoints and LangGraph load only when a consultation is played, not for --help.
-    from agentclinic_sim.checkpoints import CHECKPOINTS, CheckpointError, unfinished_threads
-    from agentclinic_sim.play_session import PendingPlays, PlaySession, consult, next_sample
-    from agentclinic_sim.runner import Runner
+    from agentclinic_sim.play_session import PendingPlays
 
     with ExitStack() as held:
         try:
             held.enter_context(holding(out))  # no second run or play in this folder meanwhile
+            pending = PendingPlays.load(out)
         except RunError as exc:
             fail(str(exc))
-        try:
-            pending = PendingPlays.load(out)
-            if resume:
-                session = pending.latest(case)
-                if session is None:
-                    which = f" of case {case}" if case else ""
-                    fail(f"no saved consultation{which} in {out} to resume (start one without --resume)")
-                if session.thread not in unfinished_threads(out / CHECKPOINTS):
-                    err_console.print(
-                        f"warning: the saved turns of {session.case_id} are gone from {out / CHECKPOINTS}; "
-                        "it starts again from its first turn",
-                        style="yellow",
-                        soft_wrap=True,
-                    )
-                runner = Runner(session.run_settings(out), backends={"human": HumanBackend()})
-            else:
-                cases = load_or_fail(dataset, data_dir)
-                chosen = case or random.choice(cases).id
-                roles = {"doctor": doctor, "patient": patient, "measurement": measurement, "moderator": moderator}
-                roles[as_role] = "human"
-                probe = PlaySession(
-                    case_id=chosen, sample=0, as_role=as_role, dataset=dataset, data_dir=data_dir, roles=roles,
-                    max_turns=max_turns,
-                )  # fmt: skip
-                runner = Runner(probe.run_settings(out), backends={"human": HumanBackend()})
-                played = runner.cases[0].id
-                session = probe.model_copy(update={"case_id": played, "sample": next_sample(out, played, pending)})
-                runner.settings = runner.episodes.settings = session.run_settings(out)
-                pending.sessions[session.thread] = session
-                pending.save(out)
-        except (RunError, DatasetError, BackendError) as exc:
-            fail(str(exc))
-        how_to_resume = f"agentclinic play --out {out} --resume --case {pending.handle(session)}"
-        played_case = runner.cases[0]
-        console.rule(f"[bold]{played_case.id}[/] — you are the {session.as_role}")
-        if session.as_role == "patient":
-            facts = Tree("[bold magenta]Your facts (do not name a diagnosis)[/]")
-            console.print(findings_tree(facts, played_case.patient))
-        else:
-            console.print(
-                f"[bold]Objective:[/] {played_case.objective}\nYou have {session.max_turns} turns. Ask questions, "
-                "'REQUEST TEST: <name>', or 'DIAGNOSIS READY: <diagnosis>'."
-            )
-        try:
-            record = consult(runner, session, TerminalHuman(session.as_role), on_resume=show_so_far(session.as_role))
-        except KeyboardInterrupt:
-            PendingPlays.touch(out, session)
-            err_console.print(f"\nsaved: continue this consultation with: {how_to_resume}", soft_wrap=True)
-            raise typer.Exit(130) from None
-        except EndOfInput:
-            PendingPlays.touch(out, session)
-            fail(f"input ended before the consultation did; it is saved: continue it with: {how_to_resume}", code=1)
-        except BackendError as exc:
-            PendingPlays.touch(out, session)
-            fail(f"{exc}; the consultation is saved: continue it with: {how_to_resume}", code=1)
-        except CheckpointError as exc:
-            fail(str(exc))
-        console.print(verdict_panel(record))
-        console.print(f"saved to {runner.transcripts}; replay with: agentclinic replay {out} --case {played_case.id}")
+        session, case = resumed(settings, pending) if settings.resume else started(settings, pending)
+        episodes = episode_factory(settings, session, case)
+        if not settings.resume:
+            pending.sessions[session.thread] = session
+            pending.save(out)
+        introduce(case, session)
+        record = play_through(settings, pending, session, case, episodes)
+    console.print(verdict_panel(record))
+    console.print(f"saved to {out / TRANSCRIPTS}; replay with: agentclinic replay {out} --case {case.id}")
+
+
+def resumed(settings: PlaySettings, pending: PendingPlays) -> tuple[PlaySession, Case]:
+    """The consultation saved in --out that --resume continues (--case's, or the latest), and its case."""
+    from agentclinic_sim.checkpoints import CHECKPOINTS, unfinished_threads
+    from agentclinic_sim.play_session import session_case
+
+    out = settings.out
+    session = pending.latest(settings.case)
+    if session is None:
+        which = f" of case {settings.case}" if settings.case else ""
+        fail(f"no saved consultation{which} in {out} to resume (start one without --resume)")
+    if session.thread not in unfinished_threads(out / CHECKPOINTS):
+        err_console.print(
+            f"warning: the saved turns of {session.case_id} are gone from {out / CHECKPOINTS}; "
+            "it starts again from its first turn",
+            style="yellow",
+            soft_wrap=True,
+        )
+    try:
+        return session, session_case(session, load_or_fail(session.source))
+    except RunError as exc:
+        fail(str(exc))
+
+
+def started(settings: PlaySettings, pending: PendingPlays) -> tuple[PlaySession, Case]:
+    """A new consultation of --case (or of a random case) of --dataset, and its case."""
+    from agentclinic_sim.play_session import new_session
+
+    try:
+        return new_session(settings, load_or_fail(settings), pending)
+    except RunError as exc:
+        fail(str(exc))
+
+
+def episode_factory(settings: PlaySettings, session: PlaySession, case: Case) -> EpisodeFactory:
+    """The roles of the session's one episode, the person's role played at the terminal."""
+    from agentclinic_sim.episodes import EpisodeFactory
+
+    try:
+        return EpisodeFactory(session.run_settings(settings), [case], backends={HUMAN: HumanBackend()})
+    except (MimicPrivacyError, BackendError) as exc:
+        fail(str(exc))
+
+
+def introduce(case: Case, session: PlaySession) -> None:
+    """What the person is shown before the first turn: their facts as the patient, the task as the doctor."""
+    console.rule(f"[bold]{case.id}[/] — you are the {session.as_role}")
+    if session.as_role == "patient":
+        facts = Tree("[bold magenta]Your facts (do not name a diagnosis)[/]")
+        console.print(findings_tree(facts, case.patient))
+    else:
+        console.print(
+            f"[bold]Objective:[/] {case.objective}\nYou have {session.max_turns} turns. Ask questions, "
+            "'REQUEST TEST: <name>', or 'DIAGNOSIS READY: <diagnosis>'."
+        )
+
+
+def play_through(
+    settings: PlaySettings, pending: PendingPlays, session: PlaySession, case: Case, episodes: EpisodeFactory
+) -> EpisodeRecord:
+    """The consultation played to its end; cut short (Ctrl-C, the end of input, a failing backend), it is saved
+    and the command ends saying how to continue it."""
+    from agentclinic_sim.checkpoints import CheckpointError
+    from agentclinic_sim.play_session import PendingPlays, consult
+
+    out = settings.out
+    how_to_resume = f"agentclinic play --out {out} --resume --case {pending.handle(session)}"
+    try:
+        return consult(out, case, session, episodes, TerminalHuman(session.as_role), show_so_far(session.as_role))
+    except KeyboardInterrupt:
+        PendingPlays.touch(out, session)
+        err_console.print(f"\nsaved: continue this consultation with: {how_to_resume}", soft_wrap=True)
+        raise typer.Exit(130) from None
+    except EndOfInput:
+        PendingPlays.touch(out, session)
+        fail(f"input ended before the consultation did; it is saved: continue it with: {how_to_resume}", code=1)
+    except BackendError as exc:
+        PendingPlays.touch(out, session)
+        fail(f"{exc}; the consultation is saved: continue it with: {how_to_resume}", code=1)
+    except CheckpointError as exc:
+        fail(str(exc))
+
+
+play_command = command_from_settings(
+    PlaySettings,
+    play_from_settings,
+    flags={"as_role": "as", **TIMEOUT_FLAG},
+    options={"data_dir": {"envvar": "AGENTCLINIC_DATA"}},
+)
+"""``agentclinic play``: its options are ``PlaySettings``' fields."""

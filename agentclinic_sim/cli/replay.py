@@ -12,12 +12,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-import typer
+from pydantic import BaseModel, Field
 from rich.console import Console, RenderableType
 
 from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
 from agentclinic_sim.cli.views import episode_body, episode_view, header, summary_table
 from agentclinic_sim.metrics import summarise
 from agentclinic_sim.transcript import EpisodeRecord, iter_records, transcript_path
@@ -188,21 +189,23 @@ def print_all(records: list[EpisodeRecord], out: Console) -> None:
         out.print(summary_table(summarise(records), "summary"))
 
 
-def replay_command(
-    path: Annotated[Path, typer.Argument(help="A run folder or a transcripts.jsonl file.")],
-    case: Annotated[str | None, typer.Option(help="Only this case id (medqa:3 or 3).")] = None,
-    only: Annotated[str | None, typer.Option(help="Only correct or wrong episodes.")] = None,
-    html: Annotated[
-        Path | None, typer.Option(help="Write the selected consultations as a standalone HTML page.")
-    ] = None,
-) -> None:
+class ReplaySettings(BaseModel):
+    """Which consultations to replay, and where to."""
+
+    path: Path = Field(description="A run folder or a transcripts.jsonl file.")
+    case: str | None = Field(None, description="Only this case id (medqa:3 or 3).")
+    only: Only | None = Field(None, description="Only correct or wrong episodes.")
+    html: Path | None = Field(None, description="Write the selected consultations as a standalone HTML page.")
+
+
+def replay_from_settings(request: SettingsInput[ReplaySettings]) -> None:
     """Replay finished consultations: interactive on a terminal, printed whole when piped, or as HTML."""
-    if only not in {None, "correct", "wrong"}:
-        fail(f"--only must be correct or wrong, not {only!r}")
+    settings = request.build()
+    path, case, only, html = settings.path, settings.case, settings.only, settings.html
     source = transcript_path(path)
     if not source.is_file():
         fail(f"{source}: no transcript file here (expected a run folder or a .jsonl file)")
-    records = load_records(path, case, only)  # type: ignore[arg-type]
+    records = load_records(path, case, only)
     if not records:
         fail(f"no episodes in {source} match" + (f" case {case}" if case else "") + (f" --only {only}" if only else ""))
     if html is not None:
@@ -223,3 +226,7 @@ def replay_command(
         Viewer(records, console).run(read_key)
     else:
         print_all(records, console)
+
+
+replay_command = command_from_settings(ReplaySettings, replay_from_settings, arguments=("path",), config_option=False)
+"""``agentclinic replay PATH``: its options are ``ReplaySettings``' fields."""

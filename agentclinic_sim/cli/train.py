@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agentclinic_sim.cli.console import console, err_console, fail
-from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
+from agentclinic_sim.cli.settings import TIMEOUT_FLAG, SettingsInput, command_from_settings
 from models.backends import BackendError
 from models.training.data import TrainingSetupError
 from models.training.grpo import GRPOSettings
@@ -54,12 +54,16 @@ class TrainingProgress:
 def _train(kind: str, settings: Any) -> None:
     started = time.perf_counter()
     progress = TrainingProgress(settings.max_steps, f"train {kind}")
+    train: Callable[[Any, TrainingProgress], dict[str, Any]]
     try:
-        train: Callable[..., dict[str, Any]]
         if kind == "sft":
-            from models.training.sft import train_sft as train
+            from models.training.sft import train_sft
+
+            train = train_sft
         else:
-            from models.training.grpo import train_grpo as train
+            from models.training.grpo import train_grpo
+
+            train = train_grpo
         with progress.bar:
             result = train(settings, progress)
     except ImportError as exc:
@@ -151,12 +155,11 @@ def grpo_from_settings(request: SettingsInput[GRPOSettings]) -> None:
 
 
 DATA_DIR_OPTION = {"data_dir": {"envvar": "AGENTCLINIC_DATA"}}
-ROLE_FLAGS = {"timeout_s": "timeout"}  # as `agentclinic run` names it
 train_app.command("sft")(
     command_from_settings(
-        SFTSettings, sft_from_settings, flags={"from_run": "from", **ROLE_FLAGS}, options=DATA_DIR_OPTION
+        SFTSettings, sft_from_settings, flags={"from_run": "from", **TIMEOUT_FLAG}, options=DATA_DIR_OPTION
     )
 )
 train_app.command("grpo")(
-    command_from_settings(GRPOSettings, grpo_from_settings, flags=ROLE_FLAGS, options=DATA_DIR_OPTION)
+    command_from_settings(GRPOSettings, grpo_from_settings, flags=TIMEOUT_FLAG, options=DATA_DIR_OPTION)
 )
