@@ -1,5 +1,6 @@
 """``agentclinic replay``: look at finished consultations — an interactive viewer on a terminal, the
-whole transcripts when piped, or a standalone HTML page.
+whole transcripts when piped, or a standalone HTML page; with ``--against RUN_B``, the cases both runs hold
+side by side (two columns, turn by turn, the first divergent turn marked), printed or as an HTML page.
 
 Viewer keys: → / l / space next turn · ← / h previous turn · ↓ / ] / n next case · ↑ / [ / p previous
 case · g / G first / last turn · f filter (all → correct → wrong) · s run summary · ? help · q quit.
@@ -19,9 +20,11 @@ from rich.console import Console, RenderableType
 
 from agentclinic_sim.cli.console import console, err_console, fail
 from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
+from agentclinic_sim.cli.side_by_side import shared_pairs, side_by_side_page
+from agentclinic_sim.cli.side_by_side_view import pair_view
 from agentclinic_sim.cli.views import episode_body, episode_view, header, summary_table
 from agentclinic_sim.metrics import summarise
-from agentclinic_sim.transcript import EpisodeRecord, iter_records, transcript_path
+from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, iter_records, transcript_path
 
 Only = Literal["correct", "wrong"]
 FILTERS: tuple[Only | None, ...] = (None, "correct", "wrong")
@@ -196,6 +199,11 @@ class ReplaySettings(BaseModel):
     case: str | None = Field(None, description="Only this case id (medqa:3 or 3).")
     only: Only | None = Field(None, description="Only correct or wrong episodes.")
     html: Path | None = Field(None, description="Write the selected consultations as a standalone HTML page.")
+    against: Path | None = Field(
+        None,
+        description="Another run (folder or transcripts.jsonl): the cases both hold, side by side, the first "
+        "divergent turn marked (--case and --only pick from PATH's).",
+    )
 
 
 def replay_from_settings(request: SettingsInput[ReplaySettings]) -> None:
@@ -208,24 +216,67 @@ def replay_from_settings(request: SettingsInput[ReplaySettings]) -> None:
     records = load_records(path, case, only)
     if not records:
         fail(f"no episodes in {source} match" + (f" case {case}" if case else "") + (f" --only {only}" if only else ""))
+    if settings.against is not None:
+        replay_against(settings, records)
+        return
     if html is not None:
-        if html.suffix == ".jsonl" or (html.exists() and html.resolve() == source.resolve()):
-            fail(f"--html {html} would write over a transcript: give an .html file")
-        if html.is_dir():
-            fail(f"--html {html} is a folder: give an .html file")
+        check_html_target(html, source)
         page = Console(record=True, width=110, file=io.StringIO(), force_terminal=True, emoji=False)
         print_all(records, page)
-        try:
-            html.parent.mkdir(parents=True, exist_ok=True)
-            html.write_text(page.export_html(inline_styles=True), encoding="utf-8")
-        except OSError as exc:
-            fail(f"--html {html} cannot be written ({exc.strerror or exc})")
-        console.print(f"wrote {html} ({len(records)} consultations)", markup=False)
+        write_html(html, page.export_html(inline_styles=True), f"{len(records)} consultations")
         return
     if sys.stdin.isatty() and sys.stdout.isatty():
         Viewer(records, console).run(read_key)
     else:
         print_all(records, console)
+
+
+def replay_against(settings: ReplaySettings, records: list[EpisodeRecord]) -> None:
+    """PATH's selected consultations beside the same cases of ``--against``: printed, or as an HTML page."""
+    assert settings.against is not None
+    other = transcript_path(settings.against)
+    if not other.is_file():
+        fail(f"--against {other}: no transcript file here (expected a run folder or a .jsonl file)")
+    pairs = shared_pairs(records, load_records(settings.against, settings.case))
+    if not pairs:
+        what = f"case {settings.case}" if settings.case else "consultations"
+        selected = " of those selected" if settings.only else ""
+        fail(f"{transcript_path(settings.path)} and {other} share no {what}{selected}")
+    names = run_names(settings.path, settings.against)
+    if settings.html is not None:
+        check_html_target(settings.html, transcript_path(settings.path), other)
+        page = side_by_side_page(pairs, names, f"{names[0]} vs {names[1]}")
+        write_html(settings.html, page, f"{len(pairs)} cases side by side")
+        return
+    for index, pair in enumerate(pairs, start=1):
+        console.print(pair_view(pair, names, position=f"{index}/{len(pairs)}"))
+
+
+def run_names(a: Path, b: Path) -> tuple[str, str]:
+    """What to call two runs in column headings: their folders' names, or the paths as given when those match."""
+
+    def name(path: Path) -> str:
+        return path.name if path.is_dir() or path.name != TRANSCRIPTS else path.resolve().parent.name
+
+    names = (name(a), name(b))
+    return names if names[0] != names[1] else (str(a), str(b))
+
+
+def check_html_target(html: Path, *sources: Path) -> None:
+    """Exit 2 unless ``html`` can be a new page: not a transcript, not a folder."""
+    if html.suffix == ".jsonl" or (html.exists() and any(html.resolve() == s.resolve() for s in sources)):
+        fail(f"--html {html} would write over a transcript: give an .html file")
+    if html.is_dir():
+        fail(f"--html {html} is a folder: give an .html file")
+
+
+def write_html(html: Path, page: str, what: str) -> None:
+    try:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--html {html} cannot be written ({exc.strerror or exc})")
+    console.print(f"wrote {html} ({what})", markup=False)
 
 
 replay_command = command_from_settings(ReplaySettings, replay_from_settings, arguments=("path",), config_option=False)
