@@ -3,19 +3,25 @@
 Core tests run on the bundled demo cases. Tests that need the AgentClinic files find them through the
 project's own lookup (``$AGENTCLINIC_DATA``, then the user cache) as it stood when the session started,
 and skip with a one-line reason when they are absent. CI sets ``AGENTCLINIC_REQUIRE_DATA=1``, which
-turns that skip into a failure.
+turns that skip into a failure. Pages are checked in Debian's headless chromium (``/usr/bin/chromium``) driven
+by Playwright; without either the tests skip, unless ``AGENTCLINIC_REQUIRE_BROWSER=1`` (CI) makes that a failure.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from scenarios import Case, load_cases
 from scenarios.download import cache_dir
 from scenarios.registry import DATA_DIR_ENV, DATASETS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REQUIRE_DATA_ENV = "AGENTCLINIC_REQUIRE_DATA"
@@ -102,3 +108,40 @@ def stub_api_key(monkeypatch: pytest.MonkeyPatch) -> str:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AGENTCLINIC_TEST_KEY", "sk-test-key")
     return "AGENTCLINIC_TEST_KEY"
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_BROWSER_ENV = "AGENTCLINIC_REQUIRE_BROWSER"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """The system's headless chromium, driven by Playwright (never Playwright's own downloaded browsers). Skips
+    with a one-line reason when either is missing; CI sets ``AGENTCLINIC_REQUIRE_BROWSER=1``, which turns that
+    skip into a failure."""
+    reason = None
+    if not CHROMIUM.is_file():
+        reason = f"{CHROMIUM} not found (apt-get install chromium)"
+    else:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            reason = "playwright is not installed (the dev extra: pip install -e '.[dev]')"
+    if reason is not None:
+        if os.environ.get(REQUIRE_BROWSER_ENV) == "1":
+            pytest.fail(f"{reason}; {REQUIRE_BROWSER_ENV}=1 requires it")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
