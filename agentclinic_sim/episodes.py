@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 
 from agentclinic_sim.consultation import ConsultationState
+from agentclinic_sim.exam_score import exam_score
 from agentclinic_sim.graph import EpisodeContext
 from agentclinic_sim.role_clients import RoleClients, fresh
 from agentclinic_sim.run_settings import DETERMINISTIC, RunSettings
@@ -102,8 +103,9 @@ class EpisodeFactory:
         return EpisodeContext(cast, doctor, rewards=settings.rewards)
 
 
-def finish_record(record: EpisodeRecord, state: ConsultationState) -> None:
-    """Fill a record from the consultation's final (or, for an errored episode, last) state."""
+def finish_record(record: EpisodeRecord, state: ConsultationState, case: Case) -> None:
+    """Fill a record from the consultation's final (or, for an errored episode, last) state, with the score of
+    its test requests against the tests ``case`` lists (``exam_score``)."""
     record.turns = list(state.dialogue)
     record.diagnosis = state.diagnosis
     record.verdict = state.verdict
@@ -113,4 +115,5 @@ def finish_record(record: EpisodeRecord, state: ConsultationState) -> None:
     record.reward_breakdown = state.rewards.as_dict()
     record.turns_used = state.turn
     record.tests_requested = list(state.tests_requested)
+    record.exam = exam_score(case, record.tests_requested)
     record.terminated, record.truncated = state.terminated, state.truncated

@@ -246,7 +246,7 @@ class _Play:
                 values = self.step(None, context) if snapshot.next else snapshot.values
         while values.get("__interrupt__"):
             values = self.step(Command(resume=ask(values["__interrupt__"][0].value).model_dump()), context)
-        finish_record(record, consultation_of(values))
+        finish_record(record, consultation_of(values), case)
         record.wall_s = time.perf_counter() - clock
         return record
 

@@ -205,7 +205,7 @@ class Runner:
                     values = state
         except (BackendError, ImageFetchError) as exc:  # recorded, counted apart, and the run goes on
             record.error = f"{type(exc).__name__}: {exc}"
-        finish_record(record, consultation_of(values))
+        finish_record(record, consultation_of(values), case)
         record.wall_s = time.perf_counter() - clock
         return record
 

@@ -15,6 +15,7 @@ from typing import Literal, TextIO
 
 from pydantic import BaseModel, Field, ValidationError
 
+from agentclinic_sim.exam_score import ExamScore
 from agents.doctor import DoctorPrompt
 from agents.protocol import DEFAULT_MAX_TURNS
 from agents.types import Turn, Verdict
@@ -50,6 +51,9 @@ class EpisodeRecord(BaseModel):
     turns_used: int = 0
     max_turns: int = DEFAULT_MAX_TURNS
     tests_requested: list[str] = Field(default_factory=list)
+    exam: ExamScore | None = Field(
+        None, description="The test requests against the tests the case lists; None when it lists none (or older runs)."
+    )
     terminated: bool = False
     truncated: bool = False
     error: str | None = None

@@ -124,11 +124,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """The system's headless chromium, driven by Playwright (never Playwright's own downloaded browsers). Skips
     with a one-line reason when either is missing; CI sets ``AGENTCLINIC_REQUIRE_BROWSER=1``, which turns that
-    skip into a failure."""
+    skip into a failure. Module-scoped: Playwright's sync API keeps an event loop running in this thread while it
+    is open, and any later test that calls ``asyncio.run`` (every ``agentclinic run``) would find it."""
     reason = None
     if not CHROMIUM.is_file():
         reason = f"{CHROMIUM} not found (apt-get install chromium)"

@@ -23,7 +23,7 @@ from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
 from agentclinic_sim.cli.side_by_side import shared_pairs, side_by_side_page
 from agentclinic_sim.cli.side_by_side_view import pair_view
 from agentclinic_sim.cli.views import episode_body, episode_view, header, summary_table
-from agentclinic_sim.metrics import summarise
+from agentclinic_sim.metrics import RunSummary, recorded_wall_s, summarise
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, iter_records, transcript_path
 
 Only = Literal["correct", "wrong"]
@@ -103,8 +103,10 @@ def _key_bytes(fd: int) -> bytes:
 class Viewer:
     """The interactive replay: which episode and turn are shown, which filter, summary or not."""
 
-    def __init__(self, records: list[EpisodeRecord], out: Console):
+    def __init__(self, records: list[EpisodeRecord], out: Console, wall_s: float | None = None):
         self.all_records = records
+        self.wall_s = wall_s
+        """the run's wall time, shown in the summary of all its records"""
         self.out = out
         self.filter_index = 0
         self.records = records
@@ -119,7 +121,8 @@ class Viewer:
     def draw(self) -> None:
         self.out.clear()
         if self.show_summary:
-            self.out.print(summary_table(summarise(self.records), f"summary · filter {self.filter_name}"))
+            wall_s = self.wall_s if self.filter_index == 0 else None
+            self.out.print(summary_table(summary_of(self.records, wall_s), f"summary · filter {self.filter_name}"))
         elif self.current is None:
             self.out.print(f"no episodes match the filter '{self.filter_name}'")
         else:
@@ -185,11 +188,18 @@ class Viewer:
             self.draw()
 
 
-def print_all(records: list[EpisodeRecord], out: Console) -> None:
+def summary_of(records: list[EpisodeRecord], wall_s: float | None) -> RunSummary:
+    """The records' summary, with the run's wall time (``wall_s``) when they are the whole run."""
+    summary = summarise(records)
+    summary.wall_s = wall_s
+    return summary
+
+
+def print_all(records: list[EpisodeRecord], out: Console, wall_s: float | None = None) -> None:
     for index, record in enumerate(records, start=1):
         out.print(episode_view(record, position=f"{index}/{len(records)}"))
     if records:
-        out.print(summary_table(summarise(records), "summary"))
+        out.print(summary_table(summary_of(records, wall_s), "summary"))
 
 
 class ReplaySettings(BaseModel):
@@ -214,6 +224,7 @@ def replay_from_settings(request: SettingsInput[ReplaySettings]) -> None:
     if not source.is_file():
         fail(f"{source}: no transcript file here (expected a run folder or a .jsonl file)")
     records = load_records(path, case, only)
+    wall_s = recorded_wall_s(path) if case is None and only is None else None  # the whole run's, not a part's
     if not records:
         fail(f"no episodes in {source} match" + (f" case {case}" if case else "") + (f" --only {only}" if only else ""))
     if settings.against is not None:
@@ -222,13 +233,13 @@ def replay_from_settings(request: SettingsInput[ReplaySettings]) -> None:
     if html is not None:
         check_html_target(html, source)
         page = Console(record=True, width=110, file=io.StringIO(), force_terminal=True, emoji=False)
-        print_all(records, page)
+        print_all(records, page, wall_s)
         write_html(html, page.export_html(inline_styles=True), f"{len(records)} consultations")
         return
     if sys.stdin.isatty() and sys.stdout.isatty():
-        Viewer(records, console).run(read_key)
+        Viewer(records, console, wall_s).run(read_key)
     else:
-        print_all(records, console)
+        print_all(records, console, wall_s)
 
 
 def replay_against(settings: ReplaySettings, records: list[EpisodeRecord]) -> None:

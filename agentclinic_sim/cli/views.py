@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agentclinic_sim.exam_score import ExamScore
 from agentclinic_sim.metrics import RunSummary
 from agentclinic_sim.transcript import EpisodeRecord
 from agents.types import Role, Turn
@@ -28,6 +29,51 @@ ROLE_TITLE: dict[str, str] = {
 }
 
 
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _number(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value:.1f}{unit}"
+
+
+def exam_text(exam: ExamScore) -> str:
+    """One episode's exam recommendation: F1, precision and recall, and the counts they come from."""
+    return (
+        f"exam F1 {exam.f1:.2f} (precision {_fraction(exam.precision)}, recall {exam.recall:.2f}; "
+        f"{exam.hits}/{exam.requested} test requests hit, {exam.matched}/{exam.listed} listed tests)"
+    )
+
+
+def _fraction(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _metric_rows(summary: RunSummary) -> list[tuple[str, str]]:
+    """The rows beyond accuracy: exam recommendation, tests per correct diagnosis, turns to diagnosis."""
+    exam = "-"
+    if summary.exam_f1 is not None:
+        exam = (
+            f"F1 {_share(summary.exam_f1)} · precision {_share(summary.exam_precision)} · "
+            f"recall {_share(summary.exam_recall)}  ({summary.exam_scored} episodes with listed tests)"
+        )
+    return [
+        ("turns to diagnosis", _number(summary.turns_to_diagnosis)),
+        ("tests / correct", _number(summary.tests_per_correct)),
+        ("exam recommendation", exam),
+    ]
+
+
+def _category_rows(summary: RunSummary) -> list[tuple[str, str]]:
+    return [
+        (
+            "accuracy by category" if number == 0 else "",
+            f"{escape(category)}: {_share(counts.accuracy)} ({counts.correct}/{counts.n})",
+        )
+        for number, (category, counts) in enumerate(summary.accuracy_by_category.items())
+    ]
+
+
 def summary_table(summary: RunSummary, title: str) -> Table:
     table = Table(title=title, show_header=False)
     table.add_column(style="bold")
@@ -43,6 +89,8 @@ def summary_table(summary: RunSummary, title: str) -> Table:
         ("accuracy", accuracy),
         ("mean turns", f"{summary.mean_turns:.1f}" if summary.mean_turns is not None else "-"),
         ("tests / episode", f"{summary.tests_per_episode:.1f}" if summary.tests_per_episode is not None else "-"),
+        *_metric_rows(summary),
+        *_category_rows(summary),
         (
             "tokens by role",
             ", ".join(f"{role} {count:,}" for role, count in sorted(summary.tokens_by_role.items()) if count) or "-",
@@ -100,6 +148,7 @@ def verdict_panel(record: EpisodeRecord) -> Panel:
     body = (
         f"Correct diagnosis: [bold]{escape(record.correct_diagnosis)}[/]\nDoctor: {verdict}{judge}\n"
         f"reward {record.reward:g} · turns {record.turns_used}/{record.max_turns} · tests {len(record.tests_requested)}"
+        + (f"\n{exam_text(record.exam)}" if record.exam is not None else "")
     )
     return Panel(body, title="Result", border_style="green" if record.correct else "red")
 

