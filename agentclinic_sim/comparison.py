@@ -134,7 +134,8 @@ def load_runs(paths: Sequence[Path]) -> list[Run]:
     seen: dict[Path, Path] = {}
     for path in paths:
         if path.exists() and path.resolve() in seen:
-            raise ComparisonError(f"{path} is given twice (as {seen[path.resolve()]} too): compare different runs")
+            also = "" if str(seen[path.resolve()]) == str(path) else f" (as {seen[path.resolve()]} too)"
+            raise ComparisonError(f"{path} is given twice{also}: compare two different runs")
         seen.setdefault(path.resolve(), path)
     return [load_run(path, name) for path, name in zip(paths, run_names(paths), strict=True)]
 

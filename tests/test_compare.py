@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pydantic import BaseModel
 from scipy.stats import binomtest
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
@@ -175,6 +176,44 @@ def test_what_is_not_a_pair_of_runs_is_refused(tmp_path: Path) -> None:
     ]:
         with pytest.raises(ComparisonError, match=message):
             load_runs(paths)
+
+
+class Exam(BaseModel):
+    precision: float | None
+    recall: float | None
+    f1: float | None
+
+
+class Feedback(BaseModel):
+    confidence: float | None = None
+    rating: int | None = None
+
+
+class Scored(EpisodeRecord):
+    """A record with the optional fields other parts of the project add (the exam, the patient's feedback)."""
+
+    exam: Exam | None = None
+    patient_feedback: Feedback | None = None
+
+
+def test_exam_f1_and_feedback_are_compared_when_episodes_have_them(tmp_path: Path) -> None:
+    a, b = table_runs(tmp_path, both=4, only_a=0, only_b=0, neither=0)
+    runs = load_runs([a, b])
+    for run, f1 in zip(runs, (0.5, 0.75), strict=True):
+        run.records = {
+            key: Scored(
+                **record.model_dump(), exam=Exam(precision=1.0, recall=f1, f1=f1 if key[0] != "demo:3" else None)
+            )
+            for key, record in run.records.items()
+        }
+    runs[1].records[("demo:0", 0)].patient_feedback = Feedback(confidence=4.0, rating=5)  # type: ignore[attr-defined]
+    comparison = compare_runs(runs, resamples=200)
+    assert comparison.runs[0].means["exam_f1"] == 0.5 and comparison.runs[1].means["exam_recall"] == 0.75
+    assert "feedback_rating" not in comparison.runs[0].means and comparison.runs[1].means["feedback_rating"] == 5
+    exam = next(found for found in comparison.pairs[0].differences if found.metric == "exam_f1")
+    assert (exam.n, exam.difference) == (3, 0.25)  # the episode without an F1 is left out of the pairs
+    plain = compare_runs(load_runs([a, b]), resamples=200)
+    assert "exam_f1" not in plain.runs[0].means and all(d.metric != "exam_f1" for d in plain.pairs[0].differences)
 
 
 def test_plots_are_png_files(tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ class CompareSettings(BaseModel):
 
 def compare_from_settings(request: SettingsInput[CompareSettings]) -> None:
     settings = request.build()
+    if settings.plot is not None and settings.plot.exists() and not settings.plot.is_dir():
+        fail(f"--plot {settings.plot} is a file: give a folder for the PNG files")
     try:
         runs = load_runs(settings.runs)
         comparison = compare_runs(runs, resamples=settings.bootstrap, seed=settings.seed, force=settings.force)
@@ -80,8 +82,6 @@ def compare_from_settings(request: SettingsInput[CompareSettings]) -> None:
 def write_plots(comparison: Comparison, folder: Path, quiet: bool) -> None:
     from agentclinic_sim.comparison_plots import plot_comparison
 
-    if folder.exists() and not folder.is_dir():
-        fail(f"--plot {folder} is a file: give a folder for the PNG files")
     try:
         written = plot_comparison(comparison, folder)
     except OSError as exc:
@@ -112,6 +112,8 @@ def overview(comparison: Comparison) -> str:
             f"  {run.name}: {run.episodes} episodes, {run.shared} shared, {run.not_shared} not shared, "
             f"{run.errored} errored among the shared"
         )
+    if not comparison.settings_differences:
+        lines.append("  their settings are the same (where and how fast they ran aside)")
     if comparison.forced:
         lines.append("  --force: the runs differ in their cases or judge (see below)")
     return "\n".join(lines)
