@@ -100,19 +100,20 @@ def _frontier_points(points: list[tuple[float, float]]) -> list[tuple[float, flo
 def _by_category(comparison: Comparison, path: Path) -> Path:
     from matplotlib.figure import Figure
 
-    runs = comparison.runs
+    runs = [run for run in comparison.runs if run.accuracy_by_category]  # a run without them draws no bar at all
     categories = sorted({category for run in runs for category in (run.accuracy_by_category or {})})
     width = 0.8 / len(runs)
-    figure = Figure(figsize=(max(6.0, 0.9 * len(categories) + 2), 4.5), layout="constrained")
+    figure = Figure(figsize=(max(7.0, 0.9 * len(categories) + 2), 4.5), layout="constrained")
     axes = figure.add_subplot()
     for index, run in enumerate(runs):
         shown = run.accuracy_by_category or {}
         positions = [slot + (index - (len(runs) - 1) / 2) * width for slot in range(len(categories))]
-        axes.bar(positions, [shown.get(category, 0.0) for category in categories], width, label=run.name)
+        heights = [shown.get(category, float("nan")) for category in categories]  # not in its summary: no bar
+        axes.bar(positions, heights, width, label=run.name)
     axes.set_xticks(list(range(len(categories))), categories, rotation=30, ha="right")
     axes.set_ylim(0, 1.05)
     axes.set_ylabel("accuracy")
-    axes.set_title("Accuracy by disease category (each run's summary, all its episodes)")
+    axes.set_title("Accuracy by disease category (each run's summary.json)")
     axes.legend()
     figure.savefig(path, dpi=120)
     return path
