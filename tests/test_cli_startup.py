@@ -16,7 +16,10 @@ import pytest
 from agentclinic_sim.cli import COMMANDS, load_command
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord
 
-HEAVY = ("langgraph", "langchain_core", "torch", "transformers", "trl", "openai", "gymnasium")
+HEAVY = (
+    "langgraph", "langchain_core", "torch", "transformers", "trl", "openai", "gymnasium", "scipy", "statsmodels",
+    "matplotlib",
+)  # fmt: skip
 
 PROBE = """
 import atexit, json, sys
@@ -62,6 +65,7 @@ def run_folder(tmp_path: Path) -> Path:
         ["cases", "show", "demo", "0"],
         ["judge", "GBS", "Guillain-Barre syndrome"],
         ["train", "--help"],
+        ["compare", "--help"],
     ],
     ids=" ".join,
 )

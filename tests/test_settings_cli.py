@@ -385,9 +385,31 @@ def test_fields_as_positional_arguments_and_bool_switches() -> None:
     assert "--quiet" in help_text and "--no-quiet" not in help_text  # off by default and no --config: a plain switch
 
 
+class Folders(BaseModel):
+    """A list of paths as the last, variadic argument."""
+
+    runs: list[Path] = Field(description="The folders.")
+    seed: int = Field(0, description="A seed.")
+
+
+def test_a_list_field_is_a_variadic_argument() -> None:
+    def handler(request: SettingsInput[Folders]) -> None:
+        print(request.build().model_dump_json())
+
+    app = typer.Typer(add_completion=False)
+    app.command("toy")(command_from_settings(Folders, handler, arguments=("runs",), config_option=False))
+    app.command("other")(lambda: None)
+    got = json.loads(invoke("a", "b,c", "--seed", "2", "d", app=app).output)
+    assert got == {"runs": ["a", "b,c", "d"], "seed": 2}  # every word a path: a comma is no separator here
+    missing = invoke(app=app)
+    assert missing.exit_code == 2 and "Missing argument" in missing.output
+    help_text = " ".join(CliRunner().invoke(app, ["toy", "--help"], env={"COLUMNS": "220"}).output.split())
+    assert "runs}..." in help_text and "The folders." in help_text and "Comma" not in help_text
+
+
 def test_what_cannot_be_an_argument_or_an_off_switch_fails_when_the_command_is_made() -> None:
-    with pytest.raises(ValueError, match="tags: only a text"):
-        command_from_settings(Toy, handle, arguments=("tags",))
+    with pytest.raises(ValueError, match="inner: only a text"):
+        command_from_settings(Toy, handle, arguments=("inner",))
     with pytest.raises(ValueError, match="verbose: only a text"):
         command_from_settings(Toy, handle, arguments=("verbose",))
     with pytest.raises(ValueError, match="steps: only a bool"):

@@ -51,6 +51,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "replay_command",
         "Replay finished consultations: interactive on a terminal, printed whole when piped, or as HTML.",
     ),
+    "compare": LazyCommand(
+        "agentclinic_sim.cli.compare",
+        "compare_command",
+        "Compare runs that played the same cases, episode by episode (paired).",
+    ),
     "play": LazyCommand(
         "agentclinic_sim.cli.play", "play_command", "Play a consultation yourself, as the doctor or as the patient."
     ),

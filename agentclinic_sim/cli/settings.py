@@ -28,9 +28,11 @@ How field types become flags:
   Flattening them into ``--rewards-correct`` style flags would multiply the flags, make a partial override of
   a nested model ambiguous (merge or replace?), and a structured value reads better in a file anyway.
 
-A positional argument is a scalar or a choice (not a bool, a list or a nested model). A required field's
-argument is required on the command line (click checks it, before any config file is read); one with a
-default is optional (``[OUT]``). Its help is the field's description; in errors it is named in capitals.
+A positional argument is a scalar or a choice (not a bool or a nested model), or a list of them: a variadic
+argument that takes every remaining word (``agentclinic compare RUNS...``), so a command has at most one and
+it comes last. A required field's argument is required on the command line (click checks it, before any
+config file is read); one with a default is optional (``[OUT]``). Its help is the field's description; in
+errors it is named in capitals.
 
 The kinds of flags and their typer parameters are in ``settings_flags.py``; the config file in
 ``settings_file.py``.
@@ -216,8 +218,10 @@ def _offer(
             continue
         kind = flag_kind(info.annotation)
         if name in arguments:
-            if kind is None or kind.is_list or kind.annotation is bool:
-                raise ValueError(f"{model.__name__}.{name}: only a text, number, path or choice can be an argument")
+            if kind is None or kind.annotation is bool:
+                raise ValueError(
+                    f"{model.__name__}.{name}: only a text, number, path, choice or a list of them can be an argument"
+                )
             offered.append(Flag(name, name.upper(), kind, argument=True))
         elif kind is None:
             file_only.append(name)

@@ -33,6 +33,8 @@ class FlagKind:
     choices: tuple[str, ...] | None = None
     item_name: str = "str"
     """A list item's kind as help shows it (``<int,...>``)."""
+    item: Any = str
+    """A list item's type, as a variadic argument takes it (``list[Path]``)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ def flag_kind(annotation: Any) -> FlagKind | None:
         item_choices = choices_of(item)
         if item in SCALARS or item_choices is not None:
             name = "choice" if item_choices is not None else {int: "int", float: "float", Path: "path"}.get(item, "str")
-            return FlagKind(str | None, is_list=True, choices=item_choices, item_name=name)
+            item_type = str if item_choices is not None else item
+            return FlagKind(str | None, is_list=True, choices=item_choices, item_name=name, item=item_type)
     return None
 
 
@@ -157,7 +160,7 @@ def _help_text(flag: Flag, info: FieldInfo, help_text: str | None, with_config: 
             kwargs["metavar"] = "[" + "|".join(choices) + "]"
         elif not all(choice in text for choice in choices):
             text = sentence(text, f"One of: {', '.join(choices)}.")
-    if flag.kind.is_list:
+    if flag.kind.is_list and not flag.argument:
         kwargs["metavar"] = f"<{flag.kind.item_name},...>"
         if "comma" not in text.lower():
             text = sentence(text, "Comma-separated.")
@@ -178,6 +181,8 @@ def parameter_for(
     kwargs.update(extra)
     if flag.argument:
         inner, _ = strip_optional(flag.kind.annotation)
+        if flag.kind.is_list:  # a variadic argument: every remaining word (``RUNS...``)
+            inner = list.__class_getitem__(flag.kind.item)  # list[item], with the item type known at run time
         required = info.is_required()
         return inspect.Parameter(
             flag.name,
