@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from agentclinic_sim.transcript import EpisodeRecord, iter_latest_records
 
 Z_95 = 1.959963984540054
+FEEDBACK = {"confidence": "feedback_confidence", "follow_up": "feedback_follow_up", "rating": "feedback_rating"}
+"""Each answer of the patient's feedback -> the summary field holding its mean."""
 
 
 def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
@@ -43,6 +45,13 @@ class RunSummary(BaseModel):
     sample_accuracy_mean: float | None = None
     sample_accuracy_sd: float | None = None
     errors: dict[str, int] = Field(default_factory=dict, description="error message (first line) -> count")
+    feedback_confidence: float | None = Field(
+        None, description="Mean of the patient's confidence in the doctor, 1-10 (None: no episode has feedback)."
+    )
+    feedback_follow_up: float | None = Field(
+        None, description="Mean of the patient's willingness to come back and follow the advice, 1-10."
+    )
+    feedback_rating: float | None = Field(None, description="Mean of the patient's rating of the doctor, 1-10.")
 
 
 def summarise(records: Iterable[EpisodeRecord]) -> RunSummary:
@@ -50,6 +59,7 @@ def summarise(records: Iterable[EpisodeRecord]) -> RunSummary:
     summary = RunSummary()
     turns = tests = 0
     per_sample: dict[int, list[int]] = {}
+    feedback: dict[str, list[int]] = {name: [] for name in FEEDBACK}
     for record in records:
         summary.n += 1
         summary.episode_wall_s += record.wall_s
@@ -67,6 +77,12 @@ def summarise(records: Iterable[EpisodeRecord]) -> RunSummary:
         bucket = per_sample.setdefault(record.sample, [0, 0])
         bucket[0] += bool(record.correct)
         bucket[1] += 1
+        if record.patient_feedback is not None:
+            for name, answers in feedback.items():
+                answer = getattr(record.patient_feedback, name)
+                answers.extend([] if answer is None else [answer])
+    for name, answers in feedback.items():
+        setattr(summary, FEEDBACK[name], statistics.fmean(answers) if answers else None)
     if summary.completed:
         summary.accuracy = summary.correct / summary.completed
         summary.accuracy_ci95 = wilson_interval(summary.correct, summary.completed)
