@@ -196,3 +196,35 @@ def test_the_vignette_holds_every_finding_and_no_placeholder() -> None:
         len(case.patient) + len(case.exam) + len(case.tests)
     )
     assert "Jugular Venous Pressure: Not raised" in vignette and "3,850 ng/L" in vignette
+
+
+def test_a_failed_feedback_call_errors_the_episode_and_retry_errored_asks_only_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, "sk-test")
+    out = tmp_path / "run"
+    failing = {"feedback": True}
+
+    def patient(body: dict[str, Any]) -> str:
+        if failing["feedback"] and "three questions" in body["messages"][-1]["content"]:
+            raise RuntimeError("the feedback call fails")
+        return feedback_patient(body)
+
+    with OpenAIStub(responder=patient) as stub:
+        uri = f"openai:stub-patient@{stub.base_url}"
+        common = ["--api-key-env", KEY_ENV, "--max-retries", "0", "--out", str(out)]
+        first = run_cli(
+            "run", "--doctor", "oracle", "--patient", uri, "--cases", "demo:0", "--max-turns", "4",
+            "--patient-feedback", *common,
+        )  # fmt: skip
+        [errored] = records_of(out)
+        assert errored["error"] and errored["patient_feedback"] is None, first.output
+        failing["feedback"] = False
+        before = len(stub.requests)
+        again = run_cli("run", "--retry-errored", *common)
+        assert again.exit_code == 0, again.output
+        [retried] = stub.requests[before:]  # the consultation is not played again: only the feedback is asked
+    assert "three questions" in retried["messages"][-1]["content"]
+    [record] = records_of(out)
+    assert record["error"] is None and record["correct"] is True
+    assert record["patient_feedback"]["rating"] == 9
