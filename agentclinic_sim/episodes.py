@@ -3,7 +3,7 @@
 Its backends come from the one cast builder (``role_clients``: one client per URI, the MIMIC-IV check), and each
 episode gets a fresh cast (a backend with per-episode state, such as a scripted file, starts afresh), the
 doctor with its generation settings and the case image in the form the doctor reads; it closes the clients at
-the end. The runner
+the end; it asks the patient's view of the doctor after a consultation (``patient_feedback``). The runner
 (``runner.py``) schedules the episodes it makes; ``play`` makes its one episode with it directly. Each ends
 with ``finish_record``, the record filled from the consultation's last state.
 """
@@ -21,6 +21,9 @@ from agentclinic_sim.run_settings import DETERMINISTIC, RunSettings
 from agentclinic_sim.transcript import EpisodeRecord
 from agents.cast import Cast
 from agents.doctor import BackendDoctor, Doctor, DoctorPrompt, OracleDoctor, doctor_image
+from agents.patient.feedback import PatientFeedback, ask_feedback
+from agents.patient.llm_patient import LLMPatient
+from agents.vignette import case_vignette
 from models.backends import ChatBackend
 from scenarios import Case
 
@@ -62,8 +65,13 @@ class EpisodeFactory:
         ).for_case(case)
         return cast, fresh(self.doctor_backend) if self.doctor_backend is not None else None
 
-    def doctor_prompt(self) -> DoctorPrompt:
-        return DoctorPrompt(format=self.settings.doctor_format, bias=self.settings.doctor_bias)
+    def vignette(self, case: Case) -> str | None:
+        """The case written up for the doctor in ``vignette`` mode; None in a consultation."""
+        return case_vignette(case) if self.settings.mode == "vignette" else None
+
+    def doctor_prompt(self, case: Case) -> DoctorPrompt:
+        settings = self.settings
+        return DoctorPrompt(format=settings.doctor_format, bias=settings.doctor_bias, vignette=self.vignette(case))
 
     def new_record(self, case: Case, sample: int) -> EpisodeRecord:
         """The record of an episode about to be played, before any turn."""
@@ -76,10 +84,11 @@ class EpisodeFactory:
             backends=backend_names(settings),
             objective=case.objective,
             options=case.options,
-            doctor_prompt=self.doctor_prompt(),
+            doctor_prompt=self.doctor_prompt(case),
             correct_diagnosis=case.diagnosis,
             max_turns=settings.max_turns,
             started_at=time.time(),
+            mode=settings.mode,
         )
 
     async def episode_context(self, case: Case, sample: int, record: EpisodeRecord) -> EpisodeContext:
@@ -99,8 +108,17 @@ class EpisodeFactory:
                 bias=settings.doctor_bias,
                 config=generation,
                 image=image,
+                vignette=self.vignette(case),
             )
         return EpisodeContext(cast, doctor, rewards=settings.rewards)
+
+    async def patient_feedback(self, context: EpisodeContext, state: ConsultationState) -> PatientFeedback | None:
+        """The LLM patient's view of the doctor once the consultation is over, when the run asks for it (a call
+        of its own, after the graph: an episode resumed after its end asks only this). May raise ``BackendError``."""
+        patient = context.cast.patient
+        if not (self.settings.patient_feedback and state.done and isinstance(patient, LLMPatient)):
+            return None
+        return await ask_feedback(patient, state.dialogue, state.diagnosis, state.tests_requested)
 
 
 def finish_record(record: EpisodeRecord, state: ConsultationState, case: Case) -> None:

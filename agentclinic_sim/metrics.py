@@ -24,6 +24,8 @@ from agentclinic_sim.disease_category import UNRESOLVED, disease_category
 from agentclinic_sim.transcript import SUMMARY, TRANSCRIPTS, EpisodeRecord, iter_latest_records, transcript_path
 
 Z_95 = 1.959963984540054
+FEEDBACK = {"confidence": "feedback_confidence", "follow_up": "feedback_follow_up", "rating": "feedback_rating"}
+"""Each answer of the patient's feedback -> the summary field holding its mean."""
 
 
 def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
@@ -77,6 +79,14 @@ class RunSummary(BaseModel):
         default_factory=dict, description="Disease category of the correct diagnosis (or 'unresolved') -> accuracy."
     )
 
+    feedback_confidence: float | None = Field(
+        None, description="Mean of the patient's confidence in the doctor, 1-10 (None: no episode has feedback)."
+    )
+    feedback_follow_up: float | None = Field(
+        None, description="Mean of the patient's willingness to come back and follow the advice, 1-10."
+    )
+    feedback_rating: float | None = Field(None, description="Mean of the patient's rating of the doctor, 1-10.")
+
 
 class _Tally:
     """The sums the summary's means and ratios are made from, over the completed episodes."""
@@ -88,6 +98,7 @@ class _Tally:
         self.recall: list[float] = []
         self.f1: list[float] = []
         self.per_sample: dict[int, list[int]] = {}
+        self.feedback: dict[str, list[int]] = {name: [] for name in FEEDBACK}
 
     def add(self, record: EpisodeRecord, summary: RunSummary) -> None:
         correct = bool(record.correct)
@@ -102,6 +113,10 @@ class _Tally:
                 self.precision.append(record.exam.precision)
             self.recall.append(record.exam.recall)
             self.f1.append(record.exam.f1)
+        if record.patient_feedback is not None:
+            for name, answers in self.feedback.items():
+                answer = getattr(record.patient_feedback, name)
+                answers.extend([] if answer is None else [answer])
         bucket = self.per_sample.setdefault(record.sample, [0, 0])
         bucket[0] += correct
         bucket[1] += 1
@@ -123,6 +138,8 @@ class _Tally:
             _mean, (self.precision, self.recall, self.f1)
         )
         summary.exam_scored = len(self.f1)
+        for name, answers in self.feedback.items():
+            setattr(summary, FEEDBACK[name], statistics.fmean(answers) if answers else None)
         for category in summary.accuracy_by_category.values():
             category.accuracy = category.correct / category.n
         summary.accuracy_by_category = dict(sorted(summary.accuracy_by_category.items()))

@@ -235,7 +235,7 @@ class _Play:
         snapshot = self.loop.run(self.graph.aget_state(self.config))
         values: StepResult
         if not snapshot.values:
-            values = self.step(initial_state(case, session.max_turns, episodes.doctor_prompt()), context)
+            values = self.step(initial_state(case, session.max_turns, episodes.doctor_prompt(case)), context)
         else:
             record.resumed_at_turn = consultation_of(snapshot.values).turn
             if on_resume is not None:

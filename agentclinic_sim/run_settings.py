@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from agentclinic_sim.consultation_settings import ConsultationSettings
 from agentclinic_sim.role_clients import DETERMINISTIC_ROLES
@@ -22,6 +23,7 @@ from scenarios import Case, CaseSelection
 
 DETERMINISTIC = {**DETERMINISTIC_ROLES, "doctor": "oracle"}
 TINY_MAX_TOKENS = 48
+RunMode = Literal["consultation", "vignette"]
 
 EPISODE_FIELDS = (
     "dataset",
@@ -46,6 +48,8 @@ EPISODE_FIELDS = (
     "role_max_tokens",
     "rewards",
     "load_in_4bit",
+    "mode",
+    "patient_feedback",
 )
 """Settings that change what an episode is: a resumed run must keep them. The others (concurrency,
 retries, timeouts, where the files are) only change how it runs."""
@@ -101,6 +105,34 @@ class RunSettings(ConsultationSettings, RoleSettings, CaseSelection):
         "mid-way without asking a model again (default: on when a role calls a model, off for fully "
         "deterministic runs).",
     )
+    mode: RunMode = Field(
+        "consultation",
+        description="consultation (the doctor interviews the patient and orders tests) or vignette (the baseline: "
+        "the doctor reads the whole case at once and gives one diagnosis, in one turn).",
+    )
+    patient_feedback: bool = Field(
+        False,
+        description="After each consultation, ask the LLM patient (--patient BACKEND) for its confidence in the "
+        "doctor, its willingness to come back and follow the advice, and a rating of the doctor (each 1-10).",
+    )
+
+    @model_validator(mode="after")
+    def _mode_rules(self) -> RunSettings:
+        """The vignette baseline has one turn; the patient's feedback needs a patient that speaks and a
+        consultation it took part in."""
+        if self.mode == "vignette":
+            if "max_turns" in self.model_fields_set and self.max_turns != 1:
+                raise _refusal("--mode vignette gives the doctor one turn: drop --max-turns")
+            self.max_turns = 1
+        if self.patient_feedback:
+            if self.patient == DETERMINISTIC["patient"]:
+                raise _refusal(
+                    f"--patient-feedback needs an LLM patient (--patient BACKEND); the {self.patient} patient "
+                    "only retrieves facts and has no opinion of the doctor"
+                )
+            if self.mode == "vignette":
+                raise _refusal("--patient-feedback asks the patient about a consultation; --mode vignette has none")
+        return self
 
     @property
     def continues(self) -> bool:
@@ -124,6 +156,11 @@ class RunSettings(ConsultationSettings, RoleSettings, CaseSelection):
         tiny = isinstance(parse_backend(self.doctor), TinyReference)
         default = TINY_MAX_TOKENS if tiny else DOCTOR_GENERATION.max_tokens
         return GenerationConfig(max_tokens=self.max_tokens or default, temperature=self.temperature)
+
+
+def _refusal(message: str) -> PydanticCustomError:
+    """A rule between settings, reported as its own one line (no 'Value error,' before it)."""
+    return PydanticCustomError("run_settings", message)
 
 
 class RunError(Exception):

@@ -195,7 +195,7 @@ class Runner:
         clock = time.perf_counter()
         record = self.episodes.new_record(case, sample)
         saved = await self.saved_state(case, sample)
-        values: GraphState = saved or initial_state(case, settings.max_turns, self.episodes.doctor_prompt())
+        values: GraphState = saved or initial_state(case, settings.max_turns, self.episodes.doctor_prompt(case))
         if saved is not None:
             record.resumed_at_turn = consultation_of(saved).turn
         try:
@@ -203,6 +203,7 @@ class Runner:
             if not consultation_of(values).done:  # a resumed episode may have ended just before the kill
                 async for state in self.stream_episode(case, sample, values, saved is not None, context):
                     values = state
+            record.patient_feedback = await self.episodes.patient_feedback(context, consultation_of(values))
         except (BackendError, ImageFetchError) as exc:  # recorded, counted apart, and the run goes on
             record.error = f"{type(exc).__name__}: {exc}"
         finish_record(record, consultation_of(values), case)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agentclinic_sim.exam_score import ExamScore
 from agents.doctor import DoctorPrompt
+from agents.patient.feedback import PatientFeedback
 from agents.protocol import DEFAULT_MAX_TURNS
 from agents.types import Turn, Verdict
 
@@ -62,6 +63,12 @@ class EpisodeRecord(BaseModel):
     )
     started_at: float = 0.0
     wall_s: float = 0.0
+    mode: Literal["consultation", "vignette"] | None = Field(
+        None, description="consultation, or vignette (the whole case read at once); None in older runs."
+    )
+    patient_feedback: PatientFeedback | None = Field(
+        None, description="The LLM patient's view of the doctor after the consultation (--patient-feedback)."
+    )
 
     @property
     def key(self) -> tuple[str, int]:
@@ -71,6 +78,9 @@ class EpisodeRecord(BaseModel):
         totals: dict[str, int] = {}
         for turn in self.turns:
             totals[turn.role] = totals.get(turn.role, 0) + turn.prompt_tokens + turn.completion_tokens
+        if self.patient_feedback is not None:
+            reply = self.patient_feedback.reply
+            totals["patient"] = totals.get("patient", 0) + reply.prompt_tokens + reply.completion_tokens
         return totals
 
 

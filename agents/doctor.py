@@ -121,22 +121,30 @@ def turn_note(turn: int, max_turns: int) -> str:
     return f"[Turn {turn + 1} of {max_turns}]"
 
 
-def observation_text(response: Turn | None, turn: int, max_turns: int) -> str:
+def opening(vignette: str | None = None) -> str:
+    """What the doctor reads first: the patient coming in, or (the vignette baseline) the whole case written up."""
+    return OPENING if vignette is None else f"The case:\n{vignette}"
+
+
+def observation_text(response: Turn | None, turn: int, max_turns: int, vignette: str | None = None) -> str:
     """The message the doctor receives: who spoke and what they said (or the opening), then the turn note."""
     body = (
-        OPENING if response is None else f"{SPEAKER_LABELS.get(response.role, response.role.title())}: {response.text}"
+        opening(vignette)
+        if response is None
+        else f"{SPEAKER_LABELS.get(response.role, response.role.title())}: {response.text}"
     )
     return f"{body}\n{turn_note(turn, max_turns)}"
 
 
-def system_prompt(view: DoctorView, bias: DoctorBias | None = None) -> str:
+def system_prompt(view: DoctorView, bias: DoctorBias | None = None, vignette: str | None = None) -> str:
+    """The doctor's rules: those of a consultation, or (given the case's ``vignette``) of the vignette baseline."""
     options = ""
     if view.options:
         listed = "; ".join(view.options)
         options = f"- Your diagnosis should be one of these options: {listed}.\n"
     bias_text = doctor_bias_text(bias)
     return (
-        load_prompt("doctor")
+        load_prompt("doctor" if vignette is None else "doctor_vignette")
         .format(
             objective=view.objective,
             max_turns=view.max_turns,
@@ -151,14 +159,16 @@ HIDDEN_FROM_DOCTOR = frozenset({Role.MODERATOR})
 """Turns the doctor never sees: the judge's verdict names the correct diagnosis."""
 
 
-def chat_messages(view: DoctorView, bias: DoctorBias | None = None, image: DoctorImage | None = None) -> list[Message]:
+def chat_messages(
+    view: DoctorView, bias: DoctorBias | None = None, image: DoctorImage | None = None, vignette: str | None = None
+) -> list[Message]:
     """System prompt, then each response the doctor got as a user message and each of its utterances as
     an assistant message; the last user message carries the turn note. The case's image (or its note)
-    goes with the opening message."""
-    opening = Message(role="user", content=observation_text(None, 0, view.max_turns))
+    goes with the opening message (the ``vignette``, when given)."""
+    first = Message(role="user", content=observation_text(None, 0, view.max_turns, vignette))
     messages = [
-        Message(role="system", content=system_prompt(view, bias)),
-        image.attach(opening) if image is not None else opening,
+        Message(role="system", content=system_prompt(view, bias, vignette)),
+        image.attach(first) if image is not None else first,
     ]
     doctor_turns = 0
     for turn in view.dialogue:
@@ -173,21 +183,21 @@ def chat_messages(view: DoctorView, bias: DoctorBias | None = None, image: Docto
 
 
 def agentclinic_messages(
-    view: DoctorView, bias: DoctorBias | None = None, image: DoctorImage | None = None
+    view: DoctorView, bias: DoctorBias | None = None, image: DoctorImage | None = None, vignette: str | None = None
 ) -> list[Message]:
-    """One user message holding the rules, the case's image (or its note), the whole dialogue so far, and the
-    turn note."""
+    """One user message holding the rules, the case's image (or its note), the whole dialogue so far (after the
+    ``vignette``, when given), and the turn note."""
     lines = [
         f"{'Doctor' if t.role == 'doctor' else SPEAKER_LABELS.get(t.role, t.role)}: {t.text}"
         for t in view.dialogue
         if t.role not in HIDDEN_FROM_DOCTOR
     ]
     history = "\n".join(lines) if lines else "(nothing yet: the patient has just come in)"
-    rules = system_prompt(view, bias)
+    rules = system_prompt(view, bias, vignette)
     note = f"{image.note()}\n\n" if image is not None else ""
+    so_far = f"The consultation so far:\n{history}" if vignette is None or lines else opening(vignette)
     prompt = (
-        f"{rules}\n\n{note}The consultation so far:\n{history}\n\n"
-        f"{turn_note(view.turn, view.max_turns)}\nWrite your next message as the doctor."
+        f"{rules}\n\n{note}{so_far}\n\n{turn_note(view.turn, view.max_turns)}\nWrite your next message as the doctor."
     )
     images = [image.data] if image is not None and image.data is not None else []
     return [Message(role="user", content=prompt, images=images)]
@@ -199,12 +209,18 @@ class DoctorPrompt(BaseModel):
 
     format: DoctorFormat = "chat"
     bias: DoctorBias | None = None
+    vignette: str | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="The vignette baseline: the whole case as written up for the doctor (``agents.vignette``), "
+        "read at once instead of a consultation. Left out of the JSON when None.",
+    )
 
     def messages(self, view: DoctorView, image: DoctorImage | None = None) -> list[Message]:
         """The doctor's chat for its next turn: the one renderer every caller uses (``image``: the case's
         image as this doctor gets it, see ``doctor_image``)."""
         build = chat_messages if self.format == "chat" else agentclinic_messages
-        return build(view, self.bias, image)
+        return build(view, self.bias, image, self.vignette)
 
     def observation(self, view: Callable[[], DoctorView], response: Turn | None, turn: int, max_turns: int) -> str:
         """What is new to the doctor since it last spoke, as one text: on the first turn the rules (the system
@@ -214,7 +230,8 @@ class DoctorPrompt(BaseModel):
         if self.format == "agentclinic":
             return self.messages(view())[-1].content
         if response is None:
-            return f"{system_prompt(view(), self.bias)}\n\n{observation_text(None, turn, max_turns)}"
+            first = observation_text(None, turn, max_turns, self.vignette)
+            return f"{system_prompt(view(), self.bias, self.vignette)}\n\n{first}"
         return observation_text(response, turn, max_turns)
 
 
@@ -244,9 +261,11 @@ class BackendDoctor:
         bias: DoctorBias | None = None,
         config: GenerationConfig | None = None,
         image: DoctorImage | None = None,
+        vignette: str | None = None,
     ):
+        """``vignette``: the whole case written up, for the vignette baseline (see ``DoctorPrompt``)."""
         self.chat_backend = backend
-        self.prompt = DoctorPrompt(format=prompt_format, bias=bias)
+        self.prompt = DoctorPrompt(format=prompt_format, bias=bias, vignette=vignette)
         self.config = config or GenerationConfig(max_tokens=1024, temperature=0.0)
         self.image = image
         """The case's image as this doctor gets it (``doctor_image``); None for a case without one."""

@@ -92,6 +92,10 @@ def run_from_settings(request: SettingsInput[RunSettings]) -> None:
     run_settings(settings, title=f"{settings.dataset} · doctor {settings.doctor}", live=bool(request.extra.get("live")))
 
 
+MEASURES_PANEL = "What is measured"
+"""Help's group for the flags that change what a run measures besides accuracy (the vignette baseline, the
+patient's view of the doctor)."""
+
 INVOCATION_FIELDS = frozenset({"out", "resume", "retry_errored"})
 """Fields that say which run folder to use and how to continue it, not what the run is."""
 
@@ -103,7 +107,12 @@ run_command = command_from_settings(
         "doctor": f"Doctor backend: {URI_FORMS}, or oracle.",
         "out": "Run folder (default runs/<dataset>-<time>).",
     },
-    options={"data_dir": {"envvar": "AGENTCLINIC_DATA"}, "out": {"show_default": False}},
+    options={
+        "data_dir": {"envvar": "AGENTCLINIC_DATA"},
+        "out": {"show_default": False},
+        "mode": {"rich_help_panel": MEASURES_PANEL},
+        "patient_feedback": {"rich_help_panel": MEASURES_PANEL},
+    },
     extra=[
         inspect.Parameter(
             "live",

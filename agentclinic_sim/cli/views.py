@@ -101,6 +101,13 @@ def summary_table(summary: RunSummary, title: str) -> Table:
         rows.append(
             ("per-sample accuracy", f"{summary.sample_accuracy_mean:.1%} ± {summary.sample_accuracy_sd:.1%} (sd)")
         )
+    if summary.feedback_rating is not None or summary.feedback_confidence is not None:
+        rows.append(
+            (
+                "patient feedback",
+                feedback_line(summary.feedback_confidence, summary.feedback_follow_up, summary.feedback_rating, ".1f"),
+            )
+        )
     for error, count in list(summary.errors.items())[:3]:
         rows.append(("error", f"{count}× {escape(error)}"))
     for key, value in rows:
@@ -108,10 +115,17 @@ def summary_table(summary: RunSummary, title: str) -> Table:
     return table
 
 
+def feedback_line(confidence: float | None, follow_up: float | None, rating: float | None, form: str = "") -> str:
+    """The patient's view of the doctor in one line (each 1-10; '-' where it was not read)."""
+    parts = {"confidence": confidence, "come back": follow_up, "rating": rating}
+    return " · ".join(f"{name} {'-' if value is None else format(value, form)}/10" for name, value in parts.items())
+
+
 def header(record: EpisodeRecord, position: str = "") -> Panel:
     backends = "  ".join(f"{role}: {escape(name)}" for role, name in record.backends.items())
     body = f"[bold]{escape(record.objective)}[/]\n[dim]{backends}[/]"
-    title = f"{escape(record.case_id)} · sample {record.sample}" + (f" · {position}" if position else "")
+    mode = " · vignette" if record.mode == "vignette" else ""
+    title = f"{escape(record.case_id)} · sample {record.sample}{mode}" + (f" · {position}" if position else "")
     return Panel(body, title=title, border_style="bold")
 
 
@@ -150,6 +164,9 @@ def verdict_panel(record: EpisodeRecord) -> Panel:
         f"reward {record.reward:g} · turns {record.turns_used}/{record.max_turns} · tests {len(record.tests_requested)}"
         + (f"\n{exam_text(record.exam)}" if record.exam is not None else "")
     )
+    feedback = record.patient_feedback
+    if feedback is not None:
+        body += f"\nPatient's view: {feedback_line(feedback.confidence, feedback.follow_up, feedback.rating)}"
     return Panel(body, title="Result", border_style="green" if record.correct else "red")
 
 
@@ -157,6 +174,9 @@ def episode_body(record: EpisodeRecord, upto: int | None = None) -> RenderableTy
     """The turns up to ``upto`` (all of them when None); the verdict shows once every turn has."""
     shown = record.turns if upto is None else record.turns[:upto]
     parts: list[RenderableType] = [turn_panel(turn, index) for index, turn in enumerate(shown, start=1)]
+    vignette = record.doctor_prompt.vignette if record.doctor_prompt else None
+    if vignette:
+        parts.insert(0, Panel(Text(vignette), title="What the doctor read", title_align="left", border_style="dim"))
     if upto is None or upto >= len(record.turns):
         parts.append(verdict_panel(record))
     return Group(*parts)
