@@ -12,18 +12,19 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from pydantic import BaseModel
 from scipy.stats import binomtest
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 
 from agentclinic_sim.comparison import ComparisonError, compare_runs, load_runs
 from agentclinic_sim.comparison_plots import plot_comparison
+from agentclinic_sim.exam_score import ExamScore
 from agentclinic_sim.paired_stats import paired_difference
 from agentclinic_sim.run_folder import RUN_SETTINGS, RunManifest, write_json
 from agentclinic_sim.run_settings import RunSettings
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, TranscriptWriter
-from agents.types import Verdict
+from agents.patient.feedback import PatientFeedback
+from agents.types import Reply, Verdict
 
 Outcomes = dict[tuple[int, int], bool | None]
 """(case number, sample) -> right, wrong, or None for an errored episode."""
@@ -178,35 +179,17 @@ def test_what_is_not_a_pair_of_runs_is_refused(tmp_path: Path) -> None:
             load_runs(paths)
 
 
-class Exam(BaseModel):
-    precision: float | None
-    recall: float | None
-    f1: float | None
-
-
-class Feedback(BaseModel):
-    confidence: float | None = None
-    rating: int | None = None
-
-
-class Scored(EpisodeRecord):
-    """A record with the optional fields other parts of the project add (the exam, the patient's feedback)."""
-
-    exam: Exam | None = None
-    patient_feedback: Feedback | None = None
+def exam_score(recall: float) -> ExamScore:
+    return ExamScore(requested=2, hits=2, listed=4, matched=int(4 * recall), precision=1.0, recall=recall, f1=recall)
 
 
 def test_exam_f1_and_feedback_are_compared_when_episodes_have_them(tmp_path: Path) -> None:
     a, b = table_runs(tmp_path, both=4, only_a=0, only_b=0, neither=0)
     runs = load_runs([a, b])
     for run, f1 in zip(runs, (0.5, 0.75), strict=True):
-        run.records = {
-            key: Scored(
-                **record.model_dump(), exam=Exam(precision=1.0, recall=f1, f1=f1 if key[0] != "demo:3" else None)
-            )
-            for key, record in run.records.items()
-        }
-    runs[1].records[("demo:0", 0)].patient_feedback = Feedback(confidence=4.0, rating=5)  # type: ignore[attr-defined]
+        for key, record in run.records.items():
+            record.exam = exam_score(f1) if key[0] != "demo:3" else None
+    runs[1].records[("demo:0", 0)].patient_feedback = PatientFeedback(confidence=4, rating=5, reply=Reply(text="4, 5"))
     comparison = compare_runs(runs, resamples=200)
     assert comparison.runs[0].means["exam_f1"] == 0.5 and comparison.runs[1].means["exam_recall"] == 0.75
     assert "feedback_rating" not in comparison.runs[0].means and comparison.runs[1].means["feedback_rating"] == 5

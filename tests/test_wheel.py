@@ -122,14 +122,16 @@ def test_agentclinic_run_from_installed_wheel(installed: Installed, tmp_path: Pa
         uri = f"openai:m@{stub.base_url}"
         roles = [arg for role in ("doctor", "patient", "measurement", "moderator") for arg in (f"--{role}", uri)]
         command = [sys.executable, "-S", str(script), "run", *roles, "--dataset", "demo", "--limit", "2"]
-        command += ["--api-key-env", KEY_ENV, "--out", str(out)]
+        command += ["--api-key-env", KEY_ENV]
         env = isolated_env(installed.target, **{KEY_ENV: SECRET, "COLUMNS": "200"})
-        run_checked(command, 60, cwd=tmp_path, env=env)
-        first_messages = [request["messages"][0]["content"] for request in stub.requests]
+        run_checked([*command, "--patient-feedback", "--out", str(out)], 60, cwd=tmp_path, env=env)
+        vignette = [*command, "--mode", "vignette", "--out", str(tmp_path / "vignette")]
+        run_checked(vignette, 60, cwd=tmp_path, env=env)  # the vignette doctor's prompt comes from the wheel too
+        sent = [str(message["content"]) for request in stub.requests for message in request["messages"]]
 
     records = [json.loads(line) for line in (out / "transcripts.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2
     assert [record["error"] for record in records] == [None, None]
     for path in PROMPTS:  # each template's opening words reached the server: the prompts loaded from the wheel
         opening = path.read_text(encoding="utf-8").split("\n", 1)[0].split("{", 1)[0]
-        assert any(text.startswith(opening) for text in first_messages), f"no request used {path.name}"
+        assert any(text.startswith(opening) for text in sent), f"no request used {path.name}"
