@@ -114,6 +114,6 @@ def _by_category(comparison: Comparison, path: Path) -> Path:
     axes.set_ylim(0, 1.05)
     axes.set_ylabel("accuracy")
     axes.set_title("Accuracy by disease category (each run's summary.json)")
-    axes.legend()
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never over them
     figure.savefig(path, dpi=120)
     return path

@@ -123,7 +123,8 @@ class EpisodeFactory:
 
 def finish_record(record: EpisodeRecord, state: ConsultationState, case: Case) -> None:
     """Fill a record from the consultation's final (or, for an errored episode, last) state, with the score of
-    its test requests against the tests ``case`` lists (``exam_score``)."""
+    its test requests against the tests ``case`` lists (``exam_score``; none in vignette mode, where the doctor
+    is given every result and orders nothing)."""
     record.turns = list(state.dialogue)
     record.diagnosis = state.diagnosis
     record.verdict = state.verdict
@@ -133,5 +134,5 @@ def finish_record(record: EpisodeRecord, state: ConsultationState, case: Case) -
     record.reward_breakdown = state.rewards.as_dict()
     record.turns_used = state.turn
     record.tests_requested = list(state.tests_requested)
-    record.exam = exam_score(case, record.tests_requested)
+    record.exam = None if record.mode == "vignette" else exam_score(case, record.tests_requested)
     record.terminated, record.truncated = state.terminated, state.truncated

@@ -131,7 +131,7 @@ def test_vignette_mode_with_the_oracle_diagnoses_every_demo_case_in_one_turn(tmp
     for record in records:
         assert record["correct"] is True and record["turns_used"] == 1 and record["max_turns"] == 1
         assert [turn["role"] for turn in record["turns"]] == ["doctor", "moderator"]
-        assert record["mode"] == "vignette"
+        assert record["mode"] == "vignette" and record["exam"] is None  # no tests ordered: nothing to score
         assert record["doctor_prompt"]["vignette"] == case_vignette(cases[record["case_id"]])
     assert json.loads((out / "run.json").read_text())["settings"]["max_turns"] == 1
     shown = run_cli("replay", str(out))
