@@ -242,3 +242,11 @@ def test_two_real_demo_runs_compared_end_to_end(tmp_path: Path) -> None:
     assert {case["case_id"] for case in result["pairs"][0]["right_only_in_a"]} == {f"demo:{n}" for n in range(1, 5)}
     refused = agentclinic("compare", "oracle", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "two or more" in refused.stderr
+    paged = agentclinic("compare", "oracle", "hasty", "--html", "side.html", cwd=tmp_path)
+    assert paged.returncode == 0, paged.stderr
+    page = (tmp_path / "side.html").read_text(encoding="utf-8")
+    assert all(f"demo:{n}" in page for n in range(1, 5)) and "demo:0" not in page  # the discordant cases only
+    one = agentclinic("compare", "oracle", "hasty", "--html", "one.html", "--case", "0", cwd=tmp_path)
+    assert one.returncode == 0 and "demo:0" in (tmp_path / "one.html").read_text(encoding="utf-8")
+    missing = agentclinic("compare", "oracle", "hasty", "--html", "x.html", "--case", "demo:9", cwd=tmp_path)
+    assert missing.returncode == 2 and "--case demo:9" in missing.stderr and not (tmp_path / "x.html").exists()

@@ -14,9 +14,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.html_files import check_html_target, write_html
 from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
-from agentclinic_sim.comparison import Comparison, ComparisonError, PairResult, compare_runs, load_runs
+from agentclinic_sim.cli.side_by_side import side_by_side_page
+from agentclinic_sim.comparison import Comparison, ComparisonError, PairResult, Run, compare_runs, load_runs
 from agentclinic_sim.paired_stats import PairedDifference
+from agentclinic_sim.transcript import TRANSCRIPTS
 
 LABELS = {
     "turns": "mean turns",
@@ -60,23 +63,69 @@ class CompareSettings(BaseModel):
         None, description="Write PNG plots here: accuracy, accuracy against tests and turns, by category."
     )
     as_json: bool = Field(False, description="Print the whole result as JSON on stdout, for scripts.")
+    html: Path | None = Field(
+        None,
+        description="Write each pair of runs' discordant cases (or --case's episodes) side by side as an HTML page, "
+        "the first turn where they diverge marked; with more than two runs, one page per pair "
+        "(OUT-<a>-vs-<b>.html).",
+    )
+    case: str | None = Field(None, description="With --html: this case (demo:3 or 3) instead of the discordant ones.")
 
 
 def compare_from_settings(request: SettingsInput[CompareSettings]) -> None:
     settings = request.build()
     if settings.plot is not None and settings.plot.exists() and not settings.plot.is_dir():
         fail(f"--plot {settings.plot} is a file: give a folder for the PNG files")
+    if settings.case is not None and settings.html is None:
+        fail("--case chooses what --html shows: give --html OUT.html too")
+    if settings.html is not None:
+        check_html_target(settings.html, *(path / TRANSCRIPTS for path in settings.runs))
     try:
         runs = load_runs(settings.runs)
         comparison = compare_runs(runs, resamples=settings.bootstrap, seed=settings.seed, force=settings.force)
     except ComparisonError as exc:
         fail(str(exc))
+    pages = side_by_side_pages(comparison, runs, settings)
     if settings.as_json:
         sys.stdout.write(comparison.model_dump_json(indent=2) + "\n")
     else:
         print_comparison(comparison, settings.show)
     if settings.plot is not None:
         write_plots(comparison, settings.plot, settings.as_json)
+    for target, page, shown in pages:
+        write_html(target, page, f"{shown} episodes side by side", quiet=settings.as_json)
+
+
+def side_by_side_pages(
+    comparison: Comparison, runs: list[Run], settings: CompareSettings
+) -> list[tuple[Path, str, int]]:
+    """``--html``: for each pair of runs, a page of its discordant episodes (or ``--case``'s) in two columns, with
+    where it goes and how many episodes it shows; exit 2 when ``--case`` is not in both runs."""
+    if settings.html is None:
+        return []
+    pages: list[tuple[Path, str, int]] = []
+    by_name = {run.name: run for run in runs}
+    for pair in comparison.pairs:
+        a, b = by_name[pair.a], by_name[pair.b]
+        keys = _case_keys(a, b, settings.case) if settings.case else _discordant_keys(pair)
+        target = settings.html
+        if len(comparison.pairs) > 1:
+            target = settings.html.with_name(f"{settings.html.stem}-{pair.a}-vs-{pair.b}{settings.html.suffix}")
+        page = side_by_side_page([(a.records[key], b.records[key]) for key in keys], (pair.a, pair.b), target.stem)
+        pages.append((target, page, len(keys)))
+    return pages
+
+
+def _discordant_keys(pair: PairResult) -> list[tuple[str, int]]:
+    return [(found.case_id, found.sample) for found in (*pair.right_only_in_a, *pair.right_only_in_b)]
+
+
+def _case_keys(a: Run, b: Run, case: str) -> list[tuple[str, int]]:
+    """The episodes of ``case`` (``demo:3`` or ``3``) both runs hold, or exit 2 naming what is missing."""
+    keys = [key for key in a.records if key in b.records and case in {key[0], key[0].partition(":")[2]}]
+    if not keys:
+        fail(f"--case {case}: no episode of it in both {a.name} and {b.name}")
+    return sorted(keys)
 
 
 def write_plots(comparison: Comparison, folder: Path, quiet: bool) -> None:

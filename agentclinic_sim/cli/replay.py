@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from rich.console import Console, RenderableType
 
 from agentclinic_sim.cli.console import console, err_console, fail
+from agentclinic_sim.cli.html_files import check_html_target, write_html
 from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
 from agentclinic_sim.cli.side_by_side import shared_pairs, side_by_side_page
 from agentclinic_sim.cli.side_by_side_view import pair_view
@@ -271,23 +272,6 @@ def run_names(a: Path, b: Path) -> tuple[str, str]:
 
     names = (name(a), name(b))
     return names if names[0] != names[1] else (str(a), str(b))
-
-
-def check_html_target(html: Path, *sources: Path) -> None:
-    """Exit 2 unless ``html`` can be a new page: not a transcript, not a folder."""
-    if html.suffix == ".jsonl" or (html.exists() and any(html.resolve() == s.resolve() for s in sources)):
-        fail(f"--html {html} would write over a transcript: give an .html file")
-    if html.is_dir():
-        fail(f"--html {html} is a folder: give an .html file")
-
-
-def write_html(html: Path, page: str, what: str) -> None:
-    try:
-        html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        fail(f"--html {html} cannot be written ({exc.strerror or exc})")
-    console.print(f"wrote {html} ({what})", markup=False)
 
 
 replay_command = command_from_settings(ReplaySettings, replay_from_settings, arguments=("path",), config_option=False)
