@@ -111,7 +111,8 @@ def side_by_side_pages(
         target = settings.html
         if len(comparison.pairs) > 1:
             target = settings.html.with_name(f"{settings.html.stem}-{pair.a}-vs-{pair.b}{settings.html.suffix}")
-        page = side_by_side_page([(a.records[key], b.records[key]) for key in keys], (pair.a, pair.b), target.stem)
+        shown = [(a.records[key], b.records[key]) for key in keys]
+        page = side_by_side_page(shown, (pair.a, pair.b), f"{pair.a} vs {pair.b}")
         pages.append((target, page, len(keys)))
     return pages
 
