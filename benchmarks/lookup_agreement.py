@@ -204,9 +204,18 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list the tuning rows that were not right")
     parser.add_argument("--held-out-errors", action="store_true", help="list the held-out rows (not for tuning)")
     parser.add_argument("--sweep", action="store_true", help="also run the MedQA-Ext phrasing sweep")
+    parser.add_argument(
+        "--requests",
+        type=Path,
+        help="score every row of this CSV instead (a new set written blind: no split; rows whose label names "
+        "nothing in the case are counted and left out)",
+    )
     args = parser.parse_args()
 
     cases = all_cases(args.data_dir)
+    if args.requests is not None:
+        score_whole_file(args.requests, cases, args.errors)
+        return
     rows = read_requests()
     scored = run(rows, LookupMeasurement, cases)
     good = {"matched", "correct absent"}
@@ -221,6 +230,27 @@ def main() -> None:
         medqa = [case for case in cases.values() if case.id.startswith("medqa-ext:")]
         total, own, missing = run_sweep(medqa, LookupMeasurement)
         print(f"sweep     {total} MedQA-Ext phrasings: own result {own} ({own / total:.1%}), missing-result {missing}")
+
+
+def score_whole_file(path: Path, cases: dict[str, Case], show_errors: bool) -> None:
+    """Score all of ``path``'s rows as one set, for a set no tuning has seen."""
+    rows, bad = [], 0
+    readers: dict[str, Reader] = {}
+    for row in read_requests(path):
+        reader = readers.setdefault(row.case, LookupMeasurement(cases[row.case]))
+        try:
+            if not row.absent:
+                _expected_nodes(row, reader)
+        except ValueError:
+            bad += 1
+            continue
+        rows.append(row)
+    scored = run(rows, LookupMeasurement, cases)
+    print(line(path.name, scored) + f"  ({bad} rows left out: their label names nothing in the case)")
+    for item in scored:
+        if show_errors and item.outcome not in {"matched", "correct absent"}:
+            row = item.row
+            print(f"  {item.outcome:13s} {row.case} {row.request!r}: expected {row.expected!r}, gave {item.given}")
 
 
 if __name__ == "__main__":
