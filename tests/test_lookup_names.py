@@ -571,3 +571,12 @@ def test_small_wording_variants_of_common_requests() -> None:
     assert _paths(lookup, "urine pregnancy test") == ["Pregnancy_Test"]
     assert _paths(lookup, "Ionized calcium") == []  # another measurement than the total calcium held
     assert _paths(lookup, "calcium") == ["Metabolic_Panel > Calcium"]
+
+
+def test_a_sample_from_a_region_is_never_answered_by_its_examination(shared_data: Path) -> None:
+    """medqa-ext:21 holds a right-knee arthrocentesis and a musculoskeletal examination: a left-knee one is
+    absent (it was answered with the examination, through the region that holds the knee)."""
+    reader = LookupMeasurement(load_cases("medqa-ext", shared_data)[21])
+    assert [node.path for node in reader.find_all("right knee arthrocentesis")] == [("Arthrocentesis_of_Right_Knee",)]
+    assert reader.find_all("left knee arthrocentesis") == ()
+    assert [node.path for node in reader.find_all("left knee exam")] == [("Musculoskeletal_Examination",)]

@@ -50,7 +50,8 @@ class KeyMatcher:
         """A request for a part the case reports only within a larger region ('knee exam' where the case
         holds the musculoskeletal examination, 'CT of the pancreas' where it holds a CT abdomen): the
         findings of the nearest containing region that has any, never one of another part of it ('MRI
-        cervical spine' is no MRI of the lumbar spine, 'hip X-ray' no radiograph of the shoulder)."""
+        cervical spine' is no MRI of the lumbar spine, 'hip X-ray' no radiograph of the shoulder). A request for a
+        specimen ('knee arthrocentesis': synovial fluid) is never answered by the examination of the region."""
         for region in sorted(request.tokens & self.table.regions):
             for broader in self.table.within.get(region, ()):
                 wider = Key(request.tokens - {region} | {broader}, request.specimen, request.modality, request.side)
@@ -58,6 +59,7 @@ class KeyMatcher:
                     finding
                     for finding in self.by_key(wider, examination=examination)
                     if not any(broader in self.table.within.get(other, ()) for other in finding.region - {region})
+                    and not (request.specimen and finding.exam)
                 ]
                 if found:
                     return found
