@@ -37,6 +37,7 @@ from agentclinic_sim.run_folder import write_json
 from agentclinic_sim.run_settings import RunError, RunSettings, pick_cases
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, TranscriptWriter, completed_keys
 from agents.types import Reply
+from models.backends.api_settings import ApiSettings
 from scenarios import Case, CaseSource
 
 PLAYS = "plays.json"
@@ -100,7 +101,7 @@ class PlaySession(BaseModel):
                 "samples": self.sample + 1,
                 "concurrency": 1,
                 "allow_remote_mimic": invocation.allow_remote_mimic,
-                **invocation.client_options(),
+                **invocation.model_dump(include=set(ApiSettings.model_fields)),
                 **self.roles,
             }
         )

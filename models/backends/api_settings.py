@@ -5,21 +5,13 @@ the OpenAI backend takes its defaults from here. Light to import: no SDK loads w
 
 from __future__ import annotations
 
-from typing import ClassVar, TypedDict
+from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MAX_RETRIES = 4
-
-
-class ClientOptions(TypedDict):
-    """``ApiSettings``' fields as keyword arguments (to carry them into another settings model)."""
-
-    api_key_env: str
-    max_retries: int
-    timeout_s: float
 
 
 class ApiSettings(BaseModel):
@@ -37,7 +29,3 @@ class ApiSettings(BaseModel):
         description="Retries (exponential backoff with jitter) on timeouts, 429, 5xx and malformed replies.",
     )
     timeout_s: float = Field(DEFAULT_TIMEOUT_S, gt=0, description="Seconds before one API request times out.")
-
-    def client_options(self) -> ClientOptions:
-        """These settings' fields as keyword arguments (to carry them into another settings model)."""
-        return {"api_key_env": self.api_key_env, "max_retries": self.max_retries, "timeout_s": self.timeout_s}
