@@ -17,7 +17,7 @@ from agentclinic_sim.consultation import ConsultationState
 from agentclinic_sim.exam_score import exam_score
 from agentclinic_sim.graph import EpisodeContext
 from agentclinic_sim.role_clients import RoleClients, fresh
-from agentclinic_sim.run_settings import DETERMINISTIC, RunSettings
+from agentclinic_sim.run_settings import RunSettings
 from agentclinic_sim.transcript import EpisodeRecord
 from agents.cast import Cast
 from agents.doctor import BackendDoctor, Doctor, DoctorPrompt, OracleDoctor, doctor_image
@@ -25,6 +25,7 @@ from agents.patient.feedback import PatientFeedback, ask_feedback
 from agents.patient.llm_patient import LLMPatient
 from agents.vignette import case_vignette
 from models.backends import ChatBackend
+from models.backends.reference import DETERMINISTIC_PLAYERS
 from scenarios import Case
 
 ROLES = ("doctor", "patient", "measurement", "moderator")
@@ -49,7 +50,7 @@ class EpisodeFactory:
         )
         self.role_backends = self.clients.roles(backend_names(settings), cases, settings.allow_remote_mimic)
         doctor = settings.doctor
-        self.doctor_backend = None if doctor == DETERMINISTIC["doctor"] else self.clients.get(doctor)
+        self.doctor_backend = None if doctor == DETERMINISTIC_PLAYERS["doctor"] else self.clients.get(doctor)
 
     async def aclose(self) -> None:
         await self.clients.aclose()

@@ -17,11 +17,12 @@ from agents.cast import CastSpec
 from agents.roles import run_sync
 from models.backends import ChatBackend
 from models.backends.api_settings import ApiSettings
+from models.backends.reference import DETERMINISTIC_PLAYERS
 from models.backends.uri import backend_from_uri
 from scenarios import Case
 
-DETERMINISTIC_ROLES = {"patient": "retrieval", "measurement": "lookup", "moderator": "match"}
-"""The roles played without a model, by the name that chooses them."""
+DETERMINISTIC_ROLES = {role: name for role, name in DETERMINISTIC_PLAYERS.items() if role != "doctor"}
+"""The patient's, reader's and judge's players in code, by the name that chooses them."""
 CLOSE_TIMEOUT_S = 30.0
 
 

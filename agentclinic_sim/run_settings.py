@@ -11,17 +11,15 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from agentclinic_sim.consultation_settings import ConsultationSettings
-from agentclinic_sim.role_clients import DETERMINISTIC_ROLES
 from agentclinic_sim.role_settings import RoleSettings
 from agents.biases import PatientBias
 from agents.doctor import ImagePolicy
 from agents.measurement.results import MissingPolicy
 from models.backends import GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
-from models.backends.reference import BackendURI, TinyReference, parse_backend
+from models.backends.reference import DETERMINISTIC_PLAYERS, BackendURI, TinyReference, parse_backend
 from scenarios import Case, CaseSelection
 
-DETERMINISTIC = {**DETERMINISTIC_ROLES, "doctor": "oracle"}
 TINY_MAX_TOKENS = 48
 RunMode = Literal["consultation", "vignette"]
 
@@ -125,7 +123,7 @@ class RunSettings(ConsultationSettings, RoleSettings, CaseSelection):
                 raise _refusal("--mode vignette gives the doctor one turn: drop --max-turns")
             self.max_turns = 1
         if self.patient_feedback:
-            if self.patient == DETERMINISTIC["patient"]:
+            if self.patient == DETERMINISTIC_PLAYERS["patient"]:
                 raise _refusal(
                     f"--patient-feedback needs an LLM patient (--patient BACKEND); the {self.patient} patient "
                     "only retrieves facts and has no opinion of the doctor"
@@ -145,7 +143,7 @@ class RunSettings(ConsultationSettings, RoleSettings, CaseSelection):
         with every episode, so it is not resumable mid-way and counts as deterministic)."""
         if self.checkpoints is not None:
             return self.checkpoints
-        return any(parse_backend(getattr(self, role)).calls_a_model for role in DETERMINISTIC)
+        return any(parse_backend(getattr(self, role)).calls_a_model for role in DETERMINISTIC_PLAYERS)
 
     @field_validator("case_ids")
     @classmethod

@@ -66,7 +66,7 @@ from agentclinic_sim.run_folder import (
     prepare_out_dir,
     write_json,
 )
-from agentclinic_sim.run_settings import DETERMINISTIC, RunError, RunSettings, select_cases
+from agentclinic_sim.run_settings import RunError, RunSettings, select_cases
 from agentclinic_sim.scheduler import InvocationClock, play_concurrently
 from agentclinic_sim.transcript import (
     SUMMARY,
@@ -79,6 +79,7 @@ from agentclinic_sim.transcript import (
 )
 from agents.judge.vocabulary_index import default_vocabulary
 from models.backends import BackendError, ChatBackend
+from models.backends.reference import DETERMINISTIC_PLAYERS
 from scenarios import Case
 from scenarios.images import ImageFetchError
 
@@ -285,7 +286,7 @@ class Runner:
                 if progress_hook:
                     progress_hook(progress, record)
 
-            if settings.moderator == DETERMINISTIC["moderator"]:
+            if settings.moderator == DETERMINISTIC_PLAYERS["moderator"]:
                 default_vocabulary()  # built now, to be frozen with the rest of the setup
             ended = False
             clock_keeper = asyncio.create_task(clock.keep())

@@ -35,8 +35,14 @@ from models.backends.medgemma import PRESETS
 from models.backends.remote import base_url_is_remote
 
 DeterministicName = Literal["oracle", "retrieval", "lookup", "match"]
-DETERMINISTIC_NAMES: tuple[DeterministicName, ...] = ("oracle", "retrieval", "lookup", "match")
-"""The roles played in code, by the name that chooses them: the doctor, patient, measurement reader, judge."""
+DETERMINISTIC_PLAYERS: dict[str, DeterministicName] = {
+    "doctor": "oracle",
+    "patient": "retrieval",
+    "measurement": "lookup",
+    "moderator": "match",
+}
+"""Each role's player in code, by the name that chooses it (the only list of these names)."""
+DETERMINISTIC_NAMES: tuple[DeterministicName, ...] = tuple(DETERMINISTIC_PLAYERS.values())
 
 URI_FORMS = (
     "openai:<model>, openai:<model>@<base_url>, hf:<model or path>, hf:<path>.gguf, "
