@@ -14,6 +14,7 @@ from pydantic import Field
 
 from agentclinic_sim.consultation_settings import TurnLimit
 from agentclinic_sim.role_settings import RoleSettings
+from models.backends.reference import DoctorURI
 from scenarios import CaseSource
 
 HumanRole = Literal["doctor", "patient"]
@@ -27,7 +28,7 @@ class PlaySettings(TurnLimit, RoleSettings, CaseSource):
 
     case: str | None = Field(None, description="Case id (demo:3 or 3); default: a random case.")
     as_role: HumanRole = Field("doctor", description="Which role you play: doctor or patient.")
-    doctor: str = Field("oracle", description="Doctor backend when you play the patient.")
+    doctor: DoctorURI = Field("oracle", description="Doctor backend when you play the patient.")
     out: Path = Field(Path("runs/play"), description="Folder whose transcripts.jsonl the consultation is appended to.")
     resume: bool = Field(
         False,

@@ -13,10 +13,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from agentclinic_sim.role_clients import DETERMINISTIC_ROLES, RoleClients
 from agents.cast import CastSpec
 from models.backends.api_settings import ApiSettings
-from models.backends.reference import BackendURI
+from models.backends.reference import MeasurementURI, ModeratorURI, PatientURI
 from scenarios import Case
 
 
@@ -26,9 +25,9 @@ class RoleSettings(ApiSettings):
     help_panel: ClassVar[str] = "Roles"
     """The group its flags are shown under in a command's help."""
 
-    patient: BackendURI = Field("retrieval", description="retrieval (deterministic) or a backend URI.")
-    measurement: BackendURI = Field("lookup", description="lookup (deterministic) or a backend URI.")
-    moderator: BackendURI = Field("match", description="match (deterministic) or a backend URI.")
+    patient: PatientURI = Field("retrieval", description="retrieval (deterministic) or a backend URI.")
+    measurement: MeasurementURI = Field("lookup", description="lookup (deterministic) or a backend URI.")
+    moderator: ModeratorURI = Field("match", description="match (deterministic) or a backend URI.")
     allow_remote_mimic: bool = Field(
         False, description="Allow MIMIC-IV cases to reach a remote API (only with zero retention assured)."
     )
@@ -36,6 +35,8 @@ class RoleSettings(ApiSettings):
     def cast_spec(self, cases: Sequence[Case]) -> CastSpec:
         """The cast for ``cases``; raises ``MimicPrivacyError`` or ``BackendError`` (one line) on bad settings.
         Close its clients with ``close_cast`` (``role_clients``)."""
+        from agentclinic_sim.role_clients import DETERMINISTIC_ROLES, RoleClients  # the cast builder: not for --help
+
         clients = RoleClients(self)
         uris = {role: getattr(self, role) for role in DETERMINISTIC_ROLES}
         return clients.cast_spec(clients.roles(uris, cases, self.allow_remote_mimic))

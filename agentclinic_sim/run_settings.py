@@ -17,7 +17,7 @@ from agents.doctor import ImagePolicy
 from agents.measurement.results import MissingPolicy
 from models.backends import GenerationConfig
 from models.backends.medgemma import DOCTOR_GENERATION
-from models.backends.reference import DETERMINISTIC_PLAYERS, BackendURI, TinyReference, parse_backend
+from models.backends.reference import DETERMINISTIC_PLAYERS, DoctorURI, TinyReference, parse_backend
 from scenarios import Case, CaseSelection
 
 TINY_MAX_TOKENS = 48
@@ -59,7 +59,7 @@ class RunSettings(ConsultationSettings, RoleSettings, CaseSelection):
     ``ConsultationSettings``); the fields below are a run's own."""
 
     case_ids: list[str] | None = Field(None, description="Comma-separated case ids (medqa:3 or 3).")
-    doctor: BackendURI = Field("tiny", description="Doctor backend: a backend URI, or oracle.")
+    doctor: DoctorURI = Field("tiny", description="Doctor backend: a backend URI, or oracle.")
     patient_bias: PatientBias | None = Field(None, description="LLM patient only.")
     missing: MissingPolicy = Field("normal", description="Answer to tests the case lacks: normal or unavailable.")
     images: ImagePolicy = Field(

@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 from test_runner_cli import KEY_ENV, SECRET  # noqa: E402
 
+from agentclinic_sim.play_settings import PlaySettings
 from agentclinic_sim.run_settings import RunSettings
 from agentclinic_sim.runner import Runner
 from models.backends import BackendError, GenerationConfig, Message, ScriptedBackend
@@ -173,3 +174,7 @@ def test_settings_refuse_a_bad_uri_when_validated_naming_the_field() -> None:
     problem = caught.value.errors()[0]
     assert problem["loc"] == ("patient",) and problem["msg"].startswith("unknown backend 'opneai:gpt-4o'")
     assert RunSettings(doctor=" oracle ").doctor == "oracle"
+    with pytest.raises(ValidationError, match="'lookup' does not play the patient"):
+        RunSettings(patient="lookup")
+    with pytest.raises(ValidationError, match="'match' does not play the doctor"):
+        PlaySettings(as_role="patient", doctor="match")

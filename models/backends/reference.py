@@ -22,6 +22,7 @@ match
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -194,13 +195,29 @@ def is_remote(backend: object) -> bool:
     return bool(getattr(backend, "is_remote", True))
 
 
-def _checked_uri(uri: str) -> str:
-    try:
-        return parse_backend(uri).uri
-    except BackendError as exc:
-        raise PydanticCustomError("backend_uri", "{reason}", {"reason": str(exc)}) from None
+def _checked_for(role: str) -> Callable[[str], str]:
+    """A settings validator for the URI of ``role``'s player: it must parse, and a deterministic name must be the
+    one that plays this role ('lookup' is no patient)."""
+
+    def checked(uri: str) -> str:
+        try:
+            reference = parse_backend(uri)
+        except BackendError as exc:
+            raise PydanticCustomError("backend_uri", "{reason}", {"reason": str(exc)}) from None
+        own = DETERMINISTIC_PLAYERS[role]
+        if isinstance(reference, DeterministicReference) and reference.name != own:
+            reason = (
+                f"{reference.name!r} does not play the {role}: its player in code is {own!r}, or give a backend URI"
+            )
+            raise PydanticCustomError("backend_uri", "{reason}", {"reason": reason})
+        return reference.uri
+
+    return checked
 
 
-BackendURI = Annotated[str, AfterValidator(_checked_uri)]
-"""A settings field holding a backend URI: checked when the settings are (a bad one is refused with the flag
+DoctorURI = Annotated[str, AfterValidator(_checked_for("doctor"))]
+PatientURI = Annotated[str, AfterValidator(_checked_for("patient"))]
+MeasurementURI = Annotated[str, AfterValidator(_checked_for("measurement"))]
+ModeratorURI = Annotated[str, AfterValidator(_checked_for("moderator"))]
+"""Settings fields holding a role's player: checked when the settings are (a bad one is refused with the flag
 that set it, before anything loads), kept as the string users wrote (``run.json`` stays readable)."""
