@@ -20,27 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentclinic_sim.metrics import wilson_interval
 from agentclinic_sim.paired_stats import PairedDifference, holm, mcnemar_exact, paired_difference
 from agentclinic_sim.run_folder import RUN_SETTINGS, load_manifest
-from agentclinic_sim.run_settings import RunError, RunSettings
+from agentclinic_sim.run_settings import EPISODE_FIELDS, RunError, RunSettings
 from agentclinic_sim.transcript import SUMMARY, TRANSCRIPTS, EpisodeRecord, iter_latest_records
 
-WHERE_IT_RUNS = frozenset(
-    {
-        "out",
-        "concurrency",
-        "resume",
-        "retry_errored",
-        "max_retries",
-        "timeout_s",
-        "api_key_env",
-        "data_dir",
-        "checkpoints",
-        "allow_remote_mimic",
-    }
-)
-"""Settings that change how a run ran, not what its episodes were: never reported as differences."""
-
-JUDGED_ON = ("dataset", "split", "test_fraction", "case_ids", "moderator")
-"""Settings that must agree for a comparison to mean anything: the cases (and their selection) and the judge."""
+JUDGED_ON = ("dataset", "split", "test_fraction", "moderator")
+"""Settings that must agree for a comparison to mean anything: where the cases come from and the judge. Which of
+them each run played (``case_ids``, ``limit``, ``samples``) may differ: only the episodes both have are paired."""
 
 
 def _part(record: EpisodeRecord, field: str, name: str) -> float | None:
@@ -141,11 +126,10 @@ def load_runs(paths: Sequence[Path]) -> list[Run]:
 
 
 def settings_differences(runs: Sequence[Run]) -> dict[str, list[Any]]:
-    """Each setting (a ``RunSettings`` field) whose value is not the same in every run -> its value in each run;
-    how the runs ran (``WHERE_IT_RUNS``) is left out."""
+    """Each setting that changes what an episode is (``EPISODE_FIELDS``) whose value is not the same in every run
+    -> its value in each run; how the runs ran (concurrency, retries, folders) is left out."""
     dumps = [run.settings.model_dump(mode="json") for run in runs]
-    fields = [name for name in RunSettings.model_fields if name not in WHERE_IT_RUNS]
-    values = {name: [dump.get(name) for dump in dumps] for name in fields}
+    values = {name: [dump.get(name) for dump in dumps] for name in EPISODE_FIELDS}
     return {name: each for name, each in values.items() if any(value != each[0] for value in each)}
 
 

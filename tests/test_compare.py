@@ -165,6 +165,16 @@ def test_runs_on_different_datasets_or_judges_are_refused_unless_forced(tmp_path
     assert forced.forced and forced.pairs[0].only_a_correct == 1
 
 
+def test_runs_that_chose_their_cases_differently_are_paired_on_the_cases_they_share(tmp_path: Path) -> None:
+    """``--cases 0,1`` and ``--cases demo:1,demo:2`` name cases differently and choose different ones: the
+    comparison pairs demo:1, the one they share, and reports the selections as differing settings."""
+    a = make_run(tmp_path / "a", {(0, 0): True, (1, 0): True}, case_ids=["0", "1"])
+    b = make_run(tmp_path / "b", {(1, 0): False, (2, 0): True}, case_ids=["demo:1", "demo:2"])
+    compared = compare_runs(load_runs([a, b]), resamples=200)
+    assert compared.paired == 1 and compared.pairs[0].only_a_correct == 1
+    assert compared.settings_differences["case_ids"] == [["0", "1"], ["demo:1", "demo:2"]]
+
+
 def test_what_is_not_a_pair_of_runs_is_refused(tmp_path: Path) -> None:
     a = make_run(tmp_path / "a", {(0, 0): True})
     (tmp_path / "empty").mkdir()
