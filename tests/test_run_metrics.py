@@ -219,3 +219,15 @@ def test_replay_shows_the_run_wall_time_and_the_new_rows(old_run: Path) -> None:
     folder_less = old_run / "copy.jsonl"
     folder_less.write_text((old_run / TRANSCRIPTS).read_text(encoding="utf-8"), encoding="utf-8")
     assert "12.5 s" not in run_cli("replay", str(folder_less)).output  # only a run folder's summary is read
+
+
+def test_replay_counts_each_episode_once_by_its_latest_record(old_run: Path) -> None:
+    """An episode written twice (an attempt and its retry) is one episode, its latest outcome, as summary.json
+    counts it."""
+    retried = {**OLD_LINE, "diagnosis": "COPD", "correct": False}
+    with (old_run / TRANSCRIPTS).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(retried) + "\n")
+    shown = run_cli("replay", str(old_run), "--only", "wrong")
+    assert shown.exit_code == 0, shown.output
+    assert "COPD" in shown.output and "sample 0 · 1/1" in shown.output
+    assert run_cli("replay", str(old_run), "--only", "correct").exit_code == 2  # the correct attempt was replaced

@@ -25,7 +25,7 @@ from agentclinic_sim.cli.side_by_side import shared_pairs, side_by_side_page
 from agentclinic_sim.cli.side_by_side_view import pair_view
 from agentclinic_sim.cli.views import episode_body, episode_view, header, summary_table
 from agentclinic_sim.metrics import RunSummary, recorded_wall_s, summarise
-from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, iter_records, transcript_path
+from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, iter_latest_records, transcript_path
 
 Only = Literal["correct", "wrong"]
 FILTERS: tuple[Only | None, ...] = (None, "correct", "wrong")
@@ -41,10 +41,13 @@ ARROWS = {  # the normal (ESC [ C) and the application-cursor (ESC O C) forms
 
 
 def load_records(path: Path, case: str | None = None, only: Only | None = None) -> list[EpisodeRecord]:
+    """Each (case, sample) of the transcript once, by its latest record (as ``summary.json`` counts them), of
+    ``case`` when given, filtered by ``only``."""
+
     def report(line: int, reason: str) -> None:
         err_console.print(f"[yellow]warning:[/] {transcript_path(path)}:{line}: skipped ({reason})")
 
-    records = list(iter_records(path, on_bad_line=report))
+    records = list(iter_latest_records(path, on_bad_line=report))
     if case:
         records = [r for r in records if r.case_id == case or r.case_id.endswith(f":{case}")]
     return filter_records(records, only)
