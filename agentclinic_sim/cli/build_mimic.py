@@ -106,9 +106,9 @@ def build_mimic(request: SettingsInput[BuildMimicSettings]) -> None:
         fail(f"--narrate {narrate}: {exc}", code=1)
     finally:
         if loop is not None:
-            closer = getattr(backend, "aclose", None)
-            if closer is not None:
-                loop.run_until_complete(closer())
+            from agentclinic_sim.role_clients import aclose_backends  # loads the roles: not for --help
+
+            loop.run_until_complete(aclose_backends([backend]))
             loop.close()
     console.print(summary(report), soft_wrap=True, highlight=False)
 

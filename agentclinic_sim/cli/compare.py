@@ -17,7 +17,15 @@ from agentclinic_sim.cli.console import console, err_console, fail
 from agentclinic_sim.cli.html_files import check_html_target, write_html
 from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
 from agentclinic_sim.cli.side_by_side import side_by_side_page
-from agentclinic_sim.comparison import Comparison, ComparisonError, PairResult, Run, compare_runs, load_runs
+from agentclinic_sim.comparison import (
+    PAIRED_METRICS,
+    Comparison,
+    ComparisonError,
+    PairResult,
+    Run,
+    compare_runs,
+    load_runs,
+)
 from agentclinic_sim.paired_stats import PairedDifference
 from agentclinic_sim.transcript import TRANSCRIPTS
 
@@ -208,7 +216,7 @@ def _number(value: float) -> str:
 
 
 def pairs_table(comparison: Comparison) -> Table:
-    metrics = [m for m in ("turns", "tests", "tokens", "exam_f1") if any(_find(p, m) for p in comparison.pairs)]
+    metrics = [m for m in PAIRED_METRICS if m != "accuracy" and any(_find(p, m) for p in comparison.pairs)]
     table = Table(title=f"paired differences, B − A (95% bootstrap interval over {comparison.cases} cases)")
     table.add_column("A → B", style="bold")
     table.add_column("accuracy")

@@ -82,12 +82,12 @@ class AgreementSettings(ApiSettings):
 
 async def _closing(judge: LLMModerator, work: Awaitable[T]) -> T:
     """Await ``work``, then close the judge's client on the same loop (no 'unclosed connector' noise)."""
+    from agentclinic_sim.role_clients import aclose_backends  # loads the roles: not for --help
+
     try:
         return await work
     finally:
-        close = getattr(judge.chat_backend, "aclose", None)
-        if close is not None:
-            await close()
+        await aclose_backends([judge.chat_backend])
 
 
 def _llm_judge(uri: str, api: ApiSettings) -> LLMModerator:

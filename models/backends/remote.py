@@ -11,7 +11,6 @@ import ipaddress
 import os
 from urllib.parse import urlsplit
 
-OPENAI_API_HOST = "api.openai.com"
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 
