@@ -9,7 +9,6 @@ runs judged on different cases or by different judges are refused (``ComparisonE
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from itertools import combinations
 from pathlib import Path
@@ -17,11 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentclinic_sim.metrics import wilson_interval
+from agentclinic_sim.metrics import summarise, wilson_interval
 from agentclinic_sim.paired_stats import PairedDifference, holm, mcnemar_exact, paired_difference
 from agentclinic_sim.run_folder import RUN_SETTINGS, load_manifest
 from agentclinic_sim.run_settings import EPISODE_FIELDS, RunError, RunSettings
-from agentclinic_sim.transcript import SUMMARY, TRANSCRIPTS, EpisodeRecord, iter_latest_records
+from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, iter_latest_records
 
 JUDGED_ON = ("dataset", "split", "test_fraction", "moderator")
 """Settings that must agree for a comparison to mean anything: where the cases come from and the judge. Which of
@@ -59,7 +58,7 @@ class ComparisonError(Exception):
 
 
 class Run(BaseModel):
-    """One run folder as compared: its settings, its latest record of each (case, sample), its summary."""
+    """One run folder as compared: its settings and its latest record of each (case, sample)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -67,7 +66,6 @@ class Run(BaseModel):
     path: Path
     settings: RunSettings
     records: dict[tuple[str, int], EpisodeRecord]
-    summary: dict[str, Any] = Field(default_factory=dict, description="OUT/summary.json as written, if any.")
     skipped_lines: int = 0
 
 
@@ -90,17 +88,11 @@ def load_run(path: Path, name: str | None = None) -> Run:
     records = {record.key: record for record in iter_latest_records(path, on_bad_line=lambda n, _: skipped.append(n))}
     if not records:
         raise ComparisonError(f"{path / TRANSCRIPTS} holds no episode")
-    summary_path = path / SUMMARY
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
-    except (OSError, ValueError):
-        summary = {}
     return Run(
         name=name or path.name,
         path=path,
         settings=settings,
         records=records,
-        summary=summary if isinstance(summary, dict) else {},
         skipped_lines=len(skipped),
     )
 
@@ -164,7 +156,7 @@ class RunResult(BaseModel):
     own_accuracy: float | None = Field(None, description="Its accuracy over all its completed episodes.")
     means: dict[str, float] = Field(default_factory=dict, description="metric -> mean over the compared episodes.")
     accuracy_by_category: dict[str, float] | None = Field(
-        None, description="From its summary.json, over all its episodes, when the summary has it."
+        None, description="Over the paired episodes, by the MeSH category of the correct diagnosis (metrics)."
     )
 
 
@@ -275,20 +267,13 @@ def _run_result(run: Run, shared: set[tuple[str, int]], keys: Sequence[tuple[str
         accuracy_ci95=wilson_interval(correct, len(keys)),
         own_accuracy=sum(bool(r.correct) for r in completed) / len(completed) if completed else None,
         means=means,
-        accuracy_by_category=_categories(run.summary.get("accuracy_by_category")),
+        accuracy_by_category={
+            category: tally.accuracy
+            for category, tally in summarise(records).accuracy_by_category.items()
+            if tally.accuracy is not None
+        }
+        or None,
     )
-
-
-def _categories(value: Any) -> dict[str, float] | None:
-    """A summary's accuracy by category: ``{category: accuracy}`` or ``{category: {"accuracy": ...}}``."""
-    if not isinstance(value, dict) or not value:
-        return None
-    found: dict[str, float] = {}
-    for category, entry in value.items():
-        accuracy = entry.get("accuracy") if isinstance(entry, dict) else entry
-        if isinstance(accuracy, int | float):
-            found[str(category)] = float(accuracy)
-    return found or None
 
 
 def _pair_result(a: Run, b: Run, keys: Sequence[tuple[str, int]], resamples: int, seed: int) -> PairResult:

@@ -20,7 +20,7 @@ BY_CATEGORY = "accuracy_by_category.png"
 
 def plot_comparison(comparison: Comparison, folder: Path) -> list[Path]:
     """Write the comparison's PNGs into ``folder`` (created if need be); returns the files written. The accuracy
-    by disease category is drawn only when some run's summary has it."""
+    by disease category is drawn only when some paired episode's diagnosis has a category."""
     folder.mkdir(parents=True, exist_ok=True)
     written = [_accuracy(comparison, folder / ACCURACY), _cost_accuracy(comparison, folder / COST_ACCURACY)]
     if any(run.accuracy_by_category for run in comparison.runs):
@@ -108,12 +108,12 @@ def _by_category(comparison: Comparison, path: Path) -> Path:
     for index, run in enumerate(runs):
         shown = run.accuracy_by_category or {}
         positions = [slot + (index - (len(runs) - 1) / 2) * width for slot in range(len(categories))]
-        heights = [shown.get(category, float("nan")) for category in categories]  # not in its summary: no bar
+        heights = [shown.get(category, float("nan")) for category in categories]  # no paired episode of it: no bar
         axes.bar(positions, heights, width, label=run.name)
     axes.set_xticks(list(range(len(categories))), categories, rotation=30, ha="right")
     axes.set_ylim(0, 1.05)
     axes.set_ylabel("accuracy")
-    axes.set_title("Accuracy by disease category (each run's summary.json)")
+    axes.set_title("Accuracy by disease category (paired episodes)")
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never over them
     figure.savefig(path, dpi=120)
     return path

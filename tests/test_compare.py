@@ -213,10 +213,9 @@ def test_plots_are_png_files(tmp_path: Path) -> None:
     a, b = table_runs(tmp_path, both=5, only_a=3, only_b=1, neither=2)
     comparison = compare_runs(load_runs([a, b]), resamples=200)
     written = plot_comparison(comparison, tmp_path / "plots")
-    assert [path.name for path in written] == ["accuracy.png", "cost_accuracy.png"]
-    comparison.runs[0].accuracy_by_category = {"cardiology": 0.8, "infection": 0.4}
-    written = plot_comparison(comparison, tmp_path / "plots")
-    assert written[-1].name == "accuracy_by_category.png"
+    assert [path.name for path in written] == ["accuracy.png", "cost_accuracy.png", "accuracy_by_category.png"]
+    comparison.runs[0].accuracy_by_category = comparison.runs[1].accuracy_by_category = None
+    assert [path.name for path in plot_comparison(comparison, tmp_path / "none")][-1] == "cost_accuracy.png"
     for path in written:
         with Image.open(path) as image:
             assert image.format == "PNG" and image.width > 300 and image.height > 200
@@ -244,11 +243,13 @@ def test_two_real_demo_runs_compared_end_to_end(tmp_path: Path) -> None:
     assert "right in oracle, wrong in hasty: 4" in shown.stdout and "0.125" in shown.stdout  # 2 * 0.5 ** 4
     assert "right in hasty" not in shown.stdout
     assert (tmp_path / "plots" / "accuracy.png").is_file()
+    assert (tmp_path / "plots" / "accuracy_by_category.png").is_file()  # from the paired records, no summary read
     as_json = agentclinic("compare", "oracle", "hasty", "--json", cwd=tmp_path)
     assert as_json.returncode == 0, as_json.stderr
     result = json.loads(as_json.stdout)
     assert result["pairs"][0]["mcnemar_p"] == pytest.approx(0.125)
     assert result["runs"][0]["accuracy"] == 1.0 and result["runs"][1]["accuracy"] == 0.2
+    assert result["runs"][1]["accuracy_by_category"]["C14 Cardiovascular Diseases"] == 1.0  # demo:0, the one right
     assert {case["case_id"] for case in result["pairs"][0]["right_only_in_a"]} == {f"demo:{n}" for n in range(1, 5)}
     refused = agentclinic("compare", "oracle", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "two or more" in refused.stderr
