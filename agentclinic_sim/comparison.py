@@ -10,13 +10,14 @@ runs judged on different cases or by different judges are refused (``ComparisonE
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentclinic_sim.metrics import summarise, wilson_interval
+from agentclinic_sim.metrics import FEEDBACK, summarise, wilson_interval
 from agentclinic_sim.paired_stats import PairedDifference, holm, mcnemar_exact, paired_difference
 from agentclinic_sim.run_folder import RUN_SETTINGS, load_manifest
 from agentclinic_sim.run_settings import EPISODE_FIELDS, RunError, RunSettings
@@ -42,9 +43,10 @@ EPISODE_METRICS: dict[str, Callable[[EpisodeRecord], float | None]] = {
     "exam_precision": lambda r: _part(r, "exam", "precision"),
     "exam_recall": lambda r: _part(r, "exam", "recall"),
     "exam_f1": lambda r: _part(r, "exam", "f1"),
-    "feedback_confidence": lambda r: _part(r, "patient_feedback", "confidence"),
-    "feedback_follow_up": lambda r: _part(r, "patient_feedback", "follow_up"),
-    "feedback_rating": lambda r: _part(r, "patient_feedback", "rating"),
+    **{
+        summary_field: partial(_part, field="patient_feedback", name=answer)
+        for answer, summary_field in FEEDBACK.items()
+    },
 }
 """Each episode's number for a metric (``None``: the episode has none); runs show a metric only when some
 paired episode has it."""

@@ -22,9 +22,10 @@ from pydantic import BaseModel, Field
 
 from agentclinic_sim.disease_category import UNRESOLVED, disease_category
 from agentclinic_sim.transcript import SUMMARY, TRANSCRIPTS, EpisodeRecord, iter_latest_records, transcript_path
+from agents.patient.feedback import FIELDS as FEEDBACK_ANSWERS
 
 Z_95 = 1.959963984540054
-FEEDBACK = {"confidence": "feedback_confidence", "follow_up": "feedback_follow_up", "rating": "feedback_rating"}
+FEEDBACK = {answer: f"feedback_{answer}" for answer in FEEDBACK_ANSWERS}
 """Each answer of the patient's feedback -> the summary field holding its mean."""
 
 
