@@ -38,7 +38,7 @@ from agentclinic_sim.run_settings import RunError, RunSettings, pick_cases
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, TranscriptWriter, completed_keys
 from agents.types import Reply
 from models.backends.api_settings import ApiSettings
-from scenarios import Case, CaseSource
+from scenarios import Case, CaseSource, names_case
 
 PLAYS = "plays.json"
 Ask = Callable[[dict[str, Any]], Reply]
@@ -138,9 +138,7 @@ class PendingPlays(BaseModel):
         if case_id is not None and case_id in self.sessions:
             return self.sessions[case_id]
         sessions = [
-            session
-            for session in self.sessions.values()
-            if case_id is None or session.case_id == case_id or session.case_id.endswith(f":{case_id}")
+            session for session in self.sessions.values() if case_id is None or names_case(session.case_id, case_id)
         ]
         return max(sessions, key=lambda session: session.saved_at, default=None)
 

@@ -49,3 +49,11 @@ class CaseSelection(CaseSource):
     def cut(self, cases: list[Case]) -> list[Case]:
         """The first ``limit`` of ``cases`` (all of them without a limit)."""
         return cases[: self.limit] if self.limit else cases
+
+
+def names_case(case_id: str, wanted: str) -> bool:
+    """Whether ``wanted``, as a user writes a case id, names ``case_id``: the whole id (``medqa:3``) or, without a
+    dataset, its number (``3``). A case's id is its dataset, a colon and its number, so the number follows the last
+    colon (a .jsonl path may hold colons of its own)."""
+    wanted = wanted.strip()
+    return wanted == case_id or (":" not in wanted and case_id.rpartition(":")[2] == wanted)

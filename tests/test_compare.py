@@ -25,6 +25,7 @@ from agentclinic_sim.run_settings import RunSettings
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, TranscriptWriter
 from agents.patient.feedback import PatientFeedback
 from agents.types import Reply, Verdict
+from scenarios import names_case
 
 Outcomes = dict[tuple[int, int], bool | None]
 """(case number, sample) -> right, wrong, or None for an errored episode."""
@@ -261,3 +262,9 @@ def test_two_real_demo_runs_compared_end_to_end(tmp_path: Path) -> None:
     assert one.returncode == 0 and "demo:0" in (tmp_path / "one.html").read_text(encoding="utf-8")
     missing = agentclinic("compare", "oracle", "hasty", "--html", "x.html", "--case", "demo:9", cwd=tmp_path)
     assert missing.returncode == 2 and "--case demo:9" in missing.stderr and not (tmp_path / "x.html").exists()
+
+
+def test_a_case_id_is_named_whole_or_by_its_number() -> None:
+    assert names_case("medqa:3", "medqa:3") and names_case("medqa:3", "3") and names_case("medqa:3", " 3 ")
+    assert not names_case("medqa:13", "3") and not names_case("medqa:3", "demo:3")
+    assert names_case("C:/cases/my.jsonl:7", "7")  # a path's own colons are not the id's

@@ -28,6 +28,7 @@ from agentclinic_sim.comparison import (
 )
 from agentclinic_sim.paired_stats import PairedDifference
 from agentclinic_sim.transcript import TRANSCRIPTS
+from scenarios import names_case
 
 LABELS = {
     "turns": "mean turns",
@@ -131,7 +132,7 @@ def _discordant_keys(pair: PairResult) -> list[tuple[str, int]]:
 
 def _case_keys(a: Run, b: Run, case: str) -> list[tuple[str, int]]:
     """The episodes of ``case`` (``demo:3`` or ``3``) both runs hold, or exit 2 naming what is missing."""
-    keys = [key for key in a.records if key in b.records and case in {key[0], key[0].partition(":")[2]}]
+    keys = [key for key in a.records if key in b.records and names_case(key[0], case)]
     if not keys:
         fail(f"--case {case}: no episode of it in both {a.name} and {b.name}")
     return sorted(keys)

@@ -26,6 +26,7 @@ from agentclinic_sim.cli.side_by_side_view import pair_view
 from agentclinic_sim.cli.views import episode_body, episode_view, header, summary_table
 from agentclinic_sim.metrics import RunSummary, recorded_wall_s, summarise
 from agentclinic_sim.transcript import TRANSCRIPTS, EpisodeRecord, iter_latest_records, transcript_path
+from scenarios import names_case
 
 Only = Literal["correct", "wrong"]
 FILTERS: tuple[Only | None, ...] = (None, "correct", "wrong")
@@ -49,7 +50,7 @@ def load_records(path: Path, case: str | None = None, only: Only | None = None) 
 
     records = list(iter_latest_records(path, on_bad_line=report))
     if case:
-        records = [r for r in records if r.case_id == case or r.case_id.endswith(f":{case}")]
+        records = [r for r in records if names_case(r.case_id, case)]
     return filter_records(records, only)
 
 
