@@ -168,6 +168,11 @@ def test_a_uri_is_parsed_once_into_its_kind(uri: str, kind: str, remote: bool, c
     assert reference.is_remote is remote and reference.calls_a_model is calls_a_model
 
 
+def test_a_tiny_uri_without_its_folder_is_refused_at_once() -> None:
+    with pytest.raises(BackendError, match="names no folder"):
+        parse_backend("tiny:")
+
+
 def test_settings_refuse_a_bad_uri_when_validated_naming_the_field() -> None:
     with pytest.raises(ValidationError) as caught:
         RunSettings(patient="opneai:gpt-4o")

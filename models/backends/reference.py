@@ -137,6 +137,8 @@ def parse_backend(uri: str) -> BackendReference:
         return TransformersReference(uri=uri, model=rest)
     if scheme == "openai" and rest:
         return _openai(uri, rest)
+    if uri == "tiny:":
+        raise BackendError("'tiny:' names no folder: write tiny:<path>, or tiny / tiny-random")
     if scheme == "tiny" or uri == "tiny-random":
         return TinyReference(uri=uri)
     if scheme == "scripted" and rest:
