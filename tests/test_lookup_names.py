@@ -580,3 +580,76 @@ def test_a_sample_from_a_region_is_never_answered_by_its_examination(shared_data
     assert [node.path for node in reader.find_all("right knee arthrocentesis")] == [("Arthrocentesis_of_Right_Knee",)]
     assert reader.find_all("left knee arthrocentesis") == ()
     assert [node.path for node in reader.find_all("left knee exam")] == [("Musculoskeletal_Examination",)]
+
+
+def test_an_unknown_word_naming_the_site_is_read_as_the_tests_site() -> None:
+    lookup = LookupMeasurement(_case({"Direct_Immunofluorescence": "Linear IgG along the basement membrane"}))
+    assert _paths(lookup, "direct immunofluorescence of perilesional skin") == ["Direct_Immunofluorescence"]
+    assert _paths(lookup, "direct immunofluorescence from perilesional skin") == ["Direct_Immunofluorescence"]
+
+
+def test_an_unknown_word_naming_the_test_itself_is_never_dropped() -> None:
+    lookup = LookupMeasurement(
+        _case({"Serology": {"Coccidioides_Antibodies": "Positive"}, "Complete_Blood_Count": {"Platelets": "250"}})
+    )
+    for request in ("Strongyloides serology", "serology for strongyloides", "platelet aggregation studies"):
+        assert _paths(lookup, request) == [], request
+
+
+def test_a_test_written_whole_inside_a_results_text_is_found() -> None:
+    lookup = LookupMeasurement(
+        _case({"Complete_Blood_Count": {"Platelets": "700,000", "Other_Findings": "Blood smear shows big platelets."}})
+    )
+    assert _paths(lookup, "blood smear") == ["Complete_Blood_Count > Other_Findings"]
+    assert _paths(lookup, "bone marrow smear") == []
+
+
+def test_a_test_a_lab_sheets_text_names_is_found_but_not_inside_another_tests_result() -> None:
+    text = (
+        "Laboratory studies: - Platelet count 45,000 per cubic millimeter. - Sodium 131 mmol/L\n"
+        "Skin biopsy: atypical lymphocytes within the dermis. Magnesium sulfate was given 1.0 mg."
+    )
+    lookup = LookupMeasurement(_case({}, exam={"Physical_Exams": text}))
+    assert _paths(lookup, "platelet count") == ["Physical_Exams > Laboratory studies"]
+    assert _paths(lookup, "lymphocyte count") == []  # the biopsy's cells are no count
+    assert _paths(lookup, "serum magnesium") == []  # 'mg' after a number is a unit
+
+
+def test_imaging_is_found_in_a_text_only_where_the_text_names_the_imaging() -> None:
+    lookup = LookupMeasurement(
+        _case(
+            {"Pelvic_X-ray": {"Findings": "Fracture of the femoral neck."}},
+            exam={"Physical_Exams": "The patient underwent a chest radiograph."},
+        )
+    )
+    assert _paths(lookup, "chest x-ray") == ["Physical_Exams"]
+    assert _paths(lookup, "x-ray of the neck") == []
+
+
+def test_order_entry_shorthand_is_read_as_clinicians_mean_it() -> None:
+    tests = {
+        "Urinalysis": {"Osmolality": "250 mOsm/kg"},
+        "Complete_Blood_Count": {"WBC": "9,000/mm3", "Platelets": "250,000/mm3"},
+        "Joint_Aspiration_Left_Wrist": {"Analysis": {"WBC": "60,000/mm3", "Gram_Stain": "Gram-positive cocci"}},
+        "Thyroid_Function_Tests": "Normal",
+        "X-Ray_Left_Wrist": "Soft-tissue swelling, no fracture",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Osmolality, serum") == []  # only the urine osmolality is held
+    assert _paths(lookup, "Osmolality, urine") == ["Urinalysis > Osmolality"]
+    assert _paths(lookup, "CBC w/o diff") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "CBC with platelet count") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "arthrocentesis L wrist w/ cell count and Gram stain") == [
+        "Joint_Aspiration_Left_Wrist > Analysis > WBC",
+        "Joint_Aspiration_Left_Wrist > Analysis > Gram_Stain",
+    ]
+    assert _paths(lookup, "Free T4") == ["Thyroid_Function_Tests"]
+    assert _paths(lookup, "XR wrist left 3 views") == ["X-Ray_Left_Wrist"]
+    assert _paths(lookup, "XR wrist right 3 views") == []
+
+
+def test_skin_biopsy_techniques_and_the_lesion_sampled() -> None:
+    lookup = LookupMeasurement(_case({"Skin_Biopsy": {"Findings": "Interface dermatitis"}}))
+    for request in ("Punch biopsy of a depigmented patch", "Shave biopsy of the lesion on the left hand"):
+        assert _paths(lookup, request) == ["Skin_Biopsy"], request
+    assert _paths(lookup, "liver biopsy") == []

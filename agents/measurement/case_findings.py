@@ -84,6 +84,30 @@ def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -
     return keys
 
 
+RESULT_CONTAINERS = frozenset({"lab", "chemistry"})
+"""Test words that name a sheet of results rather than one test ('Laboratory studies', 'Serum chemistries')."""
+_CLAUSE_ENDS = re.compile(r"[.;:]\s+|\n+|\s+-\s+|\s*•\s*|[.;]$")
+"""Where a result's text ends one statement: sentences, bullets and labelled items ('Urinalysis: - ...')."""
+
+
+def _clauses(finding: Finding) -> list[str]:
+    clauses = (clause.strip(" -•*\t") for clause in _CLAUSE_ENDS.split(render(finding.node.value)))
+    return [clause for clause in clauses if clause]
+
+
+def _overlap(clause: str, item: Finding) -> bool:
+    """Whether a free text's clause is (or holds) the text of an item split out of it."""
+    text, words = f" {exact_name(render(item.node.value))} ", f" {exact_name(clause)} "
+    return bool(text.strip()) and (words in text or text in words)
+
+
+def _words_without_units(text: str) -> list[str]:
+    """A text's words without the unit after each number ('1.0 mg/dL' is no magnesium, '5 mm' no
+    mismatch repair test)."""
+    words = words_of(text)
+    return [word for number, word in enumerate(words) if not (number and words[number - 1][:1].isdigit())]
+
+
 class CaseFindings:
     """A case's exam and test findings with their keys, built once per case and shared by every lookup of the
     case (``case_findings``), with the answers found so far (the same request always finds the same nodes)."""
@@ -105,6 +129,35 @@ class CaseFindings:
             self.by_name.setdefault(exact_name(finding.node.name), []).append(finding)
         self.known = self.table.words | {word for finding in self.findings for word in words_of(finding.node.name)}
         self.answers: dict[str, tuple[Node, ...]] = {}
+        self._text_keys: list[tuple[Finding, list[Key]]] | None = None
+
+    @property
+    def text_keys(self) -> list[tuple[Finding, list[Key]]]:
+        """Each result written as text, with the keys of its clauses: what tests and regions each speaks of
+        (read once, when a request first needs it). Only results not named for a test of their own ('Laboratory
+        studies', an examination's 'Palpation'): a biopsy's 'lymphocytes with a high proliferative index' is
+        the biopsy's result, not a lymphocyte count, and a free text's clauses that such a result split out of
+        it holds are left to that result."""
+        if self._text_keys is None:
+            texts = [f for f in self.findings if isinstance(f.node.value, (str, list)) and not f.placeholder]
+            named = [f for f in texts if any(self._names_a_test(above) for above in (f, *f.parents))]
+            self._text_keys = [
+                (
+                    finding,
+                    [
+                        key_of_words(_words_without_units(clause), self.table)
+                        for clause in _clauses(finding)
+                        if not any(finding in item.parents and _overlap(clause, item) for item in named)
+                    ],
+                )
+                for finding in texts
+                if finding not in named
+            ]
+        return self._text_keys
+
+    def _names_a_test(self, finding: Finding) -> bool:
+        """Whether a finding's own name says which test or imaging it is the result of."""
+        return bool(finding.own.modality) or bool((finding.own.tokens - RESULT_CONTAINERS) & self.table.tests)
 
     def _build(self, nodes: list[Node], *, exam: bool) -> None:
         """Findings for a tree's nodes (parents first) and for the tests written inside their texts."""

@@ -142,10 +142,11 @@ class KeyMatcher:
         return self.preferred(wanted, found)
 
     def _whole_panel(self, request: Key) -> list[Finding]:
-        """'TSH' where the case reports only 'Thyroid function tests: normal': that panel, when the case
-        gives it as one result (a text, or a section of generic parts only)."""
-        panels = set().union(*(self.table.member_of.get(token, frozenset()) for token in request.tokens))
-        if len(request.tokens) != 1 or not panels:
+        """'TSH' or 'free T4' where the case reports only 'Thyroid function tests: normal': that panel, when
+        the case gives it as one result (a text, or a section of generic parts only)."""
+        core = request.tokens - self.table.specifiers
+        panels = set().union(*(self.table.member_of.get(token, frozenset()) for token in core))
+        if len(core) != 1 or not panels:
             return []
         found = [
             finding

@@ -46,13 +46,14 @@ from agents.leaks import DiagnosisGuard
 from agents.measurement.case_findings import Finding, case_findings
 from agents.measurement.key_match import KeyMatcher
 from agents.measurement.name_words import exact_name, words_of
-from agents.measurement.names_of_tests import Key, is_generic_name, key_of_words, signs_named
+from agents.measurement.names_of_tests import ANY_MODALITY, Key, is_generic_name, key_of_words, signs_named
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
     ONE_RESULT_WORDS,
     PARENTHESES,
-    REQUEST_PARTS,
+    RequestPart,
     asks_for_examination,
+    request_parts,
     requested_test,
     spread_modality,
 )
@@ -62,6 +63,8 @@ from agents.types import Reply, Turn
 from scenarios import Case
 
 TYPO_THRESHOLD = 88.0
+POST_MODIFIER_WORDS = frozenset({"of", "from", "in", "on", "at"})
+"""Prepositions after which a request gives the site of the test it has named."""
 TYPO_MIN_LENGTH = 6
 
 
@@ -89,6 +92,7 @@ class LookupMeasurement(DeterministicRole):
         self._known = shared.known
         self._cache = shared.answers
         self._match = KeyMatcher(shared.findings, shared.table)
+        self._text_keys = lambda: shared.text_keys
         self._diagnosis_key = self._key(words_of(case.diagnosis))
 
     # -- answering ---------------------------------------------------------------------------------
@@ -131,6 +135,61 @@ class LookupMeasurement(DeterministicRole):
         words = words_of(request)
         if not words or ASKS_FOR_DIAGNOSIS.search(" ".join(words)):
             return []
+        if self._only_the_diagnosis(request, words, self._key(words)):
+            return self._exact(words)
+        return self._find_named(request, words) or self._without_unknown_words(words) or self._named_in_text(words)
+
+    def _named_in_text(self, words: list[str]) -> list[Finding]:
+        """A test no finding is named for, which a result's text speaks of by name ('platelet count' in an
+        NEJM case's 'Laboratory studies: ... platelet count 45,000 ...', 'MRI of the orbits' in 'Here are
+        the relevant MRI findings: ... orbits ...'): the innermost texts with a clause naming every word of
+        the test and every specimen, imaging kind and side it states. A request naming only one region, and no imaging,
+        asks for an examination, not for any text mentioning it ('cervical lymph nodes' is specific enough)."""
+        key = self._key(words)
+        if not key.tokens or (key.tokens <= self._table.regions and len(key.tokens) < 2 and not key.modality):
+            return []
+        if key.tokens & (self._diagnosis_key.tokens - self._table.tests - self._table.specifiers):
+            return []  # a text naming the diagnosis ('consistent with appendicitis') is no test of it
+        found = [
+            finding
+            for finding, clauses in self._text_keys()
+            if any(
+                key.tokens <= clause.tokens
+                and key.specimen <= clause.specimen
+                and key.modality - {ANY_MODALITY} <= clause.modality
+                and key.side <= clause.side
+                for clause in clauses
+            )
+        ]
+        return [finding for finding in found if not any(finding in other.parents for other in found)]
+
+    def _without_unknown_words(self, words: list[str]) -> list[Finding]:
+        """A request whose words after a preposition of place hold some that neither the table nor the case
+        knows ('direct immunofluorescence of perilesional skin'): read without them, as the site of the test
+        the rest names. An unknown word before the preposition names the test itself ('Strongyloides
+        serology', 'platelet aggregation studies'), and one after 'for' may name its analyte ('serology for
+        strongyloides'), so neither is dropped; the rest must name the finding itself, not a narrower one
+        that may be the dropped word's sibling."""
+        preposition = next((i for i, word in enumerate(words) if word in POST_MODIFIER_WORDS), len(words))
+        head, tail = words[:preposition], words[preposition:]
+        if any(self._unknown(word) for word in head):
+            return []
+        kept = head + [word for word in tail if not self._unknown(word)]
+        if len(kept) == len(words) or not head:
+            return []
+        key = self._key(kept)
+        if not key.tokens:
+            return []
+        return [
+            finding
+            for finding in self._find_named(" ".join(kept), kept)
+            if not all(key.tokens < own.tokens for own in finding.keys)
+        ]
+
+    def _unknown(self, word: str) -> bool:
+        return word not in self._known and word.isalpha()
+
+    def _find_named(self, request: str, words: list[str]) -> list[Finding]:
         exact = self._exact(words)
         key = self._key(words)
         if exact or self._only_the_diagnosis(request, words, key):
@@ -139,15 +198,32 @@ class LookupMeasurement(DeterministicRole):
         bare = PARENTHESES.sub(" ", request)
         if not found and bare != request and bare.strip():
             return self._glossed(bare, request)
-        parts = [part for part in REQUEST_PARTS.split(bare) if part.strip()]
+        parts = request_parts(bare)
         if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
-            return found or self._mentioned_in_exam(words)
-        each = self._match.outermost(
-            [finding for part in spread_modality(parts, self._table.specifiers) for finding in self._one_part(part)]
-        )
+            return found or self._mentioned_in_text(words)
+        each = self._each_part(parts)
         if not found or (len(each) > len(found) and {id(f) for f in found} < {id(f) for f in each}):
             return each  # 'Total and direct bilirubin': both, not the direct one the words also name
+        if each != found and all(self._inside(finding, each) for finding in found):
+            return each  # 'CBC with platelet count': the count, and the blood count it is part of
         return found
+
+    def _each_part(self, parts: list[RequestPart]) -> list[Finding]:
+        """The findings each part of a request names; a part following a 'with' is read at the specimen,
+        side and region of the part before it ('knee arthrocentesis with cell count' is the synovial
+        fluid's count)."""
+        texts = spread_modality([part.text for part in parts], self._table.specifiers)
+        found: list[Finding] = []
+        context: Key | None = None
+        for part, text in zip(parts, texts, strict=True):
+            found += self._one_part(text, context if part.after_with else None)
+            if not part.after_with:
+                context = self._key(words_of(text))
+        return self._match.outermost(found)
+
+    @staticmethod
+    def _inside(finding: Finding, others: list[Finding]) -> bool:
+        return any(finding is other or other in finding.parents for other in others)
 
     def _glossed(self, bare: str, request: str) -> list[Finding]:
         """A request with a gloss: 'Liver enzymes (AST/ALT)' is the tests the gloss names when they lie
@@ -167,32 +243,39 @@ class LookupMeasurement(DeterministicRole):
                 return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts
         return named
 
-    def _mentioned_in_exam(self, words: list[str]) -> list[Finding]:
-        """An examination manoeuvre the case reports inside a finding's text ('straight leg raise' in
-        'Special_Test: Positive straight leg raise test', 'Kernig sign'): the examination findings that
-        name it. Only for a sign the table lists (searched as the case would write it: 'SLR' as
-        'straight leg raise') or a name holding a word the table does not know (an eponym), so an organ
-        or a test named in passing ('bladder') never matches."""
+    def _mentioned_in_text(self, words: list[str]) -> list[Finding]:
+        """A test or manoeuvre the case reports inside a finding's text rather than as a finding of its own.
+
+        - In the examination: a manoeuvre ('straight leg raise' in 'Special_Test: Positive straight leg
+          raise test', 'Kernig sign'), only for a sign the table lists (searched as the case would write
+          it: 'SLR' as 'straight leg raise') or a name holding a word the table does not know (an eponym),
+          so an organ named in passing ('bladder') never matches.
+        - In the tests: a test of two words or more written whole in a result ('blood smear' in a blood
+          count's 'Other_Findings: Blood smear shows ...')."""
         qualifiers = {word for word in words if getattr(self._table.phrases.get((word,)), "kind", "") == "qualifier"}
         content = [word for word in words if word not in qualifiers]
-        phrases = [f" {' '.join(words_of(sign))} " for sign in signs_named(content, self._table)]
+        in_exam = [f" {' '.join(words_of(sign))} " for sign in signs_named(content, self._table)]
         if any(word not in self._table.words and len(word) >= 4 for word in content):
-            phrases.append(f" {' '.join(content)} ")
-        if not phrases:
-            return []
+            in_exam.append(f" {' '.join(content)} ")
+        in_tests = [f" {' '.join(content)} "] if len(content) >= 2 else []
         return [
             finding
             for finding in self.findings
-            if finding.exam
-            and isinstance(finding.node.value, (str, list))
-            and any(phrase in f" {exact_name(render(finding.node.value))} " for phrase in phrases)
+            if isinstance(finding.node.value, (str, list))
+            and any(
+                phrase in f" {exact_name(render(finding.node.value))} "
+                for phrase in (in_exam if finding.exam else in_tests)
+            )
         ]
 
-    def _one_part(self, part: str) -> list[Finding]:
+    def _one_part(self, part: str, context: Key | None = None) -> list[Finding]:
         words = words_of(part)
         if not words:
             return []
         key = self._key(words)
+        if context is not None and key.tokens:
+            regions = key.tokens & self._table.regions or context.tokens & self._table.regions
+            key = Key(key.tokens | regions, key.specimen or context.specimen, key.modality, key.side or context.side)
         exact = self._exact(words)
         if exact or self._only_the_diagnosis(part, words, key):
             return exact

@@ -78,6 +78,9 @@ class NameTable:
     """a member's word -> the panels it belongs to."""
     words: frozenset[str]
     within: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
+    tests: frozenset[str] = frozenset()
+    """the words of the tests the usual names and abbreviations stand for ('lipase', 'cbc', 'biopsy'):
+    what a finding's name says it is a result of, beyond regions, methods and facets."""
     """a region -> every region containing it, nearest first ('liver' -> 'abdomen'; 'knee' -> 'joint',
     'extremity', 'musculoskeletal')."""
 
@@ -161,6 +164,14 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         member_of={member: frozenset(found) for member, found in member_of.items()},
         words=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)),
         within={region: _containing(region, rows.containers) for region in rows.containers},
+        tests=frozenset(
+            word
+            for entry in rows.phrases.values()
+            if entry.kind in ("synonym", "abbreviation")
+            for word in entry.concept.split()
+        )
+        - rows.specifiers
+        - facet_words,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from agents.measurement.names_of_tests import Key, concept_key
 
@@ -26,6 +27,8 @@ _ASKING = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
+# The article after a preposition ('biopsy of a patch'); 'a' elsewhere names a type ('hepatitis A').
+_ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\s+an?\s+", re.IGNORECASE)
 # A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
 _REASON = re.compile(
     r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:rule out|r/o|evaluate|assess|look for|check for|exclude|confirm|screen for|"
@@ -35,8 +38,25 @@ _REASON = re.compile(
 )
 # A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests (TSH, free T4)'.
 PARENTHESES = re.compile(r"\([^()]*\)")
-# Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP').
-REQUEST_PARTS = re.compile(r"\s*(?:[,;/&+]|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
+# Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP'), the separator kept.
+REQUEST_PARTS = re.compile(r"\s*([,;/&+]|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
+WITH = "with"
+# Order-entry shorthand: 'w/ diff' is 'with diff', 'w/o contrast' is 'without contrast'.
+_WITHOUT_SHORT = re.compile(r"\bw/o\b", re.IGNORECASE)
+_WITH_SHORT = re.compile(r"\bw/\s*", re.IGNORECASE)
+# What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff'.
+_WITHOUT = re.compile(r"\s*\bwithout\b.*$", re.IGNORECASE)
+BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
+"""Words that, as a part of their own after a comma, say the specimen of the test before them ('Lipase,
+serum', 'Osmolality, urine'), as order-entry lists name tests."""
+
+
+class RequestPart(NamedTuple):
+    """One test a request names, and whether it follows a 'with' (a part of the test named before it:
+    'arthrocentesis of the wrist with cell count')."""
+
+    text: str
+    after_with: bool
 
 
 def asks_for_examination(words: Sequence[str], key: Key) -> bool:
@@ -49,15 +69,36 @@ def requested_test(request: str) -> str:
     """The test a request names, without the words asking for it or the reason it is wanted ('Could we
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
+    request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
+    request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", request)
     core = _REASON.sub("", _ARTICLE.sub("", _ASKING.sub("", request, count=1), count=1), count=1).strip(" ?.!")
     return core or request
+
+
+def request_parts(request: str) -> list[RequestPart]:
+    """The tests a request lists, each marked when it follows a 'with'; a part naming only a specimen
+    ('Osmolality, serum') is read with the part before it."""
+    pieces = REQUEST_PARTS.split(request)
+    parts: list[RequestPart] = []
+    after_with = False
+    for number in range(0, len(pieces), 2):
+        text = pieces[number].strip()
+        separator = pieces[number - 1].lower() if number else ""
+        after_with = after_with or separator == WITH
+        if not text:
+            continue
+        if parts and set(text.lower().split()) <= BARE_SPECIMENS:
+            parts[-1] = RequestPart(f"{parts[-1].text} {text}", parts[-1].after_with)
+        else:
+            parts.append(RequestPart(text, after_with))
+    return parts
 
 
 def spread_modality(parts: list[str], specifiers: frozenset[str]) -> list[str]:
     """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the
     imaging of the part before it. 'Total and direct bilirubin' -> 'Total bilirubin', 'direct
-    bilirubin': a part naming only a specifier or a side, before a part of several words, takes that
-    part's last words."""
+    bilirubin': a part of one word naming only a specifier or a side, before a part of several words, takes
+    that part's last words."""
     spread = []
     modality = ""
     for number, part in enumerate(parts):
@@ -66,7 +107,7 @@ def spread_modality(parts: list[str], specifiers: frozenset[str]) -> list[str]:
             modality = min(key.modality)
         elif modality and key.tokens and key.tokens <= specifiers:
             part = f"{modality} {part}"
-        elif not key.modality and key.tokens <= specifiers and number + 1 < len(parts):
+        elif not key.modality and len(part.split()) == 1 and key.tokens <= specifiers and number + 1 < len(parts):
             following = parts[number + 1].split()
             if len(following) > 1:
                 part = f"{part} {' '.join(following[1:])}"
