@@ -653,3 +653,30 @@ def test_skin_biopsy_techniques_and_the_lesion_sampled() -> None:
     for request in ("Punch biopsy of a depigmented patch", "Shave biopsy of the lesion on the left hand"):
         assert _paths(lookup, request) == ["Skin_Biopsy"], request
     assert _paths(lookup, "liver biopsy") == []
+
+
+def test_a_named_manoeuvre_is_answered_by_the_kind_of_test_the_case_reports() -> None:
+    exam = {
+        "Neurological_Examination": {"Coordination_Tests": "Dysmetria on the left", "Positional_Testing": "Negative"},
+    }
+    lookup = LookupMeasurement(_case({"Autonomic_Testing": "Orthostatic intolerance"}, exam=exam))
+    assert _paths(lookup, "finger-to-nose testing") == ["Neurological_Examination > Coordination_Tests"]
+    assert _paths(lookup, "Dix-Hallpike") == ["Neurological_Examination > Positional_Testing"]
+    assert _paths(lookup, "tilt table test") == ["Autonomic_Testing"]
+    held = LookupMeasurement(_case({}, exam={"Cerebellar_Examination": {"Finger_to_Nose": "Intention tremor"}}))
+    assert _paths(held, "coordination testing") == ["Cerebellar_Examination > Finger_to_Nose"]
+    assert _paths(held, "heel-to-shin") == []  # another coordination test than the one held
+
+
+def test_an_examination_asked_with_the_sign_it_looks_for() -> None:
+    exam = {"Abdominal_Examination": {"Palpation": "Liver edge 3 cm below the costal margin", "Auscultation": "Bruit"}}
+    lookup = LookupMeasurement(_case({}, exam=exam))
+    assert _paths(lookup, "Palpate the abdomen for hepatosplenomegaly") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "listen for an abdominal bruit") == ["Abdominal_Examination > Auscultation"]
+    assert _paths(lookup, "PCR for HSV") == []
+
+
+def test_how_long_a_recording_runs_is_no_part_of_its_name() -> None:
+    lookup = LookupMeasurement(_case({"Actigraphy": "Delayed sleep onset", "Sleep_Diary": "Bedtime 2 am"}))
+    assert _paths(lookup, "Wrist actigraphy over two weeks") == ["Actigraphy"]
+    assert _paths(lookup, "two-week sleep diary") == ["Sleep_Diary"]

@@ -24,6 +24,14 @@ imaging that names no region ("Radiographs") answers only for the regions its re
 names. The words that ask for a test and the reason given for it ("Could we get a lipase to rule out
 pancreatitis?") are not read as its name, and a gloss naming a panel's members asks for those members.
 
+When no finding is named for a request, the lookup reads it as clinicians also write: an examination with
+the sign it looks for ('palpate the abdomen for hepatosplenomegaly'), a test with its site in words the table
+does not know ('immunofluorescence of perilesional skin'), and a test that a result's text names
+(:mod:`agents.measurement.text_search`: 'platelet count' in an NEJM case's 'Laboratory studies', 'blood smear'
+in a blood count's other findings). Order-entry shorthand is read too ('CBC w/ diff', 'Lipase, serum',
+'XR knee 3 views'), and a named manoeuvre or instrument is answered by the kind of test the case reports
+('finger-to-nose' by 'Coordination_Tests', the table's ``instance`` rows).
+
 A request that matches several findings returns all of them; a panel the case does not hold as one finding
 returns the members it holds, and a member of a panel the case reports only as a whole ("TSH" where the case
 says "Thyroid function tests: normal") returns that panel.
@@ -46,9 +54,10 @@ from agents.leaks import DiagnosisGuard
 from agents.measurement.case_findings import Finding, case_findings
 from agents.measurement.key_match import KeyMatcher
 from agents.measurement.name_words import exact_name, words_of
-from agents.measurement.names_of_tests import ANY_MODALITY, Key, is_generic_name, key_of_words, signs_named
+from agents.measurement.names_of_tests import Key, is_generic_name, key_of_words
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
+    EXAMINED_FOR,
     ONE_RESULT_WORDS,
     PARENTHESES,
     RequestPart,
@@ -58,6 +67,7 @@ from agents.measurement.request_words import (
     spread_modality,
 )
 from agents.measurement.results import RESULT_SEPARATOR, RESULTS_PREFIX, MissingPolicy, missing_result
+from agents.measurement.text_search import TextSearch
 from agents.roles import DeterministicRole
 from agents.types import Reply, Turn
 from scenarios import Case
@@ -92,8 +102,8 @@ class LookupMeasurement(DeterministicRole):
         self._known = shared.known
         self._cache = shared.answers
         self._match = KeyMatcher(shared.findings, shared.table)
-        self._text_keys = lambda: shared.text_keys
         self._diagnosis_key = self._key(words_of(case.diagnosis))
+        self._text = TextSearch(shared, self._diagnosis_key)
 
     # -- answering ---------------------------------------------------------------------------------
 
@@ -137,31 +147,26 @@ class LookupMeasurement(DeterministicRole):
             return []
         if self._only_the_diagnosis(request, words, self._key(words)):
             return self._exact(words)
-        return self._find_named(request, words) or self._without_unknown_words(words) or self._named_in_text(words)
+        return (
+            self._find_named(request, words)
+            or self._examined_for(request)
+            or self._without_unknown_words(words)
+            or self._text.naming(self._key(words))
+        )
 
-    def _named_in_text(self, words: list[str]) -> list[Finding]:
-        """A test no finding is named for, which a result's text speaks of by name ('platelet count' in an
-        NEJM case's 'Laboratory studies: ... platelet count 45,000 ...', 'MRI of the orbits' in 'Here are
-        the relevant MRI findings: ... orbits ...'): the innermost texts with a clause naming every word of
-        the test and every specimen, imaging kind and side it states. A request naming only one region, and no imaging,
-        asks for an examination, not for any text mentioning it ('cervical lymph nodes' is specific enough)."""
-        key = self._key(words)
-        if not key.tokens or (key.tokens <= self._table.regions and len(key.tokens) < 2 and not key.modality):
+    def _examined_for(self, request: str) -> list[Finding]:
+        """An examination asked for with the sign it looks for ('Palpate the abdomen for hepatosplenomegaly',
+        'listen for an abdominal bruit'): the examination the words before 'for' name, at the regions the
+        words after it name when those before name none."""
+        pieces = EXAMINED_FOR.split(request, maxsplit=1)
+        if len(pieces) < 2:
             return []
-        if key.tokens & (self._diagnosis_key.tokens - self._table.tests - self._table.specifiers):
-            return []  # a text naming the diagnosis ('consistent with appendicitis') is no test of it
-        found = [
-            finding
-            for finding, clauses in self._text_keys()
-            if any(
-                key.tokens <= clause.tokens
-                and key.specimen <= clause.specimen
-                and key.modality - {ANY_MODALITY} <= clause.modality
-                and key.side <= clause.side
-                for clause in clauses
-            )
-        ]
-        return [finding for finding in found if not any(finding in other.parents for other in found)]
+        named = words_of(pieces[0])
+        key = self._key(named)
+        if not named or not asks_for_examination(named, key):
+            return []
+        regions = key.tokens & self._table.regions or self._key(words_of(pieces[1])).tokens & self._table.regions
+        return self._by_words_key(named, Key(key.tokens | regions, key.specimen, key.modality, key.side))
 
     def _without_unknown_words(self, words: list[str]) -> list[Finding]:
         """A request whose words after a preposition of place hold some that neither the table nor the case
@@ -200,7 +205,7 @@ class LookupMeasurement(DeterministicRole):
             return self._glossed(bare, request)
         parts = request_parts(bare)
         if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
-            return found or self._mentioned_in_text(words)
+            return found or self._text.mentioning(words)
         each = self._each_part(parts)
         if not found or (len(each) > len(found) and {id(f) for f in found} < {id(f) for f in each}):
             return each  # 'Total and direct bilirubin': both, not the direct one the words also name
@@ -242,31 +247,6 @@ class LookupMeasurement(DeterministicRole):
             if len(parts) > 1 and covered >= len(parts) - (len(parts) >= 4):
                 return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts
         return named
-
-    def _mentioned_in_text(self, words: list[str]) -> list[Finding]:
-        """A test or manoeuvre the case reports inside a finding's text rather than as a finding of its own.
-
-        - In the examination: a manoeuvre ('straight leg raise' in 'Special_Test: Positive straight leg
-          raise test', 'Kernig sign'), only for a sign the table lists (searched as the case would write
-          it: 'SLR' as 'straight leg raise') or a name holding a word the table does not know (an eponym),
-          so an organ named in passing ('bladder') never matches.
-        - In the tests: a test of two words or more written whole in a result ('blood smear' in a blood
-          count's 'Other_Findings: Blood smear shows ...')."""
-        qualifiers = {word for word in words if getattr(self._table.phrases.get((word,)), "kind", "") == "qualifier"}
-        content = [word for word in words if word not in qualifiers]
-        in_exam = [f" {' '.join(words_of(sign))} " for sign in signs_named(content, self._table)]
-        if any(word not in self._table.words and len(word) >= 4 for word in content):
-            in_exam.append(f" {' '.join(content)} ")
-        in_tests = [f" {' '.join(content)} "] if len(content) >= 2 else []
-        return [
-            finding
-            for finding in self.findings
-            if isinstance(finding.node.value, (str, list))
-            and any(
-                phrase in f" {exact_name(render(finding.node.value))} "
-                for phrase in (in_exam if finding.exam else in_tests)
-            )
-        ]
 
     def _one_part(self, part: str, context: Key | None = None) -> list[Finding]:
         words = words_of(part)

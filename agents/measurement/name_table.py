@@ -36,6 +36,7 @@ NameKind = Literal[
     "panel",
     "sign",
     "within",
+    "instance",
 ]
 FACET_KINDS: tuple[NameKind, ...] = ("specimen", "modality", "side")
 
@@ -48,7 +49,8 @@ class NameEntry(BaseModel):
     for ``panel`` rows the panel the term (a member's words) belongs to, and for ``sign`` rows (an
     examination sign or manoeuvre, reported inside examination text) the words a case writes it in, and for
     ``within`` rows the broader regions that contain the region ``term`` (a region's concept word:
-    'knee' within 'joint extremity musculoskeletal'), nearest first."""
+    'knee' within 'joint extremity musculoskeletal'), nearest first, and for ``instance`` rows the kind of
+    test the test ``term`` (a concept word) is one of ('finger_to_nose' is a 'coordination' test)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -78,6 +80,8 @@ class NameTable:
     """a member's word -> the panels it belongs to."""
     words: frozenset[str]
     within: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
+    categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
+    """a test's concept word -> the kinds of test it is one of ('dix_hallpike' -> 'positional')."""
     tests: frozenset[str] = frozenset()
     """the words of the tests the usual names and abbreviations stand for ('lipase', 'cbc', 'biopsy'):
     what a finding's name says it is a result of, beyond regions, methods and facets."""
@@ -110,6 +114,7 @@ class _TableRows:
     regions: set[str] = dataclass_field(default_factory=set)
     panels: dict[str, set[frozenset[str]]] = dataclass_field(default_factory=dict)
     containers: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
 
     def add(self, entry: NameEntry) -> None:
         """File one row; a term listed twice (outside the panel rows) or a region placed twice is an error."""
@@ -119,6 +124,10 @@ class _TableRows:
             if entry.term in self.containers:
                 raise ValueError(f"test-name table: region {entry.term!r} is placed twice")
             self.containers[entry.term] = entry.concept.split()
+        elif entry.kind == "instance":
+            if entry.term in self.categories:
+                raise ValueError(f"test-name table: test {entry.term!r} is given its kinds twice")
+            self.categories[entry.term] = frozenset(entry.concept.split())
         else:
             self._add_phrase(entry)
 
@@ -164,6 +173,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         member_of={member: frozenset(found) for member, found in member_of.items()},
         words=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)),
         within={region: _containing(region, rows.containers) for region in rows.containers},
+        categories=rows.categories,
         tests=frozenset(
             word
             for entry in rows.phrases.values()

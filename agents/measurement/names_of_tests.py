@@ -158,13 +158,30 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
         return None  # 'PET scan' is not answered by whatever imaging the case holds
     if asked == held:
         return 1
-    if asked < held and held - asked <= table.specifiers:
+    if _covers(asked, _as_kinds(held, asked, table), table):
         return 2
     narrower_ok = bool(held) or bool(found.modality - {ANY_MODALITY} and found.modality & request.modality)
     site_clash = bool((asked - held) & table.regions) and bool(found.specimen - request.specimen)
-    if held < asked and asked - held <= table.specifiers and narrower_ok and not group and not site_clash:
+    if _covers(held, _as_kinds(asked, held, table), table) and narrower_ok and not group and not site_clash:
         return 3
     return None
+
+
+def _as_kinds(tokens: frozenset[str], other: frozenset[str], table: NameTable) -> frozenset[str]:
+    """Tokens with each test read as the kind of test it is where ``other`` names that kind ('finger_to_nose'
+    as 'coordination' against a finding of coordination tests)."""
+    if not table.categories:
+        return tokens
+    lifted: set[str] = set()
+    for token in tokens:
+        kinds = table.categories.get(token, frozenset()) & other
+        lifted |= kinds if token not in other and kinds else {token}
+    return frozenset(lifted)
+
+
+def _covers(broad: frozenset[str], narrow: frozenset[str], table: NameTable) -> bool:
+    """Whether ``narrow`` is ``broad`` narrowed only by specifiers (or by being one kind of it)."""
+    return broad <= narrow and narrow - broad <= table.specifiers
 
 
 def is_generic_name(name: str) -> bool:

@@ -10,7 +10,9 @@ from typing import NamedTuple
 
 from agents.measurement.names_of_tests import Key, concept_key
 
-EXAMINATION_WORDS = frozenset({"exam", "examination", "auscultation", "palpation", "percussion", "inspection"})
+EXAMINATION_WORDS = frozenset(
+    {"exam", "examination", "examine", "auscultation", "palpation", "percussion", "inspection", "listen", "feel"}
+)
 """Words that ask for the physical examination (or one of its methods) rather than imaging of the region."""
 ONE_RESULT_WORDS = frozenset({"ratio"})
 """Words that make 'A/B ratio' one result, not a request for A and for B."""
@@ -27,6 +29,14 @@ _ASKING = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
+# How long a recording runs ('actigraphy over two weeks', 'a 7-day Holter'): no part of the test's name.
+_DURATION = re.compile(
+    r"\s*\b(?:over|for)?\s*(?:an?|one|two|three|four|five|six|seven|ten|fourteen|\d+)[- ]"
+    r"(?:weeks?|days?|nights?|months?)\b",
+    re.IGNORECASE,
+)
+# What an examination is looking for ('Palpate the abdomen for hepatosplenomegaly'): the sign sought.
+EXAMINED_FOR = re.compile(r"\s+for\s+", re.IGNORECASE)
 # The article after a preposition ('biopsy of a patch'); 'a' elsewhere names a type ('hepatitis A').
 _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\s+an?\s+", re.IGNORECASE)
 # A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
@@ -70,7 +80,7 @@ def requested_test(request: str) -> str:
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
-    request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", request)
+    request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     core = _REASON.sub("", _ARTICLE.sub("", _ASKING.sub("", request, count=1), count=1), count=1).strip(" ?.!")
     return core or request
 

@@ -1,0 +1,67 @@
+"""Tests a case reports inside the text of a finding rather than as a finding of their own: a manoeuvre
+in an examination's text, a test written whole in another result, and a test a lab sheet's free text names
+(the lookup's last resorts, when no finding is named for the request)."""
+
+from __future__ import annotations
+
+from agents.findings import render
+from agents.measurement.case_findings import CaseFindings, Finding
+from agents.measurement.name_words import exact_name, words_of
+from agents.measurement.names_of_tests import ANY_MODALITY, Key, signs_named
+
+
+class TextSearch:
+    """Searches one case's result texts for a request (shared by every lookup of the case's episode)."""
+
+    def __init__(self, shared: CaseFindings, diagnosis: Key):
+        self._shared = shared
+        self._table = shared.table
+        self._diagnosis = diagnosis
+
+    def mentioning(self, words: list[str]) -> list[Finding]:
+        """A test or manoeuvre the case reports inside a finding's text rather than as a finding of its own.
+
+        - In the examination: a manoeuvre ('straight leg raise' in 'Special_Test: Positive straight leg
+          raise test', 'Kernig sign'), only for a sign the table lists (searched as the case would write
+          it: 'SLR' as 'straight leg raise') or a name holding a word the table does not know (an eponym),
+          so an organ named in passing ('bladder') never matches.
+        - In the tests: a test of two words or more written whole in a result ('blood smear' in a blood
+          count's 'Other_Findings: Blood smear shows ...')."""
+        qualifiers = {word for word in words if getattr(self._table.phrases.get((word,)), "kind", "") == "qualifier"}
+        content = [word for word in words if word not in qualifiers]
+        in_exam = [f" {' '.join(words_of(sign))} " for sign in signs_named(content, self._table)]
+        if any(word not in self._table.words and len(word) >= 4 for word in content):
+            in_exam.append(f" {' '.join(content)} ")
+        in_tests = [f" {' '.join(content)} "] if len(content) >= 2 else []
+        return [
+            finding
+            for finding in self._shared.findings
+            if isinstance(finding.node.value, (str, list))
+            and any(
+                phrase in f" {exact_name(render(finding.node.value))} "
+                for phrase in (in_exam if finding.exam else in_tests)
+            )
+        ]
+
+    def naming(self, key: Key) -> list[Finding]:
+        """A test no finding is named for, which a result's text speaks of by name ('platelet count' in an
+        NEJM case's 'Laboratory studies: ... platelet count 45,000 ...', 'MRI of the orbits' in 'Here are
+        the relevant MRI findings: ... orbits ...'): the innermost texts with a clause naming every word of
+        the test and every specimen, imaging kind and side it states. A request naming only one region, and no imaging,
+        asks for an examination, not for any text mentioning it ('cervical lymph nodes' is specific enough)."""
+        if not key.tokens or (key.tokens <= self._table.regions and len(key.tokens) < 2 and not key.modality):
+            return []
+        if key.tokens & (self._diagnosis.tokens - self._table.tests - self._table.specifiers):
+            return []  # a text naming the diagnosis ('consistent with appendicitis') is no test of it
+        found = [
+            finding
+            for finding, clauses in self._shared.text_keys
+            if any(
+                key.tokens <= clause.tokens
+                and key.specimen <= clause.specimen
+                and key.modality - {ANY_MODALITY} <= clause.modality
+                and key.side <= clause.side
+                for clause in clauses
+            )
+        ]
+        return [finding for finding in found if not any(finding in other.parents for other in found)]
