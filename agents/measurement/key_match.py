@@ -18,6 +18,8 @@ from agents.measurement.name_table import NameTable
 from agents.measurement.name_words import exact_name
 from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, Key, facets_agree, match_tier
 
+SAMPLED_TISSUE = "tissue"
+"""A specimen no blood test is asked of: 'GMS stain of the tissue' may be a stain the case states no specimen for."""
 NARROWER = 3
 """match_tier's tier for a request narrower than the finding."""
 
@@ -113,7 +115,7 @@ class KeyMatcher:
         asked_region = request.tokens & self.table.regions
         if asked_region and finding.region and not asked_region & finding.region:
             return False
-        if request.specimen - {DEFAULT_SPECIMEN} and finding.default_blood:
+        if request.specimen - {DEFAULT_SPECIMEN, SAMPLED_TISSUE} and finding.default_blood:
             return False
         sides = finding.child_sides
         return not (request.side and sides and not (request.side & sides or BOTH_SIDES in request.side | sides))
