@@ -680,3 +680,15 @@ def test_how_long_a_recording_runs_is_no_part_of_its_name() -> None:
     lookup = LookupMeasurement(_case({"Actigraphy": "Delayed sleep onset", "Sleep_Diary": "Bedtime 2 am"}))
     assert _paths(lookup, "Wrist actigraphy over two weeks") == ["Actigraphy"]
     assert _paths(lookup, "two-week sleep diary") == ["Sleep_Diary"]
+
+
+def test_a_reflex_order_and_a_differential_ask_for_every_result_they_name() -> None:
+    tests = {
+        "Thyroid_Function_Tests": {"TSH": "0.1 mU/L", "Free_T4": "3.1 ng/dL"},
+        "Complete_Blood_Count": {"White_Blood_Cell_Count": "10,200/mm3", "Neutrophils": "70%", "Lymphocytes": "30%"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "TSH w/ reflex FT4") == ["Thyroid_Function_Tests > TSH", "Thyroid_Function_Tests > Free_T4"]
+    differential = ["Complete_Blood_Count > Neutrophils", "Complete_Blood_Count > Lymphocytes"]
+    assert _paths(lookup, "differential") == differential
+    assert _paths(lookup, "ankle reflexes") == []  # 'reflex' still names the examination's reflexes

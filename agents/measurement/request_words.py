@@ -54,6 +54,8 @@ WITH = "with"
 # Order-entry shorthand: 'w/ diff' is 'with diff', 'w/o contrast' is 'without contrast'.
 _WITHOUT_SHORT = re.compile(r"\bw/o\b", re.IGNORECASE)
 _WITH_SHORT = re.compile(r"\bw/\s*", re.IGNORECASE)
+# A reflex order names the test run if the first one calls for it: 'TSH with reflex to free T4' asks for both.
+_REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 # What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff'.
 _WITHOUT = re.compile(r"\s*\bwithout\b.*$", re.IGNORECASE)
 BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
@@ -80,6 +82,7 @@ def requested_test(request: str) -> str:
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
+    request = _REFLEX.sub("with", request)
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     core = _REASON.sub("", _ARTICLE.sub("", _ASKING.sub("", request, count=1), count=1), count=1).strip(" ?.!")
     return core or request
