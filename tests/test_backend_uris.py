@@ -22,8 +22,8 @@ from models.backends.medgemma import PRESETS, preset_for
 from models.backends.openai_backend import OpenAIBackend
 from models.backends.openai_stub import OpenAIStub  # noqa: E402
 from models.backends.openai_stub import play_clinic_role as clinic_responder  # noqa: E402
-from models.backends.reference import parse_backend
-from models.backends.uri import backend_from_uri, is_remote
+from models.backends.reference import is_remote, parse_backend
+from models.backends.uri import backend_from_uri
 
 
 def test_openai_uris(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,8 @@ from agentclinic_sim.cli.settings import SettingsInput, command_from_settings
 from agentclinic_sim.mimic_narrator import backend_narrator, check_narrator_privacy
 from agentclinic_sim.privacy import MimicPrivacyError
 from models.backends import BackendError
-from models.backends.uri import URI_FORMS, backend_from_uri
+from models.backends.reference import URI_FORMS
+from models.backends.uri import backend_from_uri
 from scenarios.mimic import BuildReport, MimicInputError, Narrator, build_mimic_cases
 from scenarios.mimic.assemble import MIN_RESULTS
 

@@ -102,7 +102,7 @@ def compare_from_settings(request: SettingsInput[CompareSettings]) -> None:
     if settings.plot is not None:
         write_plots(comparison, settings.plot, settings.as_json)
     for target, page, shown in pages:
-        write_html(target, page, f"{shown} episodes side by side", quiet=settings.as_json)
+        write_html(target, page, f"{shown} episode{'' if shown == 1 else 's'} side by side", quiet=settings.as_json)
 
 
 def side_by_side_pages(

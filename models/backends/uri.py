@@ -12,11 +12,10 @@ from models.backends.reference import (
     ScriptedReference,
     TinyReference,
     TransformersReference,
-    is_remote,
     parse_backend,
 )
 
-__all__ = ["URI_FORMS", "backend_from_uri", "is_remote"]
+__all__ = ["backend_from_uri"]
 
 
 def backend_from_uri(uri: str, *, api: ApiSettings | None = None, load_in_4bit: bool = False) -> ChatBackend:
