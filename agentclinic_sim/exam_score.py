@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from agents.measurement.lookup import LookupMeasurement
+from agents.measurement.lookup import LookupMeasurement, same_request
 from scenarios import Case
 
 
@@ -55,7 +55,7 @@ def exam_score(case: Case, requests: Iterable[str]) -> ExamScore | None:
     test_of = {id(finding.node): finding.node.path[0] for finding in lookup.findings if not finding.exam}
     requested = hits = 0
     matched: set[str] = set()
-    for request in dict.fromkeys(request.strip().lower() for request in requests):
+    for request in dict.fromkeys(same_request(request) for request in requests):
         found = lookup.find_all(request)
         tests = {test_of[id(node)] for node in found if id(node) in test_of}
         if found and not tests:

@@ -78,6 +78,12 @@ POST_MODIFIER_WORDS = frozenset({"of", "from", "in", "on", "at"})
 TYPO_MIN_LENGTH = 6
 
 
+def same_request(request: str) -> str:
+    """The form under which requests count as the same one (case and surrounding spaces aside): the
+    lookup answers them alike, and the exam score counts them once."""
+    return request.strip().lower()
+
+
 class LookupMeasurement(DeterministicRole):
     """Finds the requested examination or test in the case however a clinician names it, and reports
     every matching finding's recorded values as the case wrote them (see the module docstring).
@@ -110,7 +116,7 @@ class LookupMeasurement(DeterministicRole):
     def find_all(self, request: str) -> tuple[Node, ...]:
         """Every finding the request asks for, in the order of the record; empty when the case holds
         none (or the request asks for the diagnosis)."""
-        cache_key = request.strip().lower()
+        cache_key = same_request(request)
         if cache_key not in self._cache:
             self._cache[cache_key] = tuple(finding.node for finding in self._find(request))
         return self._cache[cache_key]
