@@ -59,9 +59,7 @@ def category_label(code: str) -> str:
 
 
 def _concepts(form_keys: list[str], vocabulary: Vocabulary) -> set[str]:
-    form_keys = form_keys + vocabulary.expanded(form_keys)
-    form_keys = form_keys + vocabulary.infection_named(form_keys)
-    return {concept for form_key in form_keys for concept in vocabulary.concepts(form_key)}
+    return {concept for form_key in vocabulary.readings(form_keys) for concept in vocabulary.concepts(form_key)}
 
 
 def categories(diagnosis: str, vocabulary: Vocabulary) -> list[str]:

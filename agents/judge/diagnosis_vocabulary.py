@@ -107,6 +107,12 @@ class Vocabulary:
                 found.append(" ".join(bare))
         return [k for k in dict.fromkeys(found) if k not in form_keys]
 
+    def readings(self, form_keys: list[str]) -> list[str]:
+        """Every reading of a name's keys the judge makes: as written, abbreviations written out, and 'X
+        infection' as X."""
+        written = form_keys + self.expanded(form_keys)
+        return written + self.infection_named(written)
+
     def names_a_disease(self, name: str) -> bool:
         """Whether ``name`` alone names a disease the vocabulary knows, abbreviations written out, and is
         more than a qualifier ('acute', 'bacterial')."""
