@@ -23,11 +23,15 @@ ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
     r"|i(?:'ll| will| want to| need| am ordering)|we(?:'ll| will| should| need to| need)"
-    r"|let(?:'s| us)|please|next|also|then)\b[\s,]*)+"
+    r"|let(?:'s| us)|please|next|also|then|and)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at)\b\s*)?"
-    r"(?:(?:a|an|the|some)\s+)?",
+    r"(?:(?:a|an|the|some)\s+)?"
+    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|(?:is|are) there|were there|any)\s+"
+    r"(?:(?:the|his|her|their|its|any)\s+)?",
     re.IGNORECASE,
 )
+# Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'the lipase again'.
+_ASKING_AFTER = re.compile(r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now))+\s*[?.!]*$", re.I)
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
 # How long a recording runs ('actigraphy over two weeks', 'a 7-day Holter'): no part of the test's name.
 _DURATION = re.compile(
@@ -84,7 +88,8 @@ def requested_test(request: str) -> str:
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", request)
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
-    core = _REASON.sub("", _ARTICLE.sub("", _ASKING.sub("", request, count=1), count=1), count=1).strip(" ?.!")
+    core = _ASKING.sub("", _ASKING_AFTER.sub("", request.strip()), count=1)
+    core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!")
     return core or request
 
 
