@@ -639,10 +639,9 @@ def test_order_entry_shorthand_is_read_as_clinicians_mean_it() -> None:
     assert _paths(lookup, "Osmolality, urine") == ["Urinalysis > Osmolality"]
     assert _paths(lookup, "CBC w/o diff") == ["Complete_Blood_Count"]
     assert _paths(lookup, "CBC with platelet count") == ["Complete_Blood_Count"]
-    assert _paths(lookup, "arthrocentesis L wrist w/ cell count and Gram stain") == [
-        "Joint_Aspiration_Left_Wrist > Analysis > WBC",
-        "Joint_Aspiration_Left_Wrist > Analysis > Gram_Stain",
-    ]
+    # parts of the aspiration named with it ask for the aspiration, as 'CBC with platelet count' asks for the CBC
+    assert _paths(lookup, "arthrocentesis L wrist w/ cell count and Gram stain") == ["Joint_Aspiration_Left_Wrist"]
+    assert _paths(lookup, "Gram stain of the wrist aspirate") == ["Joint_Aspiration_Left_Wrist > Analysis > Gram_Stain"]
     assert _paths(lookup, "Free T4") == ["Thyroid_Function_Tests"]
     assert _paths(lookup, "XR wrist left 3 views") == ["X-Ray_Left_Wrist"]
     assert _paths(lookup, "XR wrist right 3 views") == []

@@ -219,11 +219,14 @@ def _as_written(node: Node) -> str:
 
 def _own_name(case: Case, node: Node) -> str:
     """The name a doctor would ask for: the node's own name, or its whole path where another real
-    finding of the case shares that name (several tests hold a 'Findings' section)."""
+    finding of the case shares that name (several tests hold a 'Findings' section) or names the same test
+    (a urinalysis 'WBC' beside the blood count's 'Leukocyte_Count': 'WBC' alone asks for the blood count)."""
+    tokens = concept_key(node.name).tokens
     same_name = [
         other
         for other in [*walk(case.exam), *walk(case.tests)]
-        if exact_name(other.name) == exact_name(node.name) and other.path != node.path
+        if other.path != node.path
+        and (exact_name(other.name) == exact_name(node.name) or (tokens and concept_key(other.name).tokens == tokens))
     ]
     if all(is_placeholder(other.value) for other in same_name) and not is_placeholder(node.value):
         return node.name

@@ -51,7 +51,7 @@ from rapidfuzz import fuzz, process
 
 from agents.findings import Node, pretty_name, render
 from agents.leaks import DiagnosisGuard
-from agents.measurement.case_findings import Finding, case_findings
+from agents.measurement.case_findings import DEFAULT_SPECIMEN, Finding, case_findings
 from agents.measurement.key_match import KeyMatcher
 from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import Key, is_generic_name, key_of_words
@@ -286,12 +286,19 @@ class LookupMeasurement(DeterministicRole):
 
     def _exact(self, words: list[str]) -> list[Finding]:
         """The finding whose path is the request, or the findings whose name is (the record's own tree
-        before tests found inside its texts)."""
+        before tests found inside its texts). A name the case gives only to a result of another specimen
+        than blood ('Urine > WBCs') is left to the keys when the request names no specimen and they find
+        any: 'WBC' is the blood count where the case holds both."""
         name = " ".join(words)
         by_path = self.by_path.get(name)
         if by_path is not None and len(by_path.node.path) > 1:
             return [by_path]
         named = self.by_name.get(name, [])
+        key = self._key(words)
+        in_blood = [finding for finding in named if finding.own.specimen <= {DEFAULT_SPECIMEN}]
+        if not key.specimen and not in_blood and named and self._match.by_key(key):
+            return []
+        named = in_blood or named
         in_tree = [finding for finding in named if not finding.from_text]
         return self._match.preferred(Key(), in_tree or named, by_name=True)
 

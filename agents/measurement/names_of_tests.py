@@ -21,6 +21,8 @@ from agents.measurement.name_table import FACET_KINDS, NameEntry, NameTable, nam
 from agents.measurement.name_words import words_of
 
 ANY_MODALITY = "any"
+ASPIRATION, JOINT, JOINT_FLUID = "aspiration", "joint", "synovial"
+"""An aspiration of a joint is its synovial fluid (arthrocentesis)."""
 BOTH_SIDES = "both"
 
 
@@ -73,7 +75,7 @@ def _noun_form(word: str, table: NameTable) -> str:
 def key_of_words(words: Sequence[str], table: NameTable | None = None) -> Key:
     """Read words through the table: other spellings first ('haemoglobin'), then the longest phrase
     first: qualifiers drop out, specimens, modalities and sides become facets, and every other phrase
-    becomes the words of its concept."""
+    becomes the words of its concept; an aspiration of a joint is read as its synovial fluid."""
     table = table or name_table()
     words = [_noun_form(table.spellings.get(word, word), table) for word in words]
     tokens: set[str] = set()
@@ -92,6 +94,9 @@ def key_of_words(words: Sequence[str], table: NameTable | None = None) -> Key:
                 (found[kind] if kind else tokens).add(word)
     if found["modality"] - {ANY_MODALITY}:
         found["modality"].discard(ANY_MODALITY)  # 'CT scan': the scan is a CT
+    if ASPIRATION in tokens and any(JOINT in (region, *table.within.get(region, ())) for region in tokens):
+        tokens.discard(ASPIRATION)  # 'aspiration of the right knee', 'tap the knee': its synovial fluid
+        found["specimen"].add(JOINT_FLUID)
     return Key(frozenset(tokens), frozenset(found["specimen"]), frozenset(found["modality"]), frozenset(found["side"]))
 
 

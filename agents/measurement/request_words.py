@@ -31,7 +31,9 @@ _ASKING = re.compile(
     re.IGNORECASE,
 )
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'the lipase again'.
-_ASKING_AFTER = re.compile(r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now))+\s*[?.!]*$", re.I)
+_ASKING_AFTER = re.compile(
+    r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now))+\s*[?.!]*$", re.IGNORECASE
+)
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
 # How long a recording runs ('actigraphy over two weeks', 'a 7-day Holter'): no part of the test's name.
 _DURATION = re.compile(
