@@ -691,3 +691,15 @@ def test_a_reflex_order_and_a_differential_ask_for_every_result_they_name() -> N
     differential = ["Complete_Blood_Count > Neutrophils", "Complete_Blood_Count > Lymphocytes"]
     assert _paths(lookup, "differential") == differential
     assert _paths(lookup, "ankle reflexes") == []  # 'reflex' still names the examination's reflexes
+
+
+def test_a_broader_request_finds_a_result_named_with_words_the_table_does_not_know() -> None:
+    lookup = LookupMeasurement(_case({"Skin_Biopsy_of_Psoriatic_Patch": "Parakeratosis", "Inhibin_B": "Low"}))
+    assert _paths(lookup, "skin biopsy") == ["Skin_Biopsy_of_Psoriatic_Patch"]
+    assert _paths(lookup, "inhibin") == ["Inhibin_B"]
+    assert _paths(lookup, "liver biopsy") == []
+
+
+def test_a_gloss_answers_when_the_words_before_it_name_nothing() -> None:
+    lookup = LookupMeasurement(_case({"Laboratory_Studies": {"Mean_Corpuscular_Volume": "72 fL"}}))
+    assert _paths(lookup, "red cell size (MCV)") == ["Laboratory_Studies > Mean_Corpuscular_Volume"]

@@ -243,6 +243,8 @@ class LookupMeasurement(DeterministicRole):
         found = self._find(bare)
         glosses = [gloss.strip("() ") for gloss in PARENTHESES.findall(request)]
         named = [finding for gloss in glosses if gloss for finding in self._find(gloss)]
+        if not found:
+            return self._match.outermost(named)  # 'red cell size (MCV)': the gloss names what the words do not
         inside = {id(finding) for finding in found}
         if not named or not all(id(f) in inside or inside & {id(p) for p in f.parents} for f in named):
             return found

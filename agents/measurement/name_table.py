@@ -82,6 +82,8 @@ class NameTable:
     within: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
     categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
     """a test's concept word -> the kinds of test it is one of ('dix_hallpike' -> 'positional')."""
+    vocabulary: frozenset[str] = frozenset()
+    """every word the table reads or reads a name as (its terms' words and its concepts' words)."""
     tests: frozenset[str] = frozenset()
     """the words of the tests the usual names and abbreviations stand for ('lipase', 'cbc', 'biopsy'):
     what a finding's name says it is a result of, beyond regions, methods and facets."""
@@ -174,6 +176,9 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         words=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)),
         within={region: _containing(region, rows.containers) for region in rows.containers},
         categories=rows.categories,
+        vocabulary=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)).union(
+            *(entry.concept.split() for entry in rows.phrases.values()), rows.spellings.values(), rows.regions
+        ),
         tests=frozenset(
             word
             for entry in rows.phrases.values()

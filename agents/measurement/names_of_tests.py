@@ -163,13 +163,19 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
         return None  # 'PET scan' is not answered by whatever imaging the case holds
     if asked == held:
         return 1
-    if _covers(asked, _as_kinds(held, asked, table), table):
+    if _covers(asked, _as_kinds(held, asked, table) - _unknown(held - asked, table), table):
         return 2
     narrower_ok = bool(held) or bool(found.modality - {ANY_MODALITY} and found.modality & request.modality)
     site_clash = bool((asked - held) & table.regions) and bool(found.specimen - request.specimen)
     if _covers(held, _as_kinds(asked, held, table), table) and narrower_ok and not group and not site_clash:
         return 3
     return None
+
+
+def _unknown(tokens: frozenset[str], table: NameTable) -> frozenset[str]:
+    """A case's own words the table does not know ('psoriatic' in 'Skin_Biopsy_of_Psoriatic_Patch'): they
+    describe the finding more narrowly, so a request without them is broader, as with a specifier."""
+    return frozenset(token for token in tokens if token not in table.vocabulary and token.isalpha())
 
 
 def _as_kinds(tokens: frozenset[str], other: frozenset[str], table: NameTable) -> frozenset[str]:
