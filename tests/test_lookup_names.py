@@ -703,3 +703,16 @@ def test_a_broader_request_finds_a_result_named_with_words_the_table_does_not_kn
 def test_a_gloss_answers_when_the_words_before_it_name_nothing() -> None:
     lookup = LookupMeasurement(_case({"Laboratory_Studies": {"Mean_Corpuscular_Volume": "72 fL"}}))
     assert _paths(lookup, "red cell size (MCV)") == ["Laboratory_Studies > Mean_Corpuscular_Volume"]
+
+
+def test_an_imaging_order_written_modality_first_then_site_is_one_study() -> None:
+    lookup = LookupMeasurement(_case({"X-ray_Left_Hip": "Flattened femoral head"}))
+    assert _paths(lookup, "Radiograph, left hip") == ["X-ray_Left_Hip"]
+    assert _paths(lookup, "Radiograph, right hip") == []
+
+
+def test_a_serology_finds_the_antibody_class_the_case_reports_but_not_another_class() -> None:
+    lookup = LookupMeasurement(_case({"Laboratory_Studies": {"Toxoplasma_gondii_IgG": "Positive"}}))
+    assert _paths(lookup, "toxo serology") == ["Laboratory_Studies > Toxoplasma_gondii_IgG"]
+    assert _paths(lookup, "toxoplasma IgM") == []
+    assert _paths(lookup, "day 21 serum progesterone") == []

@@ -35,10 +35,12 @@ _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now))+\s*[?.!]*$", re.IGNORECASE
 )
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
-# How long a recording runs ('actigraphy over two weeks', 'a 7-day Holter'): no part of the test's name.
+# How long a recording runs ('actigraphy over two weeks', 'a 7-day Holter') or the day of the cycle a sample is
+# taken on ('day 21 progesterone'): no part of the test's name.
 _DURATION = re.compile(
     r"\s*\b(?:over|for)?\s*(?:an?|one|two|three|four|five|six|seven|ten|fourteen|\d+)[- ]"
-    r"(?:weeks?|days?|nights?|months?)\b",
+    r"(?:weeks?|days?|nights?|months?)\b"
+    r"|\s*\b(?:(?:cycle|menstrual)\s+)?day\s+\d+(?:\s+of\s+(?:the|her)\s+cycle)?\b",
     re.IGNORECASE,
 )
 # What an examination is looking for ('Palpate the abdomen for hepatosplenomegaly'): the sign sought.
@@ -114,15 +116,26 @@ def request_parts(request: str) -> list[RequestPart]:
     return parts
 
 
+def _names_a_site(key: Key, specifiers: frozenset[str]) -> bool:
+    """Whether a part names only where a study is of ('right hip'), not a test of its own."""
+    return not key.modality and not key.specimen and bool(key.tokens or key.side) and key.tokens <= specifiers
+
+
 def spread_modality(parts: list[str], specifiers: frozenset[str]) -> list[str]:
-    """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the
-    imaging of the part before it. 'Total and direct bilirubin' -> 'Total bilirubin', 'direct
-    bilirubin': a part of one word naming only a specifier or a side, before a part of several words, takes
-    that part's last words."""
+    """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the imaging of the
+    part before it, and a part naming only imaging before one naming only a site is no study of its own
+    ('Radiograph, right hip' -> '', 'xray right hip'). 'Total and direct bilirubin' -> 'Total bilirubin',
+    'direct bilirubin': a part of one word naming only a specifier or a side, before a part of several
+    words, takes that part's last words."""
     spread = []
     modality = ""
     for number, part in enumerate(parts):
         key = concept_key(part)
+        following = concept_key(parts[number + 1]) if number + 1 < len(parts) else None
+        if key.modality and not key.tokens and following is not None and _names_a_site(following, specifiers):
+            modality = min(key.modality)  # 'Radiograph, right hip': one study, of the site named next
+            spread.append("")
+            continue
         if key.modality:
             modality = min(key.modality)
         elif modality and key.tokens and key.tokens <= specifiers:
