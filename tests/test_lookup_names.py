@@ -716,3 +716,13 @@ def test_a_serology_finds_the_antibody_class_the_case_reports_but_not_another_cl
     assert _paths(lookup, "toxo serology") == ["Laboratory_Studies > Toxoplasma_gondii_IgG"]
     assert _paths(lookup, "toxoplasma IgM") == []
     assert _paths(lookup, "day 21 serum progesterone") == []
+
+
+def test_a_panel_finds_members_stating_no_specimen_beside_one_stating_blood() -> None:
+    tests = {"Lab_Work": {"Serum_Glucose": "90 mg/dL", "Creatinine": "0.9 mg/dL", "Electrolytes": "Normal"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Basic metabolic panel") == [
+        "Lab_Work > Serum_Glucose",
+        "Lab_Work > Creatinine",
+        "Lab_Work > Electrolytes",
+    ]

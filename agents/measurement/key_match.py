@@ -141,7 +141,7 @@ class KeyMatcher:
             and facets_agree(wanted, finding.keys[0])
             and self._context_agrees(wanted, finding)
         ]
-        return self.preferred(wanted, found)
+        return self.preferred(request, found)  # members stating no specimen are as good as those stating blood
 
     def _whole_panel(self, request: Key) -> list[Finding]:
         """'TSH' or 'free T4' where the case reports only 'Thyroid function tests: normal': that panel, when
