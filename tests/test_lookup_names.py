@@ -726,3 +726,13 @@ def test_a_panel_finds_members_stating_no_specimen_beside_one_stating_blood() ->
         "Lab_Work > Creatinine",
         "Lab_Work > Electrolytes",
     ]
+
+
+def test_a_test_asked_with_what_it_should_show_in_unknown_words() -> None:
+    tests = {
+        "Peripheral_Blood_Smear": {"Findings": "Schistocytes"},
+        "Serology": {"Coccidioides_Antibodies": "Positive"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "blood film for fragments") == ["Peripheral_Blood_Smear"]
+    assert _paths(lookup, "serology for strongyloides") == []

@@ -156,6 +156,7 @@ class LookupMeasurement(DeterministicRole):
         return (
             self._find_named(request, words)
             or self._examined_for(request)
+            or self._sought_for(request)
             or self._without_unknown_words(words)
             or self._text.naming(self._key(words))
         )
@@ -173,6 +174,21 @@ class LookupMeasurement(DeterministicRole):
             return []
         regions = key.tokens & self._table.regions or self._key(words_of(pieces[1])).tokens & self._table.regions
         return self._by_words_key(named, Key(key.tokens | regions, key.specimen, key.modality, key.side))
+
+    def _sought_for(self, request: str) -> list[Finding]:
+        """A test asked with what it should show, in words neither the table nor the case knows ('blood film
+        for fragments', 'rectal biopsy for ganglion cells'): the test the words before 'for' name, where the
+        case reports it as one result. Words before 'for' that name only a method ('serology for
+        strongyloides') are no test without the organism, and a test the case reports in parts may hold
+        the sought one among them, so neither is answered this way."""
+        pieces = EXAMINED_FOR.split(request, maxsplit=1)
+        if len(pieces) < 2 or not any(self._unknown(word) for word in words_of(pieces[1])):
+            return []
+        named = words_of(pieces[0])
+        key = self._key(named)
+        if not named or any(self._unknown(word) for word in named) or not key.tokens - self._table.specifiers:
+            return []
+        return [finding for finding in self._by_words_key(named, key) if finding.whole]
 
     def _without_unknown_words(self, words: list[str]) -> list[Finding]:
         """A request whose words after a preposition of place hold some that neither the table nor the case
