@@ -736,3 +736,19 @@ def test_a_test_asked_with_what_it_should_show_in_unknown_words() -> None:
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "blood film for fragments") == ["Peripheral_Blood_Smear"]
     assert _paths(lookup, "serology for strongyloides") == []
+
+
+def test_a_timed_urine_answers_a_plain_request_but_not_the_reverse() -> None:
+    spot = LookupMeasurement(_case({"Urinalysis": {"Protein": "4+"}}))
+    assert _paths(spot, "urine protein") == ["Urinalysis > Protein"]
+    assert _paths(spot, "24-hour urine protein") == []
+    timed = LookupMeasurement(_case({"Urinalysis": {"Urinary_Calcium_Excretion": "450 mg/24 h"}}))
+    assert _paths(timed, "urine calcium") == ["Urinalysis > Urinary_Calcium_Excretion"]
+    assert _paths(timed, "24 hr urine calcium") == ["Urinalysis > Urinary_Calcium_Excretion"]
+
+
+def test_imaging_naming_no_side_is_of_the_one_side_its_report_names() -> None:
+    tests = {"Doppler_Ultrasound_Lower_Limb": {"Findings": "Venous reflux in the deep veins of the right leg"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "right leg venous Doppler") == ["Doppler_Ultrasound_Lower_Limb"]
+    assert _paths(lookup, "left leg venous Doppler") == []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from agents.findings import Node, is_placeholder, render, walk
 from agents.measurement.name_table import name_table
 from agents.measurement.name_words import exact_name, words_of
-from agents.measurement.names_of_tests import ANY_MODALITY, Key, concept_key, is_generic_name, key_of_words
+from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, Key, concept_key, is_generic_name, key_of_words
 from agents.measurement.report_items import text_items
 from agents.per_case import PerCase
 from scenarios import Case
@@ -199,11 +199,19 @@ class CaseFindings:
         finding.region = (own.tokens & self.table.regions) or (parent.region if parent else frozenset())
         if not finding.region and own.modality - {ANY_MODALITY} and not exam:
             finding.region = self._implied_region(node)
+        if own.modality and not own.side and not exam:
+            finding.child_sides |= self._reported_side(node)
         if parent is not None and not generic:
             parent.whole = False
             self._tell_parents(finding, parent)
         self.findings.append(finding)
         return finding
+
+    def _reported_side(self, node: Node) -> frozenset[str]:
+        """The one side imaging that names none reports on ('... deep venous systems of the right leg'), so
+        a request for the other side is not answered by it; nothing when its report names both or neither."""
+        sides = key_of_words(words_of(render(node.value)), self.table).side
+        return sides if len(sides) == 1 and not sides & {BOTH_SIDES} else frozenset()
 
     def _implied_region(self, node: Node) -> frozenset[str]:
         """Where imaging that names no region ('Radiographs', 'MRI') may have been taken: the regions its

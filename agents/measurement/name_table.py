@@ -37,6 +37,7 @@ NameKind = Literal[
     "sign",
     "within",
     "instance",
+    "detail",
 ]
 FACET_KINDS: tuple[NameKind, ...] = ("specimen", "modality", "side")
 
@@ -49,8 +50,9 @@ class NameEntry(BaseModel):
     for ``panel`` rows the panel the term (a member's words) belongs to, and for ``sign`` rows (an
     examination sign or manoeuvre, reported inside examination text) the words a case writes it in, and for
     ``within`` rows the broader regions that contain the region ``term`` (a region's concept word:
-    'knee' within 'joint extremity musculoskeletal'), nearest first, and for ``instance`` rows the kind of
-    test the test ``term`` (a concept word) is one of ('finger_to_nose' is a 'coordination' test)."""
+    'knee' within 'joint extremity musculoskeletal'), nearest first, for ``instance`` rows the kind of
+    test the test ``term`` (a concept word) is one of ('finger_to_nose' is a 'coordination' test), and for
+    ``detail`` rows the concept word itself (a detail of how a result was obtained: 'timed_urine')."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -82,6 +84,9 @@ class NameTable:
     within: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
     categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
     """a test's concept word -> the kinds of test it is one of ('dix_hallpike' -> 'positional')."""
+    details: frozenset[str] = frozenset()
+    """concept words for how a result was obtained ('timed_urine'): a request that does not name one may
+    be answered by a result that does, but a request naming one is not answered by a result without it."""
     vocabulary: frozenset[str] = frozenset()
     """every word the table reads or reads a name as (its terms' words and its concepts' words)."""
     tests: frozenset[str] = frozenset()
@@ -117,6 +122,7 @@ class _TableRows:
     panels: dict[str, set[frozenset[str]]] = dataclass_field(default_factory=dict)
     containers: dict[str, list[str]] = dataclass_field(default_factory=dict)
     categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
+    details: set[str] = dataclass_field(default_factory=set)
 
     def add(self, entry: NameEntry) -> None:
         """File one row; a term listed twice (outside the panel rows) or a region placed twice is an error."""
@@ -126,6 +132,8 @@ class _TableRows:
             if entry.term in self.containers:
                 raise ValueError(f"test-name table: region {entry.term!r} is placed twice")
             self.containers[entry.term] = entry.concept.split()
+        elif entry.kind == "detail":
+            self.details.add(entry.term)
         elif entry.kind == "instance":
             if entry.term in self.categories:
                 raise ValueError(f"test-name table: test {entry.term!r} is given its kinds twice")
@@ -176,6 +184,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         words=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)),
         within={region: _containing(region, rows.containers) for region in rows.containers},
         categories=rows.categories,
+        details=frozenset(rows.details),
         vocabulary=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)).union(
             *(entry.concept.split() for entry in rows.phrases.values()), rows.spellings.values(), rows.regions
         ),

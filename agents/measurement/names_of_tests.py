@@ -163,7 +163,7 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
         return None  # 'PET scan' is not answered by whatever imaging the case holds
     if asked == held:
         return 1
-    if _covers(asked, _as_kinds(held, asked, table) - _unknown(held - asked, table), table):
+    if _covers(asked, _as_kinds(held, asked, table) - _unknown(held - asked, table) - table.details, table):
         return 2
     narrower_ok = bool(held) or bool(found.modality - {ANY_MODALITY} and found.modality & request.modality)
     site_clash = bool((asked - held) & table.regions) and bool(found.specimen - request.specimen)

@@ -131,8 +131,8 @@ def spread_modality(parts: list[str], specifiers: frozenset[str]) -> list[str]:
     modality = ""
     for number, part in enumerate(parts):
         key = concept_key(part)
-        following = concept_key(parts[number + 1]) if number + 1 < len(parts) else None
-        if key.modality and not key.tokens and following is not None and _names_a_site(following, specifiers):
+        next_key = concept_key(parts[number + 1]) if number + 1 < len(parts) else None
+        if key.modality and not key.tokens and next_key is not None and _names_a_site(next_key, specifiers):
             modality = min(key.modality)  # 'Radiograph, right hip': one study, of the site named next
             spread.append("")
             continue
