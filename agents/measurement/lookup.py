@@ -225,7 +225,7 @@ class LookupMeasurement(DeterministicRole):
         bare = PARENTHESES.sub(" ", request)
         if not found and bare != request and bare.strip():
             return self._glossed(bare, request)
-        parts = request_parts(bare)
+        parts = self._named_together(request_parts(bare))
         if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
             return found or self._text.mentioning(words)
         each = self._each_part(parts)
@@ -234,6 +234,17 @@ class LookupMeasurement(DeterministicRole):
         if each != found and all(self._inside(finding, each) for finding in found):
             return each  # 'CBC with platelet count': the count, and the blood count it is part of
         return found
+
+    def _named_together(self, parts: list[RequestPart]) -> list[RequestPart]:
+        """The parts with neighbours the table names as one test joined again ('PET/CT' is one study)."""
+        joined: list[RequestPart] = []
+        for part in parts:
+            together = f"{joined[-1].text} {part.text}" if joined else ""
+            if together and tuple(words_of(together)) in self._table.phrases:
+                joined[-1] = RequestPart(together, joined[-1].after_with)
+            else:
+                joined.append(part)
+        return joined
 
     def _each_part(self, parts: list[RequestPart]) -> list[Finding]:
         """The findings each part of a request names; a part following a 'with' is read at the specimen,
