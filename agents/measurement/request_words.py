@@ -26,8 +26,9 @@ _ASKING = re.compile(
     r"|let(?:'s| us)|please|next|also|then|and)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at)\b\s*)?"
     r"(?:(?:a|an|the|some)\s+)?"
-    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|(?:is|are) there|were there|any)\s+"
-    r"(?:(?:the|his|her|their|its|any)\s+)?",
+    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|(?:is|are) there|were there|any"
+    r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform"
+    r"|send(?: off)?|run)\s+(?:(?:the|his|her|their|its|any|a|an|some)\s+)?",
     re.IGNORECASE,
 )
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'the lipase again'.
@@ -51,7 +52,7 @@ _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\
 _REASON = re.compile(
     r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:rule out|r/o|evaluate|assess|look for|check for|exclude|confirm|screen for|"
     r"investigate|identify|detect|determine)|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
-    r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their))\b.*$",
+    r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to)\b.*$",
     re.IGNORECASE,
 )
 # A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests (TSH, free T4)'.
