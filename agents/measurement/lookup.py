@@ -186,9 +186,15 @@ class LookupMeasurement(DeterministicRole):
             return []
         named = words_of(pieces[0])
         key = self._key(named)
-        if not named or any(self._unknown(word) for word in named) or not key.tokens - self._table.specifiers:
+        names_a_test = bool(key.tokens - self._table.specifiers or key.specimen)
+        if not named or not names_a_test or any(self._unknown(word) for word in named):
             return []
-        return [finding for finding in self._by_words_key(named, key) if finding.whole]
+        return [finding for finding in self._by_words_key(named, key) if self._one_result(finding)]
+
+    def _one_result(self, finding: Finding) -> bool:
+        """A finding reported as one result, or as one part under a heading ('Rectal_Biopsy > Histopathology')."""
+        parts = [f for f in self.findings if f.parents and f.parents[-1] is finding and not f.generic]
+        return finding.whole or (len(parts) == 1 and parts[0].whole)
 
     def _without_unknown_words(self, words: list[str]) -> list[Finding]:
         """A request whose words after a preposition of place hold some that neither the table nor the case
