@@ -760,3 +760,10 @@ def test_imaging_naming_no_side_is_of_the_one_side_its_report_names() -> None:
 def test_a_biopsy_asked_with_what_it_should_show_finds_its_one_report() -> None:
     lookup = LookupMeasurement(_case({"Rectal_Biopsy": {"Histopathology": "Absent ganglion cells"}}))
     assert _paths(lookup, "full-thickness rectal biopsy for ganglion cells") == ["Rectal_Biopsy"]
+
+
+def test_a_panel_is_found_in_a_lab_sheets_text_by_a_member_it_names() -> None:
+    text = "The laboratory examinations revealed the following: Leukocytosis; Thrombocytopenia"
+    lookup = LookupMeasurement(_case({}, exam={"Physical_Exams": text}))
+    assert _paths(lookup, "CBC") == ["Physical_Exams > The laboratory examinations revealed the following"]
+    assert _paths(lookup, "lipid panel") == []

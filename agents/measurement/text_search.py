@@ -47,17 +47,19 @@ class TextSearch:
         """A test no finding is named for, which a result's text speaks of by name ('platelet count' in an
         NEJM case's 'Laboratory studies: ... platelet count 45,000 ...', 'MRI of the orbits' in 'Here are
         the relevant MRI findings: ... orbits ...'): the innermost texts with a clause naming every word of
-        the test and every specimen, imaging kind and side it states. A request naming only one region, and no imaging,
-        asks for an examination, not for any text mentioning it ('cervical lymph nodes' is specific enough)."""
+        the test and every specimen, imaging kind and side it states. A panel is named by any of its members
+        ('CBC' by 'Thrombocytopenia'). A request naming only one region, and no imaging, asks for an
+        examination, not for any text mentioning it ('cervical lymph nodes' is specific enough)."""
         if not key.tokens or (key.tokens <= self._table.regions and len(key.tokens) < 2 and not key.modality):
             return []
         if key.tokens & (self._diagnosis.tokens - self._table.tests - self._table.specifiers):
             return []  # a text naming the diagnosis ('consistent with appendicitis') is no test of it
+        names = self._names_of(key.tokens)
         found = [
             finding
             for finding, clauses in self._shared.text_keys
             if any(
-                key.tokens <= clause.tokens
+                any(name <= clause.tokens for name in names)
                 and key.specimen <= clause.specimen
                 and key.modality - {ANY_MODALITY} <= clause.modality
                 and key.side <= clause.side
@@ -65,3 +67,12 @@ class TextSearch:
             )
         ]
         return [finding for finding in found if not any(finding in other.parents for other in found)]
+
+    def _names_of(self, tokens: frozenset[str]) -> list[frozenset[str]]:
+        """The word sets a text may name a test by: its own, and each member's for a panel. (A text naming a
+        panel is not taken for a member of it: 'complement levels' may not be the C3.)"""
+        names = [tokens]
+        if len(tokens) == 1:
+            token = next(iter(tokens))
+            names += list(self._table.panels.get(token, ()))
+        return names
