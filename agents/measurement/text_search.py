@@ -72,7 +72,6 @@ class TextSearch:
         """The word sets a text may name a test by: its own, and each member's for a panel. (A text naming a
         panel is not taken for a member of it: 'complement levels' may not be the C3.)"""
         names = [tokens]
-        if len(tokens) == 1:
-            token = next(iter(tokens))
-            names += list(self._table.panels.get(token, ()))
+        if all(token in self._table.panels for token in tokens):  # 'CBC', 'CBC with diff'
+            names += [member for token in tokens for member in self._table.panels[token]]
         return names
