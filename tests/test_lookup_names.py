@@ -767,3 +767,20 @@ def test_a_panel_is_found_in_a_lab_sheets_text_by_a_member_it_names() -> None:
     lookup = LookupMeasurement(_case({}, exam={"Physical_Exams": text}))
     assert _paths(lookup, "CBC") == ["Physical_Exams > The laboratory examinations revealed the following"]
     assert _paths(lookup, "lipid panel") == []
+
+
+def test_a_pulse_named_at_a_site_is_the_pulse_examination_not_the_heart_rate() -> None:
+    exam = {"Vital_Signs": {"Pulse": "88/min"}, "Neurovascular_Examination": {"Pulses": "Absent pedal pulses"}}
+    lookup = LookupMeasurement(_case({}, exam=exam))
+    assert "Vital_Signs > Pulse" in _paths(lookup, "pulse")
+    for request in ("Palpate the pedal pulses", "dorsalis pedis and posterior tibial pulses", "peripheral pulses"):
+        assert _paths(lookup, request) == ["Neurovascular_Examination > Pulses"], request
+
+
+def test_requests_written_as_a_question_or_with_a_bracketed_gloss() -> None:
+    tests = {"Chest_X-ray": "Clear lungs", "Spirometry": {"FEV1": "70%", "FVC": "85%", "DLCO": "60%"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Has he had a chest film?") == ["Chest_X-ray"]
+    assert _paths(lookup, "Spirometry [FEV1, FVC]") == ["Spirometry > FEV1", "Spirometry > FVC"]
+    assert _paths(lookup, "Lung volumes [FEV1, FVC]") == ["Spirometry > FEV1", "Spirometry > FVC"]
+    assert _paths(lookup, "bimanual exam - cervical excitation?") == []

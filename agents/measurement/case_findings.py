@@ -21,6 +21,7 @@ from agents.per_case import PerCase
 from scenarios import Case
 
 DEFAULT_SPECIMEN = "blood"
+VITAL_SIGNS = "vital_sign"
 ANY_SPECIMEN_TESTS = frozenset({"toxicology", "hcg"})
 """Tests a record often names without their specimen though it is often not blood (a drug screen or a
 pregnancy test is mostly urine): a result of theirs stating no specimen answers a request naming any."""
@@ -54,6 +55,11 @@ class Finding:
     """the sides its parts state, for a finding that states none itself ('Fundoscopy > Right_Eye')."""
     variants: frozenset[str] = frozenset()
     """specifier words its parts name as variants of it ('Blood_Glucose_Level > Random' -> random)."""
+
+    @property
+    def vital_sign(self) -> bool:
+        """One of the vital signs (or the section holding them)."""
+        return any(VITAL_SIGNS in finding.own.tokens for finding in (self, *self.parents))
 
     @property
     def default_blood(self) -> bool:

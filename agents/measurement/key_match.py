@@ -111,10 +111,13 @@ class KeyMatcher:
     def _context_agrees(self, request: Key, finding: Finding) -> bool:
         """Whether the request's region, specimen and side agree with the finding's own and inherited
         ones: 'lung auscultation' is not the abdomen's auscultation, 'urine glucose' not the glucose of a
-        metabolic panel, 'left eye visual acuity' not a visual acuity holding only the right eye."""
+        metabolic panel, 'left eye visual acuity' not a visual acuity holding only the right eye, and a request
+        naming a part of the body not a vital sign naming none ('femoral pulses' is no heart rate)."""
         asked_region = request.tokens & self.table.regions
         if asked_region and finding.region and not asked_region & finding.region:
             return False
+        if asked_region and not finding.region and finding.vital_sign:
+            return False  # 'femoral pulses' is the pulse examination, not the heart rate of the vital signs
         if request.specimen - {DEFAULT_SPECIMEN, SAMPLED_TISSUE} and finding.default_blood:
             return False
         sides = finding.child_sides

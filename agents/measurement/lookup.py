@@ -274,7 +274,7 @@ class LookupMeasurement(DeterministicRole):
         inside what the name finds (the liver panel), else what the name finds; a gloss naming every part
         of a panel (all but one, for a panel of four or more) still asks for the panel."""
         found = self._find(bare)
-        glosses = [gloss.strip("() ") for gloss in PARENTHESES.findall(request)]
+        glosses = [gloss.strip("()[] ") for gloss in PARENTHESES.findall(request)]
         named = [finding for gloss in glosses if gloss for finding in self._find(gloss)]
         if not found:
             return self._match.outermost(named)  # 'red cell size (MCV)': the gloss names what the words do not

@@ -27,6 +27,7 @@ _ASKING = re.compile(
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at)\b\s*)?"
     r"(?:(?:a|an|the|some)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|(?:is|are) there|were there|any"
+    r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform"
     r"|send(?: off)?|run)\s+(?:(?:the|his|her|their|its|any|a|an|some)\s+)?",
     re.IGNORECASE,
@@ -55,8 +56,10 @@ _REASON = re.compile(
     r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to)\b.*$",
     re.IGNORECASE,
 )
-# A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests (TSH, free T4)'.
-PARENTHESES = re.compile(r"\([^()]*\)")
+# A question added after a dash ('bimanual exam - cervical excitation?'): what the doctor hopes to see.
+_TRAILING_QUESTION = re.compile(r"\s+-+\s+[^-]*\?\s*$")
+# A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests [TSH, free T4]'.
+PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP'), the separator kept.
 REQUEST_PARTS = re.compile(r"\s*([,;/&+]|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
 WITH = "with"
@@ -93,8 +96,9 @@ def requested_test(request: str) -> str:
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", request)
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
+    request = _TRAILING_QUESTION.sub("", request) or request
     core = _ASKING.sub("", _ASKING_AFTER.sub("", request.strip()), count=1)
-    core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!")
+    core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
     return core or request
 
 
