@@ -11,7 +11,9 @@ hold them), joined by `` | ``, or ``absent``. A reply is scored by the results i
 - wrong test: any other test's result given (for a present or an absent test);
 - correct absent: an absent test answered by the missing-result policy.
 
-A third of the rows, chosen by a hash of (case, request), is held out: tune on the rest only.
+A third of the rows, chosen by a hash of (case, request), is held out: tune on the rest only. Most rows
+were written blind, from the case files alone, by writers who never ran the reader; a new set is scored
+whole with ``--requests FILE`` before anything is changed for it, then joins this file under the same split.
 
     python benchmarks/lookup_agreement.py [--errors] [--held-out-errors] [--sweep]
 
