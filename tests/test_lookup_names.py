@@ -784,3 +784,16 @@ def test_requests_written_as_a_question_or_with_a_bracketed_gloss() -> None:
     assert _paths(lookup, "Spirometry [FEV1, FVC]") == ["Spirometry > FEV1", "Spirometry > FVC"]
     assert _paths(lookup, "Lung volumes [FEV1, FVC]") == ["Spirometry > FEV1", "Spirometry > FVC"]
     assert _paths(lookup, "bimanual exam - cervical excitation?") == []
+
+
+def test_a_study_then_its_site_after_a_comma_and_a_question_about_a_result() -> None:
+    tests = {
+        "Mammography": {"Findings": "Spiculated mass in the right breast"},
+        "Toxicology_Screen": {"Cannabinoids": "Positive"},
+        "Serum_Electrolytes": {"Sodium": "140", "Calcium": "11.9"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Diagnostic mammogram, right breast") == ["Mammography"]
+    assert _paths(lookup, "Diagnostic mammogram, left breast") == []
+    assert _paths(lookup, "Was the cannabis screen positive?") == ["Toxicology_Screen > Cannabinoids"]
+    assert _paths(lookup, "Serum electrolytes including calcium") == ["Serum_Electrolytes"]

@@ -205,7 +205,7 @@ class CaseFindings:
         finding.region = (own.tokens & self.table.regions) or (parent.region if parent else frozenset())
         if not finding.region and own.modality - {ANY_MODALITY} and not exam:
             finding.region = self._implied_region(node)
-        if own.modality and not own.side and not exam:
+        if not own.side and not exam:
             finding.child_sides |= self._reported_side(node)
         if parent is not None and not generic:
             parent.whole = False
@@ -214,7 +214,7 @@ class CaseFindings:
         return finding
 
     def _reported_side(self, node: Node) -> frozenset[str]:
-        """The one side imaging that names none reports on ('... deep venous systems of the right leg'), so
+        """The one side a study that names none reports on ('... deep venous systems of the right leg'), so
         a request for the other side is not answered by it; nothing when its report names both or neither."""
         sides = key_of_words(words_of(render(node.value)), self.table).side
         return sides if len(sides) == 1 and not sides & {BOTH_SIDES} else frozenset()

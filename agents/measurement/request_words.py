@@ -28,13 +28,16 @@ _ASKING = re.compile(
     r"(?:(?:a|an|the|some)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|(?:is|are) there|were there|any"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
+    r"|(?:was|were|is|are) (?:the|his|her|their)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform"
     r"|send(?: off)?|run)\s+(?:(?:the|his|her|their|its|any|a|an|some)\s+)?",
     re.IGNORECASE,
 )
-# Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'the lipase again'.
+# Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
 _ASKING_AFTER = re.compile(
-    r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now))+\s*[?.!]*$", re.IGNORECASE
+    r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now|back|done"
+    r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high)))+\s*[?.!]*$",
+    re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
 # How long a recording runs ('actigraphy over two weeks', 'a 7-day Holter') or the day of the cycle a sample is
@@ -61,8 +64,9 @@ _TRAILING_QUESTION = re.compile(r"\s+-+\s+[^-]*\?\s*$")
 # A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests [TSH, free T4]'.
 PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP'), the separator kept.
-REQUEST_PARTS = re.compile(r"\s*([,;/&+]|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
-WITH = "with"
+REQUEST_PARTS = re.compile(r"\s*([,;/&+]|\band\b|\bplus\b|\bwith\b|\bincluding\b|\bincl\b\.?)\s*", re.IGNORECASE)
+PART_OF_THE_LAST = frozenset({"with", "including", "incl", "incl."})
+"""Separators after which a part names something of the test before it ('electrolytes including calcium')."""
 # Order-entry shorthand: 'w/ diff' is 'with diff', 'w/o contrast' is 'without contrast'.
 _WITHOUT_SHORT = re.compile(r"\bw/o\b", re.IGNORECASE)
 _WITH_SHORT = re.compile(r"\bw/\s*", re.IGNORECASE)
@@ -111,7 +115,7 @@ def request_parts(request: str) -> list[RequestPart]:
     for number in range(0, len(pieces), 2):
         text = pieces[number].strip()
         separator = pieces[number - 1].lower() if number else ""
-        after_with = after_with or separator == WITH
+        after_with = after_with or separator in PART_OF_THE_LAST
         if not text:
             continue
         if parts and set(text.lower().split()) <= BARE_SPECIMENS:
@@ -126,19 +130,26 @@ def _names_a_site(key: Key, specifiers: frozenset[str]) -> bool:
     return not key.modality and not key.specimen and bool(key.tokens or key.side) and key.tokens <= specifiers
 
 
+def _names_no_site(key: Key, specifiers: frozenset[str]) -> bool:
+    """Whether a part names a study but not where it is of ('Radiograph', 'Diagnostic mammogram')."""
+    return bool(key.modality or key.tokens) and not key.tokens & specifiers and not key.side
+
+
 def spread_modality(parts: list[str], specifiers: frozenset[str]) -> list[str]:
     """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the imaging of the
-    part before it, and a part naming only imaging before one naming only a site is no study of its own
-    ('Radiograph, right hip' -> '', 'xray right hip'). 'Total and direct bilirubin' -> 'Total bilirubin',
+    part before it, and a part naming a study but no site, before one naming only a site, is read with it
+    ('Radiograph, right hip' -> '', 'Radiograph right hip'). 'Total and direct bilirubin' -> 'Total bilirubin',
     'direct bilirubin': a part of one word naming only a specifier or a side, before a part of several
     words, takes that part's last words."""
     spread = []
-    modality = ""
+    modality = carried = ""
     for number, part in enumerate(parts):
+        part = f"{carried} {part}".strip()
+        carried = ""
         key = concept_key(part)
         next_key = concept_key(parts[number + 1]) if number + 1 < len(parts) else None
-        if key.modality and not key.tokens and next_key is not None and _names_a_site(next_key, specifiers):
-            modality = min(key.modality)  # 'Radiograph, right hip': one study, of the site named next
+        if next_key is not None and _names_a_site(next_key, specifiers) and _names_no_site(key, specifiers):
+            carried = part  # 'Radiograph, right hip', 'Diagnostic mammogram, right breast': one study of that site
             spread.append("")
             continue
         if key.modality:
