@@ -797,3 +797,9 @@ def test_a_study_then_its_site_after_a_comma_and_a_question_about_a_result() -> 
     assert _paths(lookup, "Diagnostic mammogram, left breast") == []
     assert _paths(lookup, "Was the cannabis screen positive?") == ["Toxicology_Screen > Cannabinoids"]
     assert _paths(lookup, "Serum electrolytes including calcium") == ["Serum_Electrolytes"]
+
+
+def test_the_simulators_own_prefix_written_into_a_request_is_no_part_of_it() -> None:
+    lookup = LookupMeasurement(_case({"Abdominal_Ultrasound": "Ascites", "STI_Screen": {"Gonorrhea": "Positive"}}))
+    assert _paths(lookup, "REQUEST TEST: Pelvic and Abdominal Ultrasound") == ["Abdominal_Ultrasound"]
+    assert _paths(lookup, "gonococcal NAAT") == ["STI_Screen > Gonorrhea"]

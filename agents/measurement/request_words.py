@@ -19,6 +19,8 @@ ONE_RESULT_WORDS = frozenset({"ratio"})
 
 # Requests for the answer itself rather than for a test ('diagnosis', 'Correct_Diagnosis', 'final diagnoses').
 ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
+# The simulator's own prefix, where a doctor writes it into the request ('REQUEST TEST: Lipase').
+_PREFIX = re.compile(r"^\s*request(?:ed)?\s+tests?\s*:\s*", re.IGNORECASE)
 # Words around the test that only ask for it: 'Can we get a CBC?', 'I'd like to order an abdominal CT'.
 _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
@@ -101,7 +103,7 @@ def requested_test(request: str) -> str:
     request = _REFLEX.sub("with", request)
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
-    core = _ASKING.sub("", _ASKING_AFTER.sub("", request.strip()), count=1)
+    core = _ASKING.sub("", _ASKING_AFTER.sub("", _PREFIX.sub("", request.strip())), count=1)
     core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
     return core or request
 
