@@ -52,7 +52,8 @@ class Finding:
     region: frozenset[str] = frozenset()
     """the body regions it is of: its own name's, else its parents' ('Abdominal_Examination > Auscultation')."""
     child_sides: frozenset[str] = frozenset()
-    """the sides its parts state, for a finding that states none itself ('Fundoscopy > Right_Eye')."""
+    """the sides its parts state, for a finding that states none itself ('Fundoscopy > Right_Eye'), or the one
+    side its report names ('... deep veins of the right leg')."""
     variants: frozenset[str] = frozenset()
     """specifier words its parts name as variants of it ('Blood_Glucose_Level > Random' -> random)."""
 

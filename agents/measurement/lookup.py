@@ -57,9 +57,9 @@ from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import Key, is_generic_name, key_of_words
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
-    EXAMINED_FOR,
     ONE_RESULT_WORDS,
     PARENTHESES,
+    SOUGHT,
     RequestPart,
     asks_for_examination,
     request_parts,
@@ -151,40 +151,34 @@ class LookupMeasurement(DeterministicRole):
         words = words_of(request)
         if not words or ASKS_FOR_DIAGNOSIS.search(" ".join(words)):
             return []
-        if self._only_the_diagnosis(request, words, self._key(words)):
+        key = self._key(words)
+        if self._only_the_diagnosis(request, words, key):
             return self._exact(words)
-        return (
-            self._find_named(request, words)
-            or self._examined_for(request)
-            or self._sought_for(request)
-            or self._without_unknown_words(words)
-            or self._text.naming(self._key(words))
-        )
+        found = self._find_named(request, words, key)
+        pieces = SOUGHT.split(request, maxsplit=1)
+        if not found and len(pieces) == 2:
+            named, sought = words_of(pieces[0]), words_of(pieces[1])
+            found = self._examined_for(named, sought) or self._sought_for(named, sought)
+        return found or self._without_unknown_words(words) or self._text.naming(key)
 
-    def _examined_for(self, request: str) -> list[Finding]:
+    def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
         """An examination asked for with the sign it looks for ('Palpate the abdomen for hepatosplenomegaly',
         'listen for an abdominal bruit'): the examination the words before 'for' name, at the regions the
         words after it name when those before name none."""
-        pieces = EXAMINED_FOR.split(request, maxsplit=1)
-        if len(pieces) < 2:
-            return []
-        named = words_of(pieces[0])
         key = self._key(named)
         if not named or not asks_for_examination(named, key):
             return []
-        regions = key.tokens & self._table.regions or self._key(words_of(pieces[1])).tokens & self._table.regions
+        regions = key.tokens & self._table.regions or self._key(sought).tokens & self._table.regions
         return self._by_words_key(named, Key(key.tokens | regions, key.specimen, key.modality, key.side))
 
-    def _sought_for(self, request: str) -> list[Finding]:
+    def _sought_for(self, named: list[str], sought: list[str]) -> list[Finding]:
         """A test asked with what it should show, in words neither the table nor the case knows ('blood film
         for fragments', 'rectal biopsy for ganglion cells'): the test the words before 'for' name, where the
         case reports it as one result. Words before 'for' that name only a method ('serology for
         strongyloides') are no test without the organism, and a test the case reports in parts may hold
         the sought one among them, so neither is answered this way."""
-        pieces = EXAMINED_FOR.split(request, maxsplit=1)
-        if len(pieces) < 2 or not any(self._unknown(word) for word in words_of(pieces[1])):
+        if not any(self._unknown(word) for word in sought):
             return []
-        named = words_of(pieces[0])
         key = self._key(named)
         names_a_test = bool(key.tokens - self._table.specifiers or key.specimen)
         if not named or not names_a_test or any(self._unknown(word) for word in named):
@@ -193,8 +187,12 @@ class LookupMeasurement(DeterministicRole):
 
     def _one_result(self, finding: Finding) -> bool:
         """A finding reported as one result, or as one part under a heading ('Rectal_Biopsy > Histopathology')."""
-        parts = [f for f in self.findings if f.parents and f.parents[-1] is finding and not f.generic]
+        parts = self._parts(finding)
         return finding.whole or (len(parts) == 1 and parts[0].whole)
+
+    def _parts(self, finding: Finding) -> list[Finding]:
+        """The parts a finding holds directly, its generic sections ('Findings') aside."""
+        return [f for f in self.findings if f.parents and f.parents[-1] is finding and not f.generic]
 
     def _without_unknown_words(self, words: list[str]) -> list[Finding]:
         """A request whose words after a preposition of place hold some that neither the table nor the case
@@ -222,9 +220,9 @@ class LookupMeasurement(DeterministicRole):
     def _unknown(self, word: str) -> bool:
         return word not in self._known and word.isalpha()
 
-    def _find_named(self, request: str, words: list[str]) -> list[Finding]:
+    def _find_named(self, request: str, words: list[str], key: Key | None = None) -> list[Finding]:
         exact = self._exact(words)
-        key = self._key(words)
+        key = key or self._key(words)
         if exact or self._only_the_diagnosis(request, words, key):
             return exact
         found = self._by_words_key(words, key)
@@ -283,7 +281,7 @@ class LookupMeasurement(DeterministicRole):
             return found
         named = self._match.outermost(named)
         for whole in found:
-            parts = [f for f in self.findings if f.parents and f.parents[-1] is whole and not f.generic]
+            parts = self._parts(whole)
             covered = sum(part in named for part in parts)
             if len(parts) > 1 and covered >= len(parts) - (len(parts) >= 4):
                 return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts

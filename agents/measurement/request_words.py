@@ -50,8 +50,8 @@ _DURATION = re.compile(
     r"|\s*\b(?:(?:cycle|menstrual)\s+)?day\s+\d+(?:\s+of\s+(?:the|her)\s+cycle)?\b",
     re.IGNORECASE,
 )
-# What an examination is looking for ('Palpate the abdomen for hepatosplenomegaly'): the sign sought.
-EXAMINED_FOR = re.compile(r"\s+for\s+", re.IGNORECASE)
+# What a request says it looks for ('Palpate the abdomen for hepatosplenomegaly', 'blood film for fragments').
+SOUGHT = re.compile(r"\s+for\s+", re.IGNORECASE)
 # The article after a preposition ('biopsy of a patch'); 'a' elsewhere names a type ('hepatitis A').
 _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\s+an?\s+", re.IGNORECASE)
 # A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
