@@ -23,6 +23,9 @@ from scenarios.registry import DATA_DIR_ENV, DATASETS
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
+    from models.backends.hf import HFBackend
+    from models.training.hf_policy import HFPolicy
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REQUIRE_DATA_ENV = "AGENTCLINIC_REQUIRE_DATA"
 NEEDED_FILES = [spec.filename for spec in DATASETS.values() if spec.downloadable]
@@ -75,6 +78,22 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from models.tiny import build_tiny
 
     return build_tiny(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_path: Path) -> HFBackend:
+    """The tiny Gemma 3 loaded as a backend, once per test module."""
+    from models.backends.hf import HFBackend
+
+    return HFBackend(str(tiny_model_path), name="tiny")
+
+
+@pytest.fixture(scope="module")
+def policy(tiny: HFBackend) -> HFPolicy:
+    """The tiny Gemma 3 as a rollout policy (``HFPolicy`` over the module's ``tiny`` backend)."""
+    from models.training.hf_policy import HFPolicy
+
+    return HFPolicy(tiny)
 
 
 @pytest.fixture(scope="session")

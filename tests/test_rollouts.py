@@ -4,7 +4,6 @@ SFT rows built the same way, and ``rollout_func`` rows in TRL's order."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import gymnasium as gym
 import pytest
@@ -22,16 +21,6 @@ from models.training.tokens import ChatTokens  # noqa: E402
 from scenarios import Case, load_cases  # noqa: E402
 
 SCRIPT = ["What brings you in today?", "REQUEST TEST: Complete_Blood_Count", "DIAGNOSIS READY: Pneumonia"]
-
-
-@pytest.fixture(scope="module")
-def tiny(tiny_model_path: Path) -> HFBackend:
-    return HFBackend(str(tiny_model_path), name="tiny")
-
-
-@pytest.fixture(scope="module")
-def policy(tiny: HFBackend) -> HFPolicy:
-    return HFPolicy(tiny)
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@ prompts add to the earlier turns', a prompt several rows share is prefilled once
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("torch")
@@ -14,16 +12,6 @@ from models.backends import GenerationConfig, Message  # noqa: E402
 from models.backends.hf import HFBackend  # noqa: E402
 from models.training.hf_policy import HFPolicy  # noqa: E402
 from models.training.turn_cache import TurnCache, _common_prefix  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def tiny(tiny_model_path: Path) -> HFBackend:
-    return HFBackend(str(tiny_model_path), name="tiny")
-
-
-@pytest.fixture(scope="module")
-def policy(tiny: HFBackend) -> HFPolicy:
-    return HFPolicy(tiny)
 
 
 def _second_turn(tiny: HFBackend, prompt: list[int], reply: list[int], question: str) -> list[int]:
