@@ -178,6 +178,12 @@ def test_settings_refuse_a_bad_uri_when_validated_naming_the_field() -> None:
         RunSettings(patient="opneai:gpt-4o")
     problem = caught.value.errors()[0]
     assert problem["loc"] == ("patient",) and problem["msg"].startswith("unknown backend 'opneai:gpt-4o'")
+    assert problem["msg"].endswith("or 'retrieval' (the patient's player in code)")  # a misspelt player hears of it
+    with pytest.raises(ValidationError, match="or 'lookup' \\(the measurement's player in code\\)"):
+        RunSettings(measurement="lookpu")
+    with pytest.raises(ValidationError) as caught:
+        RunSettings(doctor="tiny:")
+    assert "names no folder" in str(caught.value) and "player in code" not in str(caught.value)
     assert RunSettings(doctor=" oracle ").doctor == "oracle"
     with pytest.raises(ValidationError, match="'lookup' does not play the patient"):
         RunSettings(patient="lookup")

@@ -124,6 +124,10 @@ BackendReference = Annotated[
 ]
 
 
+class UnknownBackendError(BackendError):
+    """A URI of no form a backend is written in (a misspelt name, a scheme that does not exist)."""
+
+
 @lru_cache(maxsize=256)
 def parse_backend(uri: str) -> BackendReference:
     """The reference ``uri`` names, or ``BackendError`` saying what is wrong and which forms there are."""
@@ -145,7 +149,7 @@ def parse_backend(uri: str) -> BackendReference:
         return ScriptedReference(uri=uri, file=rest)
     if uri == "human":
         return HumanReference(uri=uri)
-    raise BackendError(f"unknown backend {uri!r}; use one of: {URI_FORMS}")
+    raise UnknownBackendError(f"unknown backend {uri!r}; use one of: {URI_FORMS}")
 
 
 def _openai(uri: str, rest: str) -> OpenAIReference:
@@ -198,15 +202,20 @@ def is_remote(backend: object) -> bool:
 
 
 def _checked_for(role: str) -> Callable[[str], str]:
-    """A settings validator for the URI of ``role``'s player: it must parse, and a deterministic name must be the
+    """A settings validator for the URI of ``role``'s player: it must parse (an unknown one is told the role's
+    player in code besides the backend forms: 'lookpu' hears of 'lookup'), and a deterministic name must be the
     one that plays this role ('lookup' is no patient)."""
+
+    own = DETERMINISTIC_PLAYERS[role]
 
     def checked(uri: str) -> str:
         try:
             reference = parse_backend(uri)
+        except UnknownBackendError as exc:
+            reason = f"{exc}, or {own!r} (the {role}'s player in code)"
+            raise PydanticCustomError("backend_uri", "{reason}", {"reason": reason}) from None
         except BackendError as exc:
             raise PydanticCustomError("backend_uri", "{reason}", {"reason": str(exc)}) from None
-        own = DETERMINISTIC_PLAYERS[role]
         if isinstance(reference, DeterministicReference) and reference.name != own:
             reason = (
                 f"{reference.name!r} does not play the {role}: its player in code is {own!r}, or give a backend URI"
