@@ -209,8 +209,9 @@ def main() -> None:
     parser.add_argument(
         "--requests",
         type=Path,
-        help="score every row of this CSV instead (a new set written blind: no split; rows whose label names "
-        "nothing in the case are counted and left out)",
+        help="score every row of this CSV instead (a new set written blind), whole and in the two parts it will "
+        "split into; with --errors, list the tuning part's errors only (rows whose label names nothing in the "
+        "case are counted and left out)",
     )
     args = parser.parse_args()
 
@@ -220,14 +221,11 @@ def main() -> None:
         return
     rows = read_requests()
     scored = run(rows, LookupMeasurement, cases)
-    good = {"matched", "correct absent"}
     for label, held_out, show in (("tuning", False, args.errors), ("held-out", True, args.held_out_errors)):
         part = [item for item in scored if item.row.held_out == held_out]
         print(line(label, part))
-        for item in part:
-            if show and item.outcome not in good:
-                row = item.row
-                print(f"  {item.outcome:13s} {row.case} {row.request!r}: expected {row.expected!r}, gave {item.given}")
+        if show:
+            print_errors(part)
     if args.sweep:
         medqa = [case for case in cases.values() if case.id.startswith("medqa-ext:")]
         total, own, missing = run_sweep(medqa, LookupMeasurement)
@@ -235,7 +233,9 @@ def main() -> None:
 
 
 def score_whole_file(path: Path, cases: dict[str, Case], show_errors: bool) -> None:
-    """Score all of ``path``'s rows as one set, for a set no tuning has seen."""
+    """Score all of ``path``'s rows as one set, for a set no tuning has seen, and its two parts as they will
+    split when it joins the labelled set; ``show_errors`` lists the errors of the tuning part only, so the
+    rows that will join the held-out third stay unseen."""
     rows, bad = [], 0
     readers: dict[str, Reader] = {}
     for row in read_requests(path):
@@ -249,8 +249,17 @@ def score_whole_file(path: Path, cases: dict[str, Case], show_errors: bool) -> N
         rows.append(row)
     scored = run(rows, LookupMeasurement, cases)
     print(line(path.name, scored) + f"  ({bad} rows left out: their label names nothing in the case)")
+    tuning = [item for item in scored if not item.row.held_out]
+    print(line("  tuning", tuning))
+    print(line("  held-out", [item for item in scored if item.row.held_out]))
+    if show_errors:
+        print_errors(tuning)
+
+
+def print_errors(scored: list[Scored]) -> None:
+    """One line for each row not answered right: what it expected and what the lookup gave."""
     for item in scored:
-        if show_errors and item.outcome not in {"matched", "correct absent"}:
+        if item.outcome not in {"matched", "correct absent"}:
             row = item.row
             print(f"  {item.outcome:13s} {row.case} {row.request!r}: expected {row.expected!r}, gave {item.given}")
 
