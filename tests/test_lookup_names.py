@@ -803,3 +803,87 @@ def test_the_simulators_own_prefix_written_into_a_request_is_no_part_of_it() -> 
     lookup = LookupMeasurement(_case({"Abdominal_Ultrasound": "Ascites", "STI_Screen": {"Gonorrhea": "Positive"}}))
     assert _paths(lookup, "REQUEST TEST: Pelvic and Abdominal Ultrasound") == ["Abdominal_Ultrasound"]
     assert _paths(lookup, "gonococcal NAAT") == ["STI_Screen > Gonorrhea"]
+
+
+def test_a_gloss_listing_tests_the_case_lacks_describes_the_panel_as_the_doctor_knows_it() -> None:
+    torch = {"Rubella_IgM": "Positive", "Others": "Negative"}
+    lookup = LookupMeasurement(_case({"TORCH_Screen": torch, "Radiographs": {"AP": "Normal", "Y_View": "Normal"}}))
+    assert _paths(lookup, "TORCH titres [Toxoplasma, Rubella, CMV, HSV IgM]") == ["TORCH_Screen"]
+    assert _paths(lookup, "Rubella IgM") == ["TORCH_Screen > Rubella_IgM"]
+
+
+def test_a_question_about_what_a_test_showed_asks_for_that_test() -> None:
+    tests = {"Chest_CT": "Anterior mediastinal mass", "Corneal_Scraping_Culture": "Pseudomonas aeruginosa"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Did the CT chest show a thymoma?") == ["Chest_CT"]
+    assert _paths(lookup, "What did the chest CT show?") == ["Chest_CT"]
+    assert _paths(lookup, "what grew from the corneal scrape?") == ["Corneal_Scraping_Culture"]
+    assert _paths(lookup, "Did the CT head show a bleed?") == []
+
+
+def test_blood_reported_in_a_urinalysis_is_the_blood_in_the_urine() -> None:
+    tests = {"Urinalysis": {"Protein": "Negative", "Blood": "Positive"}, "Hemoglobin": "13 g/dL"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "blood in urine on UA") == ["Urinalysis > Blood"]
+    assert _paths(lookup, "urine blood") == ["Urinalysis > Blood"]
+    assert _paths(lookup, "blood count") == ["Hemoglobin"]
+
+
+def test_a_smaller_panel_is_answered_by_a_larger_one_the_case_reports_whole() -> None:
+    tests = {"Comprehensive_Metabolic_Panel": "Within normal limits", "Complete_Blood_Count": "Normal"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "LFTs") == ["Comprehensive_Metabolic_Panel"]
+    assert _paths(lookup, "renal panel") == ["Comprehensive_Metabolic_Panel"]
+    assert _paths(lookup, "lipid panel") == []
+    assert _paths(LookupMeasurement(_case({"Liver_Function_Tests": "Normal"})), "CMP") == []
+
+
+def test_a_panel_member_reported_as_part_of_another_test_is_not_the_panels() -> None:
+    tests = {"Complete_Blood_Count": "Normal", "Flow_Cytometry": {"Absolute_Lymphocyte_Count": "400/uL"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "full blood count with differential") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "absolute lymphocyte count") == ["Flow_Cytometry > Absolute_Lymphocyte_Count"]
+
+
+def test_a_biopsy_naming_no_site_is_of_the_site_its_report_or_the_examination_names() -> None:
+    exam = {"Skin_Examination": "Firm brown papule on the shin"}
+    tests = {"Biopsy": {"Histopathology": "Benign proliferation of fibroblasts"}}
+    lookup = LookupMeasurement(_case(tests, exam=exam))
+    assert _paths(lookup, "skin biopsy") == ["Biopsy"]
+    assert _paths(lookup, "biopsy of the lesion") == ["Biopsy"]
+    assert _paths(lookup, "lymph node biopsy") == []
+
+
+def test_a_lesion_biopsied_at_a_site_is_the_skin_there() -> None:
+    lookup = LookupMeasurement(_case({"Skin_Biopsy": "Basal cell carcinoma"}))
+    assert _paths(lookup, "Excisional biopsy of the forehead lesion") == ["Skin_Biopsy"]
+    assert _paths(lookup, "punch biopsy, ulcer edge") == ["Skin_Biopsy"]
+    assert _paths(lookup, "patch testing") == []
+    assert _paths(lookup, "liver biopsy") == []
+
+
+def test_words_the_table_lacks_are_dropped_only_where_the_result_says_them() -> None:
+    scraping = {"Microscopy": "Septate hyphae", "Culture": "Trichophyton rubrum, a dermatophyte"}
+    lookup = LookupMeasurement(_case({"Skin_Scraping": scraping, "Wound_Culture": "Staphylococcus aureus"}))
+    assert _paths(lookup, "dermatophyte culture of the scraping") == ["Skin_Scraping > Culture"]
+    assert _paths(lookup, "mycobacterial culture of the wound") == []
+
+
+def test_a_test_named_with_of_is_read_the_other_way_round() -> None:
+    panel = {"Neutrophil_Oxidative_Burst": "Absent"}
+    lookup = LookupMeasurement(_case({"Immune_Function_Panel": panel}))
+    burst = ["Immune_Function_Panel > Neutrophil_Oxidative_Burst"]
+    assert _paths(lookup, "respiratory burst of his neutrophils") == burst
+
+
+def test_clinicians_names_added_for_lung_function_genes_and_panels() -> None:
+    pft = {"FEV1_FVC_Ratio": "0.62", "Total_Lung_Capacity": "120%", "Residual_Volume": "140%", "DLCO": "45%"}
+    lookup = LookupMeasurement(_case({"Pulmonary_Function_Test": pft, "Genetic_Testing": "40 CAG repeats in HTT"}))
+    assert _paths(lookup, "lung volumes") == [
+        "Pulmonary_Function_Test > Total_Lung_Capacity",
+        "Pulmonary_Function_Test > Residual_Volume",
+    ]
+    assert _paths(lookup, "Tiffeneau index") == ["Pulmonary_Function_Test > FEV1_FVC_Ratio"]
+    assert _paths(lookup, "transfer factor for carbon monoxide") == ["Pulmonary_Function_Test > DLCO"]
+    assert _paths(lookup, "huntingtin gene testing") == ["Genetic_Testing"]
+    assert _paths(lookup, "HTT CAG repeat analysis") == ["Genetic_Testing"]

@@ -91,8 +91,12 @@ def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -
     return keys
 
 
-RESULT_CONTAINERS = frozenset({"lab", "chemistry"})
-"""Test words that name a sheet of results rather than one test ('Laboratory studies', 'Serum chemistries')."""
+SAMPLED_SITE_TESTS = frozenset({"biopsy"})
+"""Tests of tissue taken from some site: one that names no site ('Biopsy') is of the sites its report or the
+examination names, as imaging that names no region is."""
+RESULT_CONTAINERS = frozenset({"lab", "chemistry", "hematology"})
+"""Test words that name a sheet of results rather than one test ('Laboratory studies', 'Serum chemistries',
+'Hematology')."""
 _CLAUSE_ENDS = re.compile(r"[.;:]\s+|\n+|\s+-\s+|\s*•\s*|[.;]$")
 """Where a result's text ends one statement: sentences, bullets and labelled items ('Urinalysis: - ...')."""
 
@@ -183,7 +187,11 @@ class CaseFindings:
     def _finding(self, node: Node, parent: Finding | None, *, from_text: bool, exam: bool) -> Finding:
         """A finding's keys: its own name (unless generic), its name with its parents', and its parts."""
         parent_key = parent.own if parent else Key()
-        own = concept_key(node.name).inherit(parent_key)
+        own = concept_key(node.name)
+        if not own.tokens and not own.modality and parent_key.specimen and not own.specimen <= parent_key.specimen:
+            # 'Urinalysis > Blood' is the blood found in the urine, not a blood sample
+            own = concept_key(f"{' '.join(sorted(parent_key.specimen))} {node.name}")
+        own = own.inherit(parent_key)
         context_tokens = own.tokens | (parent.keys[-1].tokens if parent and parent.keys else frozenset())
         context = Key(context_tokens, own.specimen, own.modality, own.side)
         generic = is_generic_name(node.name)
@@ -204,7 +212,7 @@ class CaseFindings:
             parents=[*parent.parents, parent] if parent else [],
         )
         finding.region = (own.tokens & self.table.regions) or (parent.region if parent else frozenset())
-        if not finding.region and own.modality - {ANY_MODALITY} and not exam:
+        if not finding.region and (own.modality - {ANY_MODALITY} or own.tokens & SAMPLED_SITE_TESTS) and not exam:
             finding.region = self._implied_region(node)
         if not own.side and not exam:
             finding.child_sides |= self._reported_side(node)
@@ -221,9 +229,9 @@ class CaseFindings:
         return sides if len(sides) == 1 and not sides & {BOTH_SIDES} else frozenset()
 
     def _implied_region(self, node: Node) -> frozenset[str]:
-        """Where imaging that names no region ('Radiographs', 'MRI') may have been taken: the regions its
-        report names and the regions the case examined, each with the regions containing it ('pancreas'
-        is also 'abdomen'); empty, so any region agrees, when neither names one."""
+        """Where imaging or a biopsy that names no region ('Radiographs', 'MRI', 'Biopsy') may have been taken:
+        the regions its report names and the regions the case examined, each with the regions containing it
+        ('pancreas' is also 'abdomen'); empty, so any region agrees, when neither names one."""
         regions = key_of_words(words_of(render(node.value)), self.table).tokens & self.table.regions
         regions |= self.examined_regions
         return frozenset(regions).union(*(self.table.within.get(region, ()) for region in regions))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from agents.measurement.case_findings import DEFAULT_SPECIMEN, Finding
+from agents.measurement.case_findings import DEFAULT_SPECIMEN, RESULT_CONTAINERS, Finding
 from agents.measurement.name_table import NameTable
 from agents.measurement.name_words import exact_name
 from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, Key, facets_agree, match_tier
@@ -143,14 +143,23 @@ class KeyMatcher:
             )
             and facets_agree(wanted, finding.keys[0])
             and self._context_agrees(wanted, finding)
+            and not self._of_another_test(finding)
         ]
         return self.preferred(request, found)  # members stating no specimen are as good as those stating blood
 
+    def _of_another_test(self, finding: Finding) -> bool:
+        """Whether a finding is reported under a test that is neither a panel nor a panel's member
+        ('Flow_Cytometry > Lymphocyte_Count'): a part of that test, not a member of a panel the request names."""
+        others = self.table.tests - RESULT_CONTAINERS - set(self.table.panels) - set(self.table.member_of)
+        return any(parent.own.tokens & others for parent in finding.parents)
+
     def _whole_panel(self, request: Key) -> list[Finding]:
         """'TSH' or 'free T4' where the case reports only 'Thyroid function tests: normal': that panel, when
-        the case gives it as one result (a text, or a section of generic parts only)."""
+        the case gives it as one result (a text, or a section of generic parts only); likewise a smaller panel
+        most of whose members it holds ('LFTs' in a comprehensive metabolic panel)."""
         core = request.tokens - self.table.specifiers
         panels = set().union(*(self.table.member_of.get(token, frozenset()) for token in core))
+        panels |= set().union(*(self._larger_panels(token) for token in core))
         if len(core) != 1 or not panels:
             return []
         found = [
@@ -164,6 +173,16 @@ class KeyMatcher:
             and self._context_agrees(request, finding)
         ]
         return self.preferred(request, found)
+
+    def _larger_panels(self, panel: str) -> set[str]:
+        """The panels holding most members of ``panel``: 'LFTs' or 'renal panel' where the case reports only a
+        comprehensive metabolic panel as one result."""
+        members = self.table.panels.get(panel, frozenset())
+        return {
+            other
+            for other, held in self.table.panels.items()
+            if other != panel and len(members) >= 2 and 2 * len(members & held) > len(members)
+        }
 
     def preferred(self, request: Key, found: list[Finding], *, by_name: bool = False) -> list[Finding]:
         """Among equally good findings: blood (or an unstated specimen) when the request names none,

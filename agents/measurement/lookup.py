@@ -28,7 +28,9 @@ When no finding is named for a request, the lookup reads it as clinicians also w
 the sign it looks for ('palpate the abdomen for hepatosplenomegaly'), a test with its site in words the table
 does not know ('immunofluorescence of perilesional skin'), and a test that a result's text names
 (:mod:`agents.measurement.text_search`: 'platelet count' in an NEJM case's 'Laboratory studies', 'blood smear'
-in a blood count's other findings). Order-entry shorthand is read too ('CBC w/ diff', 'Lipase, serum',
+in a blood count's other findings), a test named with words the table does not know where its result says
+them ('dermatophyte culture'), and a test named with 'of' the other way round ('respiratory burst of his
+neutrophils'). Questions about what a test showed ask for the test. Order-entry shorthand is read too ('CBC w/ diff', 'Lipase, serum',
 'XR knee 3 views'), and a named manoeuvre or instrument is answered by the kind of test the case reports
 ('finger-to-nose' by 'Coordination_Tests', the table's ``instance`` rows).
 
@@ -74,6 +76,7 @@ from scenarios import Case
 
 TYPO_THRESHOLD = 88.0
 POST_MODIFIER_WORDS = frozenset({"of", "from", "in", "on", "at"})
+POSSESSIVES = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Prepositions after which a request gives the site of the test it has named."""
 TYPO_MIN_LENGTH = 6
 
@@ -159,7 +162,13 @@ class LookupMeasurement(DeterministicRole):
         if not found and len(pieces) == 2:
             named, sought = words_of(pieces[0]), words_of(pieces[1])
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
-        return found or self._without_unknown_words(words) or self._text.naming(key)
+        return (
+            found
+            or self._without_unknown_words(words)
+            or self._text.naming(key)
+            or self._confirmed_by_text(words)
+            or self._turned_round(words)
+        )
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
         """An examination asked for with the sign it looks for ('Palpate the abdomen for hepatosplenomegaly',
@@ -217,6 +226,32 @@ class LookupMeasurement(DeterministicRole):
             if not all(key.tokens < own.tokens for own in finding.keys)
         ]
 
+    def _turned_round(self, words: list[str]) -> list[Finding]:
+        """'Respiratory burst of his neutrophils' as 'neutrophil respiratory burst', the order the table and the
+        case name it in: a request of one 'of' whose words after it name no site."""
+        if words.count("of") != 1:
+            return []
+        cut = words.index("of")
+        head, tail = words[:cut], [word for word in words[cut + 1 :] if word not in POSSESSIVES]
+        if not head or not tail or self._key(tail).tokens & self._table.regions:
+            return []
+        turned = tail + head
+        return self._find_named(" ".join(turned), turned)
+
+    def _confirmed_by_text(self, words: list[str]) -> list[Finding]:
+        """A request holding words neither the table nor the case's names know, where the rest names a test
+        whose result holds those words ('dermatophyte culture of the scraping' where the scraping's culture
+        grew a dermatophyte): that test. Unconfirmed, such words may name a sibling ('fungal culture' where
+        the case holds a bacterial one), so the request is not answered this way."""
+        kept = [word for word in words if not self._unknown(word)]
+        dropped = [word for word in words if self._unknown(word)]
+        key = self._key(kept)
+        if not dropped or not kept or not (key.tokens - self._table.specifiers or key.specimen):
+            return []
+        found = self._find_named(" ".join(kept), kept)
+        said = " ".join(f"{exact_name(' '.join(f.node.path))} {exact_name(render(f.node.value))}" for f in found)
+        return found if all(f" {word}" in f" {said}" for word in dropped) else []
+
     def _unknown(self, word: str) -> bool:
         return word not in self._known and word.isalpha()
 
@@ -225,10 +260,10 @@ class LookupMeasurement(DeterministicRole):
         key = key or self._key(words)
         if exact or self._only_the_diagnosis(request, words, key):
             return exact
-        found = self._by_words_key(words, key)
         bare = PARENTHESES.sub(" ", request)
-        if not found and bare != request and bare.strip():
-            return self._glossed(bare, request)
+        if bare != request and bare.strip() and (glossed := self._glossed(bare, request)):
+            return glossed
+        found = self._by_words_key(words, key)
         parts = self._named_together(request_parts(bare))
         if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
             return found or self._text.mentioning(words)
@@ -276,6 +311,9 @@ class LookupMeasurement(DeterministicRole):
         named = [finding for gloss in glosses if gloss for finding in self._find(gloss)]
         if not found:
             return self._match.outermost(named)  # 'red cell size (MCV)': the gloss names what the words do not
+        items = [part.text for gloss in glosses for part in request_parts(gloss)]
+        if len(items) > 1 and not all(self._find(item) for item in items):
+            return found  # 'TORCH titres [Toxoplasma, Rubella, CMV, HSV]': the panel as the doctor knows it
         inside = {id(finding) for finding in found}
         if not named or not all(id(f) in inside or inside & {id(p) for p in f.parents} for f in named):
             return found

@@ -62,7 +62,13 @@ _REASON = re.compile(
     re.IGNORECASE,
 )
 # A question added after a dash ('bimanual exam - cervical excitation?'): what the doctor hopes to see.
-_TRAILING_QUESTION = re.compile(r"\s+-+\s+[^-]*\?\s*$")
+_TRAILING_QUESTION = re.compile(r"\s+[-\u2013\u2014]+\s+[^-\u2013\u2014]*\?\s*$")
+# A question about what a test showed: 'Did the CT chest show a thymoma?', 'What did the chest CT show?'.
+_SHOWED = re.compile(
+    r"^\s*(?:what )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?) (?:show|reveal|demonstrate|find)\b.*$"
+    r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
+    re.IGNORECASE,
+)
 # A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests [TSH, free T4]'.
 PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP'), the separator kept.
@@ -103,6 +109,8 @@ def requested_test(request: str) -> str:
     request = _REFLEX.sub("with", request)
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
+    if showed := _SHOWED.match(request):
+        request = showed["test"] or f"{showed['grown']} culture"
     core = _ASKING.sub("", _ASKING_AFTER.sub("", _PREFIX.sub("", request.strip())), count=1)
     core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
     return core or request
@@ -150,7 +158,11 @@ def spread_modality(parts: list[str], specifiers: frozenset[str]) -> list[str]:
         carried = ""
         key = concept_key(part)
         next_key = concept_key(parts[number + 1]) if number + 1 < len(parts) else None
-        if next_key is not None and _names_a_site(next_key, specifiers) and _names_no_site(key, specifiers):
+        if (
+            next_key is not None
+            and _names_a_site(next_key, specifiers)
+            and (_names_no_site(key, specifiers) or next_key.tokens <= key.tokens)
+        ):
             carried = part  # 'Radiograph, right hip', 'Diagnostic mammogram, right breast': one study of that site
             spread.append("")
             continue
