@@ -887,3 +887,17 @@ def test_clinicians_names_added_for_lung_function_genes_and_panels() -> None:
     assert _paths(lookup, "transfer factor for carbon monoxide") == ["Pulmonary_Function_Test > DLCO"]
     assert _paths(lookup, "huntingtin gene testing") == ["Genetic_Testing"]
     assert _paths(lookup, "HTT CAG repeat analysis") == ["Genetic_Testing"]
+
+
+def test_a_vascular_study_is_of_the_vessels_its_name_or_report_states() -> None:
+    veins = {"Doppler_Ultrasound_Lower_Limb": {"Findings": "Reflux in the deep venous system of the right leg"}}
+    lookup = LookupMeasurement(_case(veins))
+    assert _paths(lookup, "venous Doppler of the leg") == ["Doppler_Ultrasound_Lower_Limb"]
+    assert _paths(lookup, "Doppler of the leg") == ["Doppler_Ultrasound_Lower_Limb"]
+    assert _paths(lookup, "arterial Doppler of the leg") == []
+    arteries = LookupMeasurement(_case({"Doppler_Ultrasound": "Stenosis of the femoropopliteal artery"}))
+    assert _paths(arteries, "arterial Doppler") == ["Doppler_Ultrasound"]
+    assert _paths(arteries, "venous duplex") == []
+    gas = LookupMeasurement(_case({"Capillary_Blood_Gas": {"pH": "7.31"}}))
+    assert _paths(gas, "ABG") == []
+    assert _paths(gas, "blood gas") == ["Capillary_Blood_Gas"]

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from agents.findings import Node, is_placeholder, render, walk
 from agents.measurement.name_table import name_table
 from agents.measurement.name_words import exact_name, words_of
-from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, Key, concept_key, is_generic_name, key_of_words
+from agents.measurement.names_of_tests import (
+    ANY_MODALITY,
+    BOTH_SIDES,
+    VESSEL_KINDS,
+    Key,
+    concept_key,
+    is_generic_name,
+    key_of_words,
+)
 from agents.measurement.report_items import text_items
 from agents.per_case import PerCase
 from scenarios import Case
@@ -54,6 +62,9 @@ class Finding:
     child_sides: frozenset[str] = frozenset()
     """the sides its parts state, for a finding that states none itself ('Fundoscopy > Right_Eye'), or the one
     side its report names ('... deep veins of the right leg')."""
+    vessels: frozenset[str] = frozenset()
+    """the kind of vessel it is of: its name's, or the one a study that names none reports on ('... deep venous
+    systems of the right leg')."""
     variants: frozenset[str] = frozenset()
     """specifier words its parts name as variants of it ('Blood_Glucose_Level > Random' -> random)."""
 
@@ -91,6 +102,8 @@ def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -
     return keys
 
 
+REPORTED_VESSELS = {"arterial": {"artery", "arterial"}, "venous": {"vein", "venous"}}
+"""The words a vascular study's report states its vessels in."""
 SAMPLED_SITE_TESTS = frozenset({"biopsy"})
 """Tests of tissue taken from some site: one that names no site ('Biopsy') is of the sites its report or the
 examination names, as imaging that names no region is."""
@@ -216,6 +229,11 @@ class CaseFindings:
             finding.region = self._implied_region(node)
         if not own.side and not exam:
             finding.child_sides |= self._reported_side(node)
+        finding.vessels = own.tokens & VESSEL_KINDS
+        if own.modality and not finding.vessels and not exam:
+            said = set(words_of(render(node.value)))
+            vessels = frozenset(kind for kind, words in REPORTED_VESSELS.items() if words & said)
+            finding.vessels = vessels if len(vessels) == 1 else frozenset()
         if parent is not None and not generic:
             parent.whole = False
             self._tell_parents(finding, parent)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from agents.measurement.case_findings import DEFAULT_SPECIMEN, RESULT_CONTAINERS, Finding
 from agents.measurement.name_table import NameTable
 from agents.measurement.name_words import exact_name
-from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, Key, facets_agree, match_tier
+from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, VESSEL_KINDS, Key, facets_agree, match_tier
 
 SAMPLED_TISSUE = "tissue"
 """A specimen no blood test is asked of: 'GMS stain of the tissue' may be a stain the case states no specimen for."""
@@ -120,6 +120,8 @@ class KeyMatcher:
             return False  # 'femoral pulses' is the pulse examination, not the heart rate of the vital signs
         if request.specimen - {DEFAULT_SPECIMEN, SAMPLED_TISSUE} and finding.default_blood:
             return False
+        if request.tokens & VESSEL_KINDS and finding.vessels and not request.tokens & finding.vessels:
+            return False  # an arterial Doppler is no Doppler of the veins, an ABG no venous gas
         sides = finding.child_sides
         return not (request.side and sides and not (request.side & sides or BOTH_SIDES in request.side | sides))
 

@@ -24,6 +24,10 @@ ANY_MODALITY = "any"
 ASPIRATION, JOINT, JOINT_FLUID = "aspiration", "joint", "synovial"
 """An aspiration of a joint is its synovial fluid (arthrocentesis)."""
 BOTH_SIDES = "both"
+VESSEL_KINDS = frozenset({"arterial", "venous", "capillary"})
+"""Which vessels a study or sample is of: asked for, it must agree with what the result names or its report
+says (an arterial Doppler is no Doppler of the veins, an ABG no capillary gas), and a result naming none
+may answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +160,7 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
     culture' is no blood culture, 'gastric pH' no blood-gas pH)."""
     if not facets_agree(request, found):
         return None
-    asked, held = request.tokens, found.tokens
+    asked, held = request.tokens - (VESSEL_KINDS - found.tokens), found.tokens  # vessels: KeyMatcher's context
     if not asked and not _names_facets_of(request, found):
         return None
     if not asked and ANY_MODALITY in found.modality and ANY_MODALITY not in request.modality:
