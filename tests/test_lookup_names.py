@@ -901,3 +901,55 @@ def test_a_vascular_study_is_of_the_vessels_its_name_or_report_states() -> None:
     gas = LookupMeasurement(_case({"Capillary_Blood_Gas": {"pH": "7.31"}}))
     assert _paths(gas, "ABG") == []
     assert _paths(gas, "blood gas") == ["Capillary_Blood_Gas"]
+
+
+def test_regional_order_names_and_headings_of_order_lists() -> None:
+    tests = {
+        "Serum_Biochemistry": {"Creatinine": "2.1 mg/dL", "Bilirubin_Total": "3.0 mg/dL", "Bilirubin_Direct": "2.2"},
+        "Complete_Blood_Count": {"Hemoglobin": "9 g/dL", "WBC": "12,000/mm3"},
+        "Urinalysis": {"Protein": "2+", "WBC": "20/hpf"},
+        "Sputum_Culture": "Streptococcus pneumoniae",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "S. creatinine") == ["Serum_Biochemistry > Creatinine"]
+    assert _paths(lookup, "Lab: Creatinine") == ["Serum_Biochemistry > Creatinine"]
+    assert _paths(lookup, "urine R/M") == ["Urinalysis"]
+    assert _paths(lookup, "urine for pus cells") == ["Urinalysis > WBC"]
+    assert _paths(lookup, "FBE") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "SBR with split") == [
+        "Serum_Biochemistry > Bilirubin_Total",
+        "Serum_Biochemistry > Bilirubin_Direct",
+    ]
+    assert _paths(lookup, "sputum MCS") == ["Sputum_Culture"]
+    assert _paths(lookup, "S. ferritin") == []
+
+
+def test_a_heading_then_its_tests_and_a_time_after_the_test_are_read_as_clinicians_mean_them() -> None:
+    tests = {"ESR_and_CRP": {"ESR": "40 mm/h", "CRP": "22 mg/L"}, "Chest_Radiography": "Lung re-expanded"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Inflammatory markers: ESR & CRP") == ["ESR_and_CRP > ESR", "ESR_and_CRP > CRP"]
+    assert _paths(lookup, "Chest Xray after chest tube placement") == ["Chest_Radiography"]
+
+
+def test_a_cognitive_screening_instrument_is_found_only_where_the_examination_reports_it() -> None:
+    exam = {"Neurological_Examination": {"Mental_Status": "Oriented x3. Mini-Mental State Examination score 28/30."}}
+    lookup = LookupMeasurement(_case({}, exam=exam))
+    assert _paths(lookup, "MMSE") == ["Neurological_Examination > Mental_Status"]
+    assert _paths(lookup, "MoCA") == []
+    assert _paths(lookup, "orientation") == ["Neurological_Examination > Mental_Status"]
+    unscored = LookupMeasurement(_case({}, exam={"Mental_Status_Examination": {"Cognition": "Oriented, attentive"}}))
+    assert _paths(unscored, "MMSE") == []
+
+
+def test_an_examinations_observation_is_its_inspection_not_the_vital_signs() -> None:
+    exam = {"Vital_Signs": {"Heart_Rate": "95/min"}, "General_Examination": {"Observation": "No acute distress"}}
+    lookup = LookupMeasurement(_case({}, exam=exam))
+    assert _paths(lookup, "respiratory rate") == []
+    assert _paths(lookup, "general inspection") == ["General_Examination > Observation"]
+
+
+def test_a_free_text_describing_the_examination_answers_the_examination_of_a_region_it_names() -> None:
+    text = "It describes the physical examination findings, noting skin changes with sclerosis."
+    lookup = LookupMeasurement(_case({}, exam={"Physical_Exams": text}))
+    assert _paths(lookup, "Skin exam") == ["Physical_Exams"]
+    assert _paths(lookup, "Eye exam") == []

@@ -20,7 +20,12 @@ ONE_RESULT_WORDS = frozenset({"ratio"})
 # Requests for the answer itself rather than for a test ('diagnosis', 'Correct_Diagnosis', 'final diagnoses').
 ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 # The simulator's own prefix, where a doctor writes it into the request ('REQUEST TEST: Lipase').
-_PREFIX = re.compile(r"^\s*request(?:ed)?\s+tests?\s*:\s*", re.IGNORECASE)
+# So are the headings order lists put before a test ('Lab: TSH', 'Imaging: MRI brain').
+_PREFIX = re.compile(
+    r"^\s*(?:request(?:ed)?\s+tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*", re.IGNORECASE
+)
+# 'S. creatinine': the serum creatinine, as South Asian clinicians write it.
+_SERUM_SHORT = re.compile(r"^\s*S\.\s*(?=[A-Za-z])")
 # Words around the test that only ask for it: 'Can we get a CBC?', 'I'd like to order an abdominal CT'.
 _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
@@ -58,7 +63,8 @@ _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\
 _REASON = re.compile(
     r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:rule out|r/o|evaluate|assess|look for|check for|exclude|confirm|screen for|"
     r"investigate|identify|detect|determine)|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
-    r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to)\b.*$",
+    r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|"
+    r"following)\b.*$",
     re.IGNORECASE,
 )
 # A question added after a dash ('bimanual exam - cervical excitation?'): what the doctor hopes to see.
@@ -69,6 +75,9 @@ _SHOWED = re.compile(
     r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
     re.IGNORECASE,
 )
+# A heading, then the tests it holds: 'Inflammatory markers: ESR & CRP', 'Lung volumes - total lung capacity'
+# read as a gloss ('Inflammatory markers (ESR & CRP)').
+_HEADED_LIST = re.compile(r"^(?P<heading>[^:()\[\]]+?)(?:\s*:|\s+-+)\s+(?P<items>[^:()\[\]?]+)$")
 # A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests [TSH, free T4]'.
 PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP'), the separator kept.
@@ -78,6 +87,8 @@ PART_OF_THE_LAST = frozenset({"with", "including", "incl", "incl."})
 # Order-entry shorthand: 'w/ diff' is 'with diff', 'w/o contrast' is 'without contrast'.
 _WITHOUT_SHORT = re.compile(r"\bw/o\b", re.IGNORECASE)
 _WITH_SHORT = re.compile(r"\bw/\s*", re.IGNORECASE)
+# 'Urine R/M': urine routine and microscopy, as South Asian order lists write the urinalysis.
+_ROUTINE_MICROSCOPY = re.compile(r"\bR\s*/\s*M\b")
 # A reflex order names the test run if the first one calls for it: 'TSH with reflex to free T4' asks for both.
 _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 # What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff'.
@@ -106,13 +117,14 @@ def requested_test(request: str) -> str:
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
-    request = _REFLEX.sub("with", request)
+    request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", request))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
     if showed := _SHOWED.match(request):
         request = showed["test"] or f"{showed['grown']} culture"
-    core = _ASKING.sub("", _ASKING_AFTER.sub("", _PREFIX.sub("", request.strip())), count=1)
+    core = _ASKING.sub("", _ASKING_AFTER.sub("", _SERUM_SHORT.sub("serum ", _PREFIX.sub("", request.strip()))), count=1)
     core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
+    core = _HEADED_LIST.sub(r"\g<heading> (\g<items>)", core)
     return core or request
 
 

@@ -4,10 +4,16 @@ in an examination's text, a test written whole in another result, and a test a l
 
 from __future__ import annotations
 
+import re
+
 from agents.findings import render
 from agents.measurement.case_findings import CaseFindings, Finding
 from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import ANY_MODALITY, Key, signs_named
+
+EXAMINED = re.compile(r"\b(?:exam|examination|examined|inspection|palpation|auscultation)\b", re.IGNORECASE)
+"""Words by which a text says it reports an examination: such a text answers the examination of a region it
+names ('skin changes' in an NEJM case's description of the physical examination)."""
 
 
 class TextSearch:
@@ -50,15 +56,17 @@ class TextSearch:
         the test and every specimen, imaging kind and side it states. A panel is named by any of its members
         ('CBC' by 'Thrombocytopenia'). A request naming only one region, and no imaging, asks for an
         examination, not for any text mentioning it ('cervical lymph nodes' is specific enough)."""
-        if not key.tokens or (key.tokens <= self._table.regions and len(key.tokens) < 2 and not key.modality):
+        if not key.tokens:
             return []
+        examined_only = key.tokens <= self._table.regions and len(key.tokens) < 2 and not key.modality
         if key.tokens & (self._diagnosis.tokens - self._table.tests - self._table.specifiers):
             return []  # a text naming the diagnosis ('consistent with appendicitis') is no test of it
         names = self._names_of(key.tokens)
         found = [
             finding
             for finding, clauses in self._shared.text_keys
-            if any(
+            if (not examined_only or (finding.exam and EXAMINED.search(render(finding.node.value))))
+            and any(
                 any(name <= clause.tokens for name in names)
                 and key.specimen <= clause.specimen
                 and key.modality - {ANY_MODALITY} <= clause.modality
