@@ -102,6 +102,9 @@ def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -
     return keys
 
 
+BLOOD_PRESSURE, ORTHOSTATIC = "blood_pressure", "orthostatic"
+POSTURES = frozenset({"lying", "supine", "sitting", "standing", "orthostatic", "postural"})
+"""Words by which a blood pressure reports the postures it was taken in: it is an orthostatic blood pressure."""
 REPORTED_VESSELS = {"arterial": {"artery", "arterial"}, "venous": {"vein", "venous"}}
 """The words a vascular study's report states its vessels in."""
 SAMPLED_SITE_TESTS = frozenset({"biopsy"})
@@ -205,6 +208,8 @@ class CaseFindings:
             # 'Urinalysis > Blood' is the blood found in the urine, not a blood sample
             own = concept_key(f"{' '.join(sorted(parent_key.specimen))} {node.name}")
         own = own.inherit(parent_key)
+        if BLOOD_PRESSURE in own.tokens and POSTURES & set(words_of(render(node.value))):
+            own = Key(own.tokens | {ORTHOSTATIC}, own.specimen, own.modality, own.side)  # lying and standing
         context_tokens = own.tokens | (parent.keys[-1].tokens if parent and parent.keys else frozenset())
         context = Key(context_tokens, own.specimen, own.modality, own.side)
         generic = is_generic_name(node.name)

@@ -89,6 +89,8 @@ _WITHOUT_SHORT = re.compile(r"\bw/o\b", re.IGNORECASE)
 _WITH_SHORT = re.compile(r"\bw/\s*", re.IGNORECASE)
 # 'Urine R/M': urine routine and microscopy, as South Asian order lists write the urinalysis.
 _ROUTINE_MICROSCOPY = re.compile(r"\bR\s*/\s*M\b")
+# Blood pressure lying and standing is the orthostatic blood pressure ('postural BP', 'lying/standing BP').
+_POSTURAL = re.compile(r"\b(?:lying|supine|sitting)\s*(?:and|/|&|-|to)\s*standing\b|\bpostural\b", re.IGNORECASE)
 # A reflex order names the test run if the first one calls for it: 'TSH with reflex to free T4' asks for both.
 _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 # What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff'.
@@ -117,7 +119,7 @@ def requested_test(request: str) -> str:
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
-    request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", request))
+    request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
     if showed := _SHOWED.match(request):
