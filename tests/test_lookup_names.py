@@ -978,3 +978,29 @@ def test_a_blood_pressure_lying_and_standing_is_found_only_where_the_case_took_i
     assert _paths(single, "postural BP") == []
     assert _paths(single, "BP") == ["Vital_Signs > Blood_Pressure"]
     assert _paths(LookupMeasurement(_case({}, exam={"Pelvic_Examination": "Normal adnexa"})), "rectal exam") == []
+
+
+def test_european_and_lay_names_and_questions_about_a_result() -> None:
+    tests = {
+        "Chest_X-Ray": "Clear lungs",
+        "Serum_Chemistries": {"Sodium": "139", "Potassium": "4.1", "Urea_Nitrogen": "14", "Creatinine": "0.9"},
+        "Laboratory_Tests": {"Creatine_Kinase": "4,200 U/L"},
+        "Urinalysis": "No abnormality",
+        "Echocardiogram": "Normal function",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "RX thorax") == ["Chest_X-Ray"]
+    assert _paths(lookup, "kidney values") == ["Serum_Chemistries > Urea_Nitrogen", "Serum_Chemistries > Creatinine"]
+    assert _paths(lookup, "ionogram") == ["Serum_Chemistries > Sodium", "Serum_Chemistries > Potassium"]
+    assert _paths(lookup, "is the CK up?") == ["Laboratory_Tests > Creatine_Kinase"]
+    assert _paths(lookup, "pee test") == ["Urinalysis"]
+    assert _paths(lookup, "cardiac sonography") == ["Echocardiogram"]
+    assert _paths(lookup, "Please check a chest x-ray for cardiomegaly or pulmonary congestion") == ["Chest_X-Ray"]
+
+
+def test_how_a_sample_is_guided_is_no_part_of_its_name_and_a_scan_is_never_the_examination() -> None:
+    exam = {"Abdominal_Examination": {"Palpation": "Soft, non-tender abdomen"}}
+    lookup = LookupMeasurement(_case({"Biopsy": {"Histopathology": "Adenocarcinoma"}}, exam=exam))
+    assert _paths(lookup, "ultrasound-guided core needle biopsy") == ["Biopsy"]
+    assert _paths(lookup, "scan of the tummy") == []
+    assert _paths(lookup, "palpate the tummy") == ["Abdominal_Examination > Palpation"]

@@ -40,6 +40,8 @@ class KeyMatcher:
         for finding in self.findings:
             if examination and finding.own.modality:
                 continue
+            if request.modality and finding.exam and not finding.own.modality and not finding.from_text:
+                continue  # 'scan of the tummy' is imaging, never the abdominal examination
             tier = self._tier(request, finding)
             if tier is not None:
                 best.setdefault(tier, []).append(finding)

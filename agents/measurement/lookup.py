@@ -56,7 +56,7 @@ from agents.leaks import DiagnosisGuard
 from agents.measurement.case_findings import DEFAULT_SPECIMEN, Finding, case_findings
 from agents.measurement.key_match import KeyMatcher
 from agents.measurement.name_words import exact_name, words_of
-from agents.measurement.names_of_tests import Key, is_generic_name, key_of_words
+from agents.measurement.names_of_tests import ANY_MODALITY, Key, is_generic_name, key_of_words
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
     ONE_RESULT_WORDS,
@@ -189,7 +189,7 @@ class LookupMeasurement(DeterministicRole):
         if not any(self._unknown(word) for word in sought):
             return []
         key = self._key(named)
-        names_a_test = bool(key.tokens - self._table.specifiers or key.specimen)
+        names_a_test = bool(key.tokens - self._table.specifiers or key.specimen or key.modality - {ANY_MODALITY})
         if not named or not names_a_test or any(self._unknown(word) for word in named):
             return []
         return [finding for finding in self._by_words_key(named, key) if self._one_result(finding)]

@@ -33,7 +33,8 @@ _ASKING = re.compile(
     r"|let(?:'s| us)|please|next|also|then|and)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at)\b\s*)?"
     r"(?:(?:a|an|the|some)\s+)?"
-    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|(?:is|are) there|were there|any"
+    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
+    r"|(?:is|are) there|were there|any"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|(?:was|were|is|are) (?:the|his|her|their)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform"
@@ -43,7 +44,8 @@ _ASKING = re.compile(
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now|back|done"
-    r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high)))+\s*[?.!]*$",
+    r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high|up|down|rising|falling|ok|okay)))+"
+    r"\s*[?.!]*$",
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
@@ -62,7 +64,8 @@ _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\
 # A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
 _REASON = re.compile(
     r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:rule out|r/o|evaluate|assess|look for|check for|exclude|confirm|screen for|"
-    r"investigate|identify|detect|determine)|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
+    r"investigate|identify|detect|determine|classify|characteri[sz]e|see|stage|grade|quantify)"
+    r"|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
     r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|"
     r"following)\b.*$",
     re.IGNORECASE,
@@ -71,7 +74,8 @@ _REASON = re.compile(
 _TRAILING_QUESTION = re.compile(r"\s+[-\u2013\u2014]+\s+[^-\u2013\u2014]*\?\s*$")
 # A question about what a test showed: 'Did the CT chest show a thymoma?', 'What did the chest CT show?'.
 _SHOWED = re.compile(
-    r"^\s*(?:what )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?) (?:show|reveal|demonstrate|find)\b.*$"
+    r"^\s*(?:what )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?)"
+    r" (?:show|reveal|demonstrate|find|say|read)\b.*$"
     r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
     re.IGNORECASE,
 )
@@ -91,6 +95,8 @@ _WITH_SHORT = re.compile(r"\bw/\s*", re.IGNORECASE)
 _ROUTINE_MICROSCOPY = re.compile(r"\bR\s*/\s*M\b")
 # Blood pressure lying and standing is the orthostatic blood pressure ('postural BP', 'lying/standing BP').
 _POSTURAL = re.compile(r"\b(?:lying|supine|sitting)\s*(?:and|/|&|-|to)\s*standing\b|\bpostural\b", re.IGNORECASE)
+# How a sample is taken is no part of the test's name: 'ultrasound-guided core biopsy', 'CT guided lung biopsy'.
+_GUIDED = re.compile(r"\b(?:ultrasound|us|ct|mri|fluoroscop\w*|image|imaging|endoscopic\w*)[- ]guided\b", re.IGNORECASE)
 # A reflex order names the test run if the first one calls for it: 'TSH with reflex to free T4' asks for both.
 _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 # What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff'.
@@ -120,6 +126,7 @@ def requested_test(request: str) -> str:
     would be left."""
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
+    request = _GUIDED.sub("", request)
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
     if showed := _SHOWED.match(request):

@@ -70,6 +70,7 @@ class TextSearch:
                 any(name <= clause.tokens for name in names)
                 and key.specimen <= clause.specimen
                 and key.modality - {ANY_MODALITY} <= clause.modality
+                and (ANY_MODALITY not in key.modality or bool(clause.modality))  # a 'scan' is imaging
                 and key.side <= clause.side
                 for clause in clauses
             )
