@@ -1004,3 +1004,12 @@ def test_how_a_sample_is_guided_is_no_part_of_its_name_and_a_scan_is_never_the_e
     assert _paths(lookup, "ultrasound-guided core needle biopsy") == ["Biopsy"]
     assert _paths(lookup, "scan of the tummy") == []
     assert _paths(lookup, "palpate the tummy") == ["Abdominal_Examination > Palpation"]
+
+
+def test_two_words_of_one_procedure_are_read_as_that_procedure_not_as_two_tests() -> None:
+    biopsy = {"Biopsy": {"Cervical_Lymph_Node": {"Findings": "CD20-positive lymphocytes"}}}
+    lookup = LookupMeasurement(_case(biopsy))
+    assert _paths(lookup, "bone marrow aspirate and biopsy") == []
+    assert _paths(lookup, "lymph node biopsy") == ["Biopsy > Cervical_Lymph_Node"]
+    marrow = LookupMeasurement(_case({"Bone_Marrow_Aspirate": {"Findings": "Hypercellular marrow"}}))
+    assert _paths(marrow, "Bone Marrow Aspiration and Biopsy") == ["Bone_Marrow_Aspirate"]

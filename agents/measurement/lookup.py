@@ -264,7 +264,10 @@ class LookupMeasurement(DeterministicRole):
         if bare != request and bare.strip() and (glossed := self._glossed(bare, request)):
             return glossed
         found = self._by_words_key(words, key)
-        parts = self._named_together(request_parts(bare))
+        listed = request_parts(bare)
+        parts = self._named_together(listed)
+        if len(listed) > 1 and len(parts) == 1 and not found:
+            found = self._one_part(parts[0].text)  # 'bone marrow aspirate and biopsy' is one procedure
         if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
             return found or self._text.mentioning(words)
         each = self._each_part(parts)
