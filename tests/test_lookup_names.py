@@ -1013,3 +1013,41 @@ def test_two_words_of_one_procedure_are_read_as_that_procedure_not_as_two_tests(
     assert _paths(lookup, "lymph node biopsy") == ["Biopsy > Cervical_Lymph_Node"]
     marrow = LookupMeasurement(_case({"Bone_Marrow_Aspirate": {"Findings": "Hypercellular marrow"}}))
     assert _paths(marrow, "Bone Marrow Aspiration and Biopsy") == ["Bone_Marrow_Aspirate"]
+
+
+def test_an_abbreviation_with_a_second_meaning_is_read_that_way_when_the_first_finds_nothing() -> None:
+    lungs = LookupMeasurement(_case({"Spirometry": {"Total_Lung_Capacity": "120% predicted", "FEV1": "60%"}}))
+    assert _paths(lungs, "TLC") == ["Spirometry > Total_Lung_Capacity"]
+    assert _paths(lungs, "What was his TLC?") == ["Spirometry > Total_Lung_Capacity"]
+    blood = LookupMeasurement(_case({"Complete_Blood_Count": {"Total_Count_WBC": "14,000/mm3"}}))
+    assert _paths(blood, "TLC") == ["Complete_Blood_Count > Total_Count_WBC"]
+    assert _paths(LookupMeasurement(_case({"Hemoglobin": "12 g/dL"})), "TLC") == []
+
+
+def test_greek_letters_and_neck_nodes_are_read_as_clinicians_mean_them() -> None:
+    tests = {"Serum_Studies": {"Gamma_Glutamyl_Transferase": "180 U/L"}, "Beta_hCG": "Negative"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "γGT") == ["Serum_Studies > Gamma_Glutamyl_Transferase"]
+    assert _paths(lookup, "serum β-hCG") == ["Beta_hCG"]
+    nodes = LookupMeasurement(_case({"Biopsy": {"Cervical_Lymph_Node": {"Findings": "Reactive"}}}))
+    assert _paths(nodes, "excisional biopsy of the neck node") == ["Biopsy > Cervical_Lymph_Node"]
+    assert _paths(nodes, "MRI cervical spine") == []
+
+
+def test_names_from_the_vocabulary_review_find_their_tests() -> None:
+    tests = {
+        "Complete_Blood_Count": {"Hemoglobin": "9 g/dL"},
+        "Coagulation": {"APTT": "45 s"},
+        "Hepatitis_Panel": {"HBsAg": "Positive"},
+        "Wedge_Pressure": "22 mmHg",
+        "Uric_Acid": "9.1 mg/dL",
+        "Imaging": {"Renal_Ultrasound": "Bilateral hydronephrosis"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "CBP") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "KPTT") == ["Coagulation > APTT"]
+    assert _paths(lookup, "Australia antigen") == ["Hepatitis_Panel > HBsAg"]
+    assert _paths(lookup, "PAWP") == ["Wedge_Pressure"]
+    assert _paths(lookup, "S. uric acid") == ["Uric_Acid"]
+    assert _paths(lookup, "USG KUB") == ["Imaging > Renal_Ultrasound"]
+    assert _paths(lookup, "methanol level") == []

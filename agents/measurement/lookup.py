@@ -168,6 +168,7 @@ class LookupMeasurement(DeterministicRole):
             or self._text.naming(key)
             or self._confirmed_by_text(words)
             or self._turned_round(words)
+            or self._other_meaning(words)
         )
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
@@ -225,6 +226,16 @@ class LookupMeasurement(DeterministicRole):
             for finding in self._find_named(" ".join(kept), kept)
             if not all(key.tokens < own.tokens for own in finding.keys)
         ]
+
+    def _other_meaning(self, words: list[str]) -> list[Finding]:
+        """An abbreviation with a second meaning read that way when its first finds nothing ('TLC': the total
+        leukocyte count, else the total lung capacity; the table's ``alternative`` rows)."""
+        for term, meaning in self._table.alternatives.items():
+            for start in range(len(words) - len(term) + 1):
+                if tuple(words[start : start + len(term)]) == term:
+                    other = [*words[:start], *meaning, *words[start + len(term) :]]
+                    return self._find_named(" ".join(other), other)
+        return []
 
     def _turned_round(self, words: list[str]) -> list[Finding]:
         """'Respiratory burst of his neutrophils' as 'neutrophil respiratory burst', the order the table and the

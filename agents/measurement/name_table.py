@@ -38,6 +38,7 @@ NameKind = Literal[
     "within",
     "instance",
     "detail",
+    "alternative",
 ]
 FACET_KINDS: tuple[NameKind, ...] = ("specimen", "modality", "side")
 
@@ -51,8 +52,9 @@ class NameEntry(BaseModel):
     examination sign or manoeuvre, reported inside examination text) the words a case writes it in, and for
     ``within`` rows the broader regions that contain the region ``term`` (a region's concept word:
     'knee' within 'joint extremity musculoskeletal'), nearest first, for ``instance`` rows the kind of
-    test the test ``term`` (a concept word) is one of ('finger_to_nose' is a 'coordination' test), and for
-    ``detail`` rows the concept word itself (a detail of how a result was obtained: 'timed_urine')."""
+    test the test ``term`` (a concept word) is one of ('finger_to_nose' is a 'coordination' test), for
+    ``detail`` rows the concept word itself (a detail of how a result was obtained: 'timed_urine'), and for
+    ``alternative`` rows the words of a second meaning of an abbreviation ('tlc': 'total lung capacity')."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -89,6 +91,9 @@ class NameTable:
     be answered by a result that does, but a request naming one is not answered by a result without it."""
     vocabulary: frozenset[str] = frozenset()
     """every word the table reads or reads a name as (its terms' words and its concepts' words)."""
+    alternatives: dict[tuple[str, ...], tuple[str, ...]] = dataclass_field(default_factory=dict)
+    """an abbreviation with a second meaning -> the words of that meaning ('tlc' -> 'total lung capacity'),
+    read when the first meaning finds nothing in the case."""
     tests: frozenset[str] = frozenset()
     """the words of the tests the usual names and abbreviations stand for ('lipase', 'cbc', 'biopsy'):
     what a finding's name says it is a result of, beyond regions, methods and facets."""
@@ -123,6 +128,7 @@ class _TableRows:
     containers: dict[str, list[str]] = dataclass_field(default_factory=dict)
     categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
     details: set[str] = dataclass_field(default_factory=set)
+    alternatives: dict[tuple[str, ...], tuple[str, ...]] = dataclass_field(default_factory=dict)
 
     def add(self, entry: NameEntry) -> None:
         """File one row; a term listed twice (outside the panel rows) or a region placed twice is an error."""
@@ -134,6 +140,8 @@ class _TableRows:
             self.containers[entry.term] = entry.concept.split()
         elif entry.kind == "detail":
             self.details.add(entry.term)
+        elif entry.kind == "alternative":
+            self.alternatives[tuple(words_of(entry.term))] = tuple(words_of(entry.concept))
         elif entry.kind == "instance":
             if entry.term in self.categories:
                 raise ValueError(f"test-name table: test {entry.term!r} is given its kinds twice")
@@ -185,6 +193,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         within={region: _containing(region, rows.containers) for region in rows.containers},
         categories=rows.categories,
         details=frozenset(rows.details),
+        alternatives=rows.alternatives,
         vocabulary=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)).union(
             *(entry.concept.split() for entry in rows.phrases.values()), rows.spellings.values(), rows.regions
         ),

@@ -9,9 +9,13 @@ _NON_WORD = re.compile(r"[^0-9a-zµ]+")
 _POSSESSIVE = re.compile(r"['’]s(?![a-z])", re.IGNORECASE)
 
 
+_GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "κ": " kappa ", "λ": " lambda "})
+"""Greek letters as clinicians also spell them ('β-hCG' is 'beta hCG', 'γGT' is 'gamma GT')."""
+
+
 def normalise_name(name: str) -> str:
     """'Complete_Blood_Counts' / 'complete blood-count' -> 'complete blood count' (lowercase, singular)."""
-    words = _NON_WORD.sub(" ", name.lower().replace("_", " ")).split()
+    words = _NON_WORD.sub(" ", name.lower().translate(_GREEK).replace("_", " ")).split()
     return " ".join(singular(word) for word in words)
 
 

@@ -184,13 +184,14 @@ def _unknown(tokens: frozenset[str], table: NameTable) -> frozenset[str]:
 
 def _as_kinds(tokens: frozenset[str], other: frozenset[str], table: NameTable) -> frozenset[str]:
     """Tokens with each test read as the kind of test it is where ``other`` names that kind ('finger_to_nose'
-    as 'coordination' against a finding of coordination tests)."""
+    as 'coordination' against a finding of coordination tests; 'hbsag' as 'hepatitis b' only against a finding
+    naming both words)."""
     if not table.categories:
         return tokens
     lifted: set[str] = set()
     for token in tokens:
-        kinds = table.categories.get(token, frozenset()) & other
-        lifted |= kinds if token not in other and kinds else {token}
+        kinds = table.categories.get(token, frozenset())
+        lifted |= kinds if token not in other and kinds and kinds <= other else {token}
     return frozenset(lifted)
 
 
