@@ -436,7 +436,7 @@ def test_labelled_set_covers_the_datasets_and_holds_out_a_third(agreement) -> No
     assert {row.case.split(":")[0] for row in rows} == {"demo", "medqa-ext", "nejm-ext"}
     held_out = sum(row.held_out for row in rows) / len(rows)
     assert 0.28 < held_out < 0.38
-    assert sum(row.absent for row in rows) > 0.2 * len(rows)
+    assert sum(row.absent for row in rows) > 0.15 * len(rows)  # near misses and tests the cases lack
 
 
 def test_every_labelled_result_is_a_finding_of_its_case(agreement) -> None:
@@ -1051,3 +1051,17 @@ def test_names_from_the_vocabulary_review_find_their_tests() -> None:
     assert _paths(lookup, "S. uric acid") == ["Uric_Acid"]
     assert _paths(lookup, "USG KUB") == ["Imaging > Renal_Ultrasound"]
     assert _paths(lookup, "methanol level") == []
+
+
+def test_a_culture_is_of_the_kind_its_name_or_report_states() -> None:
+    tests = {
+        "Viral_Cultures": {"Vesicle_Fluid": {"Findings": "Herpes simplex virus isolated"}},
+        "Wound_Culture": "Staphylococcus aureus grown",
+        "Skin_Scraping": {"Microscopy": "Septate hyphae", "Culture": "Trichophyton rubrum"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "culture of the blister fluid") == ["Viral_Cultures > Vesicle_Fluid"]
+    assert _paths(lookup, "viral culture of the wound") == []
+    assert _paths(lookup, "fungal culture of the scraping") == ["Skin_Scraping > Culture"]
+    assert _paths(lookup, "blood cultures") == []
+    assert _paths(lookup, "fungal") == []

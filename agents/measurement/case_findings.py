@@ -18,7 +18,8 @@ from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import (
     ANY_MODALITY,
     BOTH_SIDES,
-    VESSEL_KINDS,
+    EXCLUSIVE_KINDS,
+    KIND_FAMILIES,
     Key,
     concept_key,
     is_generic_name,
@@ -62,9 +63,11 @@ class Finding:
     child_sides: frozenset[str] = frozenset()
     """the sides its parts state, for a finding that states none itself ('Fundoscopy > Right_Eye'), or the one
     side its report names ('... deep veins of the right leg')."""
-    vessels: frozenset[str] = frozenset()
-    """the kind of vessel it is of: its name's, or the one a study that names none reports on ('... deep venous
-    systems of the right leg')."""
+    child_specimens: frozenset[str] = frozenset()
+    """the specimens its parts state, for a finding that states none itself ('Viral_Cultures > Vesicle_Fluid')."""
+    kinds: frozenset[str] = frozenset()
+    """its kinds among those that exclude each other (``KIND_FAMILIES``): its name's, or for a study or culture
+    naming none, the one its report states ('... deep venous systems of the right leg', 'grew Staphylococcus')."""
     variants: frozenset[str] = frozenset()
     """specifier words its parts name as variants of it ('Blood_Glucose_Level > Random' -> random)."""
 
@@ -102,11 +105,19 @@ def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -
     return keys
 
 
-BLOOD_PRESSURE, ORTHOSTATIC = "blood_pressure", "orthostatic"
+BLOOD_PRESSURE, ORTHOSTATIC, CULTURE = "blood_pressure", "orthostatic", "culture"
 POSTURES = frozenset({"lying", "supine", "sitting", "standing", "orthostatic", "postural"})
 """Words by which a blood pressure reports the postures it was taken in: it is an orthostatic blood pressure."""
-REPORTED_VESSELS = {"arterial": {"artery", "arterial"}, "venous": {"vein", "venous"}}
-"""The words a vascular study's report states its vessels in."""
+REPORTED_KINDS = {
+    "arterial": frozenset({"artery", "arterial"}),
+    "venous": frozenset({"vein", "venous"}),
+    "viral": frozenset({"virus", "viral", "hsv", "vzv", "herpes", "varicella", "zoster", "cmv", "enterovirus"}),
+    "fungal": frozenset({"fungal", "fungi", "fungus", "candida", "hyphae", "yeast", "dermatophyte", "trichophyton"}),
+    "bacterial": frozenset(
+        {"bacteria", "bacterial", "staphylococcus", "streptococcus", "coli", "pseudomonas", "klebsiella", "gram"}
+    ),
+}
+"""The words a study's or a culture's report states its kind in (a vascular study's vessels, what a culture grew)."""
 SAMPLED_SITE_TESTS = frozenset({"biopsy"})
 """Tests of tissue taken from some site: one that names no site ('Biopsy') is of the sites its report or the
 examination names, as imaging that names no region is."""
@@ -234,11 +245,9 @@ class CaseFindings:
             finding.region = self._implied_region(node)
         if not own.side and not exam:
             finding.child_sides |= self._reported_side(node)
-        finding.vessels = own.tokens & VESSEL_KINDS
-        if own.modality and not finding.vessels and not exam:
-            said = set(words_of(render(node.value)))
-            vessels = frozenset(kind for kind, words in REPORTED_VESSELS.items() if words & said)
-            finding.vessels = vessels if len(vessels) == 1 else frozenset()
+        finding.kinds = (own.tokens & EXCLUSIVE_KINDS) or (parent.kinds if parent else frozenset())
+        if (own.modality or CULTURE in own.tokens) and not finding.kinds and not exam:
+            finding.kinds = self._reported_kinds(node)
         if parent is not None and not generic:
             parent.whole = False
             self._tell_parents(finding, parent)
@@ -251,6 +260,13 @@ class CaseFindings:
         sides = key_of_words(words_of(render(node.value)), self.table).side
         return sides if len(sides) == 1 and not sides & {BOTH_SIDES} else frozenset()
 
+    @staticmethod
+    def _reported_kinds(node: Node) -> frozenset[str]:
+        """The one kind of each family a study's or culture's report states; none where it states several."""
+        said = set(words_of(render(node.value)))
+        stated = {kind for kind, words in REPORTED_KINDS.items() if words & said}
+        return frozenset(kind for family in KIND_FAMILIES if len(found := stated & family) == 1 for kind in found)
+
     def _implied_region(self, node: Node) -> frozenset[str]:
         """Where imaging or a biopsy that names no region ('Radiographs', 'MRI', 'Biopsy') may have been taken:
         the regions its report names and the regions the case examined, each with the regions containing it
@@ -260,7 +276,10 @@ class CaseFindings:
         return frozenset(regions).union(*(self.table.within.get(region, ()) for region in regions))
 
     def _tell_parents(self, finding: Finding, parent: Finding) -> None:
-        """Record on its parents the side a part states, and on its parent a part naming a variant."""
+        """Record on its parents the side a part states, on its parent the specimen a part states and a part naming
+        a variant."""
+        if finding.own.specimen and not parent.own.specimen:
+            parent.child_specimens |= finding.own.specimen
         if finding.own.side and finding.own.side != parent.own.side:
             for above in finding.parents:
                 if not above.own.side:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from agents.measurement.case_findings import DEFAULT_SPECIMEN, RESULT_CONTAINERS, Finding
 from agents.measurement.name_table import NameTable
 from agents.measurement.name_words import exact_name
-from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, VESSEL_KINDS, Key, facets_agree, match_tier
+from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, KIND_FAMILIES, Key, facets_agree, match_tier
 
 SAMPLED_TISSUE = "tissue"
 """A specimen no blood test is asked of: 'GMS stain of the tissue' may be a stain the case states no specimen for."""
@@ -122,8 +122,12 @@ class KeyMatcher:
             return False  # 'femoral pulses' is the pulse examination, not the heart rate of the vital signs
         if request.specimen - {DEFAULT_SPECIMEN, SAMPLED_TISSUE} and finding.default_blood:
             return False
-        if request.tokens & VESSEL_KINDS and finding.vessels and not request.tokens & finding.vessels:
-            return False  # an arterial Doppler is no Doppler of the veins, an ABG no venous gas
+        if request.specimen and finding.child_specimens and not request.specimen & finding.child_specimens:
+            return False  # 'blood cultures' is not a culture whose parts are all of vesicle fluid
+        for family in KIND_FAMILIES:
+            asked, held = request.tokens & family, finding.kinds & family
+            if asked and held and not asked & held:
+                return False  # an arterial Doppler is no Doppler of the veins, a viral culture none that grew bacteria
         sides = finding.child_sides
         return not (request.side and sides and not (request.side & sides or BOTH_SIDES in request.side | sides))
 

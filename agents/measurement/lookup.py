@@ -303,7 +303,7 @@ class LookupMeasurement(DeterministicRole):
         """The findings each part of a request names; a part following a 'with' is read at the specimen,
         side and region of the part before it ('knee arthrocentesis with cell count' is the synovial
         fluid's count)."""
-        texts = spread_modality([part.text for part in parts], self._table.specifiers)
+        texts = spread_modality([part.text for part in parts], self._table.specifiers, self._table.regions)
         found: list[Finding] = []
         context: Key | None = None
         for part, text in zip(parts, texts, strict=True):

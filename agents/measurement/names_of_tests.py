@@ -24,10 +24,15 @@ ANY_MODALITY = "any"
 ASPIRATION, JOINT, JOINT_FLUID = "aspiration", "joint", "synovial"
 """An aspiration of a joint is its synovial fluid (arthrocentesis)."""
 BOTH_SIDES = "both"
-VESSEL_KINDS = frozenset({"arterial", "venous", "capillary"})
-"""Which vessels a study or sample is of: asked for, it must agree with what the result names or its report
-says (an arterial Doppler is no Doppler of the veins, an ABG no capillary gas), and a result naming none
-may answer."""
+KIND_FAMILIES = (
+    frozenset({"arterial", "venous", "capillary"}),
+    frozenset({"bacterial", "viral", "fungal"}),
+)
+"""Kinds of one test that exclude each other: which vessels a study or sample is of, and what a culture grows.
+Asked for, a kind must agree with the one the result names or its report states (an arterial Doppler is no
+Doppler of the veins, an ABG no capillary gas, a viral culture no culture that grew bacteria), and a result
+stating none may answer."""
+EXCLUSIVE_KINDS = frozenset().union(*KIND_FAMILIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +165,9 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
     culture' is no blood culture, 'gastric pH' no blood-gas pH)."""
     if not facets_agree(request, found):
         return None
-    asked, held = request.tokens - (VESSEL_KINDS - found.tokens), found.tokens  # vessels: KeyMatcher's context
+    asked, held = request.tokens - EXCLUSIVE_KINDS, found.tokens - EXCLUSIVE_KINDS  # kinds: KeyMatcher's context
+    if request.tokens and not asked:
+        return None  # 'fungal' alone names a kind of test, not a test
     if not asked and not _names_facets_of(request, found):
         return None
     if not asked and ANY_MODALITY in found.modality and ANY_MODALITY not in request.modality:

@@ -161,18 +161,21 @@ def _names_a_site(key: Key, specifiers: frozenset[str]) -> bool:
     return not key.modality and not key.specimen and bool(key.tokens or key.side) and key.tokens <= specifiers
 
 
-def _names_no_site(key: Key, specifiers: frozenset[str]) -> bool:
-    """Whether a part names a study but not where it is of ('Radiograph', 'Diagnostic mammogram')."""
-    return bool(key.modality or key.tokens) and not key.tokens & specifiers and not key.side
+def _names_no_site(key: Key, sites: frozenset[str]) -> bool:
+    """Whether a part names a study but not where it is of ('Radiograph', 'Diagnostic mammogram', 'Fungal
+    culture')."""
+    return bool(key.modality or key.tokens) and not key.tokens & (sites | EXAMINATION_WORDS) and not key.side
 
 
-def spread_modality(parts: list[str], specifiers: frozenset[str]) -> list[str]:
+def spread_modality(parts: list[str], specifiers: frozenset[str], regions: frozenset[str] | None = None) -> list[str]:
     """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the imaging of the
     part before it, and a part naming a study but no site, before one naming only a site, is read with it
     ('Radiograph, right hip' -> '', 'Radiograph right hip'). 'Total and direct bilirubin' -> 'Total bilirubin',
     'direct bilirubin': a part of one word naming only a specifier or a side, before a part of several
-    words, takes that part's last words."""
-    spread = []
+    words, takes that part's last words. ``regions`` are the specifiers that name a site (all of them when not
+    given)."""
+    sites = specifiers if regions is None else regions
+    spread: list[str] = []
     modality = carried = ""
     for number, part in enumerate(parts):
         part = f"{carried} {part}".strip()
@@ -182,7 +185,7 @@ def spread_modality(parts: list[str], specifiers: frozenset[str]) -> list[str]:
         if (
             next_key is not None
             and _names_a_site(next_key, specifiers)
-            and (_names_no_site(key, specifiers) or next_key.tokens <= key.tokens)
+            and (_names_no_site(key, sites) or next_key.tokens <= key.tokens)
         ):
             carried = part  # 'Radiograph, right hip', 'Diagnostic mammogram, right breast': one study of that site
             spread.append("")

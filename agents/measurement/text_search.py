@@ -56,8 +56,8 @@ class TextSearch:
         the test and every specimen, imaging kind and side it states. A panel is named by any of its members
         ('CBC' by 'Thrombocytopenia'). A request naming only one region, and no imaging, asks for an
         examination, not for any text mentioning it ('cervical lymph nodes' is specific enough)."""
-        if not key.tokens:
-            return []
+        if not key.tokens or (key.tokens <= self._table.specifiers - self._table.regions and not key.has_facets):
+            return []  # 'fungal' names a kind of test, no test a text could speak of
         examined_only = key.tokens <= self._table.regions and len(key.tokens) < 2 and not key.modality
         if key.tokens & (self._diagnosis.tokens - self._table.tests - self._table.specifiers):
             return []  # a text naming the diagnosis ('consistent with appendicitis') is no test of it
