@@ -1065,3 +1065,12 @@ def test_a_culture_is_of_the_kind_its_name_or_report_states() -> None:
     assert _paths(lookup, "fungal culture of the scraping") == ["Skin_Scraping > Culture"]
     assert _paths(lookup, "blood cultures") == []
     assert _paths(lookup, "fungal") == []
+
+
+def test_a_lower_back_is_a_site_not_a_question_about_results_and_routine_bloods_are_the_labs() -> None:
+    lookup = LookupMeasurement(_case({"MRI_Lumbar_Spine": "L4-L5 disc herniation", "Routine_Blood_Tests": "Normal"}))
+    assert _paths(lookup, "MRI of the lower back") == ["MRI_Lumbar_Spine"]
+    assert _paths(lookup, "Is the MRI back?") == ["MRI_Lumbar_Spine"]
+    assert _paths(lookup, "routine bloods") == ["Routine_Blood_Tests"]
+    lungs = LookupMeasurement(_case({"Pulmonary_Function_Test": {"DLCO": "45%"}}))
+    assert _paths(lungs, "DLCO corrected for hemoglobin") == ["Pulmonary_Function_Test > DLCO"]

@@ -43,7 +43,8 @@ _ASKING = re.compile(
 )
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
 _ASKING_AFTER = re.compile(
-    r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now|back|done"
+    r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now|done"
+    r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high|up|down|rising|falling|ok|okay)))+"
     r"\s*[?.!]*$",
     re.IGNORECASE,
@@ -67,7 +68,7 @@ _REASON = re.compile(
     r"investigate|identify|detect|determine|classify|characteri[sz]e|see|stage|grade|quantify)"
     r"|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
     r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|"
-    r"following)\b.*$",
+    r"following|corrected for|adjusted for)\b.*$",
     re.IGNORECASE,
 )
 # A question added after a dash ('bimanual exam - cervical excitation?'): what the doctor hopes to see.
