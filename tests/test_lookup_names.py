@@ -1074,3 +1074,21 @@ def test_a_lower_back_is_a_site_not_a_question_about_results_and_routine_bloods_
     assert _paths(lookup, "routine bloods") == ["Routine_Blood_Tests"]
     lungs = LookupMeasurement(_case({"Pulmonary_Function_Test": {"DLCO": "45%"}}))
     assert _paths(lungs, "DLCO corrected for hemoglobin") == ["Pulmonary_Function_Test > DLCO"]
+
+
+def test_surface_regions_and_more_regional_names() -> None:
+    tests = {
+        "Biopsy_Report": {"Histopathology": "Basal cell carcinoma of the forehead skin"},
+        "Blood_Glucose": "54 mg/dL",
+        "Urinalysis": "Protein 1+",
+        "Abdominal_Ultrasonography": "Gallstones",
+        "STI_Screen": {"HIV": "Negative"},
+    }
+    lookup = LookupMeasurement(_case(tests, exam={"Skin_Examination": "Pearly papule on the forehead"}))
+    assert _paths(lookup, "skin bx forehead") == ["Biopsy_Report"]
+    assert _paths(lookup, "hypocount") == ["Blood_Glucose"]
+    assert _paths(lookup, "UFEME") == ["Urinalysis"]
+    assert _paths(lookup, "urine dipstix") == ["Urinalysis"]
+    assert _paths(lookup, "abdominal sonar") == ["Abdominal_Ultrasonography"]
+    assert _paths(lookup, "RVS") == ["STI_Screen > HIV"]
+    assert _paths(lookup, "CT head") == []
