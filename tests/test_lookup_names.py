@@ -1092,3 +1092,17 @@ def test_surface_regions_and_more_regional_names() -> None:
     assert _paths(lookup, "abdominal sonar") == ["Abdominal_Ultrasonography"]
     assert _paths(lookup, "RVS") == ["STI_Screen > HIV"]
     assert _paths(lookup, "CT head") == []
+
+
+def test_signs_elicited_by_one_manoeuvre_find_that_part_of_the_examination() -> None:
+    exam = {
+        "Abdominal_Examination": {"Palpation": "Board-like rigidity, rebound tenderness"},
+        "Respiratory_Examination": {"Palpation": "Increased fremitus at the right base"},
+        "Neurological_Examination": {"Deep_Tendon_Reflexes": "Absent ankle jerks"},
+        "Thyroid_Examination": {"Palpation": "Diffuse goitre"},
+    }
+    lookup = LookupMeasurement(_case({}, exam=exam))
+    assert _paths(lookup, "guarding and rebound") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "tactile fremitus") == ["Respiratory_Examination > Palpation"]
+    assert _paths(lookup, "ankle reflex") == ["Neurological_Examination > Deep_Tendon_Reflexes"]
+    assert _paths(lookup, "Murphy's sign") == []
