@@ -1106,3 +1106,10 @@ def test_signs_elicited_by_one_manoeuvre_find_that_part_of_the_examination() -> 
     assert _paths(lookup, "tactile fremitus") == ["Respiratory_Examination > Palpation"]
     assert _paths(lookup, "ankle reflex") == ["Neurological_Examination > Deep_Tendon_Reflexes"]
     assert _paths(lookup, "Murphy's sign") == []
+
+
+def test_a_culture_naming_no_specimen_answers_any_but_a_routine_culture_is_bacterial() -> None:
+    lookup = LookupMeasurement(_case({"Viral_Cultures": {"Result": "Varicella zoster virus isolated"}}))
+    assert _paths(lookup, "viral culture of vesicle fluid") == ["Viral_Cultures"]
+    assert _paths(lookup, "urine culture") == []
+    assert _paths(lookup, "blood cultures") == []

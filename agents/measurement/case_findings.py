@@ -31,9 +31,10 @@ from scenarios import Case
 
 DEFAULT_SPECIMEN = "blood"
 VITAL_SIGNS = "vital_sign"
-ANY_SPECIMEN_TESTS = frozenset({"toxicology", "hcg"})
+ANY_SPECIMEN_TESTS = frozenset({"toxicology", "hcg", "culture"})
 """Tests a record often names without their specimen though it is often not blood (a drug screen or a
-pregnancy test is mostly urine): a result of theirs stating no specimen answers a request naming any."""
+pregnancy test is mostly urine, a culture of any sample): a result of theirs stating no specimen answers a
+request naming any."""
 # Where a finding's name joins two studies ('CT_Scan_Thorax_and_Abdomen', 'Ultrasound with Doppler').
 _NAME_PARTS = re.compile(r"(?:[_\s]+(?:and|with)[_\s]+|\s*[/&]\s*)", re.IGNORECASE)
 
@@ -219,6 +220,8 @@ class CaseFindings:
             # 'Urinalysis > Blood' is the blood found in the urine, not a blood sample
             own = concept_key(f"{' '.join(sorted(parent_key.specimen))} {node.name}")
         own = own.inherit(parent_key)
+        if CULTURE in own.tokens and not own.specimen and not exam:
+            own = Key(own.tokens, self._reported_specimen(node), own.modality, own.side)  # 'cultures of vesicle fluid'
         if BLOOD_PRESSURE in own.tokens and POSTURES & set(words_of(render(node.value))):
             own = Key(own.tokens | {ORTHOSTATIC}, own.specimen, own.modality, own.side)  # lying and standing
         context_tokens = own.tokens | (parent.keys[-1].tokens if parent and parent.keys else frozenset())
@@ -259,6 +262,11 @@ class CaseFindings:
         a request for the other side is not answered by it; nothing when its report names both or neither."""
         sides = key_of_words(words_of(render(node.value)), self.table).side
         return sides if len(sides) == 1 and not sides & {BOTH_SIDES} else frozenset()
+
+    def _reported_specimen(self, node: Node) -> frozenset[str]:
+        """The one specimen a culture that names none reports on ('Viral_Cultures: ... from vesicle fluid')."""
+        specimens = key_of_words(words_of(render(node.value)), self.table).specimen
+        return specimens if len(specimens) == 1 else frozenset()
 
     @staticmethod
     def _reported_kinds(node: Node) -> frozenset[str]:

@@ -21,6 +21,9 @@ from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, KIND_FAM
 SAMPLED_TISSUE = "tissue"
 """A specimen no blood test is asked of: 'GMS stain of the tissue' may be a stain the case states no specimen for."""
 NARROWER = 3
+BACTERIAL, CULTURE = "bacterial", "culture"
+ROUTINE_CULTURE_SPECIMENS = frozenset({"blood", "urine", "sputum", "stool", "csf"})
+"""Specimens whose culture, unnamed, is the routine bacterial one."""
 """match_tier's tier for a request narrower than the finding."""
 
 
@@ -125,11 +128,19 @@ class KeyMatcher:
         if request.specimen and finding.child_specimens and not request.specimen & finding.child_specimens:
             return False  # 'blood cultures' is not a culture whose parts are all of vesicle fluid
         for family in KIND_FAMILIES:
-            asked, held = request.tokens & family, finding.kinds & family
+            asked, held = request.tokens & family or self._default_kind(request, family), finding.kinds & family
             if asked and held and not asked & held:
                 return False  # an arterial Doppler is no Doppler of the veins, a viral culture none that grew bacteria
         sides = finding.child_sides
         return not (request.side and sides and not (request.side & sides or BOTH_SIDES in request.side | sides))
+
+    @staticmethod
+    def _default_kind(request: Key, family: frozenset[str]) -> frozenset[str]:
+        """The kind a request means without naming one: a culture of blood, urine, sputum, stool or CSF is a
+        bacterial culture (a viral culture is of vesicle fluid or a swab, and is asked for by name)."""
+        if BACTERIAL in family and CULTURE in request.tokens and request.specimen & ROUTINE_CULTURE_SPECIMENS:
+            return frozenset({BACTERIAL})
+        return frozenset()
 
     def _panel_members(self, request: Key) -> list[Finding]:
         """'CBC' where the case lists Hb, WBC and platelets on their own: the members it holds (in blood
