@@ -220,7 +220,7 @@ class CaseFindings:
             # 'Urinalysis > Blood' is the blood found in the urine, not a blood sample
             own = concept_key(f"{' '.join(sorted(parent_key.specimen))} {node.name}")
         own = own.inherit(parent_key)
-        if CULTURE in own.tokens and not own.specimen and not exam:
+        if CULTURE in own.tokens and not own.specimen and not exam and not isinstance(node.value, dict):
             own = Key(own.tokens, self._reported_specimen(node), own.modality, own.side)  # 'cultures of vesicle fluid'
         if BLOOD_PRESSURE in own.tokens and POSTURES & set(words_of(render(node.value))):
             own = Key(own.tokens | {ORTHOSTATIC}, own.specimen, own.modality, own.side)  # lying and standing
