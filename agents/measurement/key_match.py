@@ -3,9 +3,11 @@
 A finding answers in tiers (:func:`agents.measurement.names_of_tests.match_tier`: the same test, a broader
 request, a narrower one), a part of a joined name half a tier below the whole, and only where the request
 agrees with what the finding is of beyond its name: its parents' region, blood where it states no specimen,
-the sides its parts state. A panel the case does not hold as one finding answers with the members it holds;
-a member of a panel the case reports only as a whole answers with the panel. A part of the body the case
-reports only within a larger region answers with the nearest containing region's findings. Among equally
+the sides its parts state, the kind its name or report states among kinds that exclude each other (an
+arterial Doppler is no Doppler of the veins, a viral culture none that grew bacteria). A panel the case does
+not hold as one finding answers with the members it holds; a member of a panel the case reports only as a
+whole answers with the panel, as does a smaller panel most of whose members it holds. A part of the body the
+case reports only within a larger region answers with the nearest containing region's findings. Among equally
 good findings the preferred ones are kept (see :meth:`KeyMatcher.preferred`).
 """
 

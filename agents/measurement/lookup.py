@@ -30,7 +30,8 @@ does not know ('immunofluorescence of perilesional skin'), and a test that a res
 (:mod:`agents.measurement.text_search`: 'platelet count' in an NEJM case's 'Laboratory studies', 'blood smear'
 in a blood count's other findings), a test named with words the table does not know where its result says
 them ('dermatophyte culture'), and a test named with 'of' the other way round ('respiratory burst of his
-neutrophils'). Questions about what a test showed ask for the test. Order-entry shorthand is read too
+neutrophils'), and an abbreviation with a second meaning read that way when its first finds nothing ('TLC').
+Questions about what a test showed ask for the test. Order-entry shorthand is read too
 ('CBC w/ diff', 'Lipase, serum', 'XR knee 3 views'), and a named manoeuvre or instrument is answered by the
 kind of test the case reports ('finger-to-nose' by 'Coordination_Tests', the table's ``instance`` rows).
 
