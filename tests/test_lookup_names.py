@@ -678,8 +678,12 @@ def test_a_named_manoeuvre_is_answered_by_the_kind_of_test_the_case_reports() ->
     assert _paths(lookup, "finger-to-nose testing") == ["Neurological_Examination > Coordination_Tests"]
     assert _paths(lookup, "Dix-Hallpike") == ["Neurological_Examination > Positional_Testing"]
     assert _paths(lookup, "tilt table test") == ["Autonomic_Testing"]
-    held = LookupMeasurement(_case({}, exam={"Cerebellar_Examination": {"Finger_to_Nose": "Intention tremor"}}))
-    assert _paths(held, "coordination testing") == ["Cerebellar_Examination > Finger_to_Nose"]
+    held = LookupMeasurement(_case({}, exam={"Neurological_Examination": {"Finger_to_Nose": "Intention tremor"}}))
+    assert _paths(held, "coordination testing") == ["Neurological_Examination > Finger_to_Nose"]
+    cerebellar = LookupMeasurement(_case({}, exam={"Cerebellar_Examination": {"Finger_to_Nose": "Intention tremor"}}))
+    assert _paths(cerebellar, "coordination testing") == [
+        "Cerebellar_Examination"
+    ]  # the cerebellar exam is of coordination
     assert _paths(held, "heel-to-shin") == []  # another coordination test than the one held
 
 
@@ -1113,3 +1117,21 @@ def test_a_culture_naming_no_specimen_answers_any_but_a_routine_culture_is_bacte
     assert _paths(lookup, "viral culture of vesicle fluid") == ["Viral_Cultures"]
     assert _paths(lookup, "urine culture") == []
     assert _paths(lookup, "blood cultures") == []
+
+
+def test_examination_words_clinicians_use_find_their_part_of_the_examination() -> None:
+    exam = {
+        "Vital_Signs": {"Oxygen_Saturation": "91%"},
+        "Skin_Examination": {"Inspection": "Erythematous papules on the trunk"},
+        "Cardiovascular_Examination": {
+            "Point_of_Maximal_Impact": "Displaced laterally",
+            "Jugular_Venous_Pulse": "7 cm",
+        },
+        "Neurologic_Examination": {"Coordination": "Dysmetria on finger-to-nose"},
+    }
+    lookup = LookupMeasurement(_case({}, exam=exam))
+    assert _paths(lookup, "describe the rash") == ["Skin_Examination > Inspection"]
+    assert _paths(lookup, "sats on room air") == ["Vital_Signs > Oxygen_Saturation"]
+    assert _paths(lookup, "apex beat") == ["Cardiovascular_Examination > Point_of_Maximal_Impact"]
+    assert _paths(lookup, "JVP waveform") == ["Cardiovascular_Examination > Jugular_Venous_Pulse"]
+    assert _paths(lookup, "cerebellar signs") == ["Neurologic_Examination > Coordination"]
