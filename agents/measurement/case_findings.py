@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
 
 from agents.findings import Node, is_placeholder, render, walk
-from agents.measurement.name_table import name_table
+from agents.measurement.name_table import NameTable, name_table
 from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import (
     ANY_MODALITY,
@@ -22,7 +24,6 @@ from agents.measurement.names_of_tests import (
     KIND_FAMILIES,
     Key,
     concept_key,
-    is_generic_name,
     key_of_words,
 )
 from agents.measurement.report_items import text_items
@@ -147,6 +148,38 @@ def _words_without_units(text: str) -> list[str]:
     return [word for number, word in enumerate(words) if not (number and words[number - 1][:1].isdigit())]
 
 
+class _Report:
+    """A finding's report, read once for what it states beyond the finding's name: its words, and their key."""
+
+    def __init__(self, node: Node, table: NameTable):
+        self._node = node
+        self._table = table
+
+    @cached_property
+    def words(self) -> list[str]:
+        return words_of(render(self._node.value))
+
+    @cached_property
+    def said(self) -> frozenset[str]:
+        return frozenset(self.words)
+
+    @cached_property
+    def key(self) -> Key:
+        return key_of_words(self.words, self._table)
+
+    def one(self, facet: Literal["side", "specimen"]) -> frozenset[str]:
+        """The one side or specimen the report names ('... deep venous systems of the right leg'), so a request
+        for another is not answered by it; nothing where it names several or none."""
+        stated: frozenset[str] = getattr(self.key, facet)
+        return stated if len(stated) == 1 else frozenset()
+
+    def kinds(self) -> frozenset[str]:
+        """The one kind of each family the report states (a vascular study's vessels, what a culture grew);
+        none of a family where it states several."""
+        stated = {kind for kind, words in REPORTED_KINDS.items() if words & self.said}
+        return frozenset(kind for family in KIND_FAMILIES if len(found := stated & family) == 1 for kind in found)
+
+
 class CaseFindings:
     """A case's exam and test findings with their keys, built once per case and shared by every lookup of the
     case (``case_findings``), with the answers found so far (the same request always finds the same nodes)."""
@@ -215,18 +248,19 @@ class CaseFindings:
     def _finding(self, node: Node, parent: Finding | None, *, from_text: bool, exam: bool) -> Finding:
         """A finding's keys: its own name (unless generic), its name with its parents', and its parts."""
         parent_key = parent.own if parent else Key()
-        own = concept_key(node.name)
+        own = named = concept_key(node.name)
         if not own.tokens and not own.modality and parent_key.specimen and not own.specimen <= parent_key.specimen:
             # 'Urinalysis > Blood' is the blood found in the urine, not a blood sample
             own = concept_key(f"{' '.join(sorted(parent_key.specimen))} {node.name}")
         own = own.inherit(parent_key)
+        report = _Report(node, self.table)
         if CULTURE in own.tokens and not own.specimen and not exam and not isinstance(node.value, dict):
-            own = Key(own.tokens, self._reported_specimen(node), own.modality, own.side)  # 'cultures of vesicle fluid'
-        if BLOOD_PRESSURE in own.tokens and POSTURES & set(words_of(render(node.value))):
+            own = Key(own.tokens, report.one("specimen"), own.modality, own.side)  # 'cultures of vesicle fluid'
+        if BLOOD_PRESSURE in own.tokens and POSTURES & report.said:
             own = Key(own.tokens | {ORTHOSTATIC}, own.specimen, own.modality, own.side)  # lying and standing
         context_tokens = own.tokens | (parent.keys[-1].tokens if parent and parent.keys else frozenset())
         context = Key(context_tokens, own.specimen, own.modality, own.side)
-        generic = is_generic_name(node.name)
+        generic = not named.tokens and not named.has_facets  # 'Findings', 'Result': names no test (is_generic_name)
         keys = ([] if generic else [own]) + [context]
         part_keys = [] if generic else _part_keys(node.name, own, parent_key, self.table.specifiers)
         value = node.value
@@ -245,41 +279,23 @@ class CaseFindings:
         )
         finding.region = (own.tokens & self.table.regions) or (parent.region if parent else frozenset())
         if not finding.region and (own.modality - {ANY_MODALITY} or own.tokens & SAMPLED_SITE_TESTS) and not exam:
-            finding.region = self._implied_region(node)
+            finding.region = self._implied_region(report)
         if not own.side and not exam:
-            finding.child_sides |= self._reported_side(node)
+            finding.child_sides |= report.one("side") - {BOTH_SIDES}
         finding.kinds = (own.tokens & EXCLUSIVE_KINDS) or (parent.kinds if parent else frozenset())
         if (own.modality or CULTURE in own.tokens) and not finding.kinds and not exam:
-            finding.kinds = self._reported_kinds(node)
+            finding.kinds = report.kinds()
         if parent is not None and not generic:
             parent.whole = False
             self._tell_parents(finding, parent)
         self.findings.append(finding)
         return finding
 
-    def _reported_side(self, node: Node) -> frozenset[str]:
-        """The one side a study that names none reports on ('... deep venous systems of the right leg'), so
-        a request for the other side is not answered by it; nothing when its report names both or neither."""
-        sides = key_of_words(words_of(render(node.value)), self.table).side
-        return sides if len(sides) == 1 and not sides & {BOTH_SIDES} else frozenset()
-
-    def _reported_specimen(self, node: Node) -> frozenset[str]:
-        """The one specimen a culture that names none reports on ('Viral_Cultures: ... from vesicle fluid')."""
-        specimens = key_of_words(words_of(render(node.value)), self.table).specimen
-        return specimens if len(specimens) == 1 else frozenset()
-
-    @staticmethod
-    def _reported_kinds(node: Node) -> frozenset[str]:
-        """The one kind of each family a study's or culture's report states; none where it states several."""
-        said = set(words_of(render(node.value)))
-        stated = {kind for kind, words in REPORTED_KINDS.items() if words & said}
-        return frozenset(kind for family in KIND_FAMILIES if len(found := stated & family) == 1 for kind in found)
-
-    def _implied_region(self, node: Node) -> frozenset[str]:
+    def _implied_region(self, report: _Report) -> frozenset[str]:
         """Where imaging or a biopsy that names no region ('Radiographs', 'MRI', 'Biopsy') may have been taken:
         the regions its report names and the regions the case examined, each with the regions containing it
         ('pancreas' is also 'abdomen'); empty, so any region agrees, when neither names one."""
-        regions = key_of_words(words_of(render(node.value)), self.table).tokens & self.table.regions
+        regions = report.key.tokens & self.table.regions
         regions |= self.examined_regions
         return frozenset(regions).union(*(self.table.within.get(region, ()) for region in regions))
 
