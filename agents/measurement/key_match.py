@@ -14,8 +14,9 @@ good findings the preferred ones are kept (see :meth:`KeyMatcher.preferred`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 
-from agents.measurement.case_findings import DEFAULT_SPECIMEN, RESULT_CONTAINERS, Finding
+from agents.measurement.case_findings import CULTURE, DEFAULT_SPECIMEN, RESULT_CONTAINERS, Finding
 from agents.measurement.name_table import NameTable
 from agents.measurement.name_words import exact_name
 from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, KIND_FAMILIES, Key, facets_agree, match_tier
@@ -23,10 +24,10 @@ from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, KIND_FAM
 SAMPLED_TISSUE = "tissue"
 """A specimen no blood test is asked of: 'GMS stain of the tissue' may be a stain the case states no specimen for."""
 NARROWER = 3
-BACTERIAL, CULTURE = "bacterial", "culture"
+"""match_tier's tier for a request narrower than the finding."""
+BACTERIAL = "bacterial"
 ROUTINE_CULTURE_SPECIMENS = frozenset({"blood", "urine", "sputum", "stool", "csf"})
 """Specimens whose culture, unnamed, is the routine bacterial one."""
-"""match_tier's tier for a request narrower than the finding."""
 
 
 class KeyMatcher:
@@ -168,11 +169,15 @@ class KeyMatcher:
         ]
         return self.preferred(request, found)  # members stating no specimen are as good as those stating blood
 
+    @cached_property
+    def _other_tests(self) -> frozenset[str]:
+        """Test words that are neither a panel nor a panel's member ('flow_cytometry')."""
+        return self.table.tests - RESULT_CONTAINERS - set(self.table.panels) - set(self.table.member_of)
+
     def _of_another_test(self, finding: Finding) -> bool:
         """Whether a finding is reported under a test that is neither a panel nor a panel's member
         ('Flow_Cytometry > Lymphocyte_Count'): a part of that test, not a member of a panel the request names."""
-        others = self.table.tests - RESULT_CONTAINERS - set(self.table.panels) - set(self.table.member_of)
-        return any(parent.own.tokens & others for parent in finding.parents)
+        return any(parent.own.tokens & self._other_tests for parent in finding.parents)
 
     def _whole_panel(self, request: Key) -> list[Finding]:
         """'TSH' or 'free T4' where the case reports only 'Thyroid function tests: normal': that panel, when

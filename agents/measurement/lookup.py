@@ -77,8 +77,9 @@ from scenarios import Case
 
 TYPO_THRESHOLD = 88.0
 POST_MODIFIER_WORDS = frozenset({"of", "from", "in", "on", "at"})
-POSSESSIVES = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Prepositions after which a request gives the site of the test it has named."""
+DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
+"""Words before a noun that name no part of a test ('respiratory burst of his neutrophils')."""
 TYPO_MIN_LENGTH = 6
 
 
@@ -244,7 +245,7 @@ class LookupMeasurement(DeterministicRole):
         if words.count("of") != 1:
             return []
         cut = words.index("of")
-        head, tail = words[:cut], [word for word in words[cut + 1 :] if word not in POSSESSIVES]
+        head, tail = words[:cut], [word for word in words[cut + 1 :] if word not in DETERMINERS]
         if not head or not tail or self._key(tail).tokens & self._table.regions:
             return []
         turned = tail + head
@@ -380,9 +381,8 @@ class LookupMeasurement(DeterministicRole):
         if by_path is not None and len(by_path.node.path) > 1:
             return [by_path]
         named = self.by_name.get(name, [])
-        key = self._key(words)
         in_blood = [finding for finding in named if finding.own.specimen <= {DEFAULT_SPECIMEN}]
-        if not key.specimen and not in_blood and named and self._match.by_key(key):
+        if named and not in_blood and not (key := self._key(words)).specimen and self._match.by_key(key):
             return []
         named = in_blood or named
         in_tree = [finding for finding in named if not finding.from_text]

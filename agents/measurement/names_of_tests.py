@@ -191,8 +191,8 @@ def _unknown(tokens: frozenset[str], table: NameTable) -> frozenset[str]:
 
 def _as_kinds(tokens: frozenset[str], other: frozenset[str], table: NameTable) -> frozenset[str]:
     """Tokens with each test read as the kind of test it is where ``other`` names that kind ('finger_to_nose'
-    as 'coordination' against a finding of coordination tests; 'hbsag' as 'hepatitis b' only against a finding
-    naming both words)."""
+    as 'coordination' against a finding of coordination tests; 'rebound' as 'palpation abdomen' only against a
+    finding naming both words)."""
     if not table.categories:
         return tokens
     lifted: set[str] = set()

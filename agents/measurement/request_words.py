@@ -168,14 +168,12 @@ def _names_no_site(key: Key, sites: frozenset[str]) -> bool:
     return bool(key.modality or key.tokens) and not key.tokens & (sites | EXAMINATION_WORDS) and not key.side
 
 
-def spread_modality(parts: list[str], specifiers: frozenset[str], regions: frozenset[str] | None = None) -> list[str]:
+def spread_modality(parts: list[str], specifiers: frozenset[str], regions: frozenset[str]) -> list[str]:
     """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the imaging of the
     part before it, and a part naming a study but no site, before one naming only a site, is read with it
     ('Radiograph, right hip' -> '', 'Radiograph right hip'). 'Total and direct bilirubin' -> 'Total bilirubin',
     'direct bilirubin': a part of one word naming only a specifier or a side, before a part of several
-    words, takes that part's last words. ``regions`` are the specifiers that name a site (all of them when not
-    given)."""
-    sites = specifiers if regions is None else regions
+    words, takes that part's last words. ``regions`` are the specifiers that name a site."""
     spread: list[str] = []
     modality = carried = ""
     for number, part in enumerate(parts):
@@ -186,7 +184,7 @@ def spread_modality(parts: list[str], specifiers: frozenset[str], regions: froze
         if (
             next_key is not None
             and _names_a_site(next_key, specifiers)
-            and (_names_no_site(key, sites) or next_key.tokens <= key.tokens)
+            and (_names_no_site(key, regions) or next_key.tokens <= key.tokens)
         ):
             carried = part  # 'Radiograph, right hip', 'Diagnostic mammogram, right breast': one study of that site
             spread.append("")
