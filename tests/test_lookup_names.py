@@ -11,6 +11,7 @@ import pytest
 from agents.findings import walk
 from agents.measurement.lookup import LookupMeasurement
 from agents.measurement.name_table import NameEntry, build_name_table, name_table, read_names
+from agents.measurement.name_words import words_of
 from agents.measurement.names_of_tests import concept_key
 from agents.measurement.report_items import text_items
 from agents.measurement.results import NORMAL_READINGS, RESULTS_PREFIX
@@ -35,6 +36,8 @@ def _paths(lookup: LookupMeasurement, request: str) -> list[str]:
 def test_every_table_row_is_valid_and_cites_a_source() -> None:
     entries = read_names()
     assert len(entries) > 1000
+    for data in (PROJECT_ROOT / "agents/data/test_names.csv", PROJECT_ROOT / "benchmarks/lookup_requests.csv"):
+        assert b"\r" not in data.read_bytes(), f"{data.name}: one line ending throughout (\\n)"
     assert all(entry.source.strip() and entry.term.strip() for entry in entries)
     kinds = {entry.kind for entry in entries}
     assert {"qualifier", "specimen", "modality", "region", "specifier", "synonym", "abbreviation", "panel"} <= kinds
@@ -1135,3 +1138,25 @@ def test_examination_words_clinicians_use_find_their_part_of_the_examination() -
     assert _paths(lookup, "apex beat") == ["Cardiovascular_Examination > Point_of_Maximal_Impact"]
     assert _paths(lookup, "JVP waveform") == ["Cardiovascular_Examination > Jugular_Venous_Pulse"]
     assert _paths(lookup, "cerebellar signs") == ["Neurologic_Examination > Coordination"]
+
+
+def test_every_phrase_row_of_the_table_is_read_as_itself() -> None:
+    """A row whose words another row rewrites first (a spelling of one of them) never fires: 'L spine' was read
+    as the left spine while 'l' was a spelling of left, and 'leucocyte cast' could only ever be 'leukocyte cast'."""
+    table = name_table()
+    unread = []
+    for entry in read_names():
+        if entry.kind in ("panel", "within", "instance", "detail", "alternative", "spelling"):
+            continue
+        spelled = tuple(table.spellings.get(word, word) for word in words_of(entry.term))
+        if table.phrases.get(spelled) != entry:
+            unread.append(entry.term)
+    assert unread == []
+
+
+def test_l_spine_is_the_lumbar_spine_and_l_alone_the_left_side() -> None:
+    tests = {"MRI_Cervical_Spine": "Normal", "X-Ray_Left_Knee": "Effusion"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "MRI L-spine") == []
+    assert _paths(lookup, "XR L knee") == ["X-Ray_Left_Knee"]
+    assert _paths(lookup, "XR R knee") == []
