@@ -28,12 +28,14 @@ import argparse
 import csv
 import hashlib
 import os
+import signal
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from agents.findings import Node, is_placeholder, walk
 from agents.measurement.lookup import LookupMeasurement
@@ -76,9 +78,29 @@ class Scored(BaseModel):
     given: list[str]
 
 
-def read_requests(path: Path = REQUESTS) -> list[LabelledRequest]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [LabelledRequest.model_validate(row) for row in csv.DictReader(handle)]
+class RequestsError(ValueError):
+    """A labelled-request file that cannot be read: which file, which line, what is wrong."""
+
+
+def read_requests(path: Path = REQUESTS, cases: dict[str, Case] | None = None) -> list[LabelledRequest]:
+    """The rows of a labelled-request CSV; with ``cases``, a row naming a case not among them is refused too."""
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as error:
+        raise RequestsError(f"{path}: {error.strerror}") from error
+    rows = []
+    with handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            try:
+                request = LabelledRequest.model_validate(row)
+            except ValidationError as error:
+                problem = error.errors()[0]
+                raise RequestsError(f"{path}:{reader.line_num}: {problem['loc'][0]}: {problem['msg']}") from error
+            if cases is not None and request.case not in cases:
+                raise RequestsError(f"{path}:{reader.line_num}: no case {request.case!r} in {', '.join(DATASETS)}")
+            rows.append(request)
+    return rows
 
 
 def _leaves(nodes: Iterable[Node], everything: list[Node]) -> set[tuple[str, ...]]:
@@ -238,7 +260,7 @@ def score_whole_file(path: Path, cases: dict[str, Case], show_errors: bool) -> N
     rows that will join the held-out third stay unseen."""
     rows, bad = [], 0
     readers: dict[str, Reader] = {}
-    for row in read_requests(path):
+    for row in read_requests(path, cases):
         reader = readers.setdefault(row.case, LookupMeasurement(cases[row.case]))
         try:
             if not row.absent:
@@ -265,4 +287,9 @@ def print_errors(scored: list[Scored]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # 'lookup_agreement.py --errors | head' stops quietly
+    try:
+        main()
+    except RequestsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)

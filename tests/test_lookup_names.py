@@ -1160,3 +1160,19 @@ def test_l_spine_is_the_lumbar_spine_and_l_alone_the_left_side() -> None:
     assert _paths(lookup, "MRI L-spine") == []
     assert _paths(lookup, "XR L knee") == ["X-Ray_Left_Knee"]
     assert _paths(lookup, "XR R knee") == []
+
+
+def test_a_labelled_request_file_that_cannot_be_read_is_refused_naming_its_line(tmp_path: Path) -> None:
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    import lookup_agreement
+
+    missing = tmp_path / "set.csv"
+    missing.write_text("case,request\ndemo:0,troponin\n", encoding="utf-8")
+    with pytest.raises(lookup_agreement.RequestsError, match=r"set\.csv:2: expected"):
+        lookup_agreement.read_requests(missing)
+    unknown = tmp_path / "other.csv"
+    unknown.write_text("case,request,expected\ndemo:99,troponin,absent\n", encoding="utf-8")
+    with pytest.raises(lookup_agreement.RequestsError, match=r"other\.csv:2: no case 'demo:99'"):
+        lookup_agreement.read_requests(unknown, {"demo:0": DEMO["demo:0"]})
+    with pytest.raises(lookup_agreement.RequestsError, match="nope.csv"):
+        lookup_agreement.read_requests(tmp_path / "nope.csv")
