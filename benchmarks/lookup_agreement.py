@@ -42,6 +42,7 @@ from agents.measurement.lookup import LookupMeasurement
 from agents.measurement.name_words import exact_name
 from agents.measurement.names_of_tests import concept_key
 from scenarios import Case, load_cases
+from scenarios.errors import DatasetError
 
 REQUESTS = Path(__file__).with_name("lookup_requests.csv")
 DATASETS = ("demo", "medqa-ext", "nejm-ext")
@@ -290,6 +291,6 @@ if __name__ == "__main__":
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # 'lookup_agreement.py --errors | head' stops quietly
     try:
         main()
-    except RequestsError as error:
+    except (RequestsError, DatasetError) as error:  # a request file or the case files it cannot read
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
