@@ -1176,3 +1176,37 @@ def test_a_labelled_request_file_that_cannot_be_read_is_refused_naming_its_line(
         lookup_agreement.read_requests(unknown, {"demo:0": DEMO["demo:0"]})
     with pytest.raises(lookup_agreement.RequestsError, match="nope.csv"):
         lookup_agreement.read_requests(tmp_path / "nope.csv")
+
+
+def test_fractions_named_after_their_analyte_are_each_read_with_it() -> None:
+    liver = {"Liver_Function_Tests": {"Bilirubin_Total": "3.1 mg/dL", "Bilirubin_Direct": "2.4 mg/dL", "ALT": "40 U/L"}}
+    lookup = LookupMeasurement(_case(liver))
+    both = ["Liver_Function_Tests > Bilirubin_Total", "Liver_Function_Tests > Bilirubin_Direct"]
+    assert _paths(lookup, "Bilirubin, total and direct") == both
+    assert _paths(lookup, "bilirubin, total and conjugated") == both
+    assert _paths(lookup, "bilirubin") == both
+    assert _paths(lookup, "conjugated bilirubin") == ["Liver_Function_Tests > Bilirubin_Direct"]
+    assert _paths(lookup, "indirect bilirubin") == []
+
+
+def test_blood_in_the_urine_is_the_urinalysis_blood_or_its_red_cells() -> None:
+    dipstick = LookupMeasurement(_case({"Urinalysis": {"Blood": "3+", "Protein": "Negative"}}))
+    sediment = LookupMeasurement(_case({"Urinalysis": {"RBC": "25/hpf", "Protein": "Negative"}}))
+    for request in ("blood in the urine?", "blood on urine dipstick", "is there blood in her urine", "hematuria"):
+        assert _paths(dipstick, request) == ["Urinalysis > Blood"], request
+        assert _paths(sediment, request) == ["Urinalysis > RBC"], request
+    assert _paths(sediment, "urine red blood cells per high-power field") == ["Urinalysis > RBC"]
+    assert _paths(LookupMeasurement(_case({"Complete_Blood_Count": {"RBC": "4.1"}})), "blood in the urine") == []
+
+
+def test_a_marrow_trephine_is_not_the_aspirate_and_a_profile_is_a_panel() -> None:
+    marrow = LookupMeasurement(_case({"Bone_Marrow_Aspirate": {"Findings": "Hypercellular marrow"}}))
+    assert _paths(marrow, "bone marrow biopsy") == ["Bone_Marrow_Aspirate"]
+    assert _paths(marrow, "bone marrow trephine biopsy") == []
+    assert _paths(marrow, "trephine biopsy") == []
+    chemistry = LookupMeasurement(_case({"Comprehensive_Metabolic_Panel": "Within normal limits"}))
+    assert _paths(chemistry, "complete metabolic profile") == ["Comprehensive_Metabolic_Panel"]
+    labs = LookupMeasurement(_case({"Basic_Labs": {"Blood_Glucose_Level": "Elevated"}}))
+    assert _paths(labs, "routine blood work") == ["Basic_Labs"]
+    differential = LookupMeasurement(_case({"Complete_Blood_Count": {"Differential_count": "Lymphocytes 60%"}}))
+    assert _paths(differential, "manual diff") == ["Complete_Blood_Count > Differential_count"]

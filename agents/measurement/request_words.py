@@ -96,6 +96,9 @@ _WITH_SHORT = re.compile(r"\bw/\s*", re.IGNORECASE)
 _ROUTINE_MICROSCOPY = re.compile(r"\bR\s*/\s*M\b")
 # Blood pressure lying and standing is the orthostatic blood pressure ('postural BP', 'lying/standing BP').
 _POSTURAL = re.compile(r"\b(?:lying|supine|sitting)\s*(?:and|/|&|-|to)\s*standing\b|\bpostural\b", re.IGNORECASE)
+# Blood found in the urine is what is measured there, not a blood sample: 'blood in the urine', 'blood on the urine
+# dipstick' -> 'urine blood'.
+_BLOOD_IN = re.compile(r"\bblood (?:in|on) (?:the |his |her |their )?urine\b", re.IGNORECASE)
 # How a sample is taken is no part of the test's name: 'ultrasound-guided core biopsy', 'CT guided lung biopsy'.
 _GUIDED = re.compile(r"\b(?:ultrasound|us|ct|mri|fluoroscop\w*|image|imaging|endoscopic\w*)[- ]guided\b", re.IGNORECASE)
 # A reflex order names the test run if the first one calls for it: 'TSH with reflex to free T4' asks for both.
@@ -127,7 +130,7 @@ def requested_test(request: str) -> str:
     would be left."""
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
-    request = _GUIDED.sub("", request)
+    request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", request))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
     if showed := _SHOWED.match(request):
@@ -171,22 +174,26 @@ def _names_no_site(key: Key, sites: frozenset[str]) -> bool:
 def spread_modality(parts: list[str], specifiers: frozenset[str], regions: frozenset[str]) -> list[str]:
     """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the imaging of the
     part before it, and a part naming a study but no site, before one naming only a site, is read with it
-    ('Radiograph, right hip' -> '', 'Radiograph right hip'). 'Total and direct bilirubin' -> 'Total bilirubin',
+    ('Radiograph, right hip' -> '', 'Radiograph right hip'; 'Bilirubin, total and direct' -> '', 'Bilirubin total',
+    'Bilirubin direct'). 'Total and direct bilirubin' -> 'Total bilirubin',
     'direct bilirubin': a part of one word naming only a specifier or a side, before a part of several
     words, takes that part's last words. ``regions`` are the specifiers that name a site."""
     spread: list[str] = []
-    modality = carried = ""
+    modality = head = ""
     for number, part in enumerate(parts):
-        part = f"{carried} {part}".strip()
-        carried = ""
+        if head and _names_a_site(concept_key(part), specifiers):
+            part = f"{head} {part}"  # each site or specifier after the head is one study of it
+        else:
+            head = ""
         key = concept_key(part)
         next_key = concept_key(parts[number + 1]) if number + 1 < len(parts) else None
         if (
-            next_key is not None
+            not head
+            and next_key is not None
             and _names_a_site(next_key, specifiers)
             and (_names_no_site(key, regions) or next_key.tokens <= key.tokens)
         ):
-            carried = part  # 'Radiograph, right hip', 'Diagnostic mammogram, right breast': one study of that site
+            head = part  # 'Radiograph, right hip', 'Bilirubin, total and direct': the study named once for them
             spread.append("")
             continue
         if key.modality:
