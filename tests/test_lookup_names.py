@@ -1210,3 +1210,36 @@ def test_a_marrow_trephine_is_not_the_aspirate_and_a_profile_is_a_panel() -> Non
     assert _paths(labs, "routine blood work") == ["Basic_Labs"]
     differential = LookupMeasurement(_case({"Complete_Blood_Count": {"Differential_count": "Lymphocytes 60%"}}))
     assert _paths(differential, "manual diff") == ["Complete_Blood_Count > Differential_count"]
+
+
+def test_a_mucosal_biopsy_is_of_the_organ_its_report_names() -> None:
+    biopsy = {"Mucosal_Biopsy": {"Findings": "Colonic crypts with neutrophilic infiltrates."}}
+    lookup = LookupMeasurement(_case(biopsy))
+    for request in ("colon biopsy", "bowel biopsy", "histology of colon biopsy", "mucosal biopsy"):
+        assert _paths(lookup, request) == ["Mucosal_Biopsy"], request
+    assert _paths(lookup, "gastric biopsy") == []
+    assert _paths(lookup, "skin biopsy") == []
+
+
+def test_a_test_run_on_a_biopsy_is_that_test_where_the_case_reports_it_apart() -> None:
+    tests = {"Direct_Immunofluorescence": {"Findings": "Linear IgG along the basement membrane."}}
+    lookup = LookupMeasurement(_case(tests))
+    for request in (
+        "direct IF of perilesional skin biopsy",
+        "Direct immunofluorescence of a perilesional skin biopsy",
+        "punch biopsy of the skin for direct immunofluorescence",
+        "direct IF on the biopsy",
+    ):
+        assert _paths(lookup, request) == ["Direct_Immunofluorescence"], request
+    assert _paths(lookup, "skin biopsy") == []
+    assert _paths(lookup, "culture of the skin biopsy") == []
+
+
+def test_the_mothers_result_is_the_maternal_one_else_the_patients_own() -> None:
+    groups = {"Additional_Tests": {"Maternal_Blood_Group": "O positive", "Fetal_Blood_Group": "A positive"}}
+    lookup = LookupMeasurement(_case(groups))
+    for request in ("maternal ABO type", "mother's blood type", "mum's blood group"):
+        assert _paths(lookup, request) == ["Additional_Tests > Maternal_Blood_Group"], request
+    vitals = LookupMeasurement(_case({"Vital_Signs": {"Pulse": "88/min", "Blood_Pressure": "150/95 mmHg"}}))
+    assert _paths(vitals, "maternal pulse and BP") == ["Vital_Signs > Pulse", "Vital_Signs > Blood_Pressure"]
+    assert _paths(vitals, "fetal heart rate") == []

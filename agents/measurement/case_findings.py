@@ -120,6 +120,9 @@ REPORTED_KINDS = {
     ),
 }
 """The words a study's or a culture's report states its kind in (a vascular study's vessels, what a culture grew)."""
+TISSUES = frozenset({"mucosa"})
+"""Regions that say what tissue a sample is of but not where in the body: a 'Mucosal_Biopsy' is also of the organ
+its report names."""
 SAMPLED_SITE_TESTS = frozenset({"biopsy"})
 """Tests of tissue taken from some site: one that names no site ('Biopsy') is of the sites its report or the
 examination names, as imaging that names no region is."""
@@ -262,6 +265,8 @@ class CaseFindings:
         context = Key(context_tokens, own.specimen, own.modality, own.side)
         generic = not named.tokens and not named.has_facets  # 'Findings', 'Result': names no test (is_generic_name)
         keys = ([] if generic else [own]) + [context]
+        if own.tokens & TISSUES and own.tokens & SAMPLED_SITE_TESTS and not exam:
+            keys.append(Key(own.tokens - TISSUES, own.specimen, own.modality, own.side))  # as of its organ
         part_keys = [] if generic else _part_keys(node.name, own, parent_key, self.table.specifiers)
         value = node.value
         finding = Finding(
@@ -278,8 +283,9 @@ class CaseFindings:
             parents=[*parent.parents, parent] if parent else [],
         )
         finding.region = (own.tokens & self.table.regions) or (parent.region if parent else frozenset())
-        if not finding.region and (own.modality - {ANY_MODALITY} or own.tokens & SAMPLED_SITE_TESTS) and not exam:
-            finding.region = self._implied_region(report)
+        sampled = own.modality - {ANY_MODALITY} or own.tokens & SAMPLED_SITE_TESTS
+        if finding.region <= TISSUES and sampled and not exam:
+            finding.region |= self._implied_region(report)  # 'Mucosal_Biopsy': 'Colonic crypts with ...'
         if not own.side and not exam:
             finding.child_sides |= report.one("side") - {BOTH_SIDES}
         finding.kinds = (own.tokens & EXCLUSIVE_KINDS) or (parent.kinds if parent else frozenset())

@@ -78,6 +78,7 @@ from scenarios import Case
 TYPO_THRESHOLD = 88.0
 POST_MODIFIER_WORDS = frozenset({"of", "from", "in", "on", "at"})
 """Prepositions after which a request gives the site of the test it has named."""
+BIOPSY = "biopsy"
 DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Words before a noun that name no part of a test ('respiratory burst of his neutrophils')."""
 TYPO_MIN_LENGTH = 6
@@ -166,6 +167,7 @@ class LookupMeasurement(DeterministicRole):
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
         return (
             found
+            or self._run_on_a_biopsy(words)
             or self._without_unknown_words(words)
             or self._text.naming(key)
             or self._confirmed_by_text(words)
@@ -196,6 +198,26 @@ class LookupMeasurement(DeterministicRole):
         if not named or not names_a_test or any(self._unknown(word) for word in named):
             return []
         return [finding for finding in self._by_words_key(named, key) if self._one_result(finding)]
+
+    def _run_on_a_biopsy(self, words: list[str]) -> list[Finding]:
+        """A test run on a biopsy that the case reports apart from any biopsy ('direct IF of a perilesional skin
+        biopsy', 'punch biopsy of the skin for direct immunofluorescence'): that test, read at the biopsy's
+        site. The test is named before a preposition of place, or after 'for' a biopsy named first."""
+        if "for" in words:
+            cut = words.index("for")
+            test, site = words[cut + 1 :], words[:cut]
+        elif cut := next((i for i, word in enumerate(words) if word in POST_MODIFIER_WORDS), 0):
+            test, site = words[:cut], words[cut + 1 :]
+        else:
+            return []
+        if BIOPSY not in self._key(site).tokens:
+            return []
+        key = self._key(test)
+        if not key.tokens - self._table.specifiers or BIOPSY in key.tokens:
+            return []
+        regions = self._key(site).tokens & self._table.regions
+        found = self._by_words_key(test, Key(key.tokens | regions, key.specimen, key.modality, key.side))
+        return [finding for finding in found if BIOPSY not in finding.own.tokens]
 
     def _one_result(self, finding: Finding) -> bool:
         """A finding reported as one result, or as one part under a heading ('Rectal_Biopsy > Histopathology')."""
