@@ -1243,3 +1243,27 @@ def test_the_mothers_result_is_the_maternal_one_else_the_patients_own() -> None:
     vitals = LookupMeasurement(_case({"Vital_Signs": {"Pulse": "88/min", "Blood_Pressure": "150/95 mmHg"}}))
     assert _paths(vitals, "maternal pulse and BP") == ["Vital_Signs > Pulse", "Vital_Signs > Blood_Pressure"]
     assert _paths(vitals, "fetal heart rate") == []
+
+
+def test_imaging_or_a_repeat_is_the_tests_result_not_the_examinations_mention() -> None:
+    exam = {
+        "Vital_Signs": {"Blood_Pressure": "90/60 mmHg", "Heart_Rate": "141/min"},
+        "Abdominal_Examination": {"FAST": "Negative"},
+    }
+    tests = {
+        "Focused_Assessment_with_Sonography_in_Trauma": {"Findings": "Negative"},
+        "Vital_Signs_Trend": {"Blood_Pressure": ["Initial: 90/60", "After 5 mins: 70/40"], "Heart_Rate": ["160/min"]},
+    }
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "Bedside FAST ultrasound") == ["Focused_Assessment_with_Sonography_in_Trauma"]
+    assert _paths(lookup, "repeat blood pressure") == ["Vital_Signs_Trend > Blood_Pressure"]
+    assert _paths(lookup, "heart rate trend") == ["Vital_Signs_Trend > Heart_Rate"]
+    assert _paths(lookup, "blood pressure") == ["Vital_Signs > Blood_Pressure", "Vital_Signs_Trend > Blood_Pressure"]
+
+
+def test_an_instrument_named_with_its_kind_finds_the_result_of_that_instrument() -> None:
+    screens = {"Screening_Tests": {"Depression_Screening": "Low score", "ADHD_Screening": "Not consistent with ADHD"}}
+    lookup = LookupMeasurement(_case(screens))
+    assert _paths(lookup, "Vanderbilt ADHD rating scales") == ["Screening_Tests > ADHD_Screening"]
+    assert _paths(lookup, "ADHD rating scale") == ["Screening_Tests > ADHD_Screening"]
+    assert _paths(lookup, "anxiety rating scale") == []

@@ -78,6 +78,10 @@ from scenarios import Case
 TYPO_THRESHOLD = 88.0
 POST_MODIFIER_WORDS = frozenset({"of", "from", "in", "on", "at"})
 """Prepositions after which a request gives the site of the test it has named."""
+LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trending", "monitoring", "recheck"})
+"""Words asking for a result taken again after the examination's: where the case holds one among its tests (a
+'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
+the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 BIOPSY = "biopsy"
 DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Words before a noun that name no part of a test ('respiratory burst of his neutrophils')."""
@@ -165,6 +169,8 @@ class LookupMeasurement(DeterministicRole):
         if not found and len(pieces) == 2:
             named, sought = words_of(pieces[0]), words_of(pieces[1])
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
+        if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
+            found = [finding for finding in found if not finding.exam] or found
         return (
             found
             or self._run_on_a_biopsy(words)

@@ -198,7 +198,10 @@ def _as_kinds(tokens: frozenset[str], other: frozenset[str], table: NameTable) -
     lifted: set[str] = set()
     for token in tokens:
         kinds = table.categories.get(token, frozenset())
-        lifted |= kinds if token not in other and kinds and kinds <= other else {token}
+        if not kinds or not kinds <= other:
+            lifted.add(token)
+        else:  # 'ADHD rating scale' is the 'ADHD_Screening' a rating instrument reports
+            lifted |= kinds | ({token} & other)
     return frozenset(lifted)
 
 
