@@ -1267,3 +1267,22 @@ def test_an_instrument_named_with_its_kind_finds_the_result_of_that_instrument()
     assert _paths(lookup, "Vanderbilt ADHD rating scales") == ["Screening_Tests > ADHD_Screening"]
     assert _paths(lookup, "ADHD rating scale") == ["Screening_Tests > ADHD_Screening"]
     assert _paths(lookup, "anxiety rating scale") == []
+
+
+def test_a_scraping_reported_whole_answers_its_microscopy_and_named_regions_of_skin() -> None:
+    scraping = LookupMeasurement(_case({"Skin_Scraping": {"Findings": "No mites or eggs seen."}}))
+    for request in ("Skin Scraping Microscopy", "mineral oil prep of a burrow", "mineral oil prep"):
+        assert _paths(scraping, request) == ["Skin_Scraping"], request
+    assert _paths(scraping, "skin scraping culture") == []
+    urine = LookupMeasurement(_case({"Urinalysis": {"Protein": "1+", "Blood": "Negative"}}))
+    assert _paths(urine, "urine albumin") == ["Urinalysis > Protein"]
+    assert _paths(urine, "urine NAAT for chlamydia") == []
+
+
+def test_a_transabdominal_scan_and_limb_pressures_compared() -> None:
+    scan = {"Imaging": {"Abdominal_Ultrasound": {"Findings": "Normal uterus and ovaries."}}}
+    imaging = LookupMeasurement(_case(scan))
+    assert _paths(imaging, "transabdominal ultrasound") == ["Imaging > Abdominal_Ultrasound"]
+    assert _paths(imaging, "transvaginal ultrasound") == []
+    pressures = LookupMeasurement(_case({"Blood_Pressure_Differential": {"Upper_Extremities": "150/80 mm Hg"}}))
+    assert _paths(pressures, "arm and leg BP comparison") == ["Blood_Pressure_Differential"]

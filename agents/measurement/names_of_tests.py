@@ -33,6 +33,9 @@ Asked for, a kind must agree with the one the result names or its report states 
 Doppler of the veins, an ABG no capillary gas, a viral culture no culture that grew bacteria), and a result
 stating none may answer."""
 EXCLUSIVE_KINDS = frozenset().union(*KIND_FAMILIES)
+SPECIMEN_LOOKED_AT = frozenset({"microscopy"})
+"""How a specimen is looked at as it comes: a result reporting only its specimen ('Skin_Scraping: no mites or eggs')
+answers a request for it ('skin scraping microscopy', 'mineral oil prep')."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +179,11 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
         return 1
     if _covers(asked, _as_kinds(held, asked, table) - _unknown(held - asked, table) - table.details, table):
         return 2
-    narrower_ok = bool(held) or bool(found.modality - {ANY_MODALITY} and found.modality & request.modality)
+    narrower_ok = (
+        bool(held)
+        or bool(found.modality - {ANY_MODALITY} and found.modality & request.modality)
+        or bool(found.specimen & request.specimen and asked - table.regions <= SPECIMEN_LOOKED_AT)
+    )
     site_clash = bool((asked - held) & table.regions) and bool(found.specimen - request.specimen)
     if _covers(held, _as_kinds(asked, held, table), table) and narrower_ok and not group and not site_clash:
         return 3
