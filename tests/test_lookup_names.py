@@ -1286,3 +1286,27 @@ def test_a_transabdominal_scan_and_limb_pressures_compared() -> None:
     assert _paths(imaging, "transvaginal ultrasound") == []
     pressures = LookupMeasurement(_case({"Blood_Pressure_Differential": {"Upper_Extremities": "150/80 mm Hg"}}))
     assert _paths(pressures, "arm and leg BP comparison") == ["Blood_Pressure_Differential"]
+
+
+def test_a_result_asked_for_on_the_test_that_reports_it_is_that_part_of_it() -> None:
+    tests = {
+        "Complete_Blood_Count": {"Hb": "10 g/dL", "Differential_count": {"Neutrophiles": "70%", "Lymphocytes": "25%"}},
+        "CSF_Analysis": {"Glucose": "20 mg/dL", "Protein": "150 mg/dL"},
+        "Serum_Chemistry": {"Glucose": "110 mg/dL"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "What were the lymphocytes on the diff?") == [
+        "Complete_Blood_Count > Differential_count > Lymphocytes"
+    ]
+    assert _paths(lookup, "glucose in the CSF") == ["CSF_Analysis > Glucose"]
+    assert _paths(lookup, "platelets on the CBC") == []
+
+
+def test_names_of_immune_function_tests_read_as_clinicians_write_them() -> None:
+    tests = {
+        "Nitroblue Tetrazolium Test (NBT)": {"Result": "Abnormal"},
+        "Immune_Function_Panel": {"Neutrophil_Oxidative_Burst": {"Activity": "Decreased"}},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "nitroblue tetrazolium slide test") == ["Nitroblue Tetrazolium Test (NBT)"]
+    assert _paths(lookup, "dihydrorhodamine flow cytometry") == ["Immune_Function_Panel > Neutrophil_Oxidative_Burst"]

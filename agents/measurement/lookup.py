@@ -83,6 +83,8 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 BIOPSY = "biopsy"
+WHOLE_PREPOSITIONS = frozenset({"on", "in", "from"})
+"""Prepositions after which a request may name the test reporting the result it asks for ('... on the diff')."""
 DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Words before a noun that name no part of a test ('respiratory burst of his neutrophils')."""
 TYPO_MIN_LENGTH = 6
@@ -164,7 +166,7 @@ class LookupMeasurement(DeterministicRole):
         key = self._key(words)
         if self._only_the_diagnosis(request, words, key):
             return self._exact(words)
-        found = self._find_named(request, words, key)
+        found = self._part_of_a_whole(words) or self._find_named(request, words, key)
         pieces = SOUGHT.split(request, maxsplit=1)
         if not found and len(pieces) == 2:
             named, sought = words_of(pieces[0]), words_of(pieces[1])
@@ -204,6 +206,21 @@ class LookupMeasurement(DeterministicRole):
         if not named or not names_a_test or any(self._unknown(word) for word in named):
             return []
         return [finding for finding in self._by_words_key(named, key) if self._one_result(finding)]
+
+    def _part_of_a_whole(self, words: list[str]) -> list[Finding]:
+        """A result asked for on the test that reports it ('the lymphocytes on the diff', 'CO2 on the gas',
+        'glucose in the CSF'): what the words before the preposition find inside what the words after it
+        find; empty when either finds nothing or the one holds none of the other."""
+        cut = next((i for i, word in enumerate(words) if word in WHOLE_PREPOSITIONS), 0)
+        if not cut or cut == len(words) - 1:
+            return []
+        tail = [word for word in words[cut + 1 :] if word not in DETERMINERS]
+        wholes = self._find_named(" ".join(tail), tail) if tail else []
+        if not wholes:
+            return []
+        inside = [finding for finding in self.findings if any(whole in finding.parents for whole in wholes)]
+        parts = KeyMatcher(inside, self._table).by_key(self._key(words[:cut])) if inside else []
+        return parts if parts and not any(part.generic for part in parts) else []
 
     def _run_on_a_biopsy(self, words: list[str]) -> list[Finding]:
         """A test run on a biopsy that the case reports apart from any biopsy ('direct IF of a perilesional skin
