@@ -75,7 +75,7 @@ def test_a_malformed_row_names_its_line(tmp_path: Path) -> None:
         ("ABG", "arterial blood gas", "Arterial_Blood_Gases"),
         ("UA", "urinalysis", "urine analysis", "Urine_Analysis"),
         ("HbA1c", "A1c", "hemoglobin A1c", "glycated haemoglobin"),
-        ("BMP", "basic metabolic panel", "Basic_Metabolic_Panel", "chem 7"),
+        ("BMP", "basic metabolic panel", "Basic_Metabolic_Panel", "chem 8"),
         ("Coombs test", "direct antiglobulin test", "DAT", "Coomb's_Test"),
     ],
 )
@@ -1310,3 +1310,45 @@ def test_names_of_immune_function_tests_read_as_clinicians_write_them() -> None:
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "nitroblue tetrazolium slide test") == ["Nitroblue Tetrazolium Test (NBT)"]
     assert _paths(lookup, "dihydrorhodamine flow cytometry") == ["Immune_Function_Panel > Neutrophil_Oxidative_Burst"]
+
+
+def test_a_count_with_its_differential_is_the_count_and_the_differential_the_case_holds() -> None:
+    count_only = LookupMeasurement(_case({"Complete_Blood_Count": {"WBC": "Elevated", "Hemoglobin": "Normal"}}))
+    assert _paths(count_only, "WBC with differential") == ["Complete_Blood_Count > WBC"]
+    both = {"Complete_Blood_Count": {"Total_White_Blood_Cell_Count": "10,200/mm3", "Neutrophils": "70%"}}
+    assert _paths(LookupMeasurement(_case(both)), "WBC with differential") == [
+        "Complete_Blood_Count > Total_White_Blood_Cell_Count",
+        "Complete_Blood_Count > Neutrophils",
+    ]
+
+
+def test_hepatitis_b_markers_answer_hepatitis_b_and_a_method_after_by_is_no_part_of_the_name() -> None:
+    markers = {"Infectious_Disease_Testing": {"Hepatitis_B_Surface_Antigen": "Positive", "Hepatitis_C_Antibody": "Neg"}}
+    lookup = LookupMeasurement(_case(markers))
+    assert _paths(lookup, "hepatitis B") == ["Infectious_Disease_Testing > Hepatitis_B_Surface_Antigen"]
+    assert _paths(lookup, "HBsAg") == ["Infectious_Disease_Testing > Hepatitis_B_Surface_Antigen"]
+    assert _paths(lookup, "hepatitis B core antibody") == []
+    screen = LookupMeasurement(_case({"STD_Panel": {"HBV": "Negative", "HIV": "Negative"}}))
+    assert _paths(screen, "HBsAg") == ["STD_Panel > HBV"]
+    ana = LookupMeasurement(_case({"Blood_Work": {"Anti-Nuclear_Antibody": "1:640, speckled"}}))
+    assert _paths(ana, "ANA by IIF") == ["Blood_Work > Anti-Nuclear_Antibody"]
+    assert _paths(ana, "anti-dsDNA by ELISA") == []
+
+
+def test_chem_7_holds_no_calcium_and_u_and_e_no_bicarbonate() -> None:
+    panel = {
+        "Serum": {
+            "Na": "140",
+            "K": "4.0",
+            "Cl": "100",
+            "HCO3": "24",
+            "BUN": "10",
+            "Creatinine": "0.9",
+            "Glucose": "90",
+            "Ca2": "9.5",
+        }
+    }
+    lookup = LookupMeasurement(_case(panel))
+    assert "Serum > Ca2" not in _paths(lookup, "Chem 7")
+    assert len(_paths(lookup, "Chem 7")) == 7
+    assert _paths(lookup, "U&Es") == ["Serum > Na", "Serum > K", "Serum > BUN", "Serum > Creatinine"]

@@ -176,6 +176,7 @@ class LookupMeasurement(DeterministicRole):
         return (
             found
             or self._run_on_a_biopsy(words)
+            or self._without_method(words)
             or self._without_unknown_words(words)
             or self._text.naming(key)
             or self._confirmed_by_text(words)
@@ -221,6 +222,14 @@ class LookupMeasurement(DeterministicRole):
         inside = [finding for finding in self.findings if any(whole in finding.parents for whole in wholes)]
         parts = KeyMatcher(inside, self._table).by_key(self._key(words[:cut])) if inside else []
         return parts if parts and not any(part.generic for part in parts) else []
+
+    def _without_method(self, words: list[str]) -> list[Finding]:
+        """A test named with how it is done after 'by' ('ANA by IIF', 'post-void residual by bladder scan'):
+        the test the words before it name, where the case does not report it by that method apart."""
+        if "by" not in words[1:]:
+            return []
+        head = words[: words.index("by")]
+        return self._find_named(" ".join(head), head)
 
     def _run_on_a_biopsy(self, words: list[str]) -> list[Finding]:
         """A test run on a biopsy that the case reports apart from any biopsy ('direct IF of a perilesional skin
@@ -339,7 +348,7 @@ class LookupMeasurement(DeterministicRole):
         """The parts with neighbours the table names as one test joined again ('PET/CT' is one study)."""
         joined: list[RequestPart] = []
         for part in parts:
-            together = f"{joined[-1].text} {part.text}" if joined else ""
+            together = f"{joined[-1].text} {part.text}" if joined and not part.after_with else ""
             if together and tuple(words_of(together)) in self._table.phrases:
                 joined[-1] = RequestPart(together, joined[-1].after_with)
             else:
