@@ -1352,3 +1352,18 @@ def test_chem_7_holds_no_calcium_and_u_and_e_no_bicarbonate() -> None:
     assert "Serum > Ca2" not in _paths(lookup, "Chem 7")
     assert len(_paths(lookup, "Chem 7")) == 7
     assert _paths(lookup, "U&Es") == ["Serum > Na", "Serum > K", "Serum > BUN", "Serum > Creatinine"]
+
+
+def test_a_size_a_method_after_via_and_more_reasons_are_no_part_of_a_tests_name() -> None:
+    tests = {
+        "Skin_Biopsy": {"Microscopic_Examination": "Absence of melanocytes."},
+        "Echocardiogram": {"Findings": "Transposition of the great arteries."},
+        "Blood_Tests": {"Pulmonary_Capillary_Wedge_Pressure": "24 mm Hg"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "4 mm punch bx from the edge of a lesion") == ["Skin_Biopsy"]
+    assert _paths(lookup, "Transthoracic echocardiogram to define the cardiac anatomy") == ["Echocardiogram"]
+    assert _paths(lookup, "Pulmonary capillary wedge pressure via Swan-Ganz catheter") == [
+        "Blood_Tests > Pulmonary_Capillary_Wedge_Pressure"
+    ]
+    assert _paths(lookup, "cardiac output via Swan-Ganz catheter") == []

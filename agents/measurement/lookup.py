@@ -83,6 +83,8 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 BIOPSY = "biopsy"
+METHOD_PREPOSITIONS = frozenset({"by", "via", "using"})
+"""Prepositions after which a request names how its test is done ('ANA by IIF')."""
 WHOLE_PREPOSITIONS = frozenset({"on", "in", "from"})
 """Prepositions after which a request may name the test reporting the result it asks for ('... on the diff')."""
 DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
@@ -224,11 +226,12 @@ class LookupMeasurement(DeterministicRole):
         return parts if parts and not any(part.generic for part in parts) else []
 
     def _without_method(self, words: list[str]) -> list[Finding]:
-        """A test named with how it is done after 'by' ('ANA by IIF', 'post-void residual by bladder scan'):
+        """A test named with how it is done after 'by' or 'via' ('ANA by IIF', 'wedge pressure via a Swan-Ganz'):
         the test the words before it name, where the case does not report it by that method apart."""
-        if "by" not in words[1:]:
+        cut = next((i for i, word in enumerate(words) if i and word in METHOD_PREPOSITIONS), 0)
+        if not cut:
             return []
-        head = words[: words.index("by")]
+        head = words[:cut]
         return self._find_named(" ".join(head), head)
 
     def _run_on_a_biopsy(self, words: list[str]) -> list[Finding]:

@@ -65,7 +65,8 @@ _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\
 # A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
 _REASON = re.compile(
     r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:rule out|r/o|evaluate|assess|look for|check for|exclude|confirm|screen for|"
-    r"investigate|identify|detect|determine|classify|characteri[sz]e|see|stage|grade|quantify)"
+    r"investigate|identify|detect|determine|classify|characteri[sz]e|see|stage|grade|quantify|define|delineate|"
+    r"measure|document|visuali[sz]e|monitor|guide|locali[sz]e|differentiate|distinguish|clarify|establish)"
     r"|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
     r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|"
     r"following|corrected for|adjusted for)\b.*$",
@@ -96,6 +97,8 @@ _WITH_SHORT = re.compile(r"\bw/\s*", re.IGNORECASE)
 _ROUTINE_MICROSCOPY = re.compile(r"\bR\s*/\s*M\b")
 # Blood pressure lying and standing is the orthostatic blood pressure ('postural BP', 'lying/standing BP').
 _POSTURAL = re.compile(r"\b(?:lying|supine|sitting)\s*(?:and|/|&|-|to)\s*standing\b|\bpostural\b", re.IGNORECASE)
+# A size is no part of a test's name: '4 mm punch biopsy', 'biopsy of the 2 cm nodule'.
+_SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mm|cm)\b", re.IGNORECASE)
 # Blood found in the urine is what is measured there, not a blood sample: 'blood in the urine', 'blood on the urine
 # dipstick' -> 'urine blood'.
 _BLOOD_IN = re.compile(r"\bblood (?:in|on) (?:the |his |her |their )?urine\b", re.IGNORECASE)
@@ -130,7 +133,7 @@ def requested_test(request: str) -> str:
     would be left."""
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
-    request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", request))
+    request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
     if showed := _SHOWED.match(request):
