@@ -1367,3 +1367,15 @@ def test_a_size_a_method_after_via_and_more_reasons_are_no_part_of_a_tests_name(
         "Blood_Tests > Pulmonary_Capillary_Wedge_Pressure"
     ]
     assert _paths(lookup, "cardiac output via Swan-Ganz catheter") == []
+
+
+def test_a_sample_taken_is_never_imaging_of_the_place_it_is_taken_from() -> None:
+    tests = {
+        "X-Ray_Right_Knee": {"Findings": "Joint space narrowing"},
+        "Pelvic_Ultrasound": {"Postvoid_Residual": "25 mL"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "knee aspiration for synovial fluid analysis") == []
+    assert _paths(lookup, "knee aspiration") == []
+    assert _paths(lookup, "knee x-ray") == ["X-Ray_Right_Knee"]
+    assert _paths(lookup, "post-void residual volume") == ["Pelvic_Ultrasound > Postvoid_Residual"]

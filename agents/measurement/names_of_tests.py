@@ -135,9 +135,12 @@ def concept_key(name: str) -> Key:
 def facets_agree(request: Key, found: Key) -> bool:
     """Whether a finding can answer the request's specimen, modality and side. An unstated specimen or
     side agrees with any; a requested modality needs the finding to be imaging of that kind (or
-    imaging of an unstated kind), so 'CT head' never returns the head examination."""
+    imaging of an unstated kind), so 'CT head' never returns the head examination; a sample taken (other than
+    blood or urine, whose volumes imaging may measure) is never imaging."""
     if request.specimen and found.specimen and not request.specimen & found.specimen:
         return False
+    if request.specimen - {"blood", "urine"} and found.modality and not request.modality:
+        return False  # 'knee aspiration' is the synovial fluid, never the knee radiograph
     if request.side and found.side and not (request.side & found.side or BOTH_SIDES in request.side | found.side):
         return False
     if request.modality:
