@@ -1379,3 +1379,18 @@ def test_a_sample_taken_is_never_imaging_of_the_place_it_is_taken_from() -> None
     assert _paths(lookup, "knee aspiration") == []
     assert _paths(lookup, "knee x-ray") == ["X-Ray_Right_Knee"]
     assert _paths(lookup, "post-void residual volume") == ["Pelvic_Ultrasound > Postvoid_Residual"]
+
+
+def test_protocols_gradients_paired_samples_and_an_upper_gi_series_by_name() -> None:
+    tests = {
+        "MRI_Brain": {"Findings": "Hippocampal sclerosis"},
+        "Blood_Pressure_Differential": {"Upper_Extremities": "150/80 mm Hg"},
+        "Barium_Swallow": {"Findings": "Bird's beak"},
+        "Lumbar_Puncture": {"CSF_Glucose": "20 mg/dL", "Serum_Glucose": "100 mg/dL"},
+    }
+    lookup = LookupMeasurement(_case(tests, {"Abdominal_Examination": {"Palpation": "Soft"}}))
+    assert _paths(lookup, "epilepsy protocol MRI of the brain with contrast") == ["MRI_Brain"]
+    assert _paths(lookup, "arm-leg BP gradient") == ["Blood_Pressure_Differential"]
+    assert _paths(lookup, "upper GI contrast study") == ["Barium_Swallow"]
+    assert _paths(lookup, "paired blood glucose") == ["Lumbar_Puncture > Serum_Glucose"]
+    assert _paths(lookup, "CT Abdomen and Pelvis with IV Contrast (Pancreatic Protocol)") == []

@@ -383,6 +383,8 @@ class LookupMeasurement(DeterministicRole):
         glosses = [gloss.strip("()[] ") for gloss in PARENTHESES.findall(request)]
         named = [finding for gloss in glosses if gloss for finding in self._find(gloss)]
         if not found:
+            if self._key(words_of(bare)).modality:  # '(pancreatic protocol)' after a CT is no examination
+                named = [finding for finding in named if not (finding.exam and not finding.own.modality)]
             return self._match.outermost(named)  # 'red cell size (MCV)': the gloss names what the words do not
         items = [part.text for gloss in glosses for part in request_parts(gloss)]
         if len(items) > 1 and not all(self._find(item) for item in items):
