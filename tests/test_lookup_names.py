@@ -1394,3 +1394,11 @@ def test_protocols_gradients_paired_samples_and_an_upper_gi_series_by_name() -> 
     assert _paths(lookup, "upper GI contrast study") == ["Barium_Swallow"]
     assert _paths(lookup, "paired blood glucose") == ["Lumbar_Puncture > Serum_Glucose"]
     assert _paths(lookup, "CT Abdomen and Pelvis with IV Contrast (Pancreatic Protocol)") == []
+
+
+def test_a_swab_of_a_vesicle_samples_the_vesicle_fluid() -> None:
+    tests = {"Vesicle_Fluid_PCR": {"VZV DNA": "Detected"}, "Viral_Cultures": {"Vesicle_Fluid": "HSV-1 isolated"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "VZV PCR from a vesicle swab") == ["Vesicle_Fluid_PCR"]
+    assert _paths(lookup, "viral culture of the vesicles") == ["Viral_Cultures > Vesicle_Fluid"]
+    assert _paths(lookup, "VZV PCR of CSF") == []
