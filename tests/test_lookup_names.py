@@ -1402,3 +1402,13 @@ def test_a_swab_of_a_vesicle_samples_the_vesicle_fluid() -> None:
     assert _paths(lookup, "VZV PCR from a vesicle swab") == ["Vesicle_Fluid_PCR"]
     assert _paths(lookup, "viral culture of the vesicles") == ["Viral_Cultures > Vesicle_Fluid"]
     assert _paths(lookup, "VZV PCR of CSF") == []
+
+
+def test_a_culture_of_a_skin_site_is_the_culture_of_the_sample_taken_from_the_skin() -> None:
+    wound = LookupMeasurement(_case({"Wound_Culture": {"Findings": "No growth of pathogenic bacteria"}}))
+    assert _paths(wound, "culture of the ulcer") == ["Wound_Culture"]
+    assert _paths(wound, "Aerobic bacterial culture of the ulcer") == ["Wound_Culture"]
+    assert _paths(wound, "urine culture") == []
+    scraping = LookupMeasurement(_case({"Skin_Scraping": {"Microscopy": "Hyphae", "Culture": "Trichophyton rubrum"}}))
+    assert _paths(scraping, "Fungal culture, skin") == ["Skin_Scraping > Culture"]
+    assert _paths(scraping, "fungal culture of the nail") == []

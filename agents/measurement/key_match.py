@@ -70,6 +70,7 @@ class KeyMatcher:
                     for finding in self.by_key(wider, examination=examination)
                     if not any(broader in self.table.within.get(other, ()) for other in finding.region - {region})
                     and not (request.specimen and finding.exam)
+                    and not finding.own.specimen - {DEFAULT_SPECIMEN}  # a nail culture is no skin scraping's
                 ]
                 if found:
                     return found
