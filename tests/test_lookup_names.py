@@ -1412,3 +1412,16 @@ def test_a_culture_of_a_skin_site_is_the_culture_of_the_sample_taken_from_the_sk
     scraping = LookupMeasurement(_case({"Skin_Scraping": {"Microscopy": "Hyphae", "Culture": "Trichophyton rubrum"}}))
     assert _paths(scraping, "Fungal culture, skin") == ["Skin_Scraping > Culture"]
     assert _paths(scraping, "fungal culture of the nail") == []
+
+
+def test_rns_glycoprotein_iib_iiia_and_desmogleins_as_clinicians_and_reports_write_them() -> None:
+    emg = LookupMeasurement(_case({"Electromyography": {"Findings": "Decrement with repetitive stimulation"}}))
+    assert _paths(emg, "repetitive nerve stimulation study") == ["Electromyography"]
+    assert _paths(emg, "nerve conduction studies with repetitive stimulation") == ["Electromyography"]
+    platelets = {"Special_Test": {"ELISA_Binding_Assay": {"Findings": "Platelets deficient in GIIb/IIIa receptors."}}}
+    lookup = LookupMeasurement(_case(platelets))
+    assert _paths(lookup, "platelet glycoprotein IIb/IIIa assay") == ["Special_Test > ELISA_Binding_Assay > Findings"]
+    assert _paths(lookup, "glycoprotein Ib assay") == []
+    antibodies = LookupMeasurement(_case({"Blood_Tests": {"Autoantibodies": "Presence of desmoglein antibodies"}}))
+    for request in ("anti-desmoglein 1 and 3 antibodies", "Dsg1/Dsg3 ELISA", "Dsg1 and Dsg3 ELISA"):
+        assert _paths(antibodies, request) == ["Blood_Tests > Autoantibodies"], request
