@@ -1425,3 +1425,14 @@ def test_rns_glycoprotein_iib_iiia_and_desmogleins_as_clinicians_and_reports_wri
     antibodies = LookupMeasurement(_case({"Blood_Tests": {"Autoantibodies": "Presence of desmoglein antibodies"}}))
     for request in ("anti-desmoglein 1 and 3 antibodies", "Dsg1/Dsg3 ELISA", "Dsg1 and Dsg3 ELISA"):
         assert _paths(antibodies, request) == ["Blood_Tests > Autoantibodies"], request
+
+
+def test_a_radiograph_view_the_request_names_is_that_part_of_the_series() -> None:
+    series = {"Radiographs": {"AP": "No fracture", "Scapular_Y": "Normal", "Axillary": "Anterior dislocation"}}
+    lookup = LookupMeasurement(_case(series, {"Shoulder_Examination": {"Inspection": "Squared-off shoulder"}}))
+    assert _paths(lookup, "AP shoulder film") == ["Radiographs > AP"]
+    assert _paths(lookup, "shoulder x-ray AP projection") == ["Radiographs > AP"]
+    assert _paths(lookup, "shoulder x-ray") == ["Radiographs"]
+    assert _paths(lookup, "Shoulder x-ray series (AP, Y and axillary)") == ["Radiographs"]
+    level = LookupMeasurement(_case({"Creatine_Kinase": {"Level": "12,000 U/L"}}))
+    assert _paths(level, "CK level") == ["Creatine_Kinase"]

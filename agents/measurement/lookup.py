@@ -83,6 +83,10 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 BIOPSY = "biopsy"
+REPORT_SECTION_WORDS = frozenset(
+    {"finding", "result", "impression", "comment", "report", "conclusion", "other", "level", "value", "analysis"}
+)
+"""Words naming a part of any report ('Findings', 'Level'): a request saying them asks for the whole result."""
 METHOD_PREPOSITIONS = frozenset({"by", "via", "using"})
 """Prepositions after which a request names how its test is done ('ANA by IIF')."""
 WHOLE_PREPOSITIONS = frozenset({"on", "in", "from"})
@@ -175,6 +179,7 @@ class LookupMeasurement(DeterministicRole):
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
         if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
             found = [finding for finding in found if not finding.exam] or found
+        found = [part for finding in found for part in self._part_named_by(finding, words)]
         return (
             found
             or self._run_on_a_biopsy(words)
@@ -209,6 +214,20 @@ class LookupMeasurement(DeterministicRole):
         if not named or not names_a_test or any(self._unknown(word) for word in named):
             return []
         return [finding for finding in self._by_words_key(named, key) if self._one_result(finding)]
+
+    def _part_named_by(self, finding: Finding, words: list[str]) -> list[Finding]:
+        """The one part of a found result named by words the table reads as no test (a radiograph's view) that the
+        request says: 'AP shoulder film' where the radiographs are reported as 'AP', 'Scapular_Y' and 'Axillary'."""
+        named = [
+            part
+            for part in self.findings
+            if part.parents
+            and part.parents[-1] is finding
+            and (name := set(words_of(part.node.name)))
+            and name <= set(words)
+            and not name <= REPORT_SECTION_WORDS
+        ]
+        return named if len(named) == 1 and named[0].generic else [finding]
 
     def _part_of_a_whole(self, words: list[str]) -> list[Finding]:
         """A result asked for on the test that reports it ('the lymphocytes on the diff', 'CO2 on the gas',
