@@ -1436,3 +1436,13 @@ def test_a_radiograph_view_the_request_names_is_that_part_of_the_series() -> Non
     assert _paths(lookup, "Shoulder x-ray series (AP, Y and axillary)") == ["Radiographs"]
     level = LookupMeasurement(_case({"Creatine_Kinase": {"Level": "12,000 U/L"}}))
     assert _paths(level, "CK level") == ["Creatine_Kinase"]
+
+
+def test_the_babys_result_is_the_fetal_one_else_the_patients_own() -> None:
+    groups = {"Additional_Tests": {"Maternal_Blood_Group": "O positive", "Fetal_Blood_Group": "A positive"}}
+    both = LookupMeasurement(_case(groups))
+    assert _paths(both, "baby's blood type") == ["Additional_Tests > Fetal_Blood_Group"]
+    assert _paths(both, "infant blood group") == ["Additional_Tests > Fetal_Blood_Group"]
+    child = LookupMeasurement(_case({"Serum_Studies": {"Blood_Group": "B positive"}}))
+    assert _paths(child, "What's the baby's blood group?") == ["Serum_Studies > Blood_Group"]
+    assert _paths(child, "baby's hearing screen") == []

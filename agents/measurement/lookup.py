@@ -87,6 +87,8 @@ REPORT_SECTION_WORDS = frozenset(
     {"finding", "result", "impression", "comment", "report", "conclusion", "other", "level", "value", "analysis"}
 )
 """Words naming a part of any report ('Findings', 'Level'): a request saying them asks for the whole result."""
+BABY_WORDS, FETAL = frozenset({"baby", "infant", "newborn", "neonate"}), "fetal"
+"""Words asking for the baby's result, and the word cases name the baby's results by beside the mother's."""
 METHOD_PREPOSITIONS = frozenset({"by", "via", "using"})
 """Prepositions after which a request names how its test is done ('ANA by IIF')."""
 WHOLE_PREPOSITIONS = frozenset({"on", "in", "from"})
@@ -183,6 +185,7 @@ class LookupMeasurement(DeterministicRole):
         return (
             found
             or self._run_on_a_biopsy(words)
+            or self._the_babys(words)
             or self._without_method(words)
             or self._without_unknown_words(words)
             or self._text.naming(key)
@@ -243,6 +246,16 @@ class LookupMeasurement(DeterministicRole):
         inside = [finding for finding in self.findings if any(whole in finding.parents for whole in wholes)]
         parts = KeyMatcher(inside, self._table).by_key(self._key(words[:cut])) if inside else []
         return parts if parts and not any(part.generic for part in parts) else []
+
+    def _the_babys(self, words: list[str]) -> list[Finding]:
+        """A result asked for as the baby's ('baby's blood group'): the fetal one where the case reports results
+        of mother and fetus, else the patient's own (the patient is the baby)."""
+        baby = [word for word in words if word in BABY_WORDS]
+        if not baby:
+            return []
+        fetal = [FETAL if word in BABY_WORDS else word for word in words]
+        rest = [word for word in words if word not in BABY_WORDS]
+        return self._find_named(" ".join(fetal), fetal) or (self._find_named(" ".join(rest), rest) if rest else [])
 
     def _without_method(self, words: list[str]) -> list[Finding]:
         """A test named with how it is done after 'by' or 'via' ('ANA by IIF', 'wedge pressure via a Swan-Ganz'):
