@@ -1446,3 +1446,13 @@ def test_the_babys_result_is_the_fetal_one_else_the_patients_own() -> None:
     child = LookupMeasurement(_case({"Serum_Studies": {"Blood_Group": "B positive"}}))
     assert _paths(child, "What's the baby's blood group?") == ["Serum_Studies > Blood_Group"]
     assert _paths(child, "baby's hearing screen") == []
+
+
+def test_a_specialty_review_is_its_consultation_where_the_case_holds_one_else_the_examination() -> None:
+    exam = {"Ophthalmic_Examination": {"Inspection": "Leukocoria"}}
+    consult = LookupMeasurement(_case({"Ophthalmologic_Consult": {"Findings": "Congenital cataracts"}}, exam))
+    for request in ("ophthalmology review", "peds ophthalmology eval", "Ophthalmology_Consultation"):
+        assert _paths(consult, request) == ["Ophthalmologic_Consult"], request
+    assert _paths(consult, "eye exam") == ["Ophthalmic_Examination"]
+    exam_only = LookupMeasurement(_case({"Hemoglobin": "12 g/dL"}, exam))
+    assert _paths(exam_only, "ophthalmology review") == ["Ophthalmic_Examination"]
