@@ -1456,3 +1456,18 @@ def test_a_specialty_review_is_its_consultation_where_the_case_holds_one_else_th
     assert _paths(consult, "eye exam") == ["Ophthalmic_Examination"]
     exam_only = LookupMeasurement(_case({"Hemoglobin": "12 g/dL"}, exam))
     assert _paths(exam_only, "ophthalmology review") == ["Ophthalmic_Examination"]
+
+
+def test_a_heading_list_and_a_result_sought_name_the_parts_they_list() -> None:
+    labs = {"Laboratory_Studies": {"INR": "1.0", "Fibrin_Split_Products": "Negative", "Hemoglobin": "8.2 g/dL"}}
+    lookup = LookupMeasurement(_case(labs))
+    assert _paths(lookup, "Coagulation screen: INR and fibrin degradation products") == [
+        "Laboratory_Studies > INR",
+        "Laboratory_Studies > Fibrin_Split_Products",
+    ]
+    urine = {"Urinalysis": {"Protein": "4+", "Fatty_Casts": "Present", "RBC": "0-2/hpf"}}
+    sediment = LookupMeasurement(_case(urine))
+    assert _paths(sediment, "urine sediment microscopy for casts") == ["Urinalysis > Fatty_Casts"]
+    assert _paths(sediment, "urine microscopy for crystals") == []
+    biopsy = LookupMeasurement(_case({"Skin_Biopsy": {"Macroscopic": "Nodule", "Microscopic_Findings": "Atypia"}}))
+    assert _paths(biopsy, "shave biopsy for histology") == ["Skin_Biopsy"]

@@ -233,19 +233,26 @@ class LookupMeasurement(DeterministicRole):
         return named if len(named) == 1 and named[0].generic else [finding]
 
     def _part_of_a_whole(self, words: list[str]) -> list[Finding]:
-        """A result asked for on the test that reports it ('the lymphocytes on the diff', 'CO2 on the gas',
-        'glucose in the CSF'): what the words before the preposition find inside what the words after it
-        find; empty when either finds nothing or the one holds none of the other."""
-        cut = next((i for i, word in enumerate(words) if word in WHOLE_PREPOSITIONS), 0)
-        if not cut or cut == len(words) - 1:
+        """A result asked for on the test that reports it ('the lymphocytes on the diff', 'glucose in the CSF'),
+        or a test asked for with the result it should show ('urine microscopy for casts'): what the words naming
+        the result find inside what the words naming the test find; empty when either finds nothing or the one
+        holds none of the other."""
+        if "for" in words[1:-1]:
+            cut = words.index("for")
+            whole, part = words[:cut], words[cut + 1 :]
+            if "and" in part or self._key(part).tokens <= self._key(whole).tokens:
+                return []  # 'biopsy for histology' asks for the biopsy, 'tap for cells and Gram stain' for both
+        elif cut := next((i for i, word in enumerate(words) if word in WHOLE_PREPOSITIONS), 0):
+            whole, part = words[cut + 1 :], words[:cut]
+        else:
             return []
-        tail = [word for word in words[cut + 1 :] if word not in DETERMINERS]
-        wholes = self._find_named(" ".join(tail), tail) if tail else []
+        whole = [word for word in whole if word not in DETERMINERS]
+        wholes = self._find_named(" ".join(whole), whole) if whole and part else []
         if not wholes:
             return []
-        inside = [finding for finding in self.findings if any(whole in finding.parents for whole in wholes)]
-        parts = KeyMatcher(inside, self._table).by_key(self._key(words[:cut])) if inside else []
-        return parts if parts and not any(part.generic for part in parts) else []
+        inside = [finding for finding in self.findings if any(found in finding.parents for found in wholes)]
+        parts = KeyMatcher(inside, self._table).by_key(self._key(part)) if inside else []
+        return parts if parts and not any(found.generic for found in parts) else []
 
     def _the_babys(self, words: list[str]) -> list[Finding]:
         """A result asked for as the baby's ('baby's blood group'): the fetal one where the case reports results
@@ -421,6 +428,8 @@ class LookupMeasurement(DeterministicRole):
         items = [part.text for gloss in glosses for part in request_parts(gloss)]
         if len(items) > 1 and not all(self._find(item) for item in items):
             return found  # 'TORCH titres [Toxoplasma, Rubella, CMV, HSV]': the panel as the doctor knows it
+        if {id(finding) for finding in found} < {id(finding) for finding in self._match.outermost(named)}:
+            return self._match.outermost(named)  # 'Coagulation screen: INR and FDPs': more than the heading finds
         inside = {id(finding) for finding in found}
         if not named or not all(id(f) in inside or inside & {id(p) for p in f.parents} for f in named):
             return found
