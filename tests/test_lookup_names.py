@@ -1471,3 +1471,20 @@ def test_a_heading_list_and_a_result_sought_name_the_parts_they_list() -> None:
     assert _paths(sediment, "urine microscopy for crystals") == []
     biopsy = LookupMeasurement(_case({"Skin_Biopsy": {"Macroscopic": "Nodule", "Microscopic_Findings": "Atypia"}}))
     assert _paths(biopsy, "shave biopsy for histology") == ["Skin_Biopsy"]
+
+
+def test_more_abbreviations_and_a_question_about_whether_the_patient_is_positive() -> None:
+    tests = {
+        "Hepatitis_Viral_Panel": {"HBsAg": "Positive", "IgM anti-HBc": "Positive"},
+        "Biopsy": {"Cervical_Lymph_Node": {"Findings": "Reed-Sternberg cells"}},
+        "Barium_Esophagram": {"Findings": "Upper esophageal web"},
+        "Transvaginal_Ultrasound": {"Findings": "Normal ovaries"},
+        "Allergy_Testing": {"Findings": "Sensitised to house dust mite"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Is he HBsAg positive?") == ["Hepatitis_Viral_Panel > HBsAg"]
+    assert _paths(lookup, "cervical LN biopsy histology") == ["Biopsy > Cervical_Lymph_Node"]
+    assert _paths(lookup, "Ba swallow study for dysphagia") == ["Barium_Esophagram"]
+    assert _paths(lookup, "TV US") == ["Transvaginal_Ultrasound"]
+    assert _paths(lookup, "allergen-specific IgE panel") == ["Allergy_Testing"]
+    assert _paths(lookup, "Ba enema") == []

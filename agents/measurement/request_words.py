@@ -36,7 +36,7 @@ _ASKING = re.compile(
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|(?:is|are) there|were there|any"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
-    r"|(?:was|were|is|are) (?:the|his|her|their)"
+    r"|(?:was|were|is|are) (?:the patient|the baby|the child|the|his|her|their|he|she|they)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform"
     r"|send(?: off)?|run)\s+(?:(?:the|his|her|their|its|any|a|an|some)\s+)?",
     re.IGNORECASE,
