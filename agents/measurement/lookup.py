@@ -23,6 +23,10 @@ the nearest containing region's findings (the table's ``within`` rows), never th
 imaging that names no region ("Radiographs") answers only for the regions its report or the examination
 names. The words that ask for a test and the reason given for it ("Could we get a lipase to rule out
 pancreatitis?") are not read as its name, and a gloss naming a panel's members asks for those members.
+A result asked for on the test that reports it ('the lymphocytes on the diff') or a test asked for with the one
+result it should show ('urine microscopy for casts') is that part of it; imaging, a repeat or a trend is the
+result among the tests rather than the examination's mention of it ('FAST ultrasound', 'repeat blood
+pressure'); a radiograph's view named in the request is that view ('AP shoulder film').
 
 When no finding is named for a request, the lookup reads it as clinicians also write: an examination with
 the sign it looks for ('palpate the abdomen for hepatosplenomegaly'), a test with its site in words the table
@@ -30,7 +34,9 @@ does not know ('immunofluorescence of perilesional skin'), and a test that a res
 (:mod:`agents.measurement.text_search`: 'platelet count' in an NEJM case's 'Laboratory studies', 'blood smear'
 in a blood count's other findings), a test named with words the table does not know where its result says
 them ('dermatophyte culture'), and a test named with 'of' the other way round ('respiratory burst of his
-neutrophils'), and an abbreviation with a second meaning read that way when its first finds nothing ('TLC').
+neutrophils'), and an abbreviation with a second meaning read that way when its first finds nothing ('TLC');
+a test run on a biopsy the case reports apart ('direct IF of a perilesional skin biopsy'), the baby's result
+(the fetal one, else the patient's own) and a test named with its method after 'by' ('ANA by IIF').
 Questions about what a test showed ask for the test. Order-entry shorthand is read too
 ('CBC w/ diff', 'Lipase, serum', 'XR knee 3 views'), and a named manoeuvre or instrument is answered by the
 kind of test the case reports ('finger-to-nose' by 'Coordination_Tests', the table's ``instance`` rows).

@@ -33,6 +33,9 @@ Asked for, a kind must agree with the one the result names or its report states 
 Doppler of the veins, an ABG no capillary gas, a viral culture no culture that grew bacteria), and a result
 stating none may answer."""
 EXCLUSIVE_KINDS = frozenset().union(*KIND_FAMILIES)
+SAMPLES_IMAGING_MEASURES = frozenset({"blood", "urine"})
+"""Specimens whose flow or volume imaging may report ('post-void residual volume' by a bladder scan): any other
+specimen asked for is a sample taken, never a study's image."""
 SPECIMEN_LOOKED_AT = frozenset({"microscopy"})
 """How a specimen is looked at as it comes: a result reporting only its specimen ('Skin_Scraping: no mites or eggs')
 answers a request for it ('skin scraping microscopy', 'mineral oil prep')."""
@@ -139,7 +142,7 @@ def facets_agree(request: Key, found: Key) -> bool:
     blood or urine, whose volumes imaging may measure) is never imaging."""
     if request.specimen and found.specimen and not request.specimen & found.specimen:
         return False
-    if request.specimen - {"blood", "urine"} and found.modality and not request.modality:
+    if request.specimen - SAMPLES_IMAGING_MEASURES and found.modality and not request.modality:
         return False  # 'knee aspiration' is the synovial fluid, never the knee radiograph
     if request.side and found.side and not (request.side & found.side or BOTH_SIDES in request.side | found.side):
         return False
