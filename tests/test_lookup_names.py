@@ -1488,3 +1488,12 @@ def test_more_abbreviations_and_a_question_about_whether_the_patient_is_positive
     assert _paths(lookup, "TV US") == ["Transvaginal_Ultrasound"]
     assert _paths(lookup, "allergen-specific IgE panel") == ["Allergy_Testing"]
     assert _paths(lookup, "Ba enema") == []
+
+
+def test_the_first_of_two_films_the_request_names_is_that_film() -> None:
+    films = {"Chest_Radiography": {"Initial_Findings": "Left pneumothorax", "Repeat_Findings": "Lung re-expanded"}}
+    lookup = LookupMeasurement(_case(films))
+    assert _paths(lookup, "initial chest film") == ["Chest_Radiography > Initial_Findings"]
+    assert _paths(lookup, "chest x-ray") == ["Chest_Radiography"]
+    eyes = LookupMeasurement(_case({"Hb": "12"}, {"Ophthalmologic_Examination": {"Eyes": "Conjunctival injection"}}))
+    assert _paths(eyes, "eye exam") == ["Ophthalmologic_Examination"]

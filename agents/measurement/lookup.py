@@ -225,18 +225,27 @@ class LookupMeasurement(DeterministicRole):
         return [finding for finding in self._by_words_key(named, key) if self._one_result(finding)]
 
     def _part_named_by(self, finding: Finding, words: list[str]) -> list[Finding]:
-        """The one part of a found result named by words the table reads as no test (a radiograph's view) that the
-        request says: 'AP shoulder film' where the radiographs are reported as 'AP', 'Scapular_Y' and 'Axillary'."""
+        """The one part of a found result named by one word that is no test or region (a radiograph's view, the
+        first of two films) that the request says: 'AP shoulder film' where the radiographs are reported as 'AP',
+        'Scapular_Y' and 'Axillary'; 'initial chest film' where the case holds 'Initial_Findings' and
+        'Repeat_Findings'."""
         named = [
             part
             for part in self.findings
             if part.parents
             and part.parents[-1] is finding
-            and (name := set(words_of(part.node.name)))
+            and len(name := set(words_of(part.node.name)) - REPORT_SECTION_WORDS) == 1
             and name <= set(words)
-            and not name <= REPORT_SECTION_WORDS
         ]
-        return named if len(named) == 1 and named[0].generic else [finding]
+        if len(named) != 1:
+            return [finding]
+        part = named[0]
+        unknown = {word for word in part.own.tokens if self._unknown(word)}
+        return (
+            named
+            if part.generic or part.own.tokens <= unknown | self._table.specifiers - self._table.regions
+            else [finding]
+        )
 
     def _part_of_a_whole(self, words: list[str]) -> list[Finding]:
         """A result asked for on the test that reports it ('the lymphocytes on the diff', 'glucose in the CSF'),
