@@ -1497,3 +1497,13 @@ def test_the_first_of_two_films_the_request_names_is_that_film() -> None:
     assert _paths(lookup, "chest x-ray") == ["Chest_Radiography"]
     eyes = LookupMeasurement(_case({"Hb": "12"}, {"Ophthalmologic_Examination": {"Eyes": "Conjunctival injection"}}))
     assert _paths(eyes, "eye exam") == ["Ophthalmologic_Examination"]
+
+
+def test_a_ratio_the_case_reports_as_its_two_terms_is_both_terms() -> None:
+    tests = {"Plasma_Renin_Activity": "0.2 ng/mL/h (low)", "Plasma_Aldosterone_Concentration": "25 ng/dL (high)"}
+    lookup = LookupMeasurement(_case(tests))
+    both = ["Plasma_Renin_Activity", "Plasma_Aldosterone_Concentration"]
+    assert _paths(lookup, "aldosterone to renin ratio") == both
+    assert _paths(lookup, "REQUEST TEST: Aldosterone_Renin_Ratio") == both
+    assert _paths(lookup, "renin") == ["Plasma_Renin_Activity"]
+    assert _paths(LookupMeasurement(_case({"TSH": "2.1 mIU/L"})), "ARR") == []
