@@ -1507,3 +1507,16 @@ def test_a_ratio_the_case_reports_as_its_two_terms_is_both_terms() -> None:
     assert _paths(lookup, "REQUEST TEST: Aldosterone_Renin_Ratio") == both
     assert _paths(lookup, "renin") == ["Plasma_Renin_Activity"]
     assert _paths(LookupMeasurement(_case({"TSH": "2.1 mIU/L"})), "ARR") == []
+
+
+def test_pulses_are_felt_wherever_an_artery_runs_and_over_is_no_part_of_a_name() -> None:
+    exam = {
+        "Vital_Signs": {"Heart_Rate": "110/min"},
+        "Cardiovascular_Examination": {"Pulses": "Weak and delayed femoral pulses"},
+        "Abdominal_Examination": {"Auscultation": "No bruits", "Percussion": "Tympanic"},
+    }
+    lookup = LookupMeasurement(_case({"Hb": "12 g/dL"}, exam))
+    assert _paths(lookup, "femoral pulses") == ["Cardiovascular_Examination > Pulses"]
+    assert _paths(lookup, "listen over the abdomen for bruits") == ["Abdominal_Examination > Auscultation"]
+    assert _paths(lookup, "percussion note over the abdomen") == ["Abdominal_Examination > Percussion"]
+    assert _paths(lookup, "heart rate") == ["Vital_Signs > Heart_Rate"]

@@ -26,6 +26,8 @@ SAMPLED_TISSUE = "tissue"
 NARROWER = 3
 """match_tier's tier for a request narrower than the finding."""
 BACTERIAL = "bacterial"
+PULSE = "heart_rate"
+"""The concept of a pulse: felt wherever an artery runs, whatever region its examination is filed under."""
 ROUTINE_CULTURE_SPECIMENS = frozenset({"blood", "urine", "sputum", "stool", "csf"})
 """Specimens whose culture, unnamed, is the routine bacterial one."""
 
@@ -123,8 +125,9 @@ class KeyMatcher:
         metabolic panel, 'left eye visual acuity' not a visual acuity holding only the right eye, and a request
         naming a part of the body not a vital sign naming none ('femoral pulses' is no heart rate)."""
         asked_region = request.tokens & self.table.regions
-        if asked_region and finding.region and not asked_region & finding.region:
-            return False
+        palpated_anywhere = finding.exam and not finding.vital_sign and finding.own.tokens == {PULSE}
+        if asked_region and finding.region and not asked_region & finding.region and not palpated_anywhere:
+            return False  # ... but the pulses of a cardiovascular examination are felt at the groin too
         if asked_region and not finding.region and finding.vital_sign:
             return False  # 'femoral pulses' is the pulse examination, not the heart rate of the vital signs
         if request.specimen - {DEFAULT_SPECIMEN, SAMPLED_TISSUE} and finding.default_blood:
