@@ -1520,3 +1520,10 @@ def test_pulses_are_felt_wherever_an_artery_runs_and_over_is_no_part_of_a_name()
     assert _paths(lookup, "listen over the abdomen for bruits") == ["Abdominal_Examination > Auscultation"]
     assert _paths(lookup, "percussion note over the abdomen") == ["Abdominal_Examination > Percussion"]
     assert _paths(lookup, "heart rate") == ["Vital_Signs > Heart_Rate"]
+
+
+def test_range_of_movement_and_muscle_power_are_british_names_of_the_examination() -> None:
+    exam = {"Musculoskeletal_Examination": {"Range_of_Motion": "Painful internal rotation"}, "Neuro": {"Power": "5/5"}}
+    lookup = LookupMeasurement(_case({"Hb": "12 g/dL"}, exam))
+    assert _paths(lookup, "right knee range of movement") == ["Musculoskeletal_Examination > Range_of_Motion"]
+    assert _paths(lookup, "muscle power") == ["Neuro > Power"]
