@@ -1527,3 +1527,10 @@ def test_range_of_movement_and_muscle_power_are_british_names_of_the_examination
     lookup = LookupMeasurement(_case({"Hb": "12 g/dL"}, exam))
     assert _paths(lookup, "right knee range of movement") == ["Musculoskeletal_Examination > Range_of_Motion"]
     assert _paths(lookup, "muscle power") == ["Neuro > Power"]
+
+
+def test_monos_are_the_monocytes_else_mono_is_the_monospot() -> None:
+    differential = LookupMeasurement(_case({"Complete_Blood_Count": {"Monocytes": "8%", "Lymphocytes": "30%"}}))
+    assert _paths(differential, "monos") == ["Complete_Blood_Count > Monocytes"]
+    monospot = LookupMeasurement(_case({"Monospot": "Positive", "Complete_Blood_Count": {"Lymphocytes": "60%"}}))
+    assert _paths(monospot, "mono") == ["Monospot"]
