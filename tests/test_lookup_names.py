@@ -1221,7 +1221,7 @@ def test_a_mucosal_biopsy_is_of_the_organ_its_report_names() -> None:
     assert _paths(lookup, "skin biopsy") == []
 
 
-def test_a_test_run_on_a_biopsy_is_that_test_where_the_case_reports_it_apart() -> None:
+def test_a_test_run_on_a_sample_is_that_test_where_the_case_reports_it_apart() -> None:
     tests = {"Direct_Immunofluorescence": {"Findings": "Linear IgG along the basement membrane."}}
     lookup = LookupMeasurement(_case(tests))
     for request in (
@@ -1534,3 +1534,13 @@ def test_monos_are_the_monocytes_else_mono_is_the_monospot() -> None:
     assert _paths(differential, "monos") == ["Complete_Blood_Count > Monocytes"]
     monospot = LookupMeasurement(_case({"Monospot": "Positive", "Complete_Blood_Count": {"Lymphocytes": "60%"}}))
     assert _paths(monospot, "mono") == ["Monospot"]
+
+
+def test_a_stain_of_the_aspirate_and_parts_named_normal_or_by_dermatopathology() -> None:
+    tap = {"Joint_Aspiration_Left_Wrist": {"Analysis": {"Gram_Stain": "Gram-negative diplococci", "WBC": "60,000"}}}
+    lookup = LookupMeasurement(_case(tap))
+    assert _paths(lookup, "Gram stain of the aspirate") == ["Joint_Aspiration_Left_Wrist > Analysis > Gram_Stain"]
+    electrolytes = LookupMeasurement(_case({"Laboratory_Tests": {"Serum_Electrolytes": {"Normal": "Within range"}}}))
+    assert _paths(electrolytes, "sodium and potassium") == ["Laboratory_Tests > Serum_Electrolytes"]
+    biopsy = LookupMeasurement(_case({"Biopsy_Report": {"Histopathology": "Basal cell carcinoma"}}))
+    assert _paths(biopsy, "dermatopathology report") == ["Biopsy_Report"]

@@ -88,7 +88,8 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
-BIOPSY = "biopsy"
+SAMPLES = frozenset({"biopsy", "aspiration"})
+"""Samples a test is run on ('Gram stain of the aspirate', 'direct IF of the biopsy')."""
 REPORT_SECTION_WORDS = frozenset(
     {"finding", "result", "impression", "comment", "report", "conclusion", "other", "level", "value", "analysis"}
 )
@@ -289,9 +290,10 @@ class LookupMeasurement(DeterministicRole):
         return self._find_named(" ".join(head), head)
 
     def _run_on_a_biopsy(self, words: list[str]) -> list[Finding]:
-        """A test run on a biopsy that the case reports apart from any biopsy ('direct IF of a perilesional skin
-        biopsy', 'punch biopsy of the skin for direct immunofluorescence'): that test, read at the biopsy's
-        site. The test is named before a preposition of place, or after 'for' a biopsy named first."""
+        """A test run on a biopsy or an aspirate that the case reports apart from the sample ('direct IF of a
+        perilesional skin biopsy', 'punch biopsy of the skin for direct immunofluorescence', 'Gram stain of the
+        aspirate'): that test, read at the sample's site. The test is named before a preposition of place, or
+        after 'for' a sample named first."""
         if "for" in words:
             cut = words.index("for")
             test, site = words[cut + 1 :], words[:cut]
@@ -299,14 +301,14 @@ class LookupMeasurement(DeterministicRole):
             test, site = words[:cut], words[cut + 1 :]
         else:
             return []
-        if BIOPSY not in self._key(site).tokens:
+        if not SAMPLES & self._key(site).tokens:
             return []
         key = self._key(test)
-        if not key.tokens - self._table.specifiers or BIOPSY in key.tokens:
+        if not key.tokens - self._table.specifiers or SAMPLES & key.tokens:
             return []
         regions = self._key(site).tokens & self._table.regions
         found = self._by_words_key(test, Key(key.tokens | regions, key.specimen, key.modality, key.side))
-        return [finding for finding in found if BIOPSY not in finding.own.tokens]
+        return [finding for finding in found if not SAMPLES & finding.own.tokens]
 
     def _one_result(self, finding: Finding) -> bool:
         """A finding reported as one result, or as one part under a heading ('Rectal_Biopsy > Histopathology')."""
