@@ -1197,6 +1197,8 @@ def test_blood_in_the_urine_is_the_urinalysis_blood_or_its_red_cells() -> None:
         assert _paths(sediment, request) == ["Urinalysis > RBC"], request
     assert _paths(sediment, "urine red blood cells per high-power field") == ["Urinalysis > RBC"]
     assert _paths(LookupMeasurement(_case({"Complete_Blood_Count": {"RBC": "4.1"}})), "blood in the urine") == []
+    named = LookupMeasurement(_case({"Urine_Tests": {"Blood_in_Urine": "2+"}}))
+    assert _paths(named, "blood in the urine") == ["Urine_Tests > Blood_in_Urine"]
 
 
 def test_a_marrow_trephine_is_not_the_aspirate_and_a_profile_is_a_panel() -> None:

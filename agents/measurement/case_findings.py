@@ -60,6 +60,8 @@ class Finding:
     whole: bool = True
     """reported as one result: a text, or a section whose parts are only generic ('Findings')."""
     parents: list[Finding] = field(default_factory=list)
+    children: list[Finding] = field(default_factory=list, repr=False, compare=False)
+    """the findings directly inside it, generic sections ('Findings') included."""
     region: frozenset[str] = frozenset()
     """the body regions it is of: its own name's, else its parents' ('Abdominal_Examination > Auscultation')."""
     child_sides: frozenset[str] = frozenset()
@@ -263,7 +265,7 @@ class CaseFindings:
             own = Key(own.tokens | {ORTHOSTATIC}, own.specimen, own.modality, own.side)  # lying and standing
         context_tokens = own.tokens | (parent.keys[-1].tokens if parent and parent.keys else frozenset())
         context = Key(context_tokens, own.specimen, own.modality, own.side)
-        generic = not named.tokens and not named.has_facets  # 'Findings', 'Result': names no test (is_generic_name)
+        generic = named.names_no_test  # 'Findings', 'Result': the report's section, not a test
         keys = ([] if generic else [own]) + [context]
         if own.tokens & TISSUES and own.tokens & SAMPLED_SITE_TESTS and not exam:
             keys.append(Key(own.tokens - TISSUES, own.specimen, own.modality, own.side))  # as of its organ
@@ -291,6 +293,8 @@ class CaseFindings:
         finding.kinds = (own.tokens & EXCLUSIVE_KINDS) or (parent.kinds if parent else frozenset())
         if (own.modality or CULTURE in own.tokens) and not finding.kinds and not exam:
             finding.kinds = report.kinds()
+        if parent is not None:
+            parent.children.append(finding)
         if parent is not None and not generic:
             parent.whole = False
             self._tell_parents(finding, parent)

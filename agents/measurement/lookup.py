@@ -60,10 +60,10 @@ from rapidfuzz import fuzz, process
 
 from agents.findings import Node, pretty_name, render
 from agents.leaks import DiagnosisGuard
-from agents.measurement.case_findings import DEFAULT_SPECIMEN, Finding, case_findings
+from agents.measurement.case_findings import DEFAULT_SPECIMEN, SAMPLED_SITE_TESTS, Finding, case_findings
 from agents.measurement.key_match import KeyMatcher
 from agents.measurement.name_words import exact_name, words_of
-from agents.measurement.names_of_tests import ANY_MODALITY, Key, is_generic_name, key_of_words
+from agents.measurement.names_of_tests import ANY_MODALITY, ASPIRATION, Key, is_generic_name, key_of_words
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
     ONE_RESULT_WORDS,
@@ -88,7 +88,7 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
-SAMPLES = frozenset({"biopsy", "aspiration"})
+SAMPLES = SAMPLED_SITE_TESTS | {ASPIRATION}
 """Samples a test is run on ('Gram stain of the aspirate', 'direct IF of the biopsy')."""
 REPORT_SECTION_WORDS = frozenset(
     {"finding", "result", "impression", "comment", "report", "conclusion", "other", "level", "value", "analysis"}
@@ -191,7 +191,7 @@ class LookupMeasurement(DeterministicRole):
         found = [part for finding in found for part in self._part_named_by(finding, words)]
         return (
             found
-            or self._run_on_a_biopsy(words)
+            or self._run_on_a_sample(words)
             or self._the_babys(words)
             or self._without_method(words)
             or self._without_unknown_words(words)
@@ -232,11 +232,8 @@ class LookupMeasurement(DeterministicRole):
         'Repeat_Findings'."""
         named = [
             part
-            for part in self.findings
-            if part.parents
-            and part.parents[-1] is finding
-            and len(name := set(words_of(part.node.name)) - REPORT_SECTION_WORDS) == 1
-            and name <= set(words)
+            for part in finding.children
+            if len(name := set(words_of(part.node.name)) - REPORT_SECTION_WORDS) == 1 and name <= set(words)
         ]
         if len(named) != 1:
             return [finding]
@@ -258,7 +255,7 @@ class LookupMeasurement(DeterministicRole):
             whole, part = words[:cut], words[cut + 1 :]
             if "and" in part or self._key(part).tokens <= self._key(whole).tokens:
                 return []  # 'biopsy for histology' asks for the biopsy, 'tap for cells and Gram stain' for both
-        elif cut := next((i for i, word in enumerate(words) if word in WHOLE_PREPOSITIONS), 0):
+        elif cut := _first(words, WHOLE_PREPOSITIONS):
             whole, part = words[cut + 1 :], words[:cut]
         else:
             return []
@@ -273,8 +270,7 @@ class LookupMeasurement(DeterministicRole):
     def _the_babys(self, words: list[str]) -> list[Finding]:
         """A result asked for as the baby's ('baby's blood group'): the fetal one where the case reports results
         of mother and fetus, else the patient's own (the patient is the baby)."""
-        baby = [word for word in words if word in BABY_WORDS]
-        if not baby:
+        if not BABY_WORDS.intersection(words):
             return []
         fetal = [FETAL if word in BABY_WORDS else word for word in words]
         rest = [word for word in words if word not in BABY_WORDS]
@@ -283,13 +279,10 @@ class LookupMeasurement(DeterministicRole):
     def _without_method(self, words: list[str]) -> list[Finding]:
         """A test named with how it is done after 'by' or 'via' ('ANA by IIF', 'wedge pressure via a Swan-Ganz'):
         the test the words before it name, where the case does not report it by that method apart."""
-        cut = next((i for i, word in enumerate(words) if i and word in METHOD_PREPOSITIONS), 0)
-        if not cut:
-            return []
-        head = words[:cut]
-        return self._find_named(" ".join(head), head)
+        head = words[: _first(words, METHOD_PREPOSITIONS)]
+        return self._find_named(" ".join(head), head) if head else []
 
-    def _run_on_a_biopsy(self, words: list[str]) -> list[Finding]:
+    def _run_on_a_sample(self, words: list[str]) -> list[Finding]:
         """A test run on a biopsy or an aspirate that the case reports apart from the sample ('direct IF of a
         perilesional skin biopsy', 'punch biopsy of the skin for direct immunofluorescence', 'Gram stain of the
         aspirate'): that test, read at the sample's site. The test is named before a preposition of place, or
@@ -297,7 +290,7 @@ class LookupMeasurement(DeterministicRole):
         if "for" in words:
             cut = words.index("for")
             test, site = words[cut + 1 :], words[:cut]
-        elif cut := next((i for i, word in enumerate(words) if word in POST_MODIFIER_WORDS), 0):
+        elif cut := _first(words, POST_MODIFIER_WORDS):
             test, site = words[:cut], words[cut + 1 :]
         else:
             return []
@@ -317,7 +310,7 @@ class LookupMeasurement(DeterministicRole):
 
     def _parts(self, finding: Finding) -> list[Finding]:
         """The parts a finding holds directly, its generic sections ('Findings') aside."""
-        return [f for f in self.findings if f.parents and f.parents[-1] is finding and not f.generic]
+        return [part for part in finding.children if not part.generic]
 
     def _without_unknown_words(self, words: list[str]) -> list[Finding]:
         """A request whose words after a preposition of place hold some that neither the table nor the case
@@ -521,3 +514,8 @@ class LookupMeasurement(DeterministicRole):
             or key.modality - diagnosis.modality
             or key.side - diagnosis.side
         )
+
+
+def _first(words: list[str], prepositions: frozenset[str]) -> int:
+    """Where the first of the prepositions stands after a request's first word; 0 where none does."""
+    return next((number for number, word in enumerate(words) if number and word in prepositions), 0)

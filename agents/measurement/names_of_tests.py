@@ -54,6 +54,11 @@ class Key:
     def has_facets(self) -> bool:
         return bool(self.specimen or self.modality or self.side)
 
+    @property
+    def names_no_test(self) -> bool:
+        """Whether the name holds no test words and no specimen, modality or side ('Findings', 'Result')."""
+        return not self.tokens and not self.has_facets
+
     def inherit(self, parent: Key) -> Key:
         """This key with the parent's specimen, modality and side where it names none of its own."""
         return Key(
@@ -228,5 +233,4 @@ def _covers(broad: frozenset[str], narrow: frozenset[str], table: NameTable) -> 
 def is_generic_name(name: str) -> bool:
     """A name that says which part of a report it is ('Findings', 'Result') but not which test: its key
     holds no test words and no specimen, modality or side."""
-    key = concept_key(name)
-    return not key.tokens and not key.has_facets
+    return concept_key(name).names_no_test
