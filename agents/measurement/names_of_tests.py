@@ -196,8 +196,11 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
         or bool(found.specimen & request.specimen and asked - table.regions <= SPECIMEN_LOOKED_AT)
     )
     sites = (asked - held) & table.regions
-    taken_from = set().union(*(table.within.get(specimen, ()) for specimen in found.specimen))
-    site_clash = bool(sites - taken_from) and bool(found.specimen - request.specimen)  # a wound is of the skin
+    site_clash = (
+        bool(sites)
+        and bool(found.specimen - request.specimen)
+        and not sites <= set().union(*(table.within.get(specimen, ()) for specimen in found.specimen))
+    )  # 'corneal culture' is no blood culture, but a wound is of the skin
     if _covers(held, _as_kinds(asked, held, table), table) and narrower_ok and not group and not site_clash:
         return 3
     return None
