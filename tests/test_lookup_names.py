@@ -1546,3 +1546,51 @@ def test_a_stain_of_the_aspirate_and_parts_named_normal_or_by_dermatopathology()
     assert _paths(electrolytes, "sodium and potassium") == ["Laboratory_Tests > Serum_Electrolytes"]
     biopsy = LookupMeasurement(_case({"Biopsy_Report": {"Histopathology": "Basal cell carcinoma"}}))
     assert _paths(biopsy, "dermatopathology report") == ["Biopsy_Report"]
+
+
+def test_an_organ_named_after_of_and_the_property_a_question_asks_for() -> None:
+    scopes = LookupMeasurement(_case({"Upper_Endoscopy": {"Findings": "Gastric ulcer"}, "Colonoscopy": "Normal"}))
+    assert _paths(scopes, "endoscopy of the stomach") == ["Upper_Endoscopy"]
+    assert _paths(scopes, "endoscopy of the colon") == ["Colonoscopy"]
+    assert _paths(LookupMeasurement(_case({"Colonoscopy": "Normal"})), "endoscopy of the stomach") == []
+    urine = LookupMeasurement(_case({"Urinalysis": {"Appearance": "Dark brown", "Protein": "Negative"}}))
+    assert _paths(urine, "What colour was his urine?") == ["Urinalysis > Appearance"]
+    assert _paths(urine, "urine protein") == ["Urinalysis > Protein"]
+
+
+def test_a_query_after_the_test_please_and_the_rhythm_of_an_ecg_are_no_part_of_its_name() -> None:
+    tests = {"Chest_CT": "Anterior mediastinal mass", "Platelets": "90,000/uL", "ECG": "Atrial fibrillation"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "CT chest ?thymoma") == ["Chest_CT"]
+    assert _paths(lookup, "plt count pls") == ["Platelets"]
+    assert _paths(lookup, "What was the rhythm on the ECG?") == ["ECG"]
+    assert _paths(lookup, "CT head ?bleed") == []
+
+
+def test_british_counts_glucose_and_fingers_as_clinicians_write_them() -> None:
+    blood = {"Complete_Blood_Count": {"Total_White_Blood_Cell_Count": "14,000/uL"}, "Glucose": "3.1 mmol/L"}
+    lookup = LookupMeasurement(_case(blood))
+    assert _paths(lookup, "total white") == ["Complete_Blood_Count > Total_White_Blood_Cell_Count"]
+    assert _paths(lookup, "total white cell count") == ["Complete_Blood_Count > Total_White_Blood_Cell_Count"]
+    assert _paths(lookup, "CBG") == ["Glucose"]
+    assert _paths(lookup, "fingerstick BM") == ["Glucose"]
+    marrow = LookupMeasurement(_case({"Bone_Marrow_Biopsy": "Hypercellular", "Glucose": "5 mmol/L"}))
+    assert _paths(marrow, "BM biopsy") == ["Bone_Marrow_Biopsy"]
+    hand = LookupMeasurement(_case({"X-ray_of_the_Right_Hand": "Fracture of the fourth proximal phalanx"}))
+    assert _paths(hand, "right ring finger x-ray") == ["X-ray_of_the_Right_Hand"]
+    assert _paths(hand, "left ring finger x-ray") == []
+
+
+def test_split_bili_a_bp_log_a_koh_wet_mount_and_behaviour_questionnaires() -> None:
+    tests = {
+        "Blood_Work": {"Bilirubin_Total": "12 mg/dL", "Bilirubin_Direct": "0.4 mg/dL", "Albumin": "4 g/dL"},
+        "Blood_Pressure_Monitoring": "Home readings 150/95 mmHg",
+        "Skin_Scraping": {"Microscopy": "Branching hyphae", "Culture": "Trichophyton"},
+        "Assessment_Tools": {"Parent_and_Teacher_Behavioral_Checklists": "Elevated", "Psychological_Evaluation": "ADHD"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "split bili") == ["Blood_Work > Bilirubin_Total", "Blood_Work > Bilirubin_Direct"]
+    assert _paths(lookup, "BP log") == ["Blood_Pressure_Monitoring"]
+    assert _paths(lookup, "KOH wet mount of skin scraping") == ["Skin_Scraping > Microscopy"]
+    assert _paths(lookup, "SDQ") == ["Assessment_Tools > Parent_and_Teacher_Behavioral_Checklists"]
+    assert _paths(lookup, "formal psychology assessment") == ["Assessment_Tools > Psychological_Evaluation"]

@@ -347,14 +347,17 @@ class LookupMeasurement(DeterministicRole):
 
     def _turned_round(self, words: list[str]) -> list[Finding]:
         """'Respiratory burst of his neutrophils' as 'neutrophil respiratory burst', the order the table and the
-        case name it in: a request of one 'of' whose words after it name no site."""
+        case name it in: a request of one 'of' whose words after it name no site, or whose site and test read
+        together are a test of their own ('endoscopy of the stomach' is the upper endoscopy)."""
         if words.count("of") != 1:
             return []
         cut = words.index("of")
         head, tail = words[:cut], [word for word in words[cut + 1 :] if word not in DETERMINERS]
-        if not head or not tail or self._key(tail).tokens & self._table.regions:
+        if not head or not tail:
             return []
         turned = tail + head
+        if self._key(tail).tokens & self._table.regions and self._key(turned) == self._key(head + tail):
+            return []
         return self._find_named(" ".join(turned), turned)
 
     def _confirmed_by_text(self, words: list[str]) -> list[Finding]:

@@ -43,7 +43,7 @@ _ASKING = re.compile(
 )
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
 _ASKING_AFTER = re.compile(
-    r"(?:\s+(?:too|as well|also|again|first|please|to start|now|today|for now|done"
+    r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high|up|down|rising|falling|ok|okay)))+"
     r"\s*[?.!]*$",
@@ -69,7 +69,8 @@ _REASON = re.compile(
     r"measure|document|visuali[sz]e|monitor|guide|locali[sz]e|differentiate|distinguish|clarify|establish)"
     r"|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
     r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|"
-    r"following|corrected for|adjusted for)\b.*$",
+    r"following|corrected for|adjusted for)\b.*$"
+    r"|\s+\?\s*[a-z].*$",  # 'CXR ?pneumonia': the query a clinician writes after the test
     re.IGNORECASE,
 )
 # A question added after a dash ('bimanual exam - cervical excitation?'): what the doctor hopes to see.
@@ -80,6 +81,10 @@ _SHOWED = re.compile(
     r" (?:show|reveal|demonstrate|find|say|read)\b.*$"
     r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
     re.IGNORECASE,
+)
+# A question about one property of a result: 'What colour was his urine?' -> 'urine colour'.
+_PROPERTY_ASKED = re.compile(
+    r"^\s*what (?P<property>[a-z]+) (?:was|is|were|are) (?:the|his|her|their) (?P<of>[^?]+?)\s*\??$", re.IGNORECASE
 )
 # A heading, then the tests it holds: 'Inflammatory markers: ESR & CRP', 'Lung volumes - total lung capacity'
 # read as a gloss ('Inflammatory markers (ESR & CRP)').
@@ -138,6 +143,8 @@ def requested_test(request: str) -> str:
     request = _TRAILING_QUESTION.sub("", request) or request
     if showed := _SHOWED.match(request):
         request = showed["test"] or f"{showed['grown']} culture"
+    elif asked := _PROPERTY_ASKED.match(request):
+        request = f"{asked['of']} {asked['property']}"
     core = _ASKING.sub("", _ASKING_AFTER.sub("", _SERUM_SHORT.sub("serum ", _PREFIX.sub("", request.strip()))), count=1)
     core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
     core = _HEADED_LIST.sub(r"\g<heading> (\g<items>)", core)
