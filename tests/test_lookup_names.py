@@ -1586,7 +1586,10 @@ def test_split_bili_a_bp_log_a_koh_wet_mount_and_behaviour_questionnaires() -> N
         "Blood_Work": {"Bilirubin_Total": "12 mg/dL", "Bilirubin_Direct": "0.4 mg/dL", "Albumin": "4 g/dL"},
         "Blood_Pressure_Monitoring": "Home readings 150/95 mmHg",
         "Skin_Scraping": {"Microscopy": "Branching hyphae", "Culture": "Trichophyton"},
-        "Assessment_Tools": {"Parent_and_Teacher_Behavioral_Checklists": "Elevated", "Psychological_Evaluation": "ADHD"},
+        "Assessment_Tools": {
+            "Parent_and_Teacher_Behavioral_Checklists": "Elevated",
+            "Psychological_Evaluation": "ADHD",
+        },
     }
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "split bili") == ["Blood_Work > Bilirubin_Total", "Blood_Work > Bilirubin_Direct"]
@@ -1594,3 +1597,24 @@ def test_split_bili_a_bp_log_a_koh_wet_mount_and_behaviour_questionnaires() -> N
     assert _paths(lookup, "KOH wet mount of skin scraping") == ["Skin_Scraping > Microscopy"]
     assert _paths(lookup, "SDQ") == ["Assessment_Tools > Parent_and_Teacher_Behavioral_Checklists"]
     assert _paths(lookup, "formal psychology assessment") == ["Assessment_Tools > Psychological_Evaluation"]
+
+
+def test_sbr_is_the_total_bilirubin_and_a_gloss_of_its_fractions_is_read_with_the_heading() -> None:
+    tests = {"Blood_Work": {"Bilirubin_Total": "7 mg/dL", "Bilirubin_Direct": "0.6 mg/dL", "Hemoglobin": "17 g/dL"}}
+    lookup = LookupMeasurement(_case(tests))
+    both = ["Blood_Work > Bilirubin_Total", "Blood_Work > Bilirubin_Direct"]
+    assert _paths(lookup, "SBR") == ["Blood_Work > Bilirubin_Total"]
+    assert _paths(lookup, "SBR - total and conjugated") == both
+    assert _paths(lookup, "SBR split") == both
+    assert _paths(lookup, "bilirubin") == both
+    only = LookupMeasurement(_case({"Liver_Function_Tests": {"Bilirubin": "2.1 mg/dL", "ALT": "40 U/L"}}))
+    assert _paths(only, "SBR") == ["Liver_Function_Tests > Bilirubin"]
+
+
+def test_the_jvp_is_found_where_the_examination_reports_the_jugular_veins() -> None:
+    exam = {"Cardiac_Examination": {"Inspection": "Jugular venous distention", "Palpation": "No thrill"}}
+    lookup = LookupMeasurement(_case({"Hb": "12 g/dL"}, exam))
+    assert _paths(lookup, "JVP") == ["Cardiac_Examination > Inspection"]
+    named = LookupMeasurement(_case({"Hb": "12 g/dL"}, {"Cardiovascular_Examination": {"JVP": "8 cm"}}))
+    assert _paths(named, "jugular venous pressure") == ["Cardiovascular_Examination > JVP"]
+    assert _paths(LookupMeasurement(_case({"Hb": "12 g/dL"}, {"Chest": {"Inspection": "Normal"}})), "JVP") == []

@@ -433,12 +433,19 @@ class LookupMeasurement(DeterministicRole):
         of a panel (all but one, for a panel of four or more) still asks for the panel."""
         found = self._find(bare)
         glosses = [gloss.strip("()[] ") for gloss in PARENTHESES.findall(request)]
-        named = [finding for gloss in glosses if gloss for finding in self._find(gloss)]
+        named, items = [], []
+        for gloss in filter(None, glosses):
+            listed = [part.text for part in request_parts(gloss)]
+            if all(self._kind_only(item) for item in listed):  # 'SBR (total and conjugated)'
+                listed = [f"{bare} {item}" for item in listed]
+                named += [finding for item in listed for finding in self._find(item)]
+            else:
+                named += self._find(gloss)
+            items += listed
         if not found:
             if self._key(words_of(bare)).modality:  # '(pancreatic protocol)' after a CT is no examination
                 named = [finding for finding in named if not (finding.exam and not finding.own.modality)]
             return self._match.outermost(named)  # 'red cell size (MCV)': the gloss names what the words do not
-        items = [part.text for gloss in glosses for part in request_parts(gloss)]
         if len(items) > 1 and not all(self._find(item) for item in items):
             return found  # 'TORCH titres [Toxoplasma, Rubella, CMV, HSV]': the panel as the doctor knows it
         if {id(finding) for finding in found} < {id(finding) for finding in self._match.outermost(named)}:
@@ -453,6 +460,12 @@ class LookupMeasurement(DeterministicRole):
             if len(parts) > 1 and covered >= len(parts) - (len(parts) >= 4):
                 return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts
         return named
+
+    def _kind_only(self, item: str) -> bool:
+        """Whether a gloss's item names only a kind of what its heading names, and no result of its own ('total'
+        in 'SBR (total and conjugated)'): such items are read with the heading."""
+        key = self._key(words_of(item))
+        return bool(key.tokens) and key.tokens <= self._table.specifiers and not key.has_facets and not self._find(item)
 
     def _one_part(self, part: str, context: Key | None = None) -> list[Finding]:
         words = words_of(part)
