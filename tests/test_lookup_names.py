@@ -1618,3 +1618,34 @@ def test_the_jvp_is_found_where_the_examination_reports_the_jugular_veins() -> N
     named = LookupMeasurement(_case({"Hb": "12 g/dL"}, {"Cardiovascular_Examination": {"JVP": "8 cm"}}))
     assert _paths(named, "jugular venous pressure") == ["Cardiovascular_Examination > JVP"]
     assert _paths(LookupMeasurement(_case({"Hb": "12 g/dL"}, {"Chest": {"Inspection": "Normal"}})), "JVP") == []
+
+
+def test_order_entry_shorthand_u_s_and_a_lone_w_for_with() -> None:
+    tests = {
+        "Imaging": {"Ultrasound_Abdomen": "Gallstones"},
+        "Complete_Blood_Count": {"WBC": "12,000/uL", "Differential_Count": "Neutrophilia"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "RUQ U/S") == ["Imaging > Ultrasound_Abdomen"]
+    assert _paths(lookup, "U/S abdomen") == ["Imaging > Ultrasound_Abdomen"]
+    assert _paths(lookup, "CBC w diff") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "U/S pelvis") == []
+
+
+def test_south_asian_and_british_abbreviations_of_common_tests() -> None:
+    tests = {
+        "Peripheral_Blood_Smear": "Schistocytes",
+        "Blood_Glucose": "62 mg/dL",
+        "STD_Panel": {"HIV": "Negative", "HCV": "Negative"},
+        "Imaging": {"MRI_Brain": "Periventricular lesions"},
+        "Pulmonary_Function_Test": {"DLCO": "45% predicted", "FEV1": "80%"},
+        "Urinalysis": {"Leukocyte_Esterase": "Positive", "Nitrites": "Negative"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "PS") == ["Peripheral_Blood_Smear"]
+    assert _paths(lookup, "GRBS stat") == ["Blood_Glucose"]
+    assert _paths(lookup, "RVD status") == ["STD_Panel > HIV"]
+    assert _paths(lookup, "CEMRI brain") == ["Imaging > MRI_Brain"]
+    assert _paths(lookup, "gas transfer factor") == ["Pulmonary_Function_Test > DLCO"]
+    assert _paths(lookup, "leuk esterase") == ["Urinalysis > Leukocyte_Esterase"]
+    assert _paths(lookup, "CEMRI spine") == []

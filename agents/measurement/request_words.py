@@ -97,7 +97,7 @@ PART_OF_THE_LAST = frozenset({"with", "including", "incl", "incl."})
 """Separators after which a part names something of the test before it ('electrolytes including calcium')."""
 # Order-entry shorthand: 'w/ diff' is 'with diff', 'w/o contrast' is 'without contrast'.
 _WITHOUT_SHORT = re.compile(r"\bw/o\b", re.IGNORECASE)
-_WITH_SHORT = re.compile(r"\bw/\s*", re.IGNORECASE)
+_WITH_SHORT = re.compile(r"\bw/\s*|\bw\s+(?=[a-z])(?!wo\b)", re.IGNORECASE)
 # 'Urine R/M': urine routine and microscopy, as South Asian order lists write the urinalysis.
 _ROUTINE_MICROSCOPY = re.compile(r"\bR\s*/\s*M\b")
 # Blood pressure lying and standing is the orthostatic blood pressure ('postural BP', 'lying/standing BP').
