@@ -1649,3 +1649,30 @@ def test_south_asian_and_british_abbreviations_of_common_tests() -> None:
     assert _paths(lookup, "gas transfer factor") == ["Pulmonary_Function_Test > DLCO"]
     assert _paths(lookup, "leuk esterase") == ["Urinalysis > Leukocyte_Esterase"]
     assert _paths(lookup, "CEMRI spine") == []
+
+
+def test_ehr_order_names_wo_both_phases_a_range_of_views_and_a_limited_study() -> None:
+    tests = {
+        "Brain_Imaging": {"CT_Head": "No bleed", "MRI_Brain": "Normal"},
+        "Radiography_of_Spine": "Degenerative change at L4-5",
+        "Imaging": {"Ultrasound_Abdomen": "Gallstones"},
+        "Barium_Esophagram": "Bird's beak",
+        "Urinalysis": {"Proteinuria": "2+", "Glucose": "Negative"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "CT HEAD WO CONTRAST") == ["Brain_Imaging > CT_Head"]
+    assert _paths(lookup, "MRI brain w/wo gad") == ["Brain_Imaging > MRI_Brain"]
+    assert _paths(lookup, "MRI brain with and without contrast") == ["Brain_Imaging > MRI_Brain"]
+    assert _paths(lookup, "XR LUMBAR SPINE 2-3 VIEWS") == ["Radiography_of_Spine"]
+    assert _paths(lookup, "US ABDOMEN LIMITED") == ["Imaging > Ultrasound_Abdomen"]
+    assert _paths(lookup, "FL ESOPHAGRAM BARIUM") == ["Barium_Esophagram"]
+    assert _paths(lookup, "Protein, urine, dipstick") == ["Urinalysis > Proteinuria"]
+    assert _paths(lookup, "urine R&M") == ["Urinalysis"]
+    assert _paths(lookup, "US PELVIS LIMITED") == []
+
+
+def test_a_capillary_sugar_and_pipelle_sampling() -> None:
+    tests = {"Blood_Tests": {"Glucose": "45 mg/dL"}, "Biopsy": {"Endometrial_Biopsy": "Simple hyperplasia"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "cap sugar") == ["Blood_Tests > Glucose"]
+    assert _paths(lookup, "pipelle sampling of the endometrium") == ["Biopsy > Endometrial_Biopsy"]

@@ -96,10 +96,15 @@ REQUEST_PARTS = re.compile(r"\s*([,;/&+]|\band\b|\bplus\b|\bwith\b|\bincluding\b
 PART_OF_THE_LAST = frozenset({"with", "including", "incl", "incl."})
 """Separators after which a part names something of the test before it ('electrolytes including calcium')."""
 # Order-entry shorthand: 'w/ diff' is 'with diff', 'w/o contrast' is 'without contrast'.
-_WITHOUT_SHORT = re.compile(r"\bw/o\b", re.IGNORECASE)
+_WITHOUT_SHORT = re.compile(r"\bw/?o\b", re.IGNORECASE)
+# 'MRI brain w wo contrast', 'CT with and without contrast': both phases of one study, which the study's name holds
+# (read as 'without', whose words are then no part of the name).
+_BOTH_PHASES = re.compile(r"\b(?:w/?|with)\s*(?:and\s+|/\s*)?(?:w/?o|without)\b", re.IGNORECASE)
+# 'XR lumbar spine 2-3 views': the larger number of views ordered.
+_VIEW_RANGE = re.compile(r"\b\d+\s*(?:-|to|or)\s*(\d+)(?=\s*views?\b)", re.IGNORECASE)
 _WITH_SHORT = re.compile(r"\bw/\s*|\bw\s+(?=[a-z])(?!wo\b)", re.IGNORECASE)
 # 'Urine R/M': urine routine and microscopy, as South Asian order lists write the urinalysis.
-_ROUTINE_MICROSCOPY = re.compile(r"\bR\s*/\s*M\b")
+_ROUTINE_MICROSCOPY = re.compile(r"\bR\s*[/&]\s*M\b")
 # Blood pressure lying and standing is the orthostatic blood pressure ('postural BP', 'lying/standing BP').
 _POSTURAL = re.compile(r"\b(?:lying|supine|sitting)\s*(?:and|/|&|-|to)\s*standing\b|\bpostural\b", re.IGNORECASE)
 # A size is no part of a test's name: '4 mm punch biopsy', 'biopsy of the 2 cm nodule'.
@@ -113,7 +118,7 @@ _GUIDED = re.compile(r"\b(?:ultrasound|us|ct|mri|fluoroscop\w*|image|imaging|end
 _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 # What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff'.
 _WITHOUT = re.compile(r"\s*\bwithout\b.*$", re.IGNORECASE)
-BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
+BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot", "dipstick"})
 """Words that, as a part of their own after a comma, say the specimen of the test before them ('Lipase,
 serum', 'Osmolality, urine'), as order-entry lists name tests."""
 
@@ -136,6 +141,7 @@ def requested_test(request: str) -> str:
     """The test a request names, without the words asking for it or the reason it is wanted ('Could we
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
+    request = _VIEW_RANGE.sub(r"\1", _BOTH_PHASES.sub("without", request))
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
