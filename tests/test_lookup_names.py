@@ -1676,3 +1676,13 @@ def test_a_capillary_sugar_and_pipelle_sampling() -> None:
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "cap sugar") == ["Blood_Tests > Glucose"]
     assert _paths(lookup, "pipelle sampling of the endometrium") == ["Biopsy > Endometrial_Biopsy"]
+
+
+def test_a_sample_or_kind_after_a_comma_is_read_with_the_test_before_it() -> None:
+    scraping = {"Skin_Scraping": {"Microscopy": "Hyphae observed", "Culture": {"Result": "Dermatophyte grown"}}}
+    lookup = LookupMeasurement(_case(scraping))
+    assert _paths(lookup, "Culture, wound, aerobic") == []
+    assert _paths(lookup, "Culture, skin, fungal") == ["Skin_Scraping > Culture"]
+    wound = LookupMeasurement(_case({"Wound_Culture": "Staphylococcus aureus", "Blood_Culture": "No growth"}))
+    assert _paths(wound, "Culture, wound") == ["Wound_Culture"]
+    assert _paths(wound, "Culture, blood, aerobic") == ["Blood_Culture"]

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from agents.measurement.names_of_tests import Key, concept_key
+from agents.measurement.names_of_tests import EXCLUSIVE_KINDS, Key, concept_key
 
 EXAMINATION_WORDS = frozenset(
     {"exam", "examination", "examine", "auscultation", "palpation", "percussion", "inspection", "listen", "feel"}
@@ -159,7 +159,8 @@ def requested_test(request: str) -> str:
 
 def request_parts(request: str) -> list[RequestPart]:
     """The tests a request lists, each marked when it follows a 'with'; a part naming only a specimen
-    ('Osmolality, serum') is read with the part before it."""
+    ('Osmolality, serum'), or after a comma only a sample or what a culture grows ('Culture, wound, aerobic'), is read
+    with the part before it."""
     pieces = REQUEST_PARTS.split(request)
     parts: list[RequestPart] = []
     after_with = False
@@ -169,11 +170,17 @@ def request_parts(request: str) -> list[RequestPart]:
         after_with = after_with or separator in PART_OF_THE_LAST
         if not text:
             continue
-        if parts and set(text.lower().split()) <= BARE_SPECIMENS:
+        if parts and (set(text.lower().split()) <= BARE_SPECIMENS or (separator == "," and _names_a_sample_only(text))):
             parts[-1] = RequestPart(f"{parts[-1].text} {text}", parts[-1].after_with)
         else:
             parts.append(RequestPart(text, after_with))
     return parts
+
+
+def _names_a_sample_only(text: str) -> bool:
+    """Whether a part names only a specimen or what a culture grows ('wound', 'aerobic'), no test of its own."""
+    key = concept_key(text)
+    return bool(key.specimen or key.tokens) and key.tokens <= EXCLUSIVE_KINDS and not key.modality and not key.side
 
 
 def _names_a_site(key: Key, specifiers: frozenset[str]) -> bool:
