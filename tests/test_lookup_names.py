@@ -1686,3 +1686,14 @@ def test_a_sample_or_kind_after_a_comma_is_read_with_the_test_before_it() -> Non
     wound = LookupMeasurement(_case({"Wound_Culture": "Staphylococcus aureus", "Blood_Culture": "No growth"}))
     assert _paths(wound, "Culture, wound") == ["Wound_Culture"]
     assert _paths(wound, "Culture, blood, aerobic") == ["Blood_Culture"]
+
+
+def test_a_radiograph_asked_for_by_its_view_alone_is_a_film_of_the_site_named() -> None:
+    films = {"Radiographs": {"AP": "Anterior dislocation", "Axillary": "Humeral head anterior"}}
+    shoulder = LookupMeasurement(_case(films, {"Shoulder_Examination": {"Inspection": "Squared-off shoulder"}}))
+    assert _paths(shoulder, "AP shoulder") == ["Radiographs > AP"]
+    assert _paths(shoulder, "shoulder exam") == ["Shoulder_Examination"]
+    hip = LookupMeasurement(_case({"X-ray_Left_Hip": "Normal", "X-Ray_Right_Knee": {"Findings": "Joint space loss"}}))
+    assert _paths(hip, "X-Ray Left Knee [AP And Lateral]") == []
+    assert _paths(hip, "weight-bearing AP and lateral radiographs of the right knee") == ["X-Ray_Right_Knee"]
+    assert _paths(hip, "X-ray left hip [AP and lateral]") == ["X-ray_Left_Hip"]

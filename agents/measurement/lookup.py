@@ -415,9 +415,13 @@ class LookupMeasurement(DeterministicRole):
         side and region of the part before it ('knee arthrocentesis with cell count' is the synovial
         fluid's count)."""
         texts = spread_modality([part.text for part in parts], self._table.specifiers, self._table.regions)
+        sites = [key for text in texts if (key := self._key(words_of(text))).tokens & self._table.regions or key.side]
         found: list[Finding] = []
         context: Key | None = None
         for part, text in zip(parts, texts, strict=True):
+            if sites and self._imaging_only(self._key(words_of(text))):
+                found += self._one_part(text, sites[0])  # 'AP and lateral films of the right knee': the knee's AP
+                continue
             found += self._one_part(text, context if part.after_with else None)
             if not part.after_with:
                 context = self._key(words_of(text))
@@ -436,12 +440,12 @@ class LookupMeasurement(DeterministicRole):
         named, items = [], []
         for gloss in filter(None, glosses):
             listed = [part.text for part in request_parts(gloss)]
-            if all(self._kind_only(item) for item in listed):  # 'SBR (total and conjugated)'
-                listed = [f"{bare} {item}" for item in listed]
-                named += [finding for item in listed for finding in self._find(item)]
-            else:
-                named += self._find(gloss)
-            items += listed
+            every = all(self._kind_only(item) for item in listed)  # 'SBR (total and conjugated)'
+            headed = [
+                f"{bare} {item}" if every or self._imaging_only(self._key(words_of(item))) else item for item in listed
+            ]
+            named += self._find(gloss) if headed == listed else [f for item in headed for f in self._find(item)]
+            items += headed
         if not found:
             if self._key(words_of(bare)).modality:  # '(pancreatic protocol)' after a CT is no examination
                 named = [finding for finding in named if not (finding.exam and not finding.own.modality)]
@@ -463,16 +467,22 @@ class LookupMeasurement(DeterministicRole):
 
     def _kind_only(self, item: str) -> bool:
         """Whether a gloss's item names only a kind of what its heading names, and no result of its own ('total'
-        in 'SBR (total and conjugated)'): such items are read with the heading."""
+        in 'SBR (total and conjugated)'): a gloss of such items is read with the heading, as is an item naming only
+        a radiograph's view ('AP' in 'X-ray left knee [AP and lateral]')."""
         key = self._key(words_of(item))
         return bool(key.tokens) and key.tokens <= self._table.specifiers and not key.has_facets and not self._find(item)
+
+    @staticmethod
+    def _imaging_only(key: Key) -> bool:
+        """Whether a name says only what kind of imaging, and nothing of what it is of ('AP', 'weight-bearing AP')."""
+        return bool(key.modality) and not key.tokens and not key.side and not key.specimen
 
     def _one_part(self, part: str, context: Key | None = None) -> list[Finding]:
         words = words_of(part)
         if not words:
             return []
         key = self._key(words)
-        if context is not None and key.tokens:
+        if context is not None and (key.tokens or self._imaging_only(key)):
             regions = key.tokens & self._table.regions or context.tokens & self._table.regions
             key = Key(key.tokens | regions, key.specimen or context.specimen, key.modality, key.side or context.side)
         exact = self._exact(words)
