@@ -1697,3 +1697,10 @@ def test_a_radiograph_asked_for_by_its_view_alone_is_a_film_of_the_site_named() 
     assert _paths(hip, "X-Ray Left Knee [AP And Lateral]") == []
     assert _paths(hip, "weight-bearing AP and lateral radiographs of the right knee") == ["X-Ray_Right_Knee"]
     assert _paths(hip, "X-ray left hip [AP and lateral]") == ["X-ray_Left_Hip"]
+
+
+def test_two_things_compared_with_vs_are_both_named() -> None:
+    tests = {"Blood_Pressure_Differential": "Arms 170/100, legs 110/70", "Hb": "13 g/dL"}
+    lookup = LookupMeasurement(_case(tests, {"Vital_Signs": {"Blood_Pressure_Right_Upper_Extremity": "170/100"}}))
+    assert _paths(lookup, "arm vs leg BP") == ["Blood_Pressure_Differential"]
+    assert _paths(lookup, "upper versus lower extremity BP comparison") == ["Blood_Pressure_Differential"]

@@ -100,6 +100,8 @@ _WITHOUT_SHORT = re.compile(r"\bw/?o\b", re.IGNORECASE)
 # 'MRI brain w wo contrast', 'CT with and without contrast': both phases of one study, which the study's name holds
 # (read as 'without', whose words are then no part of the name).
 _BOTH_PHASES = re.compile(r"\b(?:w/?|with)\s*(?:and\s+|/\s*)?(?:w/?o|without)\b", re.IGNORECASE)
+# 'arm vs leg BP': the two compared, as 'arm and leg BP'.
+_VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 # 'XR lumbar spine 2-3 views': the larger number of views ordered.
 _VIEW_RANGE = re.compile(r"\b\d+\s*(?:-|to|or)\s*(\d+)(?=\s*views?\b)", re.IGNORECASE)
 _WITH_SHORT = re.compile(r"\bw/\s*|\bw\s+(?=[a-z])(?!wo\b)", re.IGNORECASE)
@@ -141,7 +143,7 @@ def requested_test(request: str) -> str:
     """The test a request names, without the words asking for it or the reason it is wanted ('Could we
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
-    request = _VIEW_RANGE.sub(r"\1", _BOTH_PHASES.sub("without", request))
+    request = _VERSUS.sub(" and ", _VIEW_RANGE.sub(r"\1", _BOTH_PHASES.sub("without", request)))
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
