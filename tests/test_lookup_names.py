@@ -1704,3 +1704,11 @@ def test_two_things_compared_with_vs_are_both_named() -> None:
     lookup = LookupMeasurement(_case(tests, {"Vital_Signs": {"Blood_Pressure_Right_Upper_Extremity": "170/100"}}))
     assert _paths(lookup, "arm vs leg BP") == ["Blood_Pressure_Differential"]
     assert _paths(lookup, "upper versus lower extremity BP comparison") == ["Blood_Pressure_Differential"]
+
+
+def test_a_test_asked_for_with_what_the_case_names_no_result_for_is_the_test() -> None:
+    tests = {"Peripheral_Smear": "Spherocytes", "Throat_Culture": "Group A streptococcus", "Hb": "9 g/dL"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "PS for RBC morphology") == ["Peripheral_Smear"]
+    assert _paths(lookup, "throat cx for GAS") == ["Throat_Culture"]
+    assert _paths(lookup, "urine culture for GAS") == []

@@ -212,12 +212,12 @@ class LookupMeasurement(DeterministicRole):
         return self._by_words_key(named, Key(key.tokens | regions, key.specimen, key.modality, key.side))
 
     def _sought_for(self, named: list[str], sought: list[str]) -> list[Finding]:
-        """A test asked with what it should show, in words neither the table nor the case knows ('blood film
-        for fragments', 'rectal biopsy for ganglion cells'): the test the words before 'for' name, where the
-        case reports it as one result. Words before 'for' that name only a method ('serology for
-        strongyloides') are no test without the organism, and a test the case reports in parts may hold
-        the sought one among them, so neither is answered this way."""
-        if not any(self._unknown(word) for word in sought):
+        """A test asked with what it should show, in words the table does not know or that name no result of the
+        case ('blood film for fragments', 'rectal biopsy for ganglion cells', 'PS for RBC morphology'): the test the
+        words before 'for' name, where the case reports it as one result. Words before 'for' that name only a
+        method ('serology for strongyloides') are no test without the organism, and a test the case reports in
+        parts may hold the sought one among them, so neither is answered this way."""
+        if not any(self._unknown(word) for word in sought) and self._find(" ".join(sought)):
             return []
         key = self._key(named)
         names_a_test = bool(key.tokens - self._table.specifiers or key.specimen or key.modality - {ANY_MODALITY})
