@@ -1712,3 +1712,21 @@ def test_a_test_asked_for_with_what_the_case_names_no_result_for_is_the_test() -
     assert _paths(lookup, "PS for RBC morphology") == ["Peripheral_Smear"]
     assert _paths(lookup, "throat cx for GAS") == ["Throat_Culture"]
     assert _paths(lookup, "urine culture for GAS") == []
+
+
+def test_did_it_come_back_and_european_names_of_the_blood_count_and_bladder_sonography() -> None:
+    tests = {
+        "Complete_Blood_Count": {"Hemoglobin": "10 g/dL", "WBC": "5,000/uL"},
+        "Blood_Cultures": "No growth",
+        "Pelvic_Ultrasound": {"Bladder": "Thickened wall", "Postvoid_Residual_Urine": "250 mL"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Did the full blood count come back?") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "Did the blood cultures grow anything?") == ["Blood_Cultures"]
+    assert _paths(lookup, "differential blood count") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "BC") == ["Blood_Cultures"]
+    assert _paths(lookup, "bladder sonography") == ["Pelvic_Ultrasound > Bladder"]
+    assert _paths(lookup, "bladder scan") == []
+    uterus = LookupMeasurement(_case({"Transvaginal_Ultrasound": "Fibroid uterus", "Hb": "11 g/dL"}))
+    assert _paths(uterus, "TV ultrasound of the uterus") == ["Transvaginal_Ultrasound"]
+    assert _paths(lookup, "Did the urine culture come back?") == []

@@ -75,10 +75,11 @@ _REASON = re.compile(
 )
 # A question added after a dash ('bimanual exam - cervical excitation?'): what the doctor hopes to see.
 _TRAILING_QUESTION = re.compile(r"\s+[-\u2013\u2014]+\s+[^-\u2013\u2014]*\?\s*$")
-# A question about what a test showed: 'Did the CT chest show a thymoma?', 'What did the chest CT show?'.
+# A question about what a test showed: 'Did the CT chest show a thymoma?', 'What did the chest CT show?', 'Did the
+# urinalysis come back?'.
 _SHOWED = re.compile(
     r"^\s*(?:what )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?)"
-    r" (?:show|reveal|demonstrate|find|say|read)\b.*$"
+    r" (?:show|reveal|demonstrate|find|say|read|grow|come back|result|return)\b.*$"
     r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
     re.IGNORECASE,
 )
