@@ -1730,3 +1730,18 @@ def test_did_it_come_back_and_european_names_of_the_blood_count_and_bladder_sono
     uterus = LookupMeasurement(_case({"Transvaginal_Ultrasound": "Fibroid uterus", "Hb": "11 g/dL"}))
     assert _paths(uterus, "TV ultrasound of the uterus") == ["Transvaginal_Ultrasound"]
     assert _paths(lookup, "Did the urine culture come back?") == []
+
+
+def test_feel_is_palpation_and_eponymous_abdominal_signs_are_found_where_the_skin_is_described() -> None:
+    exam = {
+        "Abdominal_Examination": {
+            "Inspection": "No flank or periumbilical bruising",
+            "Palpation": "Epigastric tenderness",
+        },
+        "Hydration_Status": {"Anterior_Fontanelle": "Flat"},
+    }
+    lookup = LookupMeasurement(_case({"Hb": "12 g/dL"}, exam))
+    assert _paths(lookup, "feel the anterior fontanelle") == ["Hydration_Status > Anterior_Fontanelle"]
+    assert _paths(lookup, "feel the abdomen") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "look for Cullen's and Grey Turner's signs") == ["Abdominal_Examination > Inspection"]
+    assert _paths(LookupMeasurement(_case({"Hb": "12 g/dL"}, {"Chest": "Clear"})), "Cullen's sign") == []
