@@ -1745,3 +1745,20 @@ def test_feel_is_palpation_and_eponymous_abdominal_signs_are_found_where_the_ski
     assert _paths(lookup, "feel the abdomen") == ["Abdominal_Examination > Palpation"]
     assert _paths(lookup, "look for Cullen's and Grey Turner's signs") == ["Abdominal_Examination > Inspection"]
     assert _paths(LookupMeasurement(_case({"Hb": "12 g/dL"}, {"Chest": "Clear"})), "Cullen's sign") == []
+
+
+def test_everyday_examination_words_oedema_sclera_mucosa_and_growth_centiles() -> None:
+    exam = {
+        "Extremities": {"Inspection_and_Palpation": "Pitting oedema to the knees"},
+        "General_Examination": {
+            "Eyes": "Scleral icterus",
+            "Growth_Parameters": "Height and weight below the 10th centile",
+        },
+        "Skin_Examination": {"Mucous_Membranes": "Dry"},
+    }
+    lookup = LookupMeasurement(_case({"Hb": "12 g/dL"}, exam))
+    assert _paths(lookup, "peripheral oedema") == ["Extremities > Inspection_and_Palpation"]
+    assert _paths(lookup, "check the sclera") == ["General_Examination > Eyes"]
+    assert _paths(lookup, "oral mucosa") == ["Skin_Examination > Mucous_Membranes"]
+    assert _paths(lookup, "Plot height and weight on a growth chart") == ["General_Examination > Growth_Parameters"]
+    assert _paths(lookup, "peripheral smear") == []
