@@ -1762,3 +1762,20 @@ def test_everyday_examination_words_oedema_sclera_mucosa_and_growth_centiles() -
     assert _paths(lookup, "oral mucosa") == ["Skin_Examination > Mucous_Membranes"]
     assert _paths(lookup, "Plot height and weight on a growth chart") == ["General_Examination > Growth_Parameters"]
     assert _paths(lookup, "peripheral smear") == []
+
+
+def test_scheduling_words_a_result_asked_before_its_test_blood_on_the_dipstick_and_the_bone_profile() -> None:
+    tests = {
+        "Upper_Endoscopy": "Gastric ulcer",
+        "Toxicology_Screen": {"Cocaine": "Positive", "Opiates": "Negative"},
+        "Urinalysis": {"Blood": "3+", "Protein": "Negative"},
+        "Laboratory_Studies": {"Total_Serum_Calcium": "12.1 mg/dL", "Sodium": "139 mEq/L"},
+        "Cystoscopy": "Bladder tumour",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Please schedule an esophagogastroduodenoscopy") == ["Upper_Endoscopy"]
+    assert _paths(lookup, "Was cocaine positive on the drug screen?") == ["Toxicology_Screen > Cocaine"]
+    assert _paths(lookup, "blood on dipstick") == ["Urinalysis > Blood"]
+    assert _paths(lookup, "bone profile") == ["Laboratory_Studies > Total_Serum_Calcium"]
+    assert _paths(lookup, "rigid cystourethroscopy") == ["Cystoscopy"]
+    assert _paths(lookup, "Was amphetamine positive on the drug screen?") == []

@@ -31,7 +31,8 @@ _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
     r"|i(?:'ll| will| want to| need| am ordering)|we(?:'ll| will| should| need to| need)"
     r"|let(?:'s| us)|please|next|also|then|and)\b[\s,]*)+"
-    r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at)\b\s*)?"
+    r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
+    r"|organi[sz]e|take|collect|draw)\b\s*)?"
     r"(?:(?:a|an|the|some)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|(?:is|are) there|were there|any"
@@ -50,6 +51,13 @@ _ASKING_AFTER = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
+# What a result was, before the test that reports it: 'Was cocaine positive on the drug screen?' -> 'cocaine on the drug
+# screen'.
+_RESULT_BEFORE = re.compile(
+    r"^\s*(?:(?:was|were|is|are)\s+)?(?P<result>.+?)\s+(?:been\s+)?(?:positive|negative|detected|raised|elevated"
+    r"|abnormal|normal)\s+(?P<test>(?:on|in)\s.+)$",
+    re.IGNORECASE,
+)
 # How long a recording runs ('actigraphy over two weeks', 'a 7-day Holter') or the day of the cycle a sample is
 # taken on ('day 21 progesterone'): no part of the test's name.
 _DURATION = re.compile(
@@ -114,7 +122,10 @@ _POSTURAL = re.compile(r"\b(?:lying|supine|sitting)\s*(?:and|/|&|-|to)\s*standin
 _SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mm|cm)\b", re.IGNORECASE)
 # Blood found in the urine is what is measured there, not a blood sample: 'blood in the urine', 'blood on the urine
 # dipstick' -> 'urine blood'.
-_BLOOD_IN = re.compile(r"\bblood (?:in|on) (?:the |his |her |their )?urine\b", re.IGNORECASE)
+_BLOOD_IN = re.compile(
+    r"\bblood (?:in|on) (?:the |his |her |their )?(?:urine\b(?: dip(?:stick)?\b)?|(?:urine )?dip(?:stick)?\b)",
+    re.IGNORECASE,
+)
 # How a sample is taken is no part of the test's name: 'ultrasound-guided core biopsy', 'CT guided lung biopsy'.
 _GUIDED = re.compile(r"\b(?:ultrasound|us|ct|mri|fluoroscop\w*|image|imaging|endoscopic\w*)[- ]guided\b", re.IGNORECASE)
 # A reflex order names the test run if the first one calls for it: 'TSH with reflex to free T4' asks for both.
@@ -150,6 +161,7 @@ def requested_test(request: str) -> str:
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
+    request = _RESULT_BEFORE.sub(r"\g<result> \g<test>", request)
     if showed := _SHOWED.match(request):
         request = showed["test"] or f"{showed['grown']} culture"
     elif asked := _PROPERTY_ASKED.match(request):
