@@ -1779,3 +1779,11 @@ def test_scheduling_words_a_result_asked_before_its_test_blood_on_the_dipstick_a
     assert _paths(lookup, "bone profile") == ["Laboratory_Studies > Total_Serum_Calcium"]
     assert _paths(lookup, "rigid cystourethroscopy") == ["Cystoscopy"]
     assert _paths(lookup, "Was amphetamine positive on the drug screen?") == []
+
+
+def test_an_msu_is_sent_for_culture() -> None:
+    urinalysis = LookupMeasurement(_case({"Urinalysis": {"Nitrites": "Positive", "Leukocyte_Esterase": "Positive"}}))
+    assert _paths(urinalysis, "MSU") == []
+    culture = LookupMeasurement(_case({"Urine_Culture": "E. coli > 10^5 CFU/mL", "Hb": "12 g/dL"}))
+    assert _paths(culture, "MSU") == ["Urine_Culture"]
+    assert _paths(culture, "MSU for MC&S") == ["Urine_Culture"]
