@@ -1787,3 +1787,17 @@ def test_an_msu_is_sent_for_culture() -> None:
     culture = LookupMeasurement(_case({"Urine_Culture": "E. coli > 10^5 CFU/mL", "Hb": "12 g/dL"}))
     assert _paths(culture, "MSU") == ["Urine_Culture"]
     assert _paths(culture, "MSU for MC&S") == ["Urine_Culture"]
+
+
+def test_hepatitis_serology_is_every_hepatitis_marker_but_a_marker_is_no_panel_the_case_names() -> None:
+    markers = {
+        "Hepatitis_A_IgG_Antibody": "Positive",
+        "Hepatitis_B_Surface_Antigen": "Positive",
+        "Hepatitis_B_Envelope_Antigen": "Positive",
+        "Hepatitis_C_Antibody": "Negative",
+    }
+    lookup = LookupMeasurement(_case({"Infectious_Disease_Testing": markers, "Hb": "12 g/dL"}))
+    assert _paths(lookup, "hepatitis serology") == [f"Infectious_Disease_Testing > {name}" for name in markers]
+    assert _paths(lookup, "HBsAg") == ["Infectious_Disease_Testing > Hepatitis_B_Surface_Antigen"]
+    panel = LookupMeasurement(_case({"Hepatitis_Viral_Panel": "IgM anti-HAV positive", "Hb": "12 g/dL"}))
+    assert _paths(panel, "HBeAg") == []

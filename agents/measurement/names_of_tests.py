@@ -188,7 +188,9 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
         return None  # 'PET scan' is not answered by whatever imaging the case holds
     if asked == held:
         return 1
-    if _covers(asked, _as_kinds(held, asked, table) - _unknown(held - asked, table) - table.details, table):
+    if _covers(
+        asked, _as_kinds(held, asked, table, by_core=True) - _unknown(held - asked, table) - table.details, table
+    ):
         return 2
     narrower_ok = (
         bool(held)
@@ -212,16 +214,20 @@ def _unknown(tokens: frozenset[str], table: NameTable) -> frozenset[str]:
     return frozenset(token for token in tokens if token not in table.vocabulary and token.isalpha())
 
 
-def _as_kinds(tokens: frozenset[str], other: frozenset[str], table: NameTable) -> frozenset[str]:
+def _as_kinds(
+    tokens: frozenset[str], other: frozenset[str], table: NameTable, *, by_core: bool = False
+) -> frozenset[str]:
     """Tokens with each test read as the kind of test it is where ``other`` names that kind ('finger_to_nose'
     as 'coordination' against a finding of coordination tests; 'rebound' as 'palpation abdomen' only against a
-    finding naming both words)."""
+    finding naming both words). With ``by_core`` (a finding's tests against a broader request), also where
+    ``other`` names the kind but for its specifiers ('hbsag' as 'hepatitis b' against 'hepatitis serology')."""
     if not table.categories:
         return tokens
     lifted: set[str] = set()
     for token in tokens:
         kinds = table.categories.get(token, frozenset())
-        if not kinds or not kinds <= other:
+        core = kinds - table.specifiers if by_core else kinds
+        if not kinds or not (kinds <= other or (core and core <= other)):
             lifted.add(token)
         else:  # 'ADHD rating scale' is the 'ADHD_Screening' a rating instrument reports
             lifted |= kinds | ({token} & other)
