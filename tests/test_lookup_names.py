@@ -1801,3 +1801,32 @@ def test_hepatitis_serology_is_every_hepatitis_marker_but_a_marker_is_no_panel_t
     assert _paths(lookup, "HBsAg") == ["Infectious_Disease_Testing > Hepatitis_B_Surface_Antigen"]
     panel = LookupMeasurement(_case({"Hepatitis_Viral_Panel": "IgM anti-HAV positive", "Hb": "12 g/dL"}))
     assert _paths(panel, "HBeAg") == []
+
+
+def test_a_question_after_a_dash_that_names_a_result_inside_the_test_asks_for_that_result() -> None:
+    urine = {"Urinalysis": {"RBC": "20-30/hpf", "Nitrites": "Negative", "Protein": "Trace"}}
+    lookup = LookupMeasurement(_case(urine, {"Pelvic_Examination": {"Bimanual": "Cervical motion tenderness"}}))
+    assert _paths(lookup, "urine microscopy - any RBCs?") == ["Urinalysis > RBC"]
+    assert _paths(lookup, "urine dip - nitrites?") == ["Urinalysis > Nitrites"]
+    assert _paths(lookup, "bimanual exam - cervical excitation?") == ["Pelvic_Examination > Bimanual"]
+
+
+def test_growth_on_a_culture_add_and_compare_and_more_usual_names() -> None:
+    tests = {
+        "Urine_Culture": "E. coli",
+        "Blood_Culture": "No growth",
+        "Lactate_Dehydrogenase": "900 U/L",
+        "C-peptide_level": "0.2 ng/mL",
+        "Peripheral_Blood_Smear": "Schistocytes",
+        "HIV_Test": "Negative",
+        "Blood_Pressure_Differential": "Arms 170/100, legs 110/70",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "any growth on the urine culture?") == ["Urine_Culture"]
+    assert _paths(lookup, "can you add an LDH?") == ["Lactate_Dehydrogenase"]
+    assert _paths(lookup, "can you compare arm and leg BPs?") == ["Blood_Pressure_Differential"]
+    assert _paths(lookup, "connecting peptide level") == ["C-peptide_level"]
+    assert _paths(lookup, "manual smear review") == ["Peripheral_Blood_Smear"]
+    assert _paths(lookup, "retroviral screening") == ["HIV_Test"]
+    assert _paths(lookup, "blood m/c/s") == ["Blood_Culture"]
+    assert _paths(lookup, "sputum m/c/s") == []

@@ -71,6 +71,7 @@ from agents.measurement.request_words import (
     SOUGHT,
     RequestPart,
     asks_for_examination,
+    hoped_result,
     request_parts,
     requested_test,
     spread_modality,
@@ -174,7 +175,11 @@ class LookupMeasurement(DeterministicRole):
         return Reply(text=self.result_text(text), backend=self.backend)
 
     def _find(self, request: str) -> list[Finding]:
-        request = requested_test(request)
+        hoped = hoped_result(request)
+        found = self._find_requested(requested_test(request))
+        return (self._found_inside(found, words_of(hoped)) if hoped and found else []) or found
+
+    def _find_requested(self, request: str) -> list[Finding]:
         words = words_of(request)
         if not words or ASKS_FOR_DIAGNOSIS.search(" ".join(words)):
             return []
@@ -261,10 +266,13 @@ class LookupMeasurement(DeterministicRole):
             return []
         whole = [word for word in whole if word not in DETERMINERS]
         wholes = self._find_named(" ".join(whole), whole) if whole and part else []
-        if not wholes:
-            return []
+        return self._found_inside(wholes, part) if wholes else []
+
+    def _found_inside(self, wholes: list[Finding], part: list[str]) -> list[Finding]:
+        """What the words of a part find among the results inside the wholes ('RBCs' in the urinalysis); empty
+        when they find none there, or only a generic part."""
         inside = [finding for finding in self.findings if any(found in finding.parents for found in wholes)]
-        parts = KeyMatcher(inside, self._table).by_key(self._key(part)) if inside else []
+        parts = KeyMatcher(inside, self._table).by_key(self._key(part)) if inside and part else []
         return parts if parts and not any(found.generic for found in parts) else []
 
     def _the_babys(self, words: list[str]) -> list[Finding]:

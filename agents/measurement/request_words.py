@@ -32,7 +32,7 @@ _ASKING = re.compile(
     r"|i(?:'ll| will| want to| need| am ordering)|we(?:'ll| will| should| need to| need)"
     r"|let(?:'s| us)|please|next|also|then|and)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
-    r"|organi[sz]e|take|collect|draw)\b\s*)?"
+    r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat)\b\s*)?"
     r"(?:(?:a|an|the|some)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|(?:is|are) there|were there|any"
@@ -82,7 +82,10 @@ _REASON = re.compile(
     re.IGNORECASE,
 )
 # A question added after a dash ('bimanual exam - cervical excitation?'): what the doctor hopes to see.
-_TRAILING_QUESTION = re.compile(r"\s+[-\u2013\u2014]+\s+[^-\u2013\u2014]*\?\s*$")
+_TRAILING_QUESTION = re.compile(
+    r"\s+[-\u2013\u2014]+\s+(?:any\s+|(?:is|are)\s+there\s+(?:any\s+)?)?(?P<hoped>[^-\u2013\u2014]*?)\s*\?\s*$",
+    re.IGNORECASE,
+)
 # A question about what a test showed: 'Did the CT chest show a thymoma?', 'What did the chest CT show?', 'Did the
 # urinalysis come back?'.
 _SHOWED = re.compile(
@@ -116,6 +119,12 @@ _VIEW_RANGE = re.compile(r"\b\d+\s*(?:-|to|or)\s*(\d+)(?=\s*views?\b)", re.IGNOR
 _WITH_SHORT = re.compile(r"\bw/\s*|\bw\s+(?=[a-z])(?!wo\b)", re.IGNORECASE)
 # 'Urine R/M': urine routine and microscopy, as South Asian order lists write the urinalysis.
 _ROUTINE_MICROSCOPY = re.compile(r"\bR\s*[/&]\s*M\b")
+# 'sputum m/c/s', 'MC&S', 'M,C&S': microscopy, culture and sensitivity, one order however it is punctuated.
+_MCS = re.compile(r"\bm\s*[/,.]?\s*c\s*(?:[/&,.]|\band\b)?\s*s\b", re.IGNORECASE)
+# A culture asked about by its growth: 'any growth on the urine culture?' -> 'urine culture'.
+_GROWTH = re.compile(
+    r"^\s*(?:any|was there any|is there any)?\s*growth (?:on|in|from) (?:the |his |her |their )?", re.IGNORECASE
+)
 # Blood pressure lying and standing is the orthostatic blood pressure ('postural BP', 'lying/standing BP').
 _POSTURAL = re.compile(r"\b(?:lying|supine|sitting)\s*(?:and|/|&|-|to)\s*standing\b|\bpostural\b", re.IGNORECASE)
 # A size is no part of a test's name: '4 mm punch biopsy', 'biopsy of the 2 cm nodule'.
@@ -158,6 +167,7 @@ def requested_test(request: str) -> str:
     request = _VERSUS.sub(" and ", _VIEW_RANGE.sub(r"\1", _BOTH_PHASES.sub("without", request)))
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
+    request = _GROWTH.sub("", _MCS.sub("MCS", request))
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
@@ -170,6 +180,13 @@ def requested_test(request: str) -> str:
     core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
     core = _HEADED_LIST.sub(r"\g<heading> (\g<items>)", core)
     return core or request
+
+
+def hoped_result(request: str) -> str:
+    """What a question added after a dash hopes to see ('urine microscopy - any RBCs?' -> 'RBCs'); empty when
+    the request adds none."""
+    question = _TRAILING_QUESTION.search(request)
+    return question["hoped"] if question else ""
 
 
 def request_parts(request: str) -> list[RequestPart]:
