@@ -221,13 +221,12 @@ def _as_kinds(
     as 'coordination' against a finding of coordination tests; 'rebound' as 'palpation abdomen' only against a
     finding naming both words). With ``by_core`` (a finding's tests against a broader request), also where
     ``other`` names the kind but for its specifiers ('hbsag' as 'hepatitis b' against 'hepatitis serology')."""
-    if not table.categories:
-        return tokens
+    if table.categories.keys().isdisjoint(tokens):
+        return tokens  # no test among them is one kind of another
     lifted: set[str] = set()
     for token in tokens:
         kinds = table.categories.get(token, frozenset())
-        core = kinds - table.specifiers if by_core else kinds
-        if not kinds or not (kinds <= other or (core and core <= other)):
+        if not kinds or not (kinds <= other or (by_core and (core := kinds - table.specifiers) and core <= other)):
             lifted.add(token)
         else:  # 'ADHD rating scale' is the 'ADHD_Screening' a rating instrument reports
             lifted |= kinds | ({token} & other)
