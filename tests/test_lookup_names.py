@@ -1830,3 +1830,12 @@ def test_growth_on_a_culture_add_and_compare_and_more_usual_names() -> None:
     assert _paths(lookup, "retroviral screening") == ["HIV_Test"]
     assert _paths(lookup, "blood m/c/s") == ["Blood_Culture"]
     assert _paths(lookup, "sputum m/c/s") == []
+
+
+def test_a_swab_or_scraping_is_never_the_examination_and_hpf_is_a_unit() -> None:
+    exam = {"Leg_Examination": {"Skin": "Ulcer over the medial malleolus"}}
+    lookup = LookupMeasurement(_case({"Urinalysis": {"WBC": "50/hpf", "RBC": "2/hpf"}}, exam))
+    assert _paths(lookup, "swab of the ulcer") == []
+    assert _paths(lookup, "urine WBCs per HPF") == ["Urinalysis > WBC"]
+    cultured = LookupMeasurement(_case({"Wound_Culture": "Staphylococcus aureus"}, exam))
+    assert _paths(cultured, "swab of the ulcer") == ["Wound_Culture"]

@@ -23,6 +23,8 @@ from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, KIND_FAM
 
 SAMPLED_TISSUE = "tissue"
 """A specimen no blood test is asked of: 'GMS stain of the tissue' may be a stain the case states no specimen for."""
+SAMPLES_TAKEN = frozenset({"swab", "scraping"})
+"""Samples taken at the bedside and sent to the laboratory: a request for one is never the examination's finding."""
 NARROWER = 3
 """match_tier's tier for a request narrower than the finding."""
 BACTERIAL = "bacterial"
@@ -131,6 +133,8 @@ class KeyMatcher:
             return False  # 'femoral pulses' is the pulse examination, not the heart rate of the vital signs
         if request.specimen - {DEFAULT_SPECIMEN, SAMPLED_TISSUE} and finding.default_blood:
             return False
+        if request.specimen & SAMPLES_TAKEN and finding.exam and not finding.from_text:
+            return False  # 'swab of the ulcer', 'skin scrapings from the rash': the sample, never the examination
         if request.specimen and finding.child_specimens and not request.specimen & finding.child_specimens:
             return False  # 'blood cultures' is not a culture whose parts are all of vesicle fluid
         for family in KIND_FAMILIES:
