@@ -1839,3 +1839,20 @@ def test_a_swab_or_scraping_is_never_the_examination_and_hpf_is_a_unit() -> None
     assert _paths(lookup, "urine WBCs per HPF") == ["Urinalysis > WBC"]
     cultured = LookupMeasurement(_case({"Wound_Culture": "Staphylococcus aureus"}, exam))
     assert _paths(cultured, "swab of the ulcer") == ["Wound_Culture"]
+
+
+def test_shortenings_micro_fev1_ratio_lipogram_and_a_sugar_running() -> None:
+    tests = {
+        "Urinalysis": {"RBC": "25/hpf", "Protein": "Trace"},
+        "Blood_Glucose": "310 mg/dL",
+        "Spirometry": {"FEV1": "60%", "FEV1:FVC_Ratio": "0.62"},
+        "Lipid_Profile": "LDL 190 mg/dL",
+        "Skin_Biopsy": {"Microscopic_Findings": "Atypical melanocytes", "Macroscopic_Findings": "6 mm ellipse"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "urine micro for red cells") == ["Urinalysis > RBC"]
+    assert _paths(lookup, "What's his sugar running?") == ["Blood_Glucose"]
+    assert _paths(lookup, "What's his FEV1 ratio?") == ["Spirometry > FEV1:FVC_Ratio"]
+    assert _paths(lookup, "fasting lipogram") == ["Lipid_Profile"]
+    assert _paths(lookup, "microscopic description on the biopsy") == ["Skin_Biopsy > Microscopic_Findings"]
+    assert _paths(lookup, "upper vs lower limb BP") == []

@@ -44,7 +44,7 @@ _ASKING = re.compile(
 )
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
 _ASKING_AFTER = re.compile(
-    r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done"
+    r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high|up|down|rising|falling|ok|okay)))+"
     r"\s*[?.!]*$",
