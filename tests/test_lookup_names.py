@@ -1856,3 +1856,22 @@ def test_shortenings_micro_fev1_ratio_lipogram_and_a_sugar_running() -> None:
     assert _paths(lookup, "fasting lipogram") == ["Lipid_Profile"]
     assert _paths(lookup, "microscopic description on the biopsy") == ["Skin_Biopsy > Microscopic_Findings"]
     assert _paths(lookup, "upper vs lower limb BP") == []
+
+
+def test_when_a_sample_was_taken_limb_abbreviations_and_polypectomy_pathology() -> None:
+    tests = {
+        "Complete_Blood_Count": {"Hemoglobin": "9 g/dL"},
+        "Doppler_Ultrasound_Imaging_of_the_Right_Lower_Limb": "Occluded superficial femoral artery",
+        "Plasma_Aldosterone_Concentration": "30 ng/dL",
+        "Colonoscopy_Report": "Pedunculated polyp removed",
+        "Biopsy_Report": "Tubular adenoma",
+        "TORCH_Screen": {"Rubella_IgM": "Positive", "Others": "Negative"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "CBC drawn this morning") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "RLE arterial Doppler") == ["Doppler_Ultrasound_Imaging_of_the_Right_Lower_Limb"]
+    assert _paths(lookup, "LLE arterial Doppler") == []
+    assert _paths(lookup, "aldo level") == ["Plasma_Aldosterone_Concentration"]
+    assert _paths(lookup, "polypectomy pathology") == ["Biopsy_Report"]
+    assert _paths(lookup, "Full colonoscopy with polypectomy") == ["Colonoscopy_Report"]
+    assert _paths(lookup, "TORCH serology") == ["TORCH_Screen"]

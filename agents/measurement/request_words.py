@@ -112,6 +112,12 @@ _WITHOUT_SHORT = re.compile(r"\bw/?o\b", re.IGNORECASE)
 # 'MRI brain w wo contrast', 'CT with and without contrast': both phases of one study, which the study's name holds
 # (read as 'without', whose words are then no part of the name).
 _BOTH_PHASES = re.compile(r"\b(?:w/?|with)\s*(?:and\s+|/\s*)?(?:w/?o|without)\b", re.IGNORECASE)
+# When a sample was taken or a result obtained is no part of the test's name: 'CBC drawn this morning'.
+_WHEN_TAKEN = re.compile(
+    r"\s+(?:(?:drawn|taken|done|sent|performed|collected|results?)\s+)?(?:from\s+)?(?:this morning|this afternoon|today"
+    r"|yesterday|last night|on admission|earlier(?: today)?)\b",
+    re.IGNORECASE,
+)
 # 'arm vs leg BP': the two compared, as 'arm and leg BP'.
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 # 'XR lumbar spine 2-3 views': the larger number of views ordered.
@@ -167,7 +173,7 @@ def requested_test(request: str) -> str:
     request = _VERSUS.sub(" and ", _VIEW_RANGE.sub(r"\1", _BOTH_PHASES.sub("without", request)))
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
-    request = _GROWTH.sub("", _MCS.sub("MCS", request))
+    request = _GROWTH.sub("", _MCS.sub("MCS", _WHEN_TAKEN.sub("", request)))
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
