@@ -1875,3 +1875,12 @@ def test_when_a_sample_was_taken_limb_abbreviations_and_polypectomy_pathology() 
     assert _paths(lookup, "polypectomy pathology") == ["Biopsy_Report"]
     assert _paths(lookup, "Full colonoscopy with polypectomy") == ["Colonoscopy_Report"]
     assert _paths(lookup, "TORCH serology") == ["TORCH_Screen"]
+
+
+def test_a_test_asked_for_two_results_it_reports_is_those_results_and_baseline_bloods() -> None:
+    tap = {"Lumbar_Puncture": {"CSF_Opening_Pressure": "32 cm H2O", "CSF_White_Blood_Cells": "450/uL"}}
+    lookup = LookupMeasurement(_case({**tap, "Complete_Blood_Count": {"White_Blood_Cell_Count": "12,000/uL"}}))
+    both = ["Lumbar_Puncture > CSF_Opening_Pressure", "Lumbar_Puncture > CSF_White_Blood_Cells"]
+    assert _paths(lookup, "LP for opening pressure and cell count") == both
+    labs = LookupMeasurement(_case({"Basic_Labs": {"Sodium": "140 mEq/L"}}))
+    assert _paths(labs, "baseline bloods") == ["Basic_Labs"]

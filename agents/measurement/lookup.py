@@ -255,18 +255,24 @@ class LookupMeasurement(DeterministicRole):
         or a test asked for with the result it should show ('urine microscopy for casts'): what the words naming
         the result find inside what the words naming the test find; empty when either finds nothing or the one
         holds none of the other."""
+        items: list[list[str]] = []
         if "for" in words[1:-1]:
             cut = words.index("for")
             whole, part = words[:cut], words[cut + 1 :]
-            if "and" in part or self._key(part).tokens <= self._key(whole).tokens:
-                return []  # 'biopsy for histology' asks for the biopsy, 'tap for cells and Gram stain' for both
+            if self._key(part).tokens <= self._key(whole).tokens:
+                return []  # 'biopsy for histology' asks for the biopsy
+            if "and" in part:  # 'LP for opening pressure and cell count': each result inside the tap
+                items = [words_of(item.text) for item in request_parts(" ".join(part))]
         elif cut := _first(words, WHOLE_PREPOSITIONS):
             whole, part = words[cut + 1 :], words[:cut]
         else:
             return []
         whole = [word for word in whole if word not in DETERMINERS]
         wholes = self._find_named(" ".join(whole), whole) if whole and part else []
-        return self._found_inside(wholes, part) if wholes else []
+        if not wholes or not items:
+            return self._found_inside(wholes, part) if wholes else []
+        each = [self._found_inside(wholes, item) for item in items]
+        return self._match.outermost([finding for found in each for finding in found]) if all(each) else []
 
     def _found_inside(self, wholes: list[Finding], part: list[str]) -> list[Finding]:
         """What the words of a part find among the results inside the wholes ('RBCs' in the urinalysis); empty
