@@ -1884,3 +1884,13 @@ def test_a_test_asked_for_two_results_it_reports_is_those_results_and_baseline_b
     assert _paths(lookup, "LP for opening pressure and cell count") == both
     labs = LookupMeasurement(_case({"Basic_Labs": {"Sodium": "140 mEq/L"}}))
     assert _paths(labs, "baseline bloods") == ["Basic_Labs"]
+
+
+def test_ct_ap_is_the_abdomen_and_pelvis_not_a_radiograph() -> None:
+    lookup = LookupMeasurement(
+        _case({"Imaging": {"Erect_Abdominal_X-ray": "Dilated loops", "CT_Abdomen_Pelvis": "SBO"}})
+    )
+    assert _paths(lookup, "CT AP with contrast") == ["Imaging > CT_Abdomen_Pelvis"]
+    xray_only = LookupMeasurement(_case({"Imaging": {"Erect_Abdominal_X-ray": "Dilated loops"}}))
+    assert _paths(xray_only, "CT AP with contrast") == []
+    assert _paths(xray_only, "AP abdominal film") == ["Imaging > Erect_Abdominal_X-ray"]
