@@ -1894,3 +1894,25 @@ def test_ct_ap_is_the_abdomen_and_pelvis_not_a_radiograph() -> None:
     xray_only = LookupMeasurement(_case({"Imaging": {"Erect_Abdominal_X-ray": "Dilated loops"}}))
     assert _paths(xray_only, "CT AP with contrast") == []
     assert _paths(xray_only, "AP abdominal film") == ["Imaging > Erect_Abdominal_X-ray"]
+
+
+def test_requests_in_sentences_snake_case_and_south_asian_report_names() -> None:
+    tests = {
+        "Toxicology_Screen": {"Opiates": "Positive", "Cocaine": "Negative"},
+        "Tuberculin_Skin_Test": "12 mm induration",
+        "Wound_Culture": "MRSA",
+        "Complete_Blood_Count": {"WBC": "11,000/uL", "ESR": "80 mm/h"},
+        "ECG": "Sinus rhythm",
+        "Laboratory_Results": {"Total_Serum_Bilirubin": "4 mg/dL"},
+        "Urinalysis": {"Protein": "Negative"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Was he positive for opiates?") == ["Toxicology_Screen > Opiates"]
+    assert _paths(lookup, "Please place a Mantoux.") == ["Tuberculin_Skin_Test"]
+    assert _paths(lookup, "I'd like a wound culture sent.") == ["Wound_Culture"]
+    assert _paths(lookup, "Complete_Blood_Count_With_Differential") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "Twelve_Lead_ECG") == ["ECG"]
+    assert _paths(lookup, "ESR 1st hour") == ["Complete_Blood_Count > ESR"]
+    assert _paths(lookup, "T. bil") == ["Laboratory_Results > Total_Serum_Bilirubin"]
+    assert _paths(lookup, "urine R/E") == ["Urinalysis"]
+    assert _paths(lookup, "Was he positive for amphetamines?") == []

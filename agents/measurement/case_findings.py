@@ -109,7 +109,7 @@ def _part_keys(name: str, whole: Key, parent: Key, specifiers: frozenset[str]) -
     return keys
 
 
-BLOOD_PRESSURE, ORTHOSTATIC, CULTURE = "blood_pressure", "orthostatic", "culture"
+BLOOD_PRESSURE, ORTHOSTATIC, CULTURE, BLOOD_GAS = "blood_pressure", "orthostatic", "culture", "blood_gas"
 POSTURES = frozenset({"lying", "supine", "sitting", "standing", "orthostatic", "postural"})
 """Words by which a blood pressure reports the postures it was taken in: it is an orthostatic blood pressure."""
 REPORTED_KINDS = {
@@ -121,7 +121,8 @@ REPORTED_KINDS = {
         {"bacteria", "bacterial", "staphylococcus", "streptococcus", "coli", "pseudomonas", "klebsiella", "gram"}
     ),
 }
-"""The words a study's or a culture's report states its kind in (a vascular study's vessels, what a culture grew)."""
+"""The words a study's, a culture's or a blood gas's report states its kind in (a vascular study's vessels, what a
+culture grew, a gas of arterial blood)."""
 TISSUES = frozenset({"mucosa"})
 """Regions that say what tissue a sample is of but not where in the body: a 'Mucosal_Biopsy' is also of the organ
 its report names."""
@@ -291,7 +292,7 @@ class CaseFindings:
         if not own.side and not exam:
             finding.child_sides |= report.one("side") - {BOTH_SIDES}
         finding.kinds = (own.tokens & EXCLUSIVE_KINDS) or (parent.kinds if parent else frozenset())
-        if (own.modality or CULTURE in own.tokens) and not finding.kinds and not exam:
+        if (own.modality or own.tokens & {CULTURE, BLOOD_GAS}) and not finding.kinds and not exam:
             finding.kinds = report.kinds()
         if parent is not None:
             parent.children.append(finding)

@@ -25,14 +25,14 @@ _PREFIX = re.compile(
     r"^\s*(?:request(?:ed)?\s+tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*", re.IGNORECASE
 )
 # 'S. creatinine': the serum creatinine, as South Asian clinicians write it.
-_SERUM_SHORT = re.compile(r"^\s*S\.\s*(?=[A-Za-z])")
+_SERUM_SHORT = re.compile(r"(?:^|(?<=\s))S\.\s*(?=[A-Za-z])")
 # Words around the test that only ask for it: 'Can we get a CBC?', 'I'd like to order an abdominal CT'.
 _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
     r"|i(?:'ll| will| want to| need| am ordering)|we(?:'ll| will| should| need to| need)"
     r"|let(?:'s| us)|please|next|also|then|and)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
-    r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat)\b\s*)?"
+    r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place)\b(?:\s+me\b)?\s*)?"
     r"(?:(?:a|an|the|some)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|(?:is|are) there|were there|any"
@@ -44,7 +44,7 @@ _ASKING = re.compile(
 )
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
 _ASKING_AFTER = re.compile(
-    r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running"
+    r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high|up|down|rising|falling|ok|okay)))+"
     r"\s*[?.!]*$",
@@ -55,7 +55,8 @@ _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
 # screen'.
 _RESULT_BEFORE = re.compile(
     r"^\s*(?:(?:was|were|is|are)\s+)?(?P<result>.+?)\s+(?:been\s+)?(?:positive|negative|detected|raised|elevated"
-    r"|abnormal|normal)\s+(?P<test>(?:on|in)\s.+)$",
+    r"|abnormal|normal)\s+(?P<test>(?:on|in)\s.+)$"
+    r"|^\s*(?:was|were|is|are)\s+(?:he|she|they|the patient|the baby)\s+(?:positive|negative)\s+for\s+(?P<only>.+)$",
     re.IGNORECASE,
 )
 # How long a recording runs ('actigraphy over two weeks', 'a 7-day Holter') or the day of the cycle a sample is
@@ -124,7 +125,7 @@ _VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 _VIEW_RANGE = re.compile(r"\b\d+\s*(?:-|to|or)\s*(\d+)(?=\s*views?\b)", re.IGNORECASE)
 _WITH_SHORT = re.compile(r"\bw/\s*|\bw\s+(?=[a-z])(?!wo\b)", re.IGNORECASE)
 # 'Urine R/M': urine routine and microscopy, as South Asian order lists write the urinalysis.
-_ROUTINE_MICROSCOPY = re.compile(r"\bR\s*[/&]\s*M\b")
+_ROUTINE_MICROSCOPY = re.compile(r"\bR\s*[/&]\s*[ME]\b")
 # 'sputum m/c/s', 'MC&S', 'M,C&S': microscopy, culture and sensitivity, one order however it is punctuated.
 _MCS = re.compile(r"\bm\s*[/,.]?\s*c\s*(?:[/&,.]|\band\b)?\s*s\b", re.IGNORECASE)
 # A culture asked about by its growth: 'any growth on the urine culture?' -> 'urine culture'.
@@ -170,6 +171,7 @@ def requested_test(request: str) -> str:
     """The test a request names, without the words asking for it or the reason it is wanted ('Could we
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
+    request = request.replace("_", " ")  # 'Complete_Blood_Count_With_Differential': its words, as any other name
     request = _VERSUS.sub(" and ", _VIEW_RANGE.sub(r"\1", _BOTH_PHASES.sub("without", request)))
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
@@ -177,7 +179,8 @@ def requested_test(request: str) -> str:
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
-    request = _RESULT_BEFORE.sub(r"\g<result> \g<test>", request)
+    if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
+        request = asked["only"] or f"{asked['result']} {asked['test']}"
     if showed := _SHOWED.match(request):
         request = showed["test"] or f"{showed['grown']} culture"
     elif asked := _PROPERTY_ASKED.match(request):
