@@ -1916,3 +1916,26 @@ def test_requests_in_sentences_snake_case_and_south_asian_report_names() -> None
     assert _paths(lookup, "T. bil") == ["Laboratory_Results > Total_Serum_Bilirubin"]
     assert _paths(lookup, "urine R/E") == ["Urinalysis"]
     assert _paths(lookup, "Was he positive for amphetamines?") == []
+
+
+def test_an_echo_stating_no_approach_is_transthoracic_and_a_section_of_imaging_holds_only_its_kinds() -> None:
+    lookup = LookupMeasurement(_case({"Echocardiogram": {"Findings": "Left atrial mass"}}))
+    assert _paths(lookup, "TEE") == []
+    assert _paths(lookup, "TTE") == ["Echocardiogram"]
+    assert _paths(lookup, "echo") == ["Echocardiogram"]
+    tee = LookupMeasurement(_case({"Transesophageal_Echocardiogram": "Vegetation on the mitral valve"}))
+    assert _paths(tee, "TEE") == ["Transesophageal_Echocardiogram"]
+    assert _paths(tee, "TTE") == []
+    brain = LookupMeasurement(_case({"Brain_Imaging": {"CT_Head": "Atrophy", "MRI_Brain": "Atrophy"}}))
+    assert _paths(brain, "PET brain") == []
+    assert _paths(brain, "MRI brain") == ["Brain_Imaging > MRI_Brain"]
+    assert _paths(brain, "brain imaging") == ["Brain_Imaging"]
+
+
+def test_a_gas_reporting_the_pao2_is_no_venous_gas() -> None:
+    lookup = LookupMeasurement(_case({"Blood_Gases": {"PaO2": "75 mmHg", "PaCO2": "40 mmHg", "pH": "7.42"}}))
+    assert _paths(lookup, "venous blood gas") == []
+    assert _paths(lookup, "ABG") == ["Blood_Gases"]
+    assert _paths(lookup, "capillary blood gas") == ["Blood_Gases"]
+    venous = LookupMeasurement(_case({"Blood_Gases": {"pH": "7.31", "PCO2": "50 mmHg"}}))
+    assert _paths(venous, "VBG") == ["Blood_Gases"]

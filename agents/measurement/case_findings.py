@@ -120,9 +120,14 @@ REPORTED_KINDS = {
     "bacterial": frozenset(
         {"bacteria", "bacterial", "staphylococcus", "streptococcus", "coli", "pseudomonas", "klebsiella", "gram"}
     ),
+    "transthoracic": frozenset({"transthoracic", "tte"}),
+    "transesophageal": frozenset({"transesophageal", "transoesophageal", "tee"}),
 }
 """The words a study's, a culture's or a blood gas's report states its kind in (a vascular study's vessels, what a
 culture grew, a gas of arterial blood)."""
+VESSELS, VENOUS = KIND_FAMILIES[0], "venous"
+ARTERIAL_TENSION = frozenset({"pao2"})
+"""The arterial oxygen tension, which no venous gas reports."""
 TISSUES = frozenset({"mucosa"})
 """Regions that say what tissue a sample is of but not where in the body: a 'Mucosal_Biopsy' is also of the organ
 its report names."""
@@ -181,9 +186,13 @@ class _Report:
 
     def kinds(self) -> frozenset[str]:
         """The one kind of each family the report states (a vascular study's vessels, what a culture grew);
-        none of a family where it states several."""
+        none of a family where it states several. A gas reporting the PaO2 is of arterial or arterialised
+        capillary blood, never venous."""
         stated = {kind for kind, words in REPORTED_KINDS.items() if words & self.said}
-        return frozenset(kind for family in KIND_FAMILIES if len(found := stated & family) == 1 for kind in found)
+        kinds = frozenset(kind for family in KIND_FAMILIES if len(found := stated & family) == 1 for kind in found)
+        if self.said & ARTERIAL_TENSION and not kinds & VESSELS:
+            kinds |= VESSELS - {VENOUS}
+        return kinds
 
 
 class CaseFindings:

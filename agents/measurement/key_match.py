@@ -19,7 +19,15 @@ from functools import cached_property
 from agents.measurement.case_findings import CULTURE, DEFAULT_SPECIMEN, RESULT_CONTAINERS, Finding
 from agents.measurement.name_table import NameTable
 from agents.measurement.name_words import exact_name
-from agents.measurement.names_of_tests import ANY_MODALITY, BOTH_SIDES, KIND_FAMILIES, Key, facets_agree, match_tier
+from agents.measurement.names_of_tests import (
+    ANY_MODALITY,
+    BOTH_SIDES,
+    ECHO_APPROACHES,
+    KIND_FAMILIES,
+    Key,
+    facets_agree,
+    match_tier,
+)
 
 SAMPLED_TISSUE = "tissue"
 """A specimen no blood test is asked of: 'GMS stain of the tissue' may be a stain the case states no specimen for."""
@@ -28,6 +36,7 @@ SAMPLES_TAKEN = frozenset({"swab", "scraping"})
 NARROWER = 3
 """match_tier's tier for a request narrower than the finding."""
 BACTERIAL = "bacterial"
+ECHO, TRANSTHORACIC = "echo", "transthoracic"
 PULSE = "heart_rate"
 """The concept of a pulse: felt wherever an artery runs, whatever region its examination is filed under."""
 ROUTINE_CULTURE_SPECIMENS = frozenset({"blood", "urine", "sputum", "stool", "csf"})
@@ -137,8 +146,11 @@ class KeyMatcher:
             return False  # 'swab of the ulcer', 'skin scrapings from the rash': the sample, never the examination
         if request.specimen and finding.child_specimens and not request.specimen & finding.child_specimens:
             return False  # 'blood cultures' is not a culture whose parts are all of vesicle fluid
+        if self._other_imaging_inside(request, finding):
+            return False  # 'PET brain' is not a section of brain imaging holding a CT and an MRI
         for family in KIND_FAMILIES:
-            asked, held = request.tokens & family or self._default_kind(request, family), finding.kinds & family
+            asked = request.tokens & family or self._default_kind(request, family)
+            held = finding.kinds & family or self._stated_by_default(finding, family)
             if asked and held and not asked & held:
                 return False  # an arterial Doppler is no Doppler of the veins, a viral culture none that grew bacteria
         sides = finding.child_sides
@@ -155,6 +167,23 @@ class KeyMatcher:
         bacterial culture (a viral culture is of vesicle fluid or a swab, and is asked for by name)."""
         if BACTERIAL in family and CULTURE in request.tokens and request.specimen & ROUTINE_CULTURE_SPECIMENS:
             return frozenset({BACTERIAL})
+        return frozenset()
+
+    @staticmethod
+    def _other_imaging_inside(request: Key, finding: Finding) -> bool:
+        """Whether a finding naming imaging of no stated kind ('Brain_Imaging') holds studies that state theirs,
+        none of the kind the request names."""
+        asked = request.modality - {ANY_MODALITY}
+        if not asked or finding.own.modality - {ANY_MODALITY}:
+            return False
+        held = {modality for child in finding.children for modality in child.own.modality} - {ANY_MODALITY}
+        return bool(held) and not held & asked
+
+    @staticmethod
+    def _stated_by_default(finding: Finding, family: frozenset[str]) -> frozenset[str]:
+        """The kind a result is of without stating one: an echocardiogram is the standard transthoracic one."""
+        if family == ECHO_APPROACHES and any(ECHO in key.tokens for key in finding.keys):
+            return frozenset({TRANSTHORACIC})
         return frozenset()
 
     def _panel_members(self, request: Key) -> list[Finding]:

@@ -24,14 +24,17 @@ ANY_MODALITY = "any"
 ASPIRATION, JOINT, JOINT_FLUID = "aspiration", "joint", "synovial"
 """An aspiration of a joint is its synovial fluid (arthrocentesis)."""
 BOTH_SIDES = "both"
+ECHO_APPROACHES = frozenset({"transthoracic", "transesophageal"})
 KIND_FAMILIES = (
     frozenset({"arterial", "venous", "capillary"}),
     frozenset({"bacterial", "viral", "fungal"}),
+    ECHO_APPROACHES,
 )
-"""Kinds of one test that exclude each other: which vessels a study or sample is of, and what a culture grows.
-Asked for, a kind must agree with the one the result names or its report states (an arterial Doppler is no
-Doppler of the veins, an ABG no capillary gas, a viral culture no culture that grew bacteria), and a result
-stating none may answer."""
+"""Kinds of one test that exclude each other: which vessels a study or sample is of, what a culture grows, and how
+an echocardiogram is taken. Asked for, a kind must agree with the one the result names or its report states (an
+arterial Doppler is no Doppler of the veins, an ABG no capillary gas, a viral culture no culture that grew
+bacteria, a TEE no transthoracic echo), and a result stating none may answer (an echocardiogram stating none is the
+standard transthoracic one)."""
 EXCLUSIVE_KINDS = frozenset().union(*KIND_FAMILIES)
 SAMPLES_IMAGING_MEASURES = frozenset({"blood", "urine"})
 """Specimens whose flow or volume imaging may report ('post-void residual volume' by a bladder scan): any other
