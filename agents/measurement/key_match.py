@@ -150,8 +150,10 @@ class KeyMatcher:
             return False  # 'PET brain' is not a section of brain imaging holding a CT and an MRI
         for family in KIND_FAMILIES:
             asked = request.tokens & family or self._default_kind(request, family)
+            if not asked:
+                continue
             held = finding.kinds & family or self._stated_by_default(finding, family)
-            if asked and held and not asked & held:
+            if held and not asked & held:
                 return False  # an arterial Doppler is no Doppler of the veins, a viral culture none that grew bacteria
         sides = finding.child_sides
         return not (request.side and sides and not (request.side & sides or BOTH_SIDES in request.side | sides))
