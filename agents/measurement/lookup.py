@@ -37,7 +37,8 @@ them ('dermatophyte culture'), and a test named with 'of' the other way round ('
 neutrophils'), and an abbreviation with a second meaning read that way when its first finds nothing ('TLC');
 a test run on a biopsy the case reports apart ('direct IF of a perilesional skin biopsy'), the baby's result
 (the fetal one, else the patient's own) and a test named with its method after 'by' ('ANA by IIF').
-Questions about what a test showed ask for the test. Order-entry shorthand is read too
+Questions about what a test showed ask for the test ('Did the urinalysis come back?'), and a question after a dash
+naming a result inside the test asks for that result ('urine microscopy - any RBCs?'). Order-entry shorthand is read too
 ('CBC w/ diff', 'Lipase, serum', 'XR knee 3 views'), and a named manoeuvre or instrument is answered by the
 kind of test the case reports ('finger-to-nose' by 'Coordination_Tests', the table's ``instance`` rows).
 
