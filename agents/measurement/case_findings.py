@@ -22,6 +22,8 @@ from agents.measurement.names_of_tests import (
     BOTH_SIDES,
     EXCLUSIVE_KINDS,
     KIND_FAMILIES,
+    VENOUS,
+    VESSELS,
     Key,
     concept_key,
     key_of_words,
@@ -125,7 +127,6 @@ REPORTED_KINDS = {
 }
 """The words a study's, a culture's or a blood gas's report states its kind in (a vascular study's vessels, what a
 culture grew, a gas of arterial blood)."""
-VESSELS, VENOUS = KIND_FAMILIES[0], "venous"
 ARTERIAL_TENSION = frozenset({"pao2"})
 """The arterial oxygen tension, which no venous gas reports."""
 TISSUES = frozenset({"mucosa"})

@@ -24,6 +24,7 @@ from agents.measurement.names_of_tests import (
     BOTH_SIDES,
     ECHO_APPROACHES,
     KIND_FAMILIES,
+    TRANSTHORACIC,
     Key,
     facets_agree,
     match_tier,
@@ -36,7 +37,7 @@ SAMPLES_TAKEN = frozenset({"swab", "scraping"})
 NARROWER = 3
 """match_tier's tier for a request narrower than the finding."""
 BACTERIAL = "bacterial"
-ECHO, TRANSTHORACIC = "echo", "transthoracic"
+ECHO = "echo"
 PULSE = "heart_rate"
 """The concept of a pulse: felt wherever an artery runs, whatever region its examination is filed under."""
 ROUTINE_CULTURE_SPECIMENS = frozenset({"blood", "urine", "sputum", "stool", "csf"})

@@ -278,7 +278,7 @@ class LookupMeasurement(DeterministicRole):
     def _found_inside(self, wholes: list[Finding], part: list[str]) -> list[Finding]:
         """What the words of a part find among the results inside the wholes ('RBCs' in the urinalysis); empty
         when they find none there, or only a generic part."""
-        inside = [finding for finding in self.findings if any(found in finding.parents for found in wholes)]
+        inside = _descendants(wholes)
         parts = KeyMatcher(inside, self._table).by_key(self._key(part)) if inside and part else []
         return parts if parts and not any(found.generic for found in parts) else []
 
@@ -430,16 +430,17 @@ class LookupMeasurement(DeterministicRole):
         side and region of the part before it ('knee arthrocentesis with cell count' is the synovial
         fluid's count)."""
         texts = spread_modality([part.text for part in parts], self._table.specifiers, self._table.regions)
-        sites = [key for text in texts if (key := self._key(words_of(text))).tokens & self._table.regions or key.side]
+        keys = [self._key(words_of(text)) for text in texts]
+        sites = [key for key in keys if key.tokens & self._table.regions or key.side]
         found: list[Finding] = []
         context: Key | None = None
-        for part, text in zip(parts, texts, strict=True):
-            if sites and self._imaging_only(self._key(words_of(text))):
+        for part, text, key in zip(parts, texts, keys, strict=True):
+            if sites and key.imaging_only:
                 found += self._one_part(text, sites[0])  # 'AP and lateral films of the right knee': the knee's AP
                 continue
             found += self._one_part(text, context if part.after_with else None)
             if not part.after_with:
-                context = self._key(words_of(text))
+                context = key
         return self._match.outermost(found)
 
     @staticmethod
@@ -456,9 +457,7 @@ class LookupMeasurement(DeterministicRole):
         for gloss in filter(None, glosses):
             listed = [part.text for part in request_parts(gloss)]
             every = all(self._kind_only(item) for item in listed)  # 'SBR (total and conjugated)'
-            headed = [
-                f"{bare} {item}" if every or self._imaging_only(self._key(words_of(item))) else item for item in listed
-            ]
+            headed = [f"{bare} {item}" if every or self._key(words_of(item)).imaging_only else item for item in listed]
             named += self._find(gloss) if headed == listed else [f for item in headed for f in self._find(item)]
             items += headed
         if not found:
@@ -487,17 +486,12 @@ class LookupMeasurement(DeterministicRole):
         key = self._key(words_of(item))
         return bool(key.tokens) and key.tokens <= self._table.specifiers and not key.has_facets and not self._find(item)
 
-    @staticmethod
-    def _imaging_only(key: Key) -> bool:
-        """Whether a name says only what kind of imaging, and nothing of what it is of ('AP', 'weight-bearing AP')."""
-        return bool(key.modality) and not key.tokens and not key.side and not key.specimen
-
     def _one_part(self, part: str, context: Key | None = None) -> list[Finding]:
         words = words_of(part)
         if not words:
             return []
         key = self._key(words)
-        if context is not None and (key.tokens or self._imaging_only(key)):
+        if context is not None and (key.tokens or key.imaging_only):
             regions = key.tokens & self._table.regions or context.tokens & self._table.regions
             key = Key(key.tokens | regions, key.specimen or context.specimen, key.modality, key.side or context.side)
         exact = self._exact(words)
@@ -555,6 +549,18 @@ class LookupMeasurement(DeterministicRole):
             or key.modality - diagnosis.modality
             or key.side - diagnosis.side
         )
+
+
+def _descendants(wholes: list[Finding]) -> list[Finding]:
+    """Every finding inside the wholes, each once, in record order."""
+    found: dict[int, Finding] = {}
+    stack = [child for whole in wholes for child in whole.children]
+    while stack:
+        finding = stack.pop()
+        if id(finding) not in found:
+            found[id(finding)] = finding
+            stack.extend(finding.children)
+    return sorted(found.values(), key=lambda finding: finding.order)
 
 
 def _first(words: list[str], prepositions: frozenset[str]) -> int:

@@ -24,12 +24,10 @@ ANY_MODALITY = "any"
 ASPIRATION, JOINT, JOINT_FLUID = "aspiration", "joint", "synovial"
 """An aspiration of a joint is its synovial fluid (arthrocentesis)."""
 BOTH_SIDES = "both"
-ECHO_APPROACHES = frozenset({"transthoracic", "transesophageal"})
-KIND_FAMILIES = (
-    frozenset({"arterial", "venous", "capillary"}),
-    frozenset({"bacterial", "viral", "fungal"}),
-    ECHO_APPROACHES,
-)
+VENOUS, TRANSTHORACIC = "venous", "transthoracic"
+VESSELS = frozenset({"arterial", VENOUS, "capillary"})
+ECHO_APPROACHES = frozenset({TRANSTHORACIC, "transesophageal"})
+KIND_FAMILIES = (VESSELS, frozenset({"bacterial", "viral", "fungal"}), ECHO_APPROACHES)
 """Kinds of one test that exclude each other: which vessels a study or sample is of, what a culture grows, and how
 an echocardiogram is taken. Asked for, a kind must agree with the one the result names or its report states (an
 arterial Doppler is no Doppler of the veins, an ABG no capillary gas, a viral culture no culture that grew
@@ -56,6 +54,11 @@ class Key:
     @property
     def has_facets(self) -> bool:
         return bool(self.specimen or self.modality or self.side)
+
+    @property
+    def imaging_only(self) -> bool:
+        """Whether the name says only what kind of imaging, and nothing of what it is of ('AP', 'weight-bearing AP')."""
+        return bool(self.modality) and not self.tokens and not self.side and not self.specimen
 
     @property
     def names_no_test(self) -> bool:

@@ -108,8 +108,9 @@ PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 REQUEST_PARTS = re.compile(r"\s*([,;/&+]|\band\b|\bplus\b|\bwith\b|\bincluding\b|\bincl\b\.?)\s*", re.IGNORECASE)
 PART_OF_THE_LAST = frozenset({"with", "including", "incl", "incl."})
 """Separators after which a part names something of the test before it ('electrolytes including calcium')."""
-# Order-entry shorthand: 'w/ diff' is 'with diff', 'w/o contrast' is 'without contrast'.
+# Order-entry shorthand: 'w/ diff' and 'w diff' are 'with diff', 'w/o contrast' and 'wo contrast' 'without contrast'.
 _WITHOUT_SHORT = re.compile(r"\bw/?o\b", re.IGNORECASE)
+_WITH_SHORT = re.compile(r"\bw/\s*|\bw\s+(?=[a-z])", re.IGNORECASE)
 # 'MRI brain w wo contrast', 'CT with and without contrast': both phases of one study, which the study's name holds
 # (read as 'without', whose words are then no part of the name).
 _BOTH_PHASES = re.compile(r"\b(?:w/?|with)\s*(?:and\s+|/\s*)?(?:w/?o|without)\b", re.IGNORECASE)
@@ -123,7 +124,6 @@ _WHEN_TAKEN = re.compile(
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 # 'XR lumbar spine 2-3 views': the larger number of views ordered.
 _VIEW_RANGE = re.compile(r"\b\d+\s*(?:-|to|or)\s*(\d+)(?=\s*views?\b)", re.IGNORECASE)
-_WITH_SHORT = re.compile(r"\bw/\s*|\bw\s+(?=[a-z])(?!wo\b)", re.IGNORECASE)
 # 'Urine R/M': urine routine and microscopy, as South Asian order lists write the urinalysis.
 _ROUTINE_MICROSCOPY = re.compile(r"\bR\s*[/&]\s*[ME]\b")
 # 'sputum m/c/s', 'MC&S', 'M,C&S': microscopy, culture and sensitivity, one order however it is punctuated.
@@ -148,7 +148,7 @@ _GUIDED = re.compile(r"\b(?:ultrasound|us|ct|mri|fluoroscop\w*|image|imaging|end
 _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 # What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff'.
 _WITHOUT = re.compile(r"\s*\bwithout\b.*$", re.IGNORECASE)
-BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot", "dipstick"})
+BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
 """Words that, as a part of their own after a comma, say the specimen of the test before them ('Lipase,
 serum', 'Osmolality, urine'), as order-entry lists name tests."""
 
