@@ -552,7 +552,7 @@ class LookupMeasurement(DeterministicRole):
 
 
 def _descendants(wholes: list[Finding]) -> list[Finding]:
-    """Every finding inside the wholes, each once, in record order."""
+    """Every finding inside the wholes, each once (the matcher orders what it finds among them)."""
     found: dict[int, Finding] = {}
     stack = [child for whole in wholes for child in whole.children]
     while stack:
@@ -560,7 +560,7 @@ def _descendants(wholes: list[Finding]) -> list[Finding]:
         if id(finding) not in found:
             found[id(finding)] = finding
             stack.extend(finding.children)
-    return sorted(found.values(), key=lambda finding: finding.order)
+    return list(found.values())
 
 
 def _first(words: list[str], prepositions: frozenset[str]) -> int:
