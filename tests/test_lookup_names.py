@@ -1941,3 +1941,31 @@ def test_a_gas_reporting_the_pao2_is_no_venous_gas() -> None:
     assert _paths(lookup, "capillary blood gas") == ["Blood_Gases"]
     venous = LookupMeasurement(_case({"Blood_Gases": {"pH": "7.31", "PCO2": "50 mmHg"}}))
     assert _paths(venous, "VBG") == ["Blood_Gases"]
+
+
+def test_an_examination_method_named_once_is_done_at_every_region_listed() -> None:
+    exam = {"Musculoskeletal_Examination": {"Inspection": "No deformity", "Palpation": "Tender lumbar spine and hips"}}
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "palpate lower back and hips") == ["Musculoskeletal_Examination > Palpation"]
+    both = ["Musculoskeletal_Examination > Inspection", "Musculoskeletal_Examination > Palpation"]
+    assert _paths(lookup, "inspect and palpate the hips") == both
+
+
+def test_an_examination_asked_for_by_what_it_looks_for_is_found_where_its_text_says_it() -> None:
+    exam = {
+        "Vital_Signs": {"Heart_Rate": "88 bpm"},
+        "Neurological_Examination": {"Pupillary_Reflex": "Pupils equal but react sluggishly to light"},
+        "Musculoskeletal_Examination": {"Range_of_Motion": "Crepitus noticed in knees during passive movement"},
+        "Genitourinary_Examination": {"Palpation": "Cremastric reflex is absent on the right side."},
+        "Skin_Examination": {"Inspection": "A scaly lesion on the scalp", "Palpation": "The lesion is not tender."},
+    }
+    lookup = LookupMeasurement(_case({"Serum": {"Sodium": "140 mEq/L"}}, exam))
+    assert _paths(lookup, "pupils") == ["Neurological_Examination > Pupillary_Reflex"]
+    assert _paths(lookup, "knee crepitus") == ["Musculoskeletal_Examination > Range_of_Motion"]
+    assert _paths(lookup, "cremasteric reflex") == ["Genitourinary_Examination > Palpation"]
+    assert _paths(lookup, "is the lesion tender?") == ["Skin_Examination > Palpation"]
+    # The words must all be said; a test named by a near word, or the heart of the heart rate, is not.
+    assert _paths(lookup, "dermatoscopy") == []
+    assert _paths(lookup, "auscultate the heart") == []
+    assert _paths(lookup, "lesion biopsy") == []
+    assert _paths(lookup, "scalp x-ray") == []

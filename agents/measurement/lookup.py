@@ -36,7 +36,8 @@ in a blood count's other findings), a test named with words the table does not k
 them ('dermatophyte culture'), and a test named with 'of' the other way round ('respiratory burst of his
 neutrophils'), and an abbreviation with a second meaning read that way when its first finds nothing ('TLC');
 a test run on a biopsy the case reports apart ('direct IF of a perilesional skin biopsy'), the baby's result
-(the fetal one, else the patient's own) and a test named with its method after 'by' ('ANA by IIF').
+(the fetal one, else the patient's own), a test named with its method after 'by' ('ANA by IIF'), and last an
+examination asked for by what it looks for, where the examination's text says it ('knee crepitus', 'pupils').
 Questions about what a test showed ask for the test ('Did the urinalysis come back?'), and a question after a dash
 naming a result inside the test asks for that result ('urine microscopy - any RBCs?'). Order-entry shorthand is read too
 ('CBC w/ diff', 'Lipase, serum', 'XR knee 3 views'), and a named manoeuvre or instrument is answered by the
@@ -205,6 +206,7 @@ class LookupMeasurement(DeterministicRole):
             or self._confirmed_by_text(words)
             or self._turned_round(words)
             or self._other_meaning(words)
+            or self._text.describing(words, key)
         )
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:

@@ -14,6 +14,8 @@ EXAMINATION_WORDS = frozenset(
     {"exam", "examination", "examine", "auscultation", "palpation", "percussion", "inspection", "listen", "feel"}
 )
 """Words that ask for the physical examination (or one of its methods) rather than imaging of the region."""
+EXAMINATION_METHODS = frozenset({"inspection", "palpation", "percussion", "auscultation"})
+"""The methods of the physical examination, as the table's keys name them."""
 ONE_RESULT_WORDS = frozenset({"ratio"})
 """Words that make 'A/B ratio' one result, not a request for A and for B."""
 
@@ -243,7 +245,7 @@ def spread_modality(parts: list[str], specifiers: frozenset[str], regions: froze
     'direct bilirubin': a part of one word naming only a specifier or a side, before a part of several
     words, takes that part's last words. ``regions`` are the specifiers that name a site."""
     spread: list[str] = []
-    modality = head = ""
+    modality = head = method = ""
     for number, part in enumerate(parts):
         if head and _names_a_site(concept_key(part), specifiers):
             part = f"{head} {part}"  # each site or specifier after the head is one study of it
@@ -264,6 +266,10 @@ def spread_modality(parts: list[str], specifiers: frozenset[str], regions: froze
             modality = min(key.modality)
         elif modality and key.tokens and key.tokens <= specifiers:
             part = f"{modality} {part}"
+        elif key.tokens & EXAMINATION_METHODS:
+            method = min(key.tokens & EXAMINATION_METHODS)
+        elif method and key.tokens and key.tokens <= regions:
+            part = f"{method} {part}"  # 'palpate the lower back and hips': the hips palpated too
         elif not key.modality and len(part.split()) == 1 and key.tokens <= specifiers and number + 1 < len(parts):
             following = parts[number + 1].split()
             if len(following) > 1:

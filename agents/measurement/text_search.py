@@ -10,10 +10,38 @@ from agents.findings import render
 from agents.measurement.case_findings import CaseFindings, Finding
 from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import ANY_MODALITY, Key, signs_named
+from agents.measurement.request_words import EXAMINATION_METHODS
 
 EXAMINED = re.compile(r"\b(?:exam|examination|examined|inspection|palpation|auscultation)\b", re.IGNORECASE)
 """Words by which a text says it reports an examination: such a text answers the examination of a region it
 names ('skin changes' in an NEJM case's description of the physical examination)."""
+
+
+LOOKING_WORDS = frozenset(
+    """look check examine exam examination inspect inspection palpate palpation feel listen auscultate auscultation
+    percuss percussion observe assess assessment test testing ask describe evaluate evaluation is are was were there
+    any for of the on in at to and with sign presence evidence his her their patient both please can we do does
+    how what whether quick formal focused full a an he she him it this that you me""".split()
+)
+"""Words that ask for an examination or say how, not what it looks at or for."""
+STEM_LENGTH, ENDING_LENGTH = 5, 3
+"""Two words are one where the shorter is the start of the other, or they share all but the last three letters of
+the shorter and at least five ('pupil' and 'pupillary', 'bruising' and 'bruise', 'cremasteric' and 'cremastric';
+not 'dermatoscopy' and 'dermatological'). A word of three letters or fewer, or holding a digit ('C3'), is said
+only as itself."""
+
+
+def _said(word: str, said: list[str]) -> bool:
+    """Whether the word, or another form of it, is among the words said."""
+    return any(_same_word(word, other) for other in said)
+
+
+def _same_word(word: str, other: str) -> bool:
+    if min(len(word), len(other)) <= ENDING_LENGTH or not word.isalpha():
+        return word == other
+    shorter = min(len(word), len(other))
+    stem = max(STEM_LENGTH, shorter - ENDING_LENGTH)
+    return word[:stem] == other[:stem] or other.startswith(word) or word.startswith(other)
 
 
 class TextSearch:
@@ -23,6 +51,7 @@ class TextSearch:
         self._shared = shared
         self._table = shared.table
         self._diagnosis = diagnosis
+        self._said_by: dict[int, list[str]] = {}
 
     def mentioning(self, words: list[str]) -> list[Finding]:
         """A test or manoeuvre the case reports inside a finding's text rather than as a finding of its own.
@@ -48,6 +77,37 @@ class TextSearch:
                 for phrase in (in_exam if finding.exam else in_tests)
             )
         ]
+
+    def describing(self, words: list[str], key: Key) -> list[Finding]:
+        """An examination asked for by what it looks for, where a finding of the examination says it in words of
+        its own ('pupils' in 'Pupils equal but react sluggishly', 'knee crepitus' in 'Crepitus noticed in knees',
+        'is the knee warm' in 'warm to touch'): the innermost examination findings whose text holds every word
+        the request names beyond the ones that ask for it. A request naming a specimen or imaging is a test,
+        never answered by the examination's words."""
+        if key.specimen or key.modality:
+            return []
+        content = [word for word in words if word not in LOOKING_WORDS]
+        if not content:
+            return []
+        found = [
+            finding
+            for finding in self._shared.findings
+            if finding.exam
+            and not finding.from_text
+            and not finding.vital_sign
+            and isinstance(finding.node.value, (str, list))
+            and all(_said(word, self._words_said(finding)) for word in content)
+        ]
+        methods = key.tokens & EXAMINATION_METHODS
+        found = [finding for finding in found if methods & set(self._words_said(finding))] or found
+        return [finding for finding in found if not any(finding in other.parents for other in found)]
+
+    def _words_said(self, finding: Finding) -> list[str]:
+        """The words of a finding's name and path and of its text, read once."""
+        said = self._said_by.get(id(finding))
+        if said is None:
+            said = self._said_by[id(finding)] = words_of(f"{' '.join(finding.node.path)} {render(finding.node.value)}")
+        return said
 
     def naming(self, key: Key) -> list[Finding]:
         """A test no finding is named for, which a result's text speaks of by name ('platelet count' in an
