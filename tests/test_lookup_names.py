@@ -1969,3 +1969,18 @@ def test_an_examination_asked_for_by_what_it_looks_for_is_found_where_its_text_s
     assert _paths(lookup, "auscultate the heart") == []
     assert _paths(lookup, "lesion biopsy") == []
     assert _paths(lookup, "scalp x-ray") == []
+
+
+def test_an_examination_of_one_side_or_of_named_parts_answers_no_other() -> None:
+    knee = {"Knee_Examination": {"Inspection": "Mild swelling around the left knee.", "Palpation": "Tender"}}
+    lookup = LookupMeasurement(_case({}, knee))
+    assert _paths(lookup, "R knee") == []
+    assert _paths(lookup, "left knee exam") == ["Knee_Examination"]
+    parts = {"Musculoskeletal_Examination": {"Right_Knee": "Swollen, warm", "Left_Wrist": "Tender"}}
+    limbs = LookupMeasurement(_case({}, parts))
+    assert _paths(limbs, "L knee") == []
+    assert _paths(limbs, "left leg exam") == []
+    assert _paths(limbs, "R knee") == ["Musculoskeletal_Examination > Right_Knee"]
+    assert _paths(limbs, "joint exam") == ["Musculoskeletal_Examination"]
+    whole = LookupMeasurement(_case({}, {"Musculoskeletal_Examination": {"Inspection": "Swollen right knee"}}))
+    assert _paths(whole, "hip exam") == ["Musculoskeletal_Examination"]

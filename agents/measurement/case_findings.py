@@ -83,6 +83,13 @@ class Finding:
         return any(VITAL_SIGNS in finding.own.tokens for finding in (self, *self.parents))
 
     @property
+    def sides_in_context(self) -> frozenset[str]:
+        """The sides its parts or report state, else those of the nearest finding around it stating any (the
+        palpation of a knee examination whose inspection names the left knee is the left knee's)."""
+        around = (above.child_sides for above in reversed(self.parents) if above.child_sides)
+        return self.child_sides or next(around, frozenset())
+
+    @property
     def default_blood(self) -> bool:
         """A test result stating no specimen, in no specimen's context and not imaging: a blood value.
         Examination findings are of no specimen, save the tests a record writes inside them (NEJM cases)."""
@@ -299,8 +306,8 @@ class CaseFindings:
         sampled = own.modality - {ANY_MODALITY} or own.tokens & SAMPLED_SITE_TESTS
         if finding.region <= TISSUES and sampled and not exam:
             finding.region |= self._implied_region(report)  # 'Mucosal_Biopsy': 'Colonic crypts with ...'
-        if not own.side and not exam:
-            finding.child_sides |= report.one("side") - {BOTH_SIDES}
+        if not own.side:
+            self._note_stated_side(finding, report)
         finding.kinds = (own.tokens & EXCLUSIVE_KINDS) or (parent.kinds if parent else frozenset())
         if (own.modality or own.tokens & {CULTURE, BLOOD_GAS}) and not finding.kinds and not exam:
             finding.kinds = report.kinds()
@@ -311,6 +318,18 @@ class CaseFindings:
             self._tell_parents(finding, parent)
         self.findings.append(finding)
         return finding
+
+    @staticmethod
+    def _note_stated_side(finding: Finding, report: _Report) -> None:
+        """Record the one side the report of a finding naming none states ('... deep veins of the right leg'); an
+        examination's part stating one also says which side its examination is of ('Inspection: swelling around
+        the left knee')."""
+        stated = report.one("side") - {BOTH_SIDES}
+        finding.child_sides |= stated
+        if finding.exam and stated:
+            for above in finding.parents:
+                if not above.own.side:
+                    above.child_sides |= stated
 
     def _implied_region(self, report: _Report) -> frozenset[str]:
         """Where imaging or a biopsy that names no region ('Radiographs', 'MRI', 'Biopsy') may have been taken:

@@ -85,10 +85,28 @@ class KeyMatcher:
                     if not any(broader in self.table.within.get(other, ()) for other in finding.region - {region})
                     and not (request.specimen and finding.exam)
                     and not finding.own.specimen - {DEFAULT_SPECIMEN}  # a nail culture is no skin scraping's
+                    and not self._reports_other_parts(finding, broader, region, request.side)
                 ]
                 if found:
                     return found
         return []
+
+    def _reports_other_parts(self, finding: Finding, broader: str, asked: str, side: frozenset[str]) -> bool:
+        """Whether a finding reports parts of the broader region one by one, none of them the asked part (or a part
+        of it) at the asked side ('Musculoskeletal_Examination > Left_Wrist' for 'knee exam', '> Right_Knee' for
+        'left knee'): a part it does not name it did not examine. 'Joint exam' is answered by the wrist it holds."""
+        regions, within = self.table.regions, self.table.within
+        reported = asked_for = False
+        stack = list(finding.children)
+        while stack:
+            part = stack.pop()
+            named = {region for region in part.own.tokens & regions if broader in within.get(region, ())}
+            reported |= bool(named)
+            asked_for |= any(region == asked or asked in within.get(region, ()) for region in named) and (
+                not side or not part.own.side or bool(side & part.own.side)
+            )
+            stack.extend(part.children)
+        return reported and not asked_for
 
     def _tier(self, request: Key, finding: Finding) -> float | None:
         """The finding's best tier for the request; a match through one part of a joined name ranks
@@ -156,7 +174,7 @@ class KeyMatcher:
             held = finding.kinds & family or self._stated_by_default(finding, family)
             if held and not asked & held:
                 return False  # an arterial Doppler is no Doppler of the veins, a viral culture none that grew bacteria
-        sides = finding.child_sides
+        sides = finding.sides_in_context
         return not (request.side and sides and not (request.side & sides or BOTH_SIDES in request.side | sides))
 
     @staticmethod
