@@ -1984,3 +1984,20 @@ def test_an_examination_of_one_side_or_of_named_parts_answers_no_other() -> None
     assert _paths(limbs, "joint exam") == ["Musculoskeletal_Examination"]
     whole = LookupMeasurement(_case({}, {"Musculoskeletal_Examination": {"Inspection": "Swollen right knee"}}))
     assert _paths(whole, "hip exam") == ["Musculoskeletal_Examination"]
+
+
+def test_an_llm_doctors_polite_requests_and_ward_words_for_the_vital_signs() -> None:
+    exam = {
+        "Vital_Signs": {"Temperature": "38.9 C", "Heart_Rate": "118 bpm", "Blood_Pressure": "90/60 mmHg"},
+        "Back_Examination": "Tender lumbar spine",
+    }
+    lookup = LookupMeasurement(_case({"Complete_Blood_Count": {"WBC": "15,000/uL"}}, exam))
+    assert _paths(lookup, "Please give me his vital signs.") == ["Vital_Signs"]
+    assert _paths(lookup, "Please give me a full set of observations.") == ["Vital_Signs"]
+    assert _paths(lookup, "Could you tell me his blood pressure?") == ["Vital_Signs > Blood_Pressure"]
+    assert _paths(lookup, "I would like to know her blood pressure, please.") == ["Vital_Signs > Blood_Pressure"]
+    assert _paths(lookup, "Is he febrile?") == ["Vital_Signs > Temperature"]
+    assert _paths(lookup, "Tmax") == ["Vital_Signs > Temperature"]
+    assert _paths(lookup, "Is she tachycardic?") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "Please examine the back.") == ["Back_Examination"]
+    assert _paths(lookup, "Is the CBC back?") == ["Complete_Blood_Count"]

@@ -34,8 +34,9 @@ _ASKING = re.compile(
     r"|i(?:'ll| will| want to| need| am ordering)|we(?:'ll| will| should| need to| need)"
     r"|let(?:'s| us)|please|next|also|then|and)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
-    r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place)\b(?:\s+me\b)?\s*)?"
-    r"(?:(?:a|an|the|some)\s+)?"
+    r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out"
+    r"|record|document)\b(?:\s+(?:me|us)\b)?\s*)?"
+    r"(?:(?:a|an|the|some|his|her|their)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|(?:is|are) there|were there|any"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
@@ -47,7 +48,7 @@ _ASKING = re.compile(
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?"
-    r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )back"
+    r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high|up|down|rising|falling|ok|okay)))+"
     r"\s*[?.!]*$",
     re.IGNORECASE,
