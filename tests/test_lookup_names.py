@@ -2001,3 +2001,18 @@ def test_an_llm_doctors_polite_requests_and_ward_words_for_the_vital_signs() -> 
     assert _paths(lookup, "Is she tachycardic?") == ["Vital_Signs > Heart_Rate"]
     assert _paths(lookup, "Please examine the back.") == ["Back_Examination"]
     assert _paths(lookup, "Is the CBC back?") == ["Complete_Blood_Count"]
+
+
+def test_observations_organ_enlargement_and_a_pulse_rate_are_read_as_the_ward_reads_them() -> None:
+    exam = {
+        "Vital_Signs": {"Heart_Rate": "96 bpm", "Temperature": "37 C"},
+        "Abdominal_Examination": {"Inspection": "Distended", "Palpation": "Spleen tip palpable"},
+        "Peripheral_Examination": {"Pulses": "Dorsalis pedis pulses weak"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Observations") == ["Vital_Signs"]
+    assert _paths(lookup, "Please give me his observations.") == ["Vital_Signs"]
+    assert _paths(lookup, "Any hepatosplenomegaly?") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "Pulse rate") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "dorsalis pedis pulses") == ["Peripheral_Examination > Pulses"]
+    assert _paths(lookup, "observation of the abdomen") == ["Abdominal_Examination > Inspection"]

@@ -91,6 +91,7 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
+RATE = "rate"
 SAMPLES = SAMPLED_SITE_TESTS | {ASPIRATION}
 """Samples a test is run on ('Gram stain of the aspirate', 'direct IF of the biopsy')."""
 REPORT_SECTION_WORDS = frozenset(
@@ -195,6 +196,8 @@ class LookupMeasurement(DeterministicRole):
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
         if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
             found = [finding for finding in found if not finding.exam] or found
+        if RATE in words:  # 'pulse rate' is counted with the vital signs, not the examination's pulses felt
+            found = [finding for finding in found if finding.vital_sign] or found
         found = [part for finding in found for part in self._part_named_by(finding, words)]
         return (
             found

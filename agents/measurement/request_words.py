@@ -53,6 +53,8 @@ _ASKING_AFTER = re.compile(
     r"\s*[?.!]*$",
     re.IGNORECASE,
 )
+# 'Observations' asked for alone: the British ward's vital signs (an observation of something is its inspection).
+_OBSERVATIONS = re.compile(r"^(?:(?:his|her|their|the|latest|current)\s+)?observations$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
 # What a result was, before the test that reports it: 'Was cocaine positive on the drug screen?' -> 'cocaine on the drug
 # screen'.
@@ -191,6 +193,7 @@ def requested_test(request: str) -> str:
     core = _ASKING.sub("", _ASKING_AFTER.sub("", _SERUM_SHORT.sub("serum ", _PREFIX.sub("", request.strip()))), count=1)
     core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
     core = _HEADED_LIST.sub(r"\g<heading> (\g<items>)", core)
+    core = _OBSERVATIONS.sub("vital signs", core)
     return core or request
 
 
