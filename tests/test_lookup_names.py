@@ -2016,3 +2016,20 @@ def test_observations_organ_enlargement_and_a_pulse_rate_are_read_as_the_ward_re
     assert _paths(lookup, "Pulse rate") == ["Vital_Signs > Heart_Rate"]
     assert _paths(lookup, "dorsalis pedis pulses") == ["Peripheral_Examination > Pulses"]
     assert _paths(lookup, "observation of the abdomen") == ["Abdominal_Examination > Inspection"]
+
+
+def test_how_the_patient_looks_walks_and_whether_the_chest_is_clear() -> None:
+    exam = {
+        "General_Examination": {"Appearance": "Thin, unwell", "Gait_Assessment": "Broad-based gait"},
+        "Chest_Examination": {"Auscultation": "Clear breath sounds", "Percussion": "Resonant"},
+        "Abdominal_Examination": {"Palpation": "Tender in the right iliac fossa"},
+        "Neurological_Examination": {"Motor_Exam": "Power 5/5 in all limbs"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "How does he look?") == ["General_Examination > Appearance"]
+    assert _paths(lookup, "Does she look pale?") == ["General_Examination > Appearance"]
+    assert _paths(lookup, "watch her walk") == ["General_Examination > Gait_Assessment"]
+    assert _paths(lookup, "Chest clear?") == ["Chest_Examination > Auscultation"]
+    assert _paths(lookup, "tender on palpation?") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "Power in all four limbs") == ["Neurological_Examination > Motor_Exam"]
+    assert _paths(lookup, "How does the CT look?") == []

@@ -53,6 +53,13 @@ _ASKING_AFTER = re.compile(
     r"\s*[?.!]*$",
     re.IGNORECASE,
 )
+# How the patient looks ('How does he look?', 'Does she look pale?', 'How does the infant appear overall?'): the general
+# appearance, however the question ends.
+_LOOKS = re.compile(
+    r"^\s*(?:how\s+)?(?:does|do|did)\s+(?:he|she|they|the\s+(?:patient|baby|child|infant|boy|girl|man|woman))"
+    r"\s+(?:look|appear)\b.*$",
+    re.IGNORECASE,
+)
 # 'Observations' asked for alone: the British ward's vital signs (an observation of something is its inspection).
 _OBSERVATIONS = re.compile(r"^(?:(?:his|her|their|the|latest|current)\s+)?observations$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
@@ -184,6 +191,7 @@ def requested_test(request: str) -> str:
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
+    request = _LOOKS.sub("general appearance", request)
     if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
         request = asked["only"] or f"{asked['result']} {asked['test']}"
     if showed := _SHOWED.match(request):
