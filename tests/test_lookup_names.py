@@ -2033,3 +2033,21 @@ def test_how_the_patient_looks_walks_and_whether_the_chest_is_clear() -> None:
     assert _paths(lookup, "tender on palpation?") == ["Abdominal_Examination > Palpation"]
     assert _paths(lookup, "Power in all four limbs") == ["Neurological_Examination > Motor_Exam"]
     assert _paths(lookup, "How does the CT look?") == []
+
+
+def test_sounds_heard_signs_felt_and_seen_and_ward_abbreviations_find_their_examination() -> None:
+    exam = {
+        "Chest_Examination": {"Auscultation": "Coarse crackles at the right base", "Inspection": "No distension"},
+        "Cardiovascular_Examination": {"Auscultation": "Soft systolic murmur"},
+        "Abdominal_Examination": {"Inspection": "Visible distension", "Palpation": "Liver edge 2 cm below margin"},
+        "Neurological_Examination": {"Mental_Status": "Drowsy, GCS 13"},
+        "Ophthalmologic_Examination": {"Visual_Acuity": {"Right_Eye": "6/9", "Left_Eye": "6/6"}},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Any crackles or wheeze?") == ["Chest_Examination > Auscultation"]
+    assert _paths(lookup, "auscultate for murmur") == ["Cardiovascular_Examination > Auscultation"]
+    assert _paths(lookup, "Palpable liver?") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "visible abdominal distension?") == ["Abdominal_Examination > Inspection"]
+    assert _paths(lookup, "Conscious level") == ["Neurological_Examination > Mental_Status"]
+    assert _paths(lookup, "VA right eye") == ["Ophthalmologic_Examination > Visual_Acuity > Right_Eye"]
+    assert _paths(lookup, "CV exam") == ["Cardiovascular_Examination"]
