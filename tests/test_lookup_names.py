@@ -2051,3 +2051,18 @@ def test_sounds_heard_signs_felt_and_seen_and_ward_abbreviations_find_their_exam
     assert _paths(lookup, "Conscious level") == ["Neurological_Examination > Mental_Status"]
     assert _paths(lookup, "VA right eye") == ["Ophthalmologic_Examination > Visual_Acuity > Right_Eye"]
     assert _paths(lookup, "CV exam") == ["Cardiovascular_Examination"]
+
+
+def test_vital_signs_within_normal_limits_answer_for_each_and_sensation_is_named_as_tested() -> None:
+    exam = {
+        "Vital_Signs": {"Within_Normal_Limits": True},
+        "Neurological_Examination": {"Sensation": {"Vibration": "Present", "Joint_Position": "Absent"}},
+        "Leg_Examination": {"Palpation": "Pitting edema to the knees"},
+        "Mouth_Examination": {"Inspection": "Dry mucosa"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "BP") == ["Vital_Signs"]
+    assert _paths(lookup, "Proprioception") == ["Neurological_Examination > Sensation > Joint_Position"]
+    assert _paths(lookup, "Vibration sense with tuning fork") == ["Neurological_Examination > Sensation > Vibration"]
+    assert _paths(lookup, "pitting oedema?") == ["Leg_Examination > Palpation"]
+    assert _paths(lookup, "look in the mouth") == ["Mouth_Examination > Inspection"]

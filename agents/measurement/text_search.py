@@ -86,7 +86,7 @@ class TextSearch:
         never answered by the examination's words."""
         if key.specimen or key.modality:
             return []
-        content = [word for word in words if word not in LOOKING_WORDS]
+        content = [self._usual_spelling(word) for word in words if word not in LOOKING_WORDS]
         if not content:
             return []
         found = [
@@ -101,6 +101,11 @@ class TextSearch:
         methods = key.tokens & EXAMINATION_METHODS
         found = [finding for finding in found if methods & set(self._words_said(finding))] or found
         return [finding for finding in found if not any(finding in other.parents for other in found)]
+
+    def _usual_spelling(self, word: str) -> str:
+        """A word as the table spells it usually ('oedema' as 'edema'), so a text in the other spelling says it."""
+        entry = self._table.phrases.get((word,))
+        return entry.concept if entry is not None and entry.kind == "spelling" and " " not in entry.concept else word
 
     def _words_said(self, finding: Finding) -> list[str]:
         """The words of a finding's name and path and of its text, read once."""
