@@ -2066,3 +2066,18 @@ def test_vital_signs_within_normal_limits_answer_for_each_and_sensation_is_named
     assert _paths(lookup, "Vibration sense with tuning fork") == ["Neurological_Examination > Sensation > Vibration"]
     assert _paths(lookup, "pitting oedema?") == ["Leg_Examination > Palpation"]
     assert _paths(lookup, "look in the mouth") == ["Mouth_Examination > Inspection"]
+
+
+def test_a_question_of_alternatives_and_the_pupils_and_heart_sounds_by_their_usual_names() -> None:
+    exam = {
+        "Abdominal_Examination": {"Inspection": "Abdomen distended", "Palpation": "Soft, non-tender"},
+        "Eye_Examination": {"Direct_Pupillary_Reflex": "Brisk", "Accommodation": "Normal"},
+        "Cardiovascular_Examination": {"Auscultation": {"S4": "Present"}},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Is the abdomen distended or tense?") == ["Abdominal_Examination > Inspection"]
+    assert _paths(lookup, "Is the abdomen rigid or guarded?") == []
+    assert _paths(lookup, "Pupillary light reflex") == ["Eye_Examination > Direct_Pupillary_Reflex"]
+    assert _paths(lookup, "Are the pupils reactive to light?") == ["Eye_Examination > Direct_Pupillary_Reflex"]
+    assert _paths(lookup, "Accommodation reflex") == ["Eye_Examination > Accommodation"]
+    assert _paths(lookup, "Fourth heart sound") == ["Cardiovascular_Examination > Auscultation > S4"]

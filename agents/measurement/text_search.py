@@ -21,14 +21,32 @@ LOOKING_WORDS = frozenset(
     """look check examine exam examination inspect inspection palpate palpation feel listen auscultate auscultation
     percuss percussion observe assess assessment test testing ask describe evaluate evaluation is are was were there
     any for of the on in at to and with sign presence evidence his her their patient both please can we do does
-    how what whether quick formal focused full a an he she him it this that you me""".split()
+    how what whether quick formal focused full a an he she him it this that you me now some does do has have had
+    been be""".split()
 )
 """Words that ask for an examination or say how, not what it looks at or for."""
+OR = "or"
 STEM_LENGTH, ENDING_LENGTH = 5, 3
 """Two words are one where the shorter is the start of the other, or they share all but the last three letters of
 the shorter and at least five ('pupil' and 'pupillary', 'bruising' and 'bruise', 'cremasteric' and 'cremastric';
 not 'dermatoscopy' and 'dermatological'). A word of three letters or fewer, or holding a digit ('C3'), is said
 only as itself."""
+
+
+def _alternatives(words: list[str]) -> list[list[str]]:
+    """The words a text must say, each with the words it is an alternative to ('distended or tense' is said by a
+    text saying either)."""
+    asked: list[list[str]] = []
+    joined = False
+    for word in words:
+        if word == OR:
+            joined = bool(asked)
+        elif joined:
+            asked[-1].append(word)
+            joined = False
+        else:
+            asked.append([word])
+    return asked
 
 
 def _said(word: str, said: list[str]) -> bool:
@@ -86,8 +104,8 @@ class TextSearch:
         never answered by the examination's words."""
         if key.specimen or key.modality:
             return []
-        content = [self._usual_spelling(word) for word in words if word not in LOOKING_WORDS]
-        if not content:
+        asked = _alternatives([self._usual_spelling(word) for word in words if word not in LOOKING_WORDS])
+        if not asked:
             return []
         found = [
             finding
@@ -96,7 +114,7 @@ class TextSearch:
             and not finding.from_text
             and not finding.vital_sign
             and isinstance(finding.node.value, (str, list))
-            and all(_said(word, self._words_said(finding)) for word in content)
+            and all(any(_said(word, self._words_said(finding)) for word in either) for either in asked)
         ]
         methods = key.tokens & EXAMINATION_METHODS
         found = [finding for finding in found if methods & set(self._words_said(finding))] or found
