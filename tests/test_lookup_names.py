@@ -2081,3 +2081,35 @@ def test_a_question_of_alternatives_and_the_pupils_and_heart_sounds_by_their_usu
     assert _paths(lookup, "Are the pupils reactive to light?") == ["Eye_Examination > Direct_Pupillary_Reflex"]
     assert _paths(lookup, "Accommodation reflex") == ["Eye_Examination > Accommodation"]
     assert _paths(lookup, "Fourth heart sound") == ["Cardiovascular_Examination > Auscultation > S4"]
+
+
+def test_indian_and_british_ward_names_of_the_examination() -> None:
+    exam = {
+        "Vital_Signs": {"Temperature": "37.9 C", "Respiratory_Rate": "24/min"},
+        "General_Examination": {"Appearance": "Pale"},
+        "Abdominal_Examination": {"Inspection": "Distended", "Palpation": "Spleen palpable 3 cm"},
+        "Respiratory_Examination": {"Inspection": "Subcostal recession", "Auscultation": "Reduced air entry"},
+        "Neurological_Examination": {
+            "Mental_Status": "Oriented",
+            "Cranial_Nerves": "Intact",
+            "Reflexes": "Biceps and knee jerks brisk",
+        },
+        "Pelvic_Examination": {"Speculum": "Closed os", "Bimanual": "Uterus bulky"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "CNS examination") == ["Neurological_Examination"]
+    assert _paths(lookup, "CNs") == ["Neurological_Examination > Cranial_Nerves"]
+    assert _paths(lookup, "RS examination") == ["Respiratory_Examination"]
+    assert _paths(lookup, "RS: air entry, added sounds") == ["Respiratory_Examination > Auscultation"]
+    assert _paths(lookup, "P/A examination") == ["Abdominal_Examination"]
+    assert _paths(lookup, "Per speculum") == ["Pelvic_Examination > Speculum"]
+    assert _paths(lookup, "GPE") == ["General_Examination"]
+    assert _paths(lookup, "Higher mental functions") == ["Neurological_Examination > Mental_Status"]
+    assert _paths(lookup, "knee jerks") == ["Neurological_Examination > Reflexes"]
+    assert _paths(lookup, "Any organomegaly") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "HSM") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "Record the vitals") == ["Vital_Signs"]
+    assert _paths(lookup, "Let me see the vitals") == ["Vital_Signs"]
+    assert _paths(lookup, "Axillary temperature") == ["Vital_Signs > Temperature"]
+    assert _paths(lookup, "RR per min") == ["Vital_Signs > Respiratory_Rate"]
+    assert _paths(lookup, "Chest retractions") == ["Respiratory_Examination > Inspection"]

@@ -469,7 +469,7 @@ class LookupMeasurement(DeterministicRole):
             if self._key(words_of(bare)).modality:  # '(pancreatic protocol)' after a CT is no examination
                 named = [finding for finding in named if not (finding.exam and not finding.own.modality)]
             return self._match.outermost(named)  # 'red cell size (MCV)': the gloss names what the words do not
-        if len(items) > 1 and not all(self._find(item) for item in items):
+        if len(items) > 1 and not all(self._find(item) for item in items) and not all(f.exam for f in found):
             return found  # 'TORCH titres [Toxoplasma, Rubella, CMV, HSV]': the panel as the doctor knows it
         if {id(finding) for finding in found} < {id(finding) for finding in self._match.outermost(named)}:
             return self._match.outermost(named)  # 'Coagulation screen: INR and FDPs': more than the heading finds

@@ -41,7 +41,8 @@ _ASKING = re.compile(
     r"|(?:is|are) there|were there|any"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|(?:was|were|is|are) (?:the patient|the baby|the child|the|his|her|their|he|she|they)"
-    r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform"
+    r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform|record|measure"
+    r"|let me (?:see|have|know)|show me|give me|tell me"
     r"|send(?: off)?|run)\s+(?:(?:the|his|her|their|its|any|a|an|some)\s+)?",
     re.IGNORECASE,
 )
@@ -53,6 +54,21 @@ _ASKING_AFTER = re.compile(
     r"\s*[?.!]*$",
     re.IGNORECASE,
 )
+# Examinations 'per' a route, as Indian and British notes write them ('P/A examination', 'P/V', 'per speculum').
+_BY_ROUTE = re.compile(r"\bP/[AVSR]\b|\bper\s+(?:abdomen|vaginum|speculum|rectum)\b", re.IGNORECASE)
+ROUTES = {
+    "p/a": "abdominal",
+    "per abdomen": "abdominal",
+    "p/v": "vaginal",
+    "per vaginum": "vaginal",
+    "p/s": "speculum",
+    "per speculum": "speculum",
+    "p/r": "rectal",
+    "per rectum": "rectal",
+}
+"""The examination each route names."""
+# 'CNs' (so written) are the cranial nerves; 'CNS examination' is the central nervous system's, the neurological one.
+_CRANIAL_NERVES = re.compile(r"\bCNs\b")
 # How the patient looks ('How does he look?', 'Does she look pale?', 'How does the infant appear overall?'): the general
 # appearance, however the question ends.
 _LOOKS = re.compile(
@@ -191,6 +207,9 @@ def requested_test(request: str) -> str:
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
+    request = _BY_ROUTE.sub(
+        lambda route: ROUTES[" ".join(route[0].lower().split())], _CRANIAL_NERVES.sub("cranial nerves", request)
+    )
     request = _LOOKS.sub("general appearance", request)
     if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
         request = asked["only"] or f"{asked['result']} {asked['test']}"
