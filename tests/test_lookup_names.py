@@ -2113,3 +2113,22 @@ def test_indian_and_british_ward_names_of_the_examination() -> None:
     assert _paths(lookup, "Axillary temperature") == ["Vital_Signs > Temperature"]
     assert _paths(lookup, "RR per min") == ["Vital_Signs > Respiratory_Rate"]
     assert _paths(lookup, "Chest retractions") == ["Respiratory_Examination > Inspection"]
+
+
+def test_a_family_doctors_plain_questions_about_the_vital_signs_and_glands() -> None:
+    exam = {
+        "Vital_Signs": {"Temperature": "38.4 C", "Heart_Rate": "104 bpm", "Respiratory_Rate": "22/min"},
+        "Neck_Examination": {"Lymph_Nodes": "Tender cervical lymphadenopathy"},
+        "Abdominal_Examination": {"Percussion": "Liver span 14 cm"},
+    }
+    lookup = LookupMeasurement(_case({"Ultrasound_Neck": "Enlarged thyroid"}, exam))
+    assert _paths(lookup, "How fast is he breathing?") == ["Vital_Signs > Respiratory_Rate"]
+    assert _paths(lookup, "Can you count his breaths per minute?") == ["Vital_Signs > Respiratory_Rate"]
+    assert _paths(lookup, "How fast is the pulse?") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "Is his heart racing?") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "Is there a fever?") == ["Vital_Signs > Temperature"]
+    assert _paths(lookup, "Is he running a temperature?") == ["Vital_Signs > Temperature"]
+    assert _paths(lookup, "Any swollen glands in his neck?") == ["Neck_Examination > Lymph_Nodes"]
+    assert _paths(lookup, "Liver span") == ["Abdominal_Examination > Percussion"]
+    assert _paths(lookup, "ultrasound of the thyroid gland") == ["Ultrasound_Neck"]
+    assert _paths(lookup, "Basic observations") == ["Vital_Signs"]

@@ -77,7 +77,17 @@ _LOOKS = re.compile(
     re.IGNORECASE,
 )
 # 'Observations' asked for alone: the British ward's vital signs (an observation of something is its inspection).
-_OBSERVATIONS = re.compile(r"^(?:(?:his|her|their|the|latest|current)\s+)?observations$", re.IGNORECASE)
+_OBSERVATIONS = re.compile(
+    r"^(?:(?:his|her|their|the|latest|current|basic|routine|full|a full set of)\s+)?observations$", re.IGNORECASE
+)
+# How fast the patient breathes or the heart beats, asked plainly ('How fast is he breathing?', 'Is his heart racing?').
+_HOW_FAST = re.compile(
+    r"^\s*how fast is\s+(?:(?:he|she|they|the patient|the baby|the child|his|her|their|the)\s+)?"
+    r"(?:breathing|pulse|heart)(?:\s+(?:going|racing|beating))?\s*[?.!]*$"
+    r"|^\s*is\s+(?:his|her|their|the)\s+heart\s+(?:racing|pounding)\s*[?.!]*$"
+    r"|^\s*(?:(?:can|could) you\s+|please\s+)?(?:how many|count (?:his|her|their|the))\s+breaths\b.*$",
+    re.IGNORECASE,
+)
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
 # What a result was, before the test that reports it: 'Was cocaine positive on the drug screen?' -> 'cocaine on the drug
 # screen'.
@@ -211,6 +221,8 @@ def requested_test(request: str) -> str:
         lambda route: ROUTES[" ".join(route[0].lower().split())], _CRANIAL_NERVES.sub("cranial nerves", request)
     )
     request = _LOOKS.sub("general appearance", request)
+    if _HOW_FAST.match(request):
+        request = "respiratory rate" if "breath" in request.lower() else "heart rate"
     if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
         request = asked["only"] or f"{asked['result']} {asked['test']}"
     if showed := _SHOWED.match(request):
