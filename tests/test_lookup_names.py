@@ -2132,3 +2132,19 @@ def test_a_family_doctors_plain_questions_about_the_vital_signs_and_glands() -> 
     assert _paths(lookup, "Liver span") == ["Abdominal_Examination > Percussion"]
     assert _paths(lookup, "ultrasound of the thyroid gland") == ["Ultrasound_Neck"]
     assert _paths(lookup, "Basic observations") == ["Vital_Signs"]
+
+
+def test_what_a_part_looks_like_a_pulse_rate_per_minute_and_a_mood_asked_plainly() -> None:
+    exam = {
+        "Vital_Signs": {"Heart_Rate": "96 bpm"},
+        "Skin_Examination": {"Inspection": "Vesicles on an erythematous base", "Palpation": "Warm"},
+        "Mental_Status_Examination": {"Mood": "Low", "Thought_Process": "Linear"},
+        "Respiratory_Examination": {"Auscultation": "Clear"},
+    }
+    lookup = LookupMeasurement(_case({"Chest_X-Ray": "Clear lungs"}, exam))
+    assert _paths(lookup, "What does the rash look like?") == ["Skin_Examination > Inspection"]
+    assert _paths(lookup, "How does the chest x-ray look?") == ["Chest_X-Ray"]
+    assert _paths(lookup, "PR per minute") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "PR/min") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "What's his mood like?") == ["Mental_Status_Examination > Mood"]
+    assert _paths(lookup, "Are his lungs clear?") == ["Respiratory_Examination > Auscultation"]

@@ -48,7 +48,7 @@ _ASKING = re.compile(
 )
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
 _ASKING_AFTER = re.compile(
-    r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?"
+    r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high|up|down|rising|falling|ok|okay)))+"
     r"\s*[?.!]*$",
@@ -69,6 +69,13 @@ ROUTES = {
 """The examination each route names."""
 # 'CNs' (so written) are the cranial nerves; 'CNS examination' is the central nervous system's, the neurological one.
 _CRANIAL_NERVES = re.compile(r"\bCNs\b")
+# 'PR per minute': a rate per minute is the pulse rate, as Indian notes write it (a PR alone may be a rectal exam).
+_PULSE_RATE = re.compile(r"\bPR\s*(?=(?:per\s+|/\s*)min(?:ute)?\b)", re.IGNORECASE)
+# What a part looks like, asked plainly ('What does the rash look like?', 'How does the wound look?'): its inspection.
+_LOOKS_LIKE = re.compile(
+    r"^\s*(?:what|how) (?:does|do|did) (?:the |his |her |their )?(?P<what>.+?) look(?: like)?\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
 # How the patient looks ('How does he look?', 'Does she look pale?', 'How does the infant appear overall?'): the general
 # appearance, however the question ends.
 _LOOKS = re.compile(
@@ -217,10 +224,11 @@ def requested_test(request: str) -> str:
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
+    request = _PULSE_RATE.sub("pulse rate ", request)
     request = _BY_ROUTE.sub(
         lambda route: ROUTES[" ".join(route[0].lower().split())], _CRANIAL_NERVES.sub("cranial nerves", request)
     )
-    request = _LOOKS.sub("general appearance", request)
+    request = _LOOKS_LIKE.sub(_looked_at, _LOOKS.sub("general appearance", request))
     if _HOW_FAST.match(request):
         request = "respiratory rate" if "breath" in request.lower() else "heart rate"
     if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
@@ -234,6 +242,13 @@ def requested_test(request: str) -> str:
     core = _HEADED_LIST.sub(r"\g<heading> (\g<items>)", core)
     core = _OBSERVATIONS.sub("vital signs", core)
     return core or request
+
+
+def _looked_at(asked: re.Match[str]) -> str:
+    """'What does the rash look like?' asks for the rash's inspection; 'How does the CT look?' for the CT."""
+    key = concept_key(asked["what"])
+    looked = "" if key.modality or key.specimen else "inspection of "
+    return f"{looked}{asked['what']}{asked['rest']}"
 
 
 def hoped_result(request: str) -> str:
