@@ -2148,3 +2148,21 @@ def test_what_a_part_looks_like_a_pulse_rate_per_minute_and_a_mood_asked_plainly
     assert _paths(lookup, "PR/min") == ["Vital_Signs > Heart_Rate"]
     assert _paths(lookup, "What's his mood like?") == ["Mental_Status_Examination > Mood"]
     assert _paths(lookup, "Are his lungs clear?") == ["Respiratory_Examination > Auscultation"]
+
+
+def test_the_vital_signs_asked_plainly_are_the_examinations_not_their_trend_or_the_pulses_felt() -> None:
+    exam = {
+        "Vital_Signs": {"Heart_Rate": "110 bpm", "Blood_Pressure": "88/50 mmHg"},
+        "Peripheral_Examination": {"Pulses": "Weak pedal pulses"},
+        "Neurological_Examination": {"Cranial_Nerves": "Intact"},
+    }
+    tests = {"Vital_Signs_Trend": {"Blood_Pressure": "100/60 mmHg after fluids"}, "MRI_Brain": "Normal"}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "HR") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "peripheral pulses") == ["Peripheral_Examination > Pulses"]
+    assert _paths(lookup, "What's the blood pressure?") == ["Vital_Signs > Blood_Pressure"]
+    assert _paths(lookup, "repeat blood pressure") == ["Vital_Signs_Trend > Blood_Pressure"]
+    assert _paths(lookup, "Cranial nerves") == ["Neurological_Examination > Cranial_Nerves"]
+    assert _paths(lookup, "CN exam") == ["Neurological_Examination > Cranial_Nerves"]
+    no_nerves = LookupMeasurement(_case({"MRI_Brain": "Normal"}, {"Vital_Signs": {"Heart_Rate": "80 bpm"}}))
+    assert _paths(no_nerves, "Cranial nerves") == []

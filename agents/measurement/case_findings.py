@@ -34,6 +34,8 @@ from scenarios import Case
 
 DEFAULT_SPECIMEN = "blood"
 VITAL_SIGNS = "vital_sign"
+PULSE = "heart_rate"
+"""The concept of a pulse: the vital signs' heart rate, or the pulses an examination feels."""
 ANY_SPECIMEN_TESTS = frozenset({"toxicology", "hcg", "culture"})
 """Tests a record often names without their specimen though it is often not blood (a drug screen or a
 pregnancy test is mostly urine, a culture of any sample): a result of theirs stating no specimen answers a
@@ -81,6 +83,12 @@ class Finding:
     def vital_sign(self) -> bool:
         """One of the vital signs (or the section holding them)."""
         return any(VITAL_SIGNS in finding.own.tokens for finding in (self, *self.parents))
+
+    @property
+    def felt_pulse(self) -> bool:
+        """An examination's pulses (not the vital signs' heart rate): felt wherever an artery runs, whatever region
+        its examination is filed under."""
+        return self.exam and not self.from_text and self.own.tokens == {PULSE} and not self.vital_sign
 
     @property
     def sides_in_context(self) -> frozenset[str]:

@@ -38,8 +38,6 @@ NARROWER = 3
 """match_tier's tier for a request narrower than the finding."""
 BACTERIAL = "bacterial"
 ECHO = "echo"
-PULSE = "heart_rate"
-"""The concept of a pulse: felt wherever an artery runs, whatever region its examination is filed under."""
 ROUTINE_CULTURE_SPECIMENS = frozenset({"blood", "urine", "sputum", "stool", "csf"})
 """Specimens whose culture, unnamed, is the routine bacterial one."""
 
@@ -155,7 +153,7 @@ class KeyMatcher:
         metabolic panel, 'left eye visual acuity' not a visual acuity holding only the right eye, and a request
         naming a part of the body not a vital sign naming none ('femoral pulses' is no heart rate)."""
         asked_region = request.tokens & self.table.regions
-        if asked_region and finding.region and not asked_region & finding.region and not self._felt_anywhere(finding):
+        if asked_region and finding.region and not asked_region & finding.region and not finding.felt_pulse:
             return False  # ... but the pulses of a cardiovascular examination are felt at the groin too
         if asked_region and not finding.region and finding.vital_sign:
             return False  # 'femoral pulses' is the pulse examination, not the heart rate of the vital signs
@@ -176,11 +174,6 @@ class KeyMatcher:
                 return False  # an arterial Doppler is no Doppler of the veins, a viral culture none that grew bacteria
         sides = finding.sides_in_context
         return not (request.side and sides and not (request.side & sides or BOTH_SIDES in request.side | sides))
-
-    @staticmethod
-    def _felt_anywhere(finding: Finding) -> bool:
-        """An examination's pulses (not the vital signs' heart rate): felt wherever an artery runs."""
-        return finding.exam and finding.own.tokens == {PULSE} and not finding.vital_sign
 
     @staticmethod
     def _default_kind(request: Key, family: frozenset[str]) -> frozenset[str]:

@@ -91,7 +91,7 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
-RATE = "rate"
+RATE, PULSE = "rate", "pulse"
 SAMPLES = SAMPLED_SITE_TESTS | {ASPIRATION}
 """Samples a test is run on ('Gram stain of the aspirate', 'direct IF of the biopsy')."""
 REPORT_SECTION_WORDS = frozenset(
@@ -196,8 +196,10 @@ class LookupMeasurement(DeterministicRole):
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
         if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
             found = [finding for finding in found if not finding.exam] or found
-        if RATE in words:  # 'pulse rate' is counted with the vital signs, not the examination's pulses felt
-            found = [finding for finding in found if finding.vital_sign] or found
+        if RATE in words or PULSE not in words:  # 'pulse rate', 'HR': the vital signs' count, not the pulses felt
+            found = [finding for finding in found if not finding.felt_pulse] or found
+        if not LATER_RESULT_WORDS.intersection(words):  # 'vitals': the examination's, not their trend since
+            found = [finding for finding in found if not self._taken_later(finding)] or found
         found = [part for finding in found for part in self._part_named_by(finding, words)]
         return (
             found
@@ -211,6 +213,11 @@ class LookupMeasurement(DeterministicRole):
             or self._other_meaning(words)
             or self._text.describing(words, key)
         )
+
+    @staticmethod
+    def _taken_later(finding: Finding) -> bool:
+        """A result named as taken again after the examination's ('Vital_Signs_Trend > Blood_Pressure')."""
+        return any(LATER_RESULT_WORDS.intersection(words_of(above.node.name)) for above in (finding, *finding.parents))
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
         """An examination asked for with the sign it looks for ('Palpate the abdomen for hepatosplenomegaly',
