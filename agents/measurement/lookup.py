@@ -198,8 +198,6 @@ class LookupMeasurement(DeterministicRole):
             found = [finding for finding in found if not finding.exam] or found
         if RATE in words or PULSE not in words:  # 'pulse rate', 'HR': the vital signs' count, not the pulses felt
             found = [finding for finding in found if not finding.felt_pulse] or found
-        if not LATER_RESULT_WORDS.intersection(words):  # 'vitals': the examination's, not their trend since
-            found = [finding for finding in found if not self._taken_later(finding)] or found
         found = [part for finding in found for part in self._part_named_by(finding, words)]
         return (
             found
@@ -213,11 +211,6 @@ class LookupMeasurement(DeterministicRole):
             or self._other_meaning(words)
             or self._text.describing(words, key)
         )
-
-    @staticmethod
-    def _taken_later(finding: Finding) -> bool:
-        """A result named as taken again after the examination's ('Vital_Signs_Trend > Blood_Pressure')."""
-        return any(LATER_RESULT_WORDS.intersection(words_of(above.node.name)) for above in (finding, *finding.parents))
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
         """An examination asked for with the sign it looks for ('Palpate the abdomen for hepatosplenomegaly',

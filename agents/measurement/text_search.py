@@ -26,6 +26,8 @@ LOOKING_WORDS = frozenset(
 )
 """Words that ask for an examination or say how, not what it looks at or for."""
 OR = "or"
+SENTENCE_END = re.compile(r"(?<!\d)[.;](?!\d)|\n")
+"""Where a sentence of a text ends (not the point of a number)."""
 STEM_LENGTH, ENDING_LENGTH = 5, 3
 """Two words are one where the shorter is the start of the other, or they share all but the last three letters of
 the shorter and at least five ('pupil' and 'pupillary', 'bruising' and 'bruise', 'cremasteric' and 'cremastric';
@@ -69,7 +71,7 @@ class TextSearch:
         self._shared = shared
         self._table = shared.table
         self._diagnosis = diagnosis
-        self._said_by: dict[int, list[str]] = {}
+        self._said_by: dict[int, list[list[str]]] = {}
 
     def mentioning(self, words: list[str]) -> list[Finding]:
         """A test or manoeuvre the case reports inside a finding's text rather than as a finding of its own.
@@ -99,9 +101,9 @@ class TextSearch:
     def describing(self, words: list[str], key: Key) -> list[Finding]:
         """An examination asked for by what it looks for, where a finding of the examination says it in words of
         its own ('pupils' in 'Pupils equal but react sluggishly', 'knee crepitus' in 'Crepitus noticed in knees',
-        'is the knee warm' in 'warm to touch'): the innermost examination findings whose text holds every word
-        the request names beyond the ones that ask for it. A request naming a specimen or imaging is a test,
-        never answered by the examination's words."""
+        'is the knee warm' in 'warm to touch'): the innermost examination findings whose text (or a sentence of
+        it, see ``_sentences``) holds every word the request names beyond the ones that ask for it. A request
+        naming a specimen or imaging is a test, never answered by the examination's words."""
         if key.specimen or key.modality:
             return []
         asked = _alternatives([self._usual_spelling(word) for word in words if word not in LOOKING_WORDS])
@@ -114,10 +116,12 @@ class TextSearch:
             and not finding.from_text
             and not finding.vital_sign
             and isinstance(finding.node.value, (str, list))
-            and all(any(_said(word, self._words_said(finding)) for word in either) for either in asked)
+            and any(
+                all(any(_said(word, said) for word in either) for either in asked) for said in self._sentences(finding)
+            )
         ]
         methods = key.tokens & EXAMINATION_METHODS
-        found = [finding for finding in found if methods & set(self._words_said(finding))] or found
+        found = [finding for finding in found if methods & set(self._name_words(finding))] or found
         return [finding for finding in found if not any(finding in other.parents for other in found)]
 
     def _usual_spelling(self, word: str) -> str:
@@ -125,12 +129,20 @@ class TextSearch:
         entry = self._table.phrases.get((word,))
         return entry.concept if entry is not None and entry.kind == "spelling" and " " not in entry.concept else word
 
-    def _words_said(self, finding: Finding) -> list[str]:
-        """The words of a finding's name and path and of its text, read once."""
-        said = self._said_by.get(id(finding))
-        if said is None:
-            said = self._said_by[id(finding)] = words_of(f"{' '.join(finding.node.path)} {render(finding.node.value)}")
-        return said
+    def _sentences(self, finding: Finding) -> list[list[str]]:
+        """The words a finding says, with those of its name and path: its whole text, or each sentence apart where
+        the text reports tests of its own (an NEJM case's free text, whose sentences are about different tests).
+        Read once."""
+        sentences = self._said_by.get(id(finding))
+        if sentences is None:
+            named, text = self._name_words(finding), render(finding.node.value)
+            parts = SENTENCE_END.split(text) if any(part.from_text for part in finding.children) else [text]
+            sentences = self._said_by[id(finding)] = [named + words_of(part) for part in parts]
+        return sentences
+
+    @staticmethod
+    def _name_words(finding: Finding) -> list[str]:
+        return words_of(" ".join(finding.node.path))
 
     def naming(self, key: Key) -> list[Finding]:
         """A test no finding is named for, which a result's text speaks of by name ('platelet count' in an
