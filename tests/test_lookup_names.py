@@ -2179,3 +2179,12 @@ def test_a_heart_rate_asked_plainly_is_the_vital_signs_count_not_the_pulses_felt
     assert _paths(lookup, "CN exam") == ["Neurological_Examination > Cranial_Nerves"]
     no_nerves = LookupMeasurement(_case({"MRI_Brain": "Normal"}, {"Vital_Signs": {"Heart_Rate": "80 bpm"}}))
     assert _paths(no_nerves, "Cranial nerves") == []
+
+
+def test_questions_asked_one_after_another_are_each_answered() -> None:
+    exam = {"Abdominal_Examination": {"Inspection": "Not distended", "Palpation": "Tender, with guarding"}}
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Is her belly tender? Any guarding?") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "tender? peritonism?") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "Distended? Tender?") == ["Abdominal_Examination > Inspection", "Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "Any murmur? Any bruit?") == []

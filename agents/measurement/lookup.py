@@ -74,6 +74,7 @@ from agents.measurement.request_words import (
     RequestPart,
     asks_for_examination,
     hoped_result,
+    questions,
     request_parts,
     requested_test,
     spread_modality,
@@ -180,7 +181,10 @@ class LookupMeasurement(DeterministicRole):
     def _find(self, request: str) -> list[Finding]:
         hoped = hoped_result(request)
         found = self._find_requested(requested_test(request))
-        return (self._found_inside(found, words_of(hoped)) if hoped and found else []) or found
+        found = (self._found_inside(found, words_of(hoped)) if hoped and found else []) or found
+        if not found and len(asked := questions(request)) > 1:  # 'Is her belly tender? Any guarding?': each one's
+            return self._match.outermost([finding for question in asked for finding in self._find(question)])
+        return found
 
     def _find_requested(self, request: str) -> list[Finding]:
         words = words_of(request)

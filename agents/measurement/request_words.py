@@ -76,6 +76,8 @@ _LOOKS_LIKE = re.compile(
     r"^\s*(?:what|how) (?:does|do|did) (?:the |his |her |their )?(?P<what>.+?) look(?: like)?\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# Where one question ends and another follows ('tender? peritonism?').
+_QUESTION_BREAK = re.compile(r"\?+(?:\s+|$)")
 # How the patient looks ('How does he look?', 'Does she look pale?', 'How does the infant appear overall?'): the general
 # appearance, however the question ends.
 _LOOKS = re.compile(
@@ -249,6 +251,11 @@ def _looked_at(asked: re.Match[str]) -> str:
     key = concept_key(asked["what"])
     looked = "" if key.modality or key.specimen else "inspection of "
     return f"{looked}{asked['what']}{asked['rest']}"
+
+
+def questions(request: str) -> list[str]:
+    """The questions a request asks one after another ('Is her belly tender? Any guarding?'), each with its mark."""
+    return [f"{question}?" for question in _QUESTION_BREAK.split(request.strip()) if question.strip(" ?")]
 
 
 def hoped_result(request: str) -> str:
