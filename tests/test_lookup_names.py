@@ -452,9 +452,9 @@ def test_every_labelled_result_is_a_finding_of_its_case(agreement) -> None:
 
 def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     """Floors under what the reader reaches on the tuning part, and never another test's result for a test the
-    case lacks (see below for examination requests). When the blind sets of stop 30 joined it: 93.6% of all requests for held tests (a third of the
-    new rows ask for examinations and NEJM free text) and 97% of those for MedQA-Ext test results, the issue's
-    hidden set's scope. The issue's goal, 98%, is not met."""
+    case lacks (see below for examination requests). When the blind sets of stop 30 joined it: 93.6% of all
+    requests for held tests (a third of the new rows ask for examinations and NEJM free text) and 97% of those
+    for MedQA-Ext test results, the issue's hidden set's scope. The issue's goal, 98%, is not met."""
     cases, _, scored = agreement
     tuning = [item for item in scored if not item.row.held_out]
     present = [item for item in tuning if not item.row.absent]
@@ -2186,5 +2186,6 @@ def test_questions_asked_one_after_another_are_each_answered() -> None:
     lookup = LookupMeasurement(_case({}, exam))
     assert _paths(lookup, "Is her belly tender? Any guarding?") == ["Abdominal_Examination > Palpation"]
     assert _paths(lookup, "tender? peritonism?") == ["Abdominal_Examination > Palpation"]
-    assert _paths(lookup, "Distended? Tender?") == ["Abdominal_Examination > Inspection", "Abdominal_Examination > Palpation"]
+    both = ["Abdominal_Examination > Inspection", "Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "Distended? Tender?") == both
     assert _paths(lookup, "Any murmur? Any bruit?") == []
