@@ -2189,3 +2189,11 @@ def test_questions_asked_one_after_another_are_each_answered() -> None:
     both = ["Abdominal_Examination > Inspection", "Abdominal_Examination > Palpation"]
     assert _paths(lookup, "Distended? Tender?") == both
     assert _paths(lookup, "Any murmur? Any bruit?") == []
+
+
+def test_tenderness_at_a_point_over_a_bone_or_along_the_joint_line_is_felt_on_palpation() -> None:
+    exam = {"Knee_Examination": {"Inspection": "Swollen", "Palpation": "Medial joint line tender"}}
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "joint line tenderness") == ["Knee_Examination > Palpation"]
+    assert _paths(lookup, "point tenderness?") == ["Knee_Examination > Palpation"]
+    assert _paths(lookup, "bony tenderness") == ["Knee_Examination > Palpation"]
