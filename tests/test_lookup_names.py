@@ -2197,3 +2197,16 @@ def test_tenderness_at_a_point_over_a_bone_or_along_the_joint_line_is_felt_on_pa
     assert _paths(lookup, "joint line tenderness") == ["Knee_Examination > Palpation"]
     assert _paths(lookup, "point tenderness?") == ["Knee_Examination > Palpation"]
     assert _paths(lookup, "bony tenderness") == ["Knee_Examination > Palpation"]
+
+
+def test_an_examination_heading_with_a_part_it_lacks_is_no_answer() -> None:
+    exam = {
+        "Vital_Signs": {"Heart_Rate": "80 bpm", "Blood_Pressure": "120/80 mmHg"},
+        "Neurological_Examination": {"Motor": "5/5", "Sensation": "Intact"},
+    }
+    lookup = LookupMeasurement(_case({"MRI_Cervical_Spine": "Syrinx"}, exam))
+    assert _paths(lookup, "Vitals: SpO2") == []
+    assert _paths(lookup, "Vitals: BP") == ["Vital_Signs > Blood_Pressure"]
+    assert _paths(lookup, "Neuro exam - reflexes") == []
+    assert _paths(lookup, "Neuro exam - sensation") == ["Neurological_Examination > Sensation"]
+    assert _paths(lookup, "Exam: spine - tenderness") == []

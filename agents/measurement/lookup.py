@@ -469,10 +469,15 @@ class LookupMeasurement(DeterministicRole):
             headed = [f"{bare} {item}" if every or self._key(words_of(item)).imaging_only else item for item in listed]
             named += self._find(gloss) if headed == listed else [f for item in headed for f in self._find(item)]
             items += headed
+        heading = words_of(bare)
         if not found:
-            if self._key(words_of(bare)).modality:  # '(pancreatic protocol)' after a CT is no examination
+            if self._key(heading).modality:  # '(pancreatic protocol)' after a CT is no examination
                 named = [finding for finding in named if not (finding.exam and not finding.own.modality)]
+            elif asks_for_examination(heading, self._key(heading)):  # 'Exam: spine - tenderness' is no spine MRI
+                named = [finding for finding in named if finding.exam and not finding.own.modality]
             return self._match.outermost(named)  # 'red cell size (MCV)': the gloss names what the words do not
+        if not named and len(items) == 1 and all(f.exam and f.children for f in found) and self._names_a_part(items[0]):
+            return []  # 'Neuro exam - reflexes', 'Vitals: SpO2': the part asked for, which this examination lacks
         if len(items) > 1 and not all(self._find(item) for item in items) and not all(f.exam for f in found):
             return found  # 'TORCH titres [Toxoplasma, Rubella, CMV, HSV]': the panel as the doctor knows it
         if {id(finding) for finding in found} < {id(finding) for finding in self._match.outermost(named)}:
@@ -487,6 +492,12 @@ class LookupMeasurement(DeterministicRole):
             if len(parts) > 1 and covered >= len(parts) - (len(parts) >= 4):
                 return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts
         return named
+
+    def _names_a_part(self, item: str) -> bool:
+        """Whether a gloss's item names only parts an examination reports ('reflexes', 'SpO2'), not what the doctor
+        looks for or how ('size, colour', 'hydration status')."""
+        tokens = self._key(words_of(item)).tokens
+        return bool(tokens) and tokens <= self._table.tests - self._table.specifiers
 
     def _kind_only(self, item: str) -> bool:
         """Whether a gloss's item names only a kind of what its heading names, and no result of its own ('total'
