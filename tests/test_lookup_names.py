@@ -2210,3 +2210,27 @@ def test_an_examination_heading_with_a_part_it_lacks_is_no_answer() -> None:
     assert _paths(lookup, "Neuro exam - reflexes") == []
     assert _paths(lookup, "Neuro exam - sensation") == ["Neurological_Examination > Sensation"]
     assert _paths(lookup, "Exam: spine - tenderness") == []
+
+
+def test_ward_shorthand_for_the_vital_signs_and_lay_words_for_looking_listening_and_glands() -> None:
+    exam = {
+        "Vital_Signs": {"Temperature": "37.2 C", "Heart_Rate": "90 bpm", "Blood_Pressure": "150/90 mmHg"},
+        "Neurological_Examination": {"Mental_Status": "Alert and oriented", "Cranial_Nerves": "Intact"},
+        "Skin_Examination": {"Inspection": "Maculopapular rash"},
+        "Respiratory_Examination": {"Auscultation": "Clear"},
+        "Neck_Examination": {"Lymph_Nodes": "Shotty cervical nodes"},
+        "Abdominal_Examination": {"Percussion": "Shifting dullness present"},
+    }
+    lookup = LookupMeasurement(_case({"Thyroid_Ultrasound": "Normal gland"}, exam))
+    assert _paths(lookup, "manual BP") == ["Vital_Signs > Blood_Pressure"]
+    assert _paths(lookup, "recheck BP") == ["Vital_Signs > Blood_Pressure"]
+    assert _paths(lookup, "oral temp") == ["Vital_Signs > Temperature"]
+    assert _paths(lookup, "apical pulse") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "HR on the monitor") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "oriented x3?") == ["Neurological_Examination > Mental_Status"]
+    assert _paths(lookup, "CN II-XII") == ["Neurological_Examination > Cranial_Nerves"]
+    assert _paths(lookup, "have a look at the rash") == ["Skin_Examination > Inspection"]
+    assert _paths(lookup, "have a listen to his chest") == ["Respiratory_Examination > Auscultation"]
+    assert _paths(lookup, "check the glands") == ["Neck_Examination > Lymph_Nodes"]
+    assert _paths(lookup, "thyroid gland ultrasound") == ["Thyroid_Ultrasound"]
+    assert _paths(lookup, "shifting dullness") == ["Abdominal_Examination > Percussion"]

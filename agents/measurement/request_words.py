@@ -78,6 +78,10 @@ _LOOKS_LIKE = re.compile(
 )
 # Where one question ends and another follows ('tender? peritonism?').
 _QUESTION_BREAK = re.compile(r"\?+(?:\s+|$)")
+# 'Have a look at the rash', 'have a listen to his chest', 'have a feel of her tummy': looking, listening, feeling.
+_HAVE_A = re.compile(
+    r"^\s*(?:(?:please|can you|could you|let me|let's|i'll)\s+)?have a\s+(?=(?:look|listen|feel)\b)", re.IGNORECASE
+)
 # How the patient looks ('How does he look?', 'Does she look pale?', 'How does the infant appear overall?'): the general
 # appearance, however the question ends.
 _LOOKS = re.compile(
@@ -230,6 +234,7 @@ def requested_test(request: str) -> str:
     request = _BY_ROUTE.sub(
         lambda route: ROUTES[" ".join(route[0].lower().split())], _CRANIAL_NERVES.sub("cranial nerves", request)
     )
+    request = _HAVE_A.sub("", request)
     request = _LOOKS_LIKE.sub(_looked_at, _LOOKS.sub("general appearance", request))
     if _HOW_FAST.match(request):
         request = "respiratory rate" if "breath" in request.lower() else "heart rate"
