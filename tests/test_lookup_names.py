@@ -2234,3 +2234,16 @@ def test_ward_shorthand_for_the_vital_signs_and_lay_words_for_looking_listening_
     assert _paths(lookup, "check the glands") == ["Neck_Examination > Lymph_Nodes"]
     assert _paths(lookup, "thyroid gland ultrasound") == ["Thyroid_Ultrasound"]
     assert _paths(lookup, "shifting dullness") == ["Abdominal_Examination > Percussion"]
+
+
+def test_skin_lesions_genitalia_and_named_tendon_reflexes_find_their_examination() -> None:
+    exam = {
+        "Dermatological_Examination": {"Inspection": "Tense bullae in the axillae", "Palpation": "Nikolsky negative"},
+        "Genitourinary_Examination": {"Inspection": "Normal external genitalia"},
+        "Neurological_Examination": {"Reflexes": {"Upper_Extremities": "2+", "Lower_Extremities": "Absent"}},
+    }
+    lookup = LookupMeasurement(_case({"Skin_Biopsy": {"Histopathology": "Subepidermal blister"}}, exam))
+    assert _paths(lookup, "Inspect the axillary blisters") == ["Dermatological_Examination > Inspection"]
+    assert _paths(lookup, "Inspect the external genitalia") == ["Genitourinary_Examination > Inspection"]
+    assert _paths(lookup, "Biceps reflex") == ["Neurological_Examination > Reflexes > Upper_Extremities"]
+    assert _paths(lookup, "histology of the blister") == ["Skin_Biopsy"]
