@@ -2247,3 +2247,14 @@ def test_skin_lesions_genitalia_and_named_tendon_reflexes_find_their_examination
     assert _paths(lookup, "Inspect the external genitalia") == ["Genitourinary_Examination > Inspection"]
     assert _paths(lookup, "Biceps reflex") == ["Neurological_Examination > Reflexes > Upper_Extremities"]
     assert _paths(lookup, "histology of the blister") == ["Skin_Biopsy"]
+
+
+def test_light_touch_eye_movements_and_jaundice_by_their_usual_names() -> None:
+    exam = {
+        "General_Examination": {"Scleral_Icterus": "Present"},
+        "Neurological_Examination": {"Sensation": "Reduced to light touch", "Eye_Movements": "Full"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "sensation to light touch") == ["Neurological_Examination > Sensation"]
+    assert _paths(lookup, "Extraocular movements") == ["Neurological_Examination > Eye_Movements"]
+    assert _paths(lookup, "Is he jaundiced?") == ["General_Examination > Scleral_Icterus"]
