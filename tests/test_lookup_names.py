@@ -2258,3 +2258,15 @@ def test_light_touch_eye_movements_and_jaundice_by_their_usual_names() -> None:
     assert _paths(lookup, "sensation to light touch") == ["Neurological_Examination > Sensation"]
     assert _paths(lookup, "Extraocular movements") == ["Neurological_Examination > Eye_Movements"]
     assert _paths(lookup, "Is he jaundiced?") == ["General_Examination > Scleral_Icterus"]
+
+
+def test_a_part_of_the_body_named_alone_asks_for_its_examination_not_its_imaging() -> None:
+    exam = {"Neurological_Examination": {"Fontanelle": "Bulging"}}
+    lookup = LookupMeasurement(
+        _case({"Brain_Imaging": "Cerebral oedema", "Radiographs": {"Axillary": "Dislocation"}}, exam)
+    )
+    assert _paths(lookup, "anterior fontanelle") == ["Neurological_Examination > Fontanelle"]
+    assert _paths(lookup, "axillary view") == ["Radiographs > Axillary"]
+    imaging_only = LookupMeasurement(_case({"CT_Chest": "Nodule"}, {"Vital_Signs": {"Heart_Rate": "80 bpm"}}))
+    assert _paths(imaging_only, "chest: clear?") == []
+    assert _paths(imaging_only, "chest CT") == ["CT_Chest"]

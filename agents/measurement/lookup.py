@@ -93,6 +93,8 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 RATE, PULSE = "rate", "pulse"
+VIEW_WORDS = frozenset({"view", "projection"})
+"""Words naming a radiograph's view: a request of a region and a view asks for the film, not the examination."""
 SAMPLES = SAMPLED_SITE_TESTS | {ASPIRATION}
 """Samples a test is run on ('Gram stain of the aspirate', 'direct IF of the biopsy')."""
 REPORT_SECTION_WORDS = frozenset(
@@ -522,7 +524,9 @@ class LookupMeasurement(DeterministicRole):
     def _by_words_key(self, words: list[str], key: Key) -> list[Finding]:
         """The findings a request's key answers, else those of the region holding the one it names; a request
         naming the examination is never answered by imaging."""
-        examination = asks_for_examination(words, key)
+        regions_only = bool(key.tokens) and key.tokens <= self._table.regions and not key.has_facets
+        regions_only &= not VIEW_WORDS.intersection(words)  # 'axillary view' is a radiograph's
+        examination = asks_for_examination(words, key) or regions_only  # 'chest', 'fontanelle': its examination
         found = self._match.by_key(key, examination=examination)
         return found or self._match.by_broader_region(key, examination=examination)
 
