@@ -2270,3 +2270,11 @@ def test_a_part_of_the_body_named_alone_asks_for_its_examination_not_its_imaging
     imaging_only = LookupMeasurement(_case({"CT_Chest": "Nodule"}, {"Vital_Signs": {"Heart_Rate": "80 bpm"}}))
     assert _paths(imaging_only, "chest: clear?") == []
     assert _paths(imaging_only, "chest CT") == ["CT_Chest"]
+
+
+def test_the_skin_examination_answers_for_the_nails_or_scalp_only_where_it_speaks_of_them() -> None:
+    arms = LookupMeasurement(_case({}, {"Skin_Examination": {"Inspection": "Scaly plaques on both forearms"}}))
+    assert _paths(arms, "nails") == []
+    assert _paths(arms, "scalp") == []
+    nails = LookupMeasurement(_case({}, {"Skin_Examination": {"Inspection": "Plaques; pitting of the nails"}}))
+    assert _paths(nails, "nail exam - pitting?") == ["Skin_Examination"]

@@ -92,7 +92,7 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
-RATE, PULSE = "rate", "pulse"
+RATE, PULSE, SKIN = "rate", "pulse", "skin"
 VIEW_WORDS = frozenset({"view", "projection"})
 """Words naming a radiograph's view: a request of a region and a view asks for the film, not the examination."""
 SAMPLES = SAMPLED_SITE_TESTS | {ASPIRATION}
@@ -528,7 +528,17 @@ class LookupMeasurement(DeterministicRole):
         regions_only &= not VIEW_WORDS.intersection(words)  # 'axillary view' is a radiograph's
         examination = asks_for_examination(words, key) or regions_only  # 'chest', 'fontanelle': its examination
         found = self._match.by_key(key, examination=examination)
-        return found or self._match.by_broader_region(key, examination=examination)
+        if found:
+            return found
+        broader = self._match.by_broader_region(key, examination=examination)
+        appendages = [word for word in words if self._key([word]).tokens & self._skin_parts]
+        return [f for f in broader if not (f.exam and appendages) or self._text.says_anywhere(f, appendages)]
+
+    @property
+    def _skin_parts(self) -> frozenset[str]:
+        """Parts of the body examined with the skin ('nails', 'scalp'): a skin examination answers for one only where
+        it speaks of it, for it describes where the skin is affected."""
+        return frozenset(region for region, wider in self._table.within.items() if SKIN in wider)
 
     def _key(self, words: list[str]) -> Key:
         """The request's key, a misspelt word ('creatinin') first read as the known word it is closest to."""

@@ -124,6 +124,14 @@ class TextSearch:
         found = [finding for finding in found if methods & set(self._name_words(finding))] or found
         return [finding for finding in found if not any(finding in other.parents for other in found)]
 
+    def says_anywhere(self, finding: Finding, words: list[str]) -> bool:
+        """Whether a finding's names or texts, or those of the parts inside it, say every one of the words."""
+        inside = [finding]
+        for part in inside:
+            inside.extend(part.children)
+        said = [word for part in inside for sentence in self._sentences(part) for word in sentence]
+        return all(_said(self._usual_spelling(word), said) for word in words)
+
     def _usual_spelling(self, word: str) -> str:
         """A word as the table spells it usually ('oedema' as 'edema'), so a text in the other spelling says it."""
         entry = self._table.phrases.get((word,))
