@@ -2278,3 +2278,21 @@ def test_the_skin_examination_answers_for_the_nails_or_scalp_only_where_it_speak
     assert _paths(arms, "scalp") == []
     nails = LookupMeasurement(_case({}, {"Skin_Examination": {"Inspection": "Plaques; pitting of the nails"}}))
     assert _paths(nails, "nail exam - pitting?") == ["Skin_Examination"]
+
+
+def test_us_charting_shorthand_and_german_usage_for_the_heart_lungs_and_rates() -> None:
+    exam = {
+        "Vital_Signs": {"Heart_Rate": "72 bpm", "Respiratory_Rate": "16/min", "Blood_Pressure": "170/100 mmHg"},
+        "Cardiopulmonary_Examination": {"Heart": "Regular, no murmur", "Lungs": "Clear"},
+        "Peripheral_Examination": {"Pulses": "Strong"},
+        "Neurological_Examination": {"Consciousness_Level": "Alert"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "CTAB?") == ["Cardiopulmonary_Examination > Lungs"]
+    assert _paths(lookup, "RRR, any m/r/g?") == ["Cardiopulmonary_Examination > Heart"]
+    assert _paths(lookup, "cardiorespiratory exam") == ["Cardiopulmonary_Examination"]
+    assert _paths(lookup, "Heart frequency") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "pulse frequency") == ["Vital_Signs > Heart_Rate"]
+    assert _paths(lookup, "breathing frequency") == ["Vital_Signs > Respiratory_Rate"]
+    assert _paths(lookup, "LOC") == ["Neurological_Examination > Consciousness_Level"]
+    assert _paths(lookup, "Is she hypertensive?") == ["Vital_Signs > Blood_Pressure"]

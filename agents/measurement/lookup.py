@@ -92,7 +92,9 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
-RATE, PULSE, SKIN = "rate", "pulse", "skin"
+PULSE, SKIN = "pulse", "skin"
+RATE_WORDS = frozenset({"rate", "frequency"})
+"""Words asking for a count per minute ('pulse rate', 'pulse frequency'): the vital signs', not the pulses felt."""
 VIEW_WORDS = frozenset({"view", "projection"})
 """Words naming a radiograph's view: a request of a region and a view asks for the film, not the examination."""
 SAMPLES = SAMPLED_SITE_TESTS | {ASPIRATION}
@@ -202,7 +204,7 @@ class LookupMeasurement(DeterministicRole):
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
         if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
             found = [finding for finding in found if not finding.exam] or found
-        if RATE in words or PULSE not in words:  # 'pulse rate', 'HR': the vital signs' count, not the pulses felt
+        if RATE_WORDS.intersection(words) or PULSE not in words:  # 'pulse rate', 'HR': the count, not the pulses felt
             found = [finding for finding in found if not finding.felt_pulse] or found
         found = [part for finding in found for part in self._part_named_by(finding, words)]
         return (
