@@ -2299,7 +2299,7 @@ def test_us_charting_shorthand_and_german_usage_for_the_heart_lungs_and_rates() 
 
 
 def test_an_abdomen_asked_soft_and_non_tender_is_its_palpation() -> None:
-    exam = {"Abdominal_Examination": {"Inspection": "Flat", "Palpation": "Soft, non-tender", "Auscultation": "Normal"}}
+    exam = {"Abdominal_Examination": {"Inspection": "Flat", "Palpation": "Soft, no masses", "Auscultation": "Normal"}}
     lookup = LookupMeasurement(_case({}, exam))
     assert _paths(lookup, "abdo: soft, non-tender?") == ["Abdominal_Examination > Palpation"]
     assert _paths(lookup, "non-tender?") == ["Abdominal_Examination > Palpation"]
