@@ -2296,9 +2296,3 @@ def test_us_charting_shorthand_and_german_usage_for_the_heart_lungs_and_rates() 
     assert _paths(lookup, "breathing frequency") == ["Vital_Signs > Respiratory_Rate"]
     assert _paths(lookup, "LOC") == ["Neurological_Examination > Consciousness_Level"]
     assert _paths(lookup, "Is she hypertensive?") == ["Vital_Signs > Blood_Pressure"]
-
-
-def test_an_abdomen_asked_non_tender_is_its_palpation() -> None:
-    exam = {"Abdominal_Examination": {"Inspection": "Flat", "Palpation": "Soft. No tenderness.", "Auscultation": "Normal"}}
-    lookup = LookupMeasurement(_case({}, exam))
-    assert _paths(lookup, "non-tender?") == ["Abdominal_Examination > Palpation"]
