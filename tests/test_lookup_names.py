@@ -452,17 +452,21 @@ def test_every_labelled_result_is_a_finding_of_its_case(agreement) -> None:
 
 def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     """Floors under what the reader reaches on the tuning part, and never another test's result for a test the
-    case lacks (see below for examination requests). When the blind sets of stop 30 joined it: 93.6% of all
-    requests for held tests (a third of the new rows ask for examinations and NEJM free text) and 97% of those
-    for MedQA-Ext test results, the issue's hidden set's scope. The issue's goal, 98%, is not met."""
+    case lacks (see below for examination requests). When the blind examination sets of stop 33 joined it (its
+    tuning part now holds 6,159 MedQA-Ext examination requests and 8,996 for MedQA-Ext test results): 92.6% of
+    all requests for held results, 97.6% of those for MedQA-Ext test results (the issue's hidden set's scope) and
+    85.9% of those for the MedQA-Ext examination. The issue's goal, 98%, is not met."""
     cases, _, scored = agreement
     tuning = [item for item in scored if not item.row.held_out]
     present = [item for item in tuning if not item.row.absent]
     matched = sum(item.outcome == "matched" for item in present)
-    assert matched / len(present) >= 0.93
+    assert matched / len(present) >= 0.92
     assert sum(item.outcome == "wrong test" for item in present) <= 0.015 * len(present)
     test_results = [item for item in present if _asks_for_test_results(item.row, cases)]
     assert sum(item.outcome == "matched" for item in test_results) / len(test_results) >= 0.96
+    medqa = [item for item in present if item.row.case.startswith("medqa-ext:")]
+    examination = [item for item in medqa if not _asks_for_test_results(item.row, cases)]
+    assert sum(item.outcome == "matched" for item in examination) / len(examination) >= 0.85
     absent = [item for item in scored if item.row.absent]
     wrong = [item for item in absent if item.outcome == "wrong test"]
     assert not [item for item in wrong if not _answered_from_the_examination(item, cases)]
