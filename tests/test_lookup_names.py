@@ -2300,3 +2300,20 @@ def test_us_charting_shorthand_and_german_usage_for_the_heart_lungs_and_rates() 
     assert _paths(lookup, "breathing frequency") == ["Vital_Signs > Respiratory_Rate"]
     assert _paths(lookup, "LOC") == ["Neurological_Examination > Consciousness_Level"]
     assert _paths(lookup, "Is she hypertensive?") == ["Vital_Signs > Blood_Pressure"]
+
+
+def test_accented_eponyms_and_german_usage_find_their_examination() -> None:
+    exam = {
+        "Vital_Signs": {"Respiratory_Rate": "18/min"},
+        "General_Examination": {"Appearance": "Well nourished", "Skin": "Several cafe-au-lait spots"},
+        "Cardiovascular_Examination": {"Auscultation": "Normal heart sounds"},
+        "Neurological_Examination": {"Sensation": "Intact", "Motor": "5/5", "Special_Test": "Positive Lasegue sign"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Lasègue sign") == ["Neurological_Examination > Special_Test"]
+    assert _paths(lookup, "café-au-lait spots?") == ["General_Examination > Skin"]
+    assert _paths(lookup, "Sensibility") == ["Neurological_Examination > Sensation"]
+    assert _paths(lookup, "Gross strength") == ["Neurological_Examination > Motor"]
+    assert _paths(lookup, "Auscultation of the cor") == ["Cardiovascular_Examination > Auscultation"]
+    assert _paths(lookup, "General condition and nutritional status") == ["General_Examination > Appearance"]
+    assert _paths(lookup, "Counting of the breaths per minute") == ["Vital_Signs > Respiratory_Rate"]

@@ -4,8 +4,10 @@ possessives gone ('Complete_Blood_Counts', "Gram's stain")."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _NON_WORD = re.compile(r"[^0-9a-zµ]+")
+MICRO = "µ"
 _POSSESSIVE = re.compile(r"['’]s(?![a-z])", re.IGNORECASE)
 
 
@@ -14,9 +16,19 @@ _GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": 
 
 
 def normalise_name(name: str) -> str:
-    """'Complete_Blood_Counts' / 'complete blood-count' -> 'complete blood count' (lowercase, singular)."""
-    words = _NON_WORD.sub(" ", name.lower().translate(_GREEK).replace("_", " ")).split()
+    """'Complete_Blood_Counts' / 'complete blood-count' -> 'complete blood count' (lowercase, singular); accents
+    folded ('Lasègue' -> 'lasegue', 'café-au-lait' -> 'cafe au lait')."""
+    words = _NON_WORD.sub(" ", _without_accents(name.lower().translate(_GREEK)).replace("_", " ")).split()
     return " ".join(singular(word) for word in words)
+
+
+def _without_accents(text: str) -> str:
+    """The text with accents dropped from its letters (the micro sign kept as written)."""
+    if text.isascii():
+        return text
+    return "".join(
+        char if char == MICRO else unicodedata.normalize("NFKD", char)[0] if char.isalpha() else char for char in text
+    )
 
 
 def singular(word: str) -> str:
