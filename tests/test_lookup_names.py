@@ -355,6 +355,9 @@ def test_named_views_and_signs_are_found() -> None:
     )
     assert _paths(lookup, "scapular Y view") == ["Radiographs > Scapular_Y"]
     assert _paths(lookup, "axillary view") == ["Radiographs > Axillary"]
+    biopsy = LookupMeasurement(_case({"Biopsy": {"Cervical_Lymph_Node": "Reactive"}}, {"Neck_Examination": "Supple"}))
+    assert _paths(biopsy, "check for lymphadenopathy in the neck") == []  # no lymph node biopsy
+    assert _paths(biopsy, "lymph node biopsy") == ["Biopsy > Cervical_Lymph_Node"]
     for request in ("SLR", "straight leg raise"):
         assert _paths(lookup, request) == ["Musculoskeletal_Examination > Special_Test"], request
 
@@ -2271,6 +2274,9 @@ def test_a_part_of_the_body_named_alone_asks_for_its_examination_not_its_imaging
     )
     assert _paths(lookup, "anterior fontanelle") == ["Neurological_Examination > Fontanelle"]
     assert _paths(lookup, "axillary view") == ["Radiographs > Axillary"]
+    biopsy = LookupMeasurement(_case({"Biopsy": {"Cervical_Lymph_Node": "Reactive"}}, {"Neck_Examination": "Supple"}))
+    assert _paths(biopsy, "check for lymphadenopathy in the neck") == []  # no lymph node biopsy
+    assert _paths(biopsy, "lymph node biopsy") == ["Biopsy > Cervical_Lymph_Node"]
     imaging_only = LookupMeasurement(_case({"CT_Chest": "Nodule"}, {"Vital_Signs": {"Heart_Rate": "80 bpm"}}))
     assert _paths(imaging_only, "chest: clear?") == []
     assert _paths(imaging_only, "chest CT") == ["CT_Chest"]

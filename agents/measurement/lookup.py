@@ -530,9 +530,13 @@ class LookupMeasurement(DeterministicRole):
         regions_only &= not VIEW_WORDS.intersection(words)  # 'axillary view' is a radiograph's
         examination = asks_for_examination(words, key) or regions_only  # 'chest', 'fontanelle': its examination
         found = self._match.by_key(key, examination=examination)
+        if regions_only:  # 'lymphadenopathy in the neck' is no lymph node biopsy
+            found = [finding for finding in found if finding.exam]
         if found:
             return found
         broader = self._match.by_broader_region(key, examination=examination)
+        if regions_only:
+            broader = [finding for finding in broader if finding.exam]
         appendages = [word for word in words if self._key([word]).tokens & self._skin_parts]
         return [f for f in broader if not (f.exam and appendages) or self._text.says_anywhere(f, appendages)]
 
