@@ -2323,3 +2323,16 @@ def test_accented_eponyms_and_german_usage_find_their_examination() -> None:
     assert _paths(lookup, "Auscultation of the cor") == ["Cardiovascular_Examination > Auscultation"]
     assert _paths(lookup, "General condition and nutritional status") == ["General_Examination > Appearance"]
     assert _paths(lookup, "Counting of the breaths per minute") == ["Vital_Signs > Respiratory_Rate"]
+
+
+def test_a_part_of_the_examination_named_once_is_done_at_each_region_listed() -> None:
+    exam = {
+        "Musculoskeletal_Examination": {
+            "Inspection": "No deformity",
+            "Palpation": "Tender left mid-femur",
+            "Range_of_Motion": "Normal, no limitations",
+        }
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Range of movement knee and hip") == ["Musculoskeletal_Examination > Range_of_Motion"]
+    assert _paths(lookup, "Range of motion of hip and knee") == ["Musculoskeletal_Examination > Range_of_Motion"]

@@ -451,6 +451,12 @@ class LookupMeasurement(DeterministicRole):
             if sites and key.imaging_only:
                 found += self._one_part(text, sites[0])  # 'AP and lateral films of the right knee': the knee's AP
                 continue
+            regions = self._table.regions
+            if context and key.tokens and key.tokens <= regions and not key.side and context.tokens - regions:
+                examined = Key(context.tokens - regions | key.tokens, context.specimen, context.modality, context.side)
+                if part_found := self._by_words_key(words_of(text), examined):  # 'range of movement knee and hip'
+                    found += part_found
+                    continue
             found += self._one_part(text, context if part.after_with else None)
             if not part.after_with:
                 context = key
