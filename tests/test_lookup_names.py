@@ -2336,3 +2336,10 @@ def test_a_part_of_the_examination_named_once_is_done_at_each_region_listed() ->
     lookup = LookupMeasurement(_case({}, exam))
     assert _paths(lookup, "Range of movement knee and hip") == ["Musculoskeletal_Examination > Range_of_Motion"]
     assert _paths(lookup, "Range of motion of hip and knee") == ["Musculoskeletal_Examination > Range_of_Motion"]
+
+
+def test_t_in_a_list_of_vital_signs_is_the_temperature() -> None:
+    exam = {"Vital_Signs": {"Temperature": "38.2 C", "Heart_Rate": "110 bpm"}}
+    lookup = LookupMeasurement(_case({"Cardiac_Markers": {"Troponin_I": "0.01 ng/mL"}}, exam))
+    assert _paths(lookup, "Vitals: T") == ["Vital_Signs > Temperature"]
+    assert _paths(lookup, "troponin T") == []
