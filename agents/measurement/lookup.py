@@ -57,6 +57,7 @@ answer instead of the nearest match.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -92,7 +93,7 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
-PULSE, SKIN = "pulse", "skin"
+PULSE_WORD, SKIN = "pulse", "skin"
 RATE_WORDS = frozenset({"rate", "frequency"})
 """Words asking for a count per minute ('pulse rate', 'pulse frequency'): the vital signs', not the pulses felt."""
 VIEW_WORDS = frozenset({"view", "projection"})
@@ -204,7 +205,7 @@ class LookupMeasurement(DeterministicRole):
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
         if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
             found = [finding for finding in found if not finding.exam] or found
-        if RATE_WORDS.intersection(words) or PULSE not in words:  # 'pulse rate', 'HR': the count, not the pulses felt
+        if RATE_WORDS.intersection(words) or PULSE_WORD not in words:  # 'pulse rate', 'HR': no pulses felt
             found = [finding for finding in found if not finding.felt_pulse] or found
         found = [part for finding in found for part in self._part_named_by(finding, words)]
         return (
@@ -441,17 +442,18 @@ class LookupMeasurement(DeterministicRole):
     def _each_part(self, parts: list[RequestPart]) -> list[Finding]:
         """The findings each part of a request names; a part following a 'with' is read at the specimen,
         side and region of the part before it ('knee arthrocentesis with cell count' is the synovial
-        fluid's count)."""
+        fluid's count), and a part naming only a region is the part of the examination the part before it names,
+        there ('range of motion of hip and knee'), where the case holds that."""
         texts = spread_modality([part.text for part in parts], self._table.specifiers, self._table.regions)
         keys = [self._key(words_of(text)) for text in texts]
         sites = [key for key in keys if key.tokens & self._table.regions or key.side]
         found: list[Finding] = []
         context: Key | None = None
+        regions = self._table.regions
         for part, text, key in zip(parts, texts, keys, strict=True):
             if sites and key.imaging_only:
                 found += self._one_part(text, sites[0])  # 'AP and lateral films of the right knee': the knee's AP
                 continue
-            regions = self._table.regions
             if context and key.tokens and key.tokens <= regions and not key.side and context.tokens - regions:
                 examined = Key(context.tokens - regions | key.tokens, context.specimen, context.modality, context.side)
                 if part_found := self._by_words_key(words_of(text), examined):  # 'range of movement knee and hip'
@@ -546,7 +548,7 @@ class LookupMeasurement(DeterministicRole):
         appendages = [word for word in words if self._key([word]).tokens & self._skin_parts]
         return [f for f in broader if not (f.exam and appendages) or self._text.says_anywhere(f, appendages)]
 
-    @property
+    @cached_property
     def _skin_parts(self) -> frozenset[str]:
         """Parts of the body examined with the skin ('nails', 'scalp'): a skin examination answers for one only where
         it speaks of it, for it describes where the skin is affected."""

@@ -1,6 +1,7 @@
 """Tests a case reports inside the text of a finding rather than as a finding of their own: a manoeuvre
-in an examination's text, a test written whole in another result, and a test a lab sheet's free text names
-(the lookup's last resorts, when no finding is named for the request)."""
+in an examination's text, a test written whole in another result, a test a lab sheet's free text names, and
+what an examination looks for where its text says it (the lookup's last resorts, when no finding is named for
+the request)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ LOOKING_WORDS = frozenset(
     """look check examine exam examination inspect inspection palpate palpation feel listen auscultate auscultation
     percuss percussion observe assess assessment test testing ask describe evaluate evaluation is are was were there
     any for of the on in at to and with sign presence evidence his her their patient both please can we do does
-    how what whether quick formal focused full a an he she him it this that you me now some does do has have had
-    been be""".split()
+    how what whether quick formal focused full a an he she him it this that you me now some has have had been
+    be""".split()
 )
 """Words that ask for an examination or say how, not what it looks at or for."""
 OR = "or"
