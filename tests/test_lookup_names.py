@@ -2343,3 +2343,10 @@ def test_t_in_a_list_of_vital_signs_is_the_temperature() -> None:
     lookup = LookupMeasurement(_case({"Cardiac_Markers": {"Troponin_I": "0.01 ng/mL"}}, exam))
     assert _paths(lookup, "Vitals: T") == ["Vital_Signs > Temperature"]
     assert _paths(lookup, "troponin T") == []
+
+
+def test_the_words_of_a_question_name_no_part_of_the_examination() -> None:
+    exam = {"Neck_Examination": {"Palpation": "Nodule moves with swallowing"}, "Leg_Examination": {"Gait": "Antalgic"}}
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Does the nodule move with swallowing?") == ["Neck_Examination > Palpation"]
+    assert _paths(lookup, "Watch him walk") == ["Leg_Examination > Gait"]
