@@ -2350,3 +2350,16 @@ def test_the_words_of_a_question_name_no_part_of_the_examination() -> None:
     lookup = LookupMeasurement(_case({}, exam))
     assert _paths(lookup, "Does the nodule move with swallowing?") == ["Neck_Examination > Palpation"]
     assert _paths(lookup, "Watch him walk") == ["Leg_Examination > Gait"]
+
+
+def test_a_quick_neuro_screen_sats_on_air_and_an_examination_per_rectum() -> None:
+    exam = {
+        "Vital_Signs": {"Oxygen_Saturation": "94%"},
+        "Neurological_Examination": {"Motor": "Normal"},
+        "Rectal_Examination": "Empty rectum",
+    }
+    lookup = LookupMeasurement(_case({"Coagulation": {"PT": "12 s"}}, exam))
+    assert _paths(lookup, "quick neuro screen") == ["Neurological_Examination"]
+    assert _paths(lookup, "Quick value") == ["Coagulation > PT"]
+    assert _paths(lookup, "sats on air") == ["Vital_Signs > Oxygen_Saturation"]
+    assert _paths(lookup, "per rectal exam") == ["Rectal_Examination"]

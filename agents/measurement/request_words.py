@@ -55,7 +55,7 @@ _ASKING_AFTER = re.compile(
     re.IGNORECASE,
 )
 # Examinations 'per' a route, as Indian and British notes write them ('P/A examination', 'P/V', 'per speculum').
-_BY_ROUTE = re.compile(r"\bP/[AVSR]\b|\bper\s+(?:abdomen|vaginum|speculum|rectum)\b", re.IGNORECASE)
+_BY_ROUTE = re.compile(r"\bP/[AVSR]\b|\bper\s+(?:abdomen|vaginum|vaginal|speculum|rectum|rectal)\b", re.IGNORECASE)
 ROUTES = {
     "p/a": "abdominal",
     "per abdomen": "abdominal",
@@ -65,6 +65,8 @@ ROUTES = {
     "per speculum": "speculum",
     "p/r": "rectal",
     "per rectum": "rectal",
+    "per vaginal": "vaginal",
+    "per rectal": "rectal",
 }
 """The examination each route names."""
 # 'CNs' (so written) are the cranial nerves; 'CNS examination' is the central nervous system's, the neurological one.
