@@ -2365,3 +2365,19 @@ def test_a_quick_neuro_screen_sats_on_air_and_an_examination_per_rectum() -> Non
     assert _paths(lookup, "Quick value") == ["Coagulation > PT"]
     assert _paths(lookup, "sats on air") == ["Vital_Signs > Oxygen_Saturation"]
     assert _paths(lookup, "per rectal exam") == ["Rectal_Examination"]
+
+
+def test_an_llm_doctors_physical_exam_headings_and_report_requests() -> None:
+    exam = {
+        "Vital_Signs": {"Oxygen_Saturation": "91%", "Respiratory_Rate": "28/min"},
+        "Chest_Examination": {"Auscultation": "Crackles at the right base"},
+        "Abdominal_Examination": {"Auscultation": "Normal bowel sounds"},
+        "Other_Findings": "Physical examination otherwise unremarkable",
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "PHYSICAL EXAM: breath sounds right base") == ["Chest_Examination > Auscultation"]
+    assert _paths(lookup, "Please report the lung auscultation findings.") == ["Chest_Examination > Auscultation"]
+    assert _paths(lookup, "registration of vital signs") == ["Vital_Signs"]
+    assert _paths(lookup, "saturation") == ["Vital_Signs > Oxygen_Saturation"]
+    assert _paths(lookup, "respiration frequency") == ["Vital_Signs > Respiratory_Rate"]
+    assert _paths(lookup, "peristaltic sounds") == ["Abdominal_Examination > Auscultation"]

@@ -35,7 +35,7 @@ _ASKING = re.compile(
     r"|let(?:'s| us)|please|next|also|then|and)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out"
-    r"|record|document)\b(?:\s+(?:me|us)\b)?\s*)?"
+    r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
     r"(?:(?:a|an|the|some|his|her|their)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|(?:is|are) there|were there|any"

@@ -22,7 +22,7 @@ LOOKING_WORDS = frozenset(
     """look check examine exam examination inspect inspection palpate palpation feel listen auscultate auscultation
     percuss percussion observe assess assessment test testing ask describe evaluate evaluation is are was were there
     any for of the on in at to and with sign presence evidence his her their patient both please can we do does
-    how what whether quick formal focused full a an he she him it this that you me now some has have had been
+    how what whether quick formal focused full a an he she him it this that you me now some has have had been physical
     be""".split()
 )
 """Words that ask for an examination or say how, not what it looks at or for."""
