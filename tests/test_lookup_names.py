@@ -2386,4 +2386,4 @@ def test_an_llm_doctors_physical_exam_headings_and_report_requests() -> None:
 def test_the_back_of_the_eye_seen_with_the_ophthalmoscope_is_the_fundoscopy() -> None:
     lookup = LookupMeasurement(_case({}, {"Eye_Examination": {"Fundoscopy": "Papilloedema", "Acuity": "6/6"}}))
     assert _paths(lookup, "look at the back of the eyes") == ["Eye_Examination > Fundoscopy"]
-    assert _paths(lookup, "look at the retina with the ophthalmoscope") == ["Eye_Examination > Fundoscopy"]
+    assert _paths(lookup, "fundus") == ["Eye_Examination > Fundoscopy"]
