@@ -84,6 +84,13 @@ class Finding:
         """One of the vital signs (or the section holding them)."""
         return any(VITAL_SIGNS in finding.own.tokens for finding in (self, *self.parents))
 
+    def descendants(self) -> list[Finding]:
+        """Every finding inside this one, at any depth."""
+        inside = list(self.children)
+        for finding in inside:
+            inside.extend(finding.children)
+        return inside
+
     @property
     def felt_pulse(self) -> bool:
         """An examination's pulses (not the vital signs' heart rate): felt wherever an artery runs, whatever region
@@ -232,6 +239,8 @@ class CaseFindings:
             self.by_name.setdefault(exact_name(finding.node.name), []).append(finding)
         self.known = self.table.words | {word for finding in self.findings for word in words_of(finding.node.name)}
         self.answers: dict[str, tuple[Node, ...]] = {}
+        self.sentences: dict[int, list[list[str]]] = {}
+        """The words of each finding's text read so far, by sentence (see ``TextSearch``)."""
         self._text_keys: list[tuple[Finding, list[Key]]] | None = None
 
     @property
@@ -335,9 +344,7 @@ class CaseFindings:
         stated = report.one("side") - {BOTH_SIDES}
         finding.child_sides |= stated
         if finding.exam and stated:
-            for above in finding.parents:
-                if not above.own.side:
-                    above.child_sides |= stated
+            _tell_sides_above(finding, stated)
 
     def _implied_region(self, report: _Report) -> frozenset[str]:
         """Where imaging or a biopsy that names no region ('Radiographs', 'MRI', 'Biopsy') may have been taken:
@@ -353,12 +360,17 @@ class CaseFindings:
         if finding.own.specimen and not parent.own.specimen:
             parent.child_specimens |= finding.own.specimen
         if finding.own.side and finding.own.side != parent.own.side:
-            for above in finding.parents:
-                if not above.own.side:
-                    above.child_sides |= finding.own.side
+            _tell_sides_above(finding, finding.own.side)
         extra = finding.own.tokens - parent.own.tokens
         if extra and extra <= self.table.specifiers and not extra & self.table.regions:
             parent.variants |= extra
+
+
+def _tell_sides_above(finding: Finding, sides: frozenset[str]) -> None:
+    """Record on each finding above one that states no side of its own the sides it holds within it."""
+    for above in finding.parents:
+        if not above.own.side:
+            above.child_sides |= sides
 
 
 case_findings: PerCase[CaseFindings] = PerCase(CaseFindings, parts=lambda case: (case.exam, case.tests))

@@ -95,15 +95,12 @@ class KeyMatcher:
         'left knee'): a part it does not name it did not examine. 'Joint exam' is answered by the wrist it holds."""
         regions, within = self.table.regions, self.table.within
         reported = asked_for = False
-        stack = list(finding.children)
-        while stack:
-            part = stack.pop()
+        for part in finding.descendants():
             named = {region for region in part.own.tokens & regions if broader in within.get(region, ())}
             reported |= bool(named)
             asked_for |= any(region == asked or asked in within.get(region, ()) for region in named) and (
                 not side or not part.own.side or bool(side & part.own.side)
             )
-            stack.extend(part.children)
         return reported and not asked_for
 
     def _tier(self, request: Key, finding: Finding) -> float | None:

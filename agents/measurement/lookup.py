@@ -545,7 +545,11 @@ class LookupMeasurement(DeterministicRole):
         broader = self._match.by_broader_region(key, examination=examination)
         if regions_only:
             broader = [finding for finding in broader if finding.exam]
-        appendages = [word for word in words if self._key([word]).tokens & self._skin_parts]
+        appendages = (
+            [word for word in words if self._key([word]).tokens & self._skin_parts]
+            if key.tokens & self._skin_parts
+            else []
+        )
         return [f for f in broader if not (f.exam and appendages) or self._text.says_anywhere(f, appendages)]
 
     @cached_property
@@ -601,14 +605,7 @@ class LookupMeasurement(DeterministicRole):
 
 def _descendants(wholes: list[Finding]) -> list[Finding]:
     """Every finding inside the wholes, each once (the matcher orders what it finds among them)."""
-    found: dict[int, Finding] = {}
-    stack = [child for whole in wholes for child in whole.children]
-    while stack:
-        finding = stack.pop()
-        if id(finding) not in found:
-            found[id(finding)] = finding
-            stack.extend(finding.children)
-    return list(found.values())
+    return list({id(finding): finding for whole in wholes for finding in whole.descendants()}.values())
 
 
 def _first(words: list[str], prepositions: frozenset[str]) -> int:

@@ -11,19 +11,18 @@ from agents.findings import render
 from agents.measurement.case_findings import CaseFindings, Finding
 from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import ANY_MODALITY, Key, signs_named
-from agents.measurement.request_words import EXAMINATION_METHODS
+from agents.measurement.request_words import EXAMINATION_METHODS, EXAMINATION_WORDS
 
 EXAMINED = re.compile(r"\b(?:exam|examination|examined|inspection|palpation|auscultation)\b", re.IGNORECASE)
 """Words by which a text says it reports an examination: such a text answers the examination of a region it
 names ('skin changes' in an NEJM case's description of the physical examination)."""
 
 
-LOOKING_WORDS = frozenset(
-    """look check examine exam examination inspect inspection palpate palpation feel listen auscultate auscultation
-    percuss percussion observe assess assessment test testing ask describe evaluate evaluation is are was were there
-    any for of the on in at to and with sign presence evidence his her their patient both please can we do does
-    how what whether quick formal focused full a an he she him it this that you me now some has have had been physical
-    be""".split()
+LOOKING_WORDS = EXAMINATION_WORDS | frozenset(
+    """look check inspect palpate auscultate percuss observe assess assessment test testing ask describe evaluate
+    evaluation is are was were there any for of the on in at to and with sign presence evidence his her their patient
+    both please can we do does how what whether quick formal focused full a an he she him it this that you me now
+    some has have had been physical""".split()
 )
 """Words that ask for an examination or say how, not what it looks at or for."""
 OR = "or"
@@ -72,7 +71,7 @@ class TextSearch:
         self._shared = shared
         self._table = shared.table
         self._diagnosis = diagnosis
-        self._said_by: dict[int, list[list[str]]] = {}
+        self._said_by = shared.sentences
 
     def mentioning(self, words: list[str]) -> list[Finding]:
         """A test or manoeuvre the case reports inside a finding's text rather than as a finding of its own.
@@ -127,9 +126,7 @@ class TextSearch:
 
     def says_anywhere(self, finding: Finding, words: list[str]) -> bool:
         """Whether a finding's names or texts, or those of the parts inside it, say every one of the words."""
-        inside = [finding]
-        for part in inside:
-            inside.extend(part.children)
+        inside = [finding, *finding.descendants()]
         said = [word for part in inside for sentence in self._sentences(part) for word in sentence]
         return all(_said(self._usual_spelling(word), said) for word in words)
 
