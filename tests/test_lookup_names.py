@@ -2387,3 +2387,10 @@ def test_the_back_of_the_eye_seen_with_the_ophthalmoscope_is_the_fundoscopy() ->
     lookup = LookupMeasurement(_case({}, {"Eye_Examination": {"Fundoscopy": "Papilloedema", "Acuity": "6/6"}}))
     assert _paths(lookup, "look at the back of the eyes") == ["Eye_Examination > Fundoscopy"]
     assert _paths(lookup, "fundus") == ["Eye_Examination > Fundoscopy"]
+
+
+def test_does_is_no_plural() -> None:
+    assert words_of("Does the rash blanch?") == ["does", "the", "rash", "blanch"]
+    exam = {"General_Examination": {"Rash_Characteristics": "Rash blanches on pressure"}}
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "does the rash blanch?") == ["General_Examination > Rash_Characteristics"]

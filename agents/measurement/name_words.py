@@ -31,8 +31,14 @@ def _without_accents(text: str) -> str:
     )
 
 
+NOT_PLURAL = frozenset({"does", "goes"})
+"""Verbs ending like plurals ('does the lump move?')."""
+
+
 def singular(word: str) -> str:
     """A plural word as its singular ('counts' -> 'count', 'studies' -> 'study'); '-ss', '-us', '-is' stay."""
+    if word in NOT_PLURAL:
+        return word
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
