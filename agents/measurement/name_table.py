@@ -39,6 +39,7 @@ NameKind = Literal[
     "instance",
     "detail",
     "alternative",
+    "written",
 ]
 FACET_KINDS: tuple[NameKind, ...] = ("specimen", "modality", "side")
 
@@ -54,7 +55,10 @@ class NameEntry(BaseModel):
     'knee' within 'joint extremity musculoskeletal'), nearest first, for ``instance`` rows the kind of
     test the test ``term`` (a concept word) is one of ('finger_to_nose' is a 'coordination' test), for
     ``detail`` rows the concept word itself (a detail of how a result was obtained: 'timed_urine'), and for
-    ``alternative`` rows the words of a second meaning of an abbreviation ('tlc': 'total lung capacity')."""
+    ``alternative`` rows the words of a second meaning of an abbreviation ('tlc': 'total lung capacity'), and for
+    ``written`` rows the words an examination's text may write the sign ``term`` asks about in, a phrase's words
+    joined by '_' ('tone': 'rigidity spasticity flaccid ...': a report of rigidity answers a question about the
+    tone; 'dip': 'distal_interphalangeal')."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -94,6 +98,10 @@ class NameTable:
     alternatives: dict[tuple[str, ...], tuple[str, ...]] = dataclass_field(default_factory=dict)
     """an abbreviation with a second meaning -> the words of that meaning ('tlc' -> 'total lung capacity'),
     read when the first meaning finds nothing in the case."""
+    written: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = dataclass_field(default_factory=dict)
+    """a sign's words -> the words or phrases an examination's text may write it in, its own last word among them
+    ('muscle tone' -> 'tone', 'rigidity', ...; 'DIP' -> 'dip', 'distal interphalangeal'): how the lookup's last
+    resort reads a text for the sign."""
     tests: frozenset[str] = frozenset()
     """the words of the tests the usual names and abbreviations stand for ('lipase', 'cbc', 'biopsy'):
     what a finding's name says it is a result of, beyond regions, methods and facets."""
@@ -129,6 +137,7 @@ class _TableRows:
     categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
     details: set[str] = dataclass_field(default_factory=set)
     alternatives: dict[tuple[str, ...], tuple[str, ...]] = dataclass_field(default_factory=dict)
+    written: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = dataclass_field(default_factory=dict)
 
     def add(self, entry: NameEntry) -> None:
         """File one row; a term listed twice (outside the panel rows) or a region placed twice is an error."""
@@ -142,6 +151,12 @@ class _TableRows:
             self.details.add(entry.term)
         elif entry.kind == "alternative":
             self.alternatives[tuple(words_of(entry.term))] = tuple(words_of(entry.concept))
+        elif entry.kind == "written":
+            words = tuple(words_of(entry.term))
+            if words in self.written:
+                raise ValueError(f"test-name table: how a text writes {entry.term!r} is listed twice")
+            said = [tuple(words_of(phrase.replace("_", " "))) for phrase in entry.concept.split()]
+            self.written[words] = frozenset({(words[-1],), *said})
         elif entry.kind == "instance":
             if entry.term in self.categories:
                 raise ValueError(f"test-name table: test {entry.term!r} is given its kinds twice")
@@ -194,6 +209,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         categories=rows.categories,
         details=frozenset(rows.details),
         alternatives=rows.alternatives,
+        written=rows.written,
         vocabulary=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)).union(
             *(entry.concept.split() for entry in rows.phrases.values()), rows.spellings.values(), rows.regions
         ),

@@ -35,25 +35,38 @@ not 'dermatoscopy' and 'dermatological'). A word of three letters or fewer, or h
 only as itself."""
 
 
-def _alternatives(words: list[str]) -> list[list[str]]:
+Words = tuple[str, ...]
+
+
+def _alternatives(asked: list[frozenset[Words]]) -> list[frozenset[Words]]:
     """The words a text must say, each with the words it is an alternative to ('distended or tense' is said by a
     text saying either)."""
-    asked: list[list[str]] = []
-    joined = False
-    for word in words:
-        if word == OR:
-            joined = bool(asked)
-        elif joined:
-            asked[-1].append(word)
-            joined = False
+    joined: list[frozenset[Words]] = []
+    after_or = False
+    for words in asked:
+        if words == {(OR,)}:
+            after_or = bool(joined)
+        elif after_or:
+            joined[-1] |= words
+            after_or = False
         else:
-            asked.append([word])
-    return asked
+            joined.append(words)
+    return joined
 
 
 def _said(word: str, said: list[str]) -> bool:
     """Whether the word, or another form of it, is among the words said."""
     return any(_same_word(word, other) for other in said)
+
+
+def _phrase_said(phrase: Words, said: list[str]) -> bool:
+    """Whether the words of a phrase, or other forms of them, are said one after another."""
+    if len(phrase) == 1:
+        return _said(phrase[0], said)
+    return any(
+        all(_same_word(word, other) for word, other in zip(phrase, said[start:], strict=False))
+        for start in range(len(said) - len(phrase) + 1)
+    )
 
 
 def _same_word(word: str, other: str) -> bool:
@@ -106,7 +119,7 @@ class TextSearch:
         naming a specimen or imaging is a test, never answered by the examination's words."""
         if key.specimen or key.modality:
             return []
-        asked = _alternatives([self._usual_spelling(word) for word in words if word not in LOOKING_WORDS])
+        asked = _alternatives(self._written_as([word for word in words if word not in LOOKING_WORDS]))
         if not asked:
             return []
         found = [
@@ -117,12 +130,37 @@ class TextSearch:
             and not finding.vital_sign
             and isinstance(finding.node.value, (str, list))
             and any(
-                all(any(_said(word, said) for word in either) for either in asked) for said in self._sentences(finding)
+                all(any(_phrase_said(words, said) for words in either) for either in asked)
+                for said in self._sentences(finding)
             )
         ]
         methods = key.tokens & EXAMINATION_METHODS
         found = [finding for finding in found if methods & set(self._name_words(finding))] or found
         return [finding for finding in found if not any(finding in other.parents for other in found)]
+
+    def _written_as(self, words: list[str]) -> list[frozenset[Words]]:
+        """Each word in its usual spelling, or each sign of the table's ``written`` rows with the words a text may say
+        it in ('tone' is said by 'rigidity'; 'DIP' is the distal interphalangeal joint there, not a urine dip)."""
+        written = self._table.written
+        longest = max((len(phrase) for phrase in written), default=1)
+        said: list[frozenset[Words]] = []
+        start = 0
+        while start < len(words):
+            size = next(
+                (
+                    size
+                    for size in range(min(longest, len(words) - start), 0, -1)
+                    if tuple(words[start : start + size]) in written
+                ),
+                0,
+            )
+            said.append(
+                written[tuple(words[start : start + size])]
+                if size
+                else frozenset({(self._usual_spelling(words[start]),)})
+            )
+            start += size or 1
+        return said
 
     def says_anywhere(self, finding: Finding, words: list[str]) -> bool:
         """Whether a finding's names or texts, or those of the parts inside it, say every one of the words."""
