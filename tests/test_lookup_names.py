@@ -2428,3 +2428,18 @@ def test_the_words_a_text_writes_a_sign_in_are_read_from_the_table() -> None:
     assert table.written[("muscle", "tone")] == {("tone",), ("rigidity",), ("distal", "interphalangeal")}
     with pytest.raises(ValueError, match="listed twice"):
         build_name_table([NameEntry(term="tone", concept="rigid", kind="written", source=s) for s in "xy"])
+
+
+def test_a_sign_is_said_in_either_spelling_and_a_region_by_the_parts_within_it() -> None:
+    exam = {
+        "Extremities": {"Inspection_and_Palpation": "Mild pitting oedema in both legs."},
+        "Musculoskeletal_Examination": {"Range_of_Motion": "Crepitus noticed in knees during passive movement."},
+        "Neurological_Examination": {"Motor_Examination": "Asterixis, suggesting liver failure"},
+        "Skin_Examination": {"Inspection": "No significant ecchymosis; petechiae on the forearms"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "pedal edema?") == ["Extremities > Inspection_and_Palpation"]
+    assert _paths(lookup, "Assessment for joint crepitus") == ["Musculoskeletal_Examination > Range_of_Motion"]
+    assert _paths(lookup, "petechiae, bruising?") == ["Skin_Examination > Inspection"]
+    # An examination of a region is said by its name: the liver named in a neurological text is no abdominal exam.
+    assert _paths(lookup, "abdo exam - liver size") == []

@@ -119,7 +119,12 @@ class TextSearch:
         naming a specimen or imaging is a test, never answered by the examination's words."""
         if key.specimen or key.modality:
             return []
-        asked = _alternatives(self._written_as([word for word in words if word not in LOOKING_WORDS]))
+        regions_only = key.tokens - EXAMINATION_METHODS <= self._table.regions  # a region's exam: said by its name
+        asked = _alternatives(
+            self._written_as(
+                [self._usual_spelling(word) for word in words if word not in LOOKING_WORDS], parts=not regions_only
+            )
+        )
         if not asked:
             return []
         found = [
@@ -138,29 +143,28 @@ class TextSearch:
         found = [finding for finding in found if methods & set(self._name_words(finding))] or found
         return [finding for finding in found if not any(finding in other.parents for other in found)]
 
-    def _written_as(self, words: list[str]) -> list[frozenset[Words]]:
-        """Each word in its usual spelling, or each sign of the table's ``written`` rows with the words a text may say
-        it in ('tone' is said by 'rigidity'; 'DIP' is the distal interphalangeal joint there, not a urine dip)."""
+    def _written_as(self, words: list[str], *, parts: bool) -> list[frozenset[Words]]:
+        """Each word, or each sign of the table's ``written`` rows with the words a text may say it in ('tone' is said
+        by 'rigidity'; 'DIP' by 'distal interphalangeal'); with ``parts``, a region also by the regions within it
+        ('joint swelling' by 'swelling of the knee')."""
         written = self._table.written
         longest = max((len(phrase) for phrase in written), default=1)
         said: list[frozenset[Words]] = []
         start = 0
         while start < len(words):
-            size = next(
-                (
-                    size
-                    for size in range(min(longest, len(words) - start), 0, -1)
-                    if tuple(words[start : start + size]) in written
-                ),
-                0,
-            )
-            said.append(
-                written[tuple(words[start : start + size])]
-                if size
-                else frozenset({(self._usual_spelling(words[start]),)})
-            )
+            sizes = range(min(longest, len(words) - start), 0, -1)
+            size = next((size for size in sizes if tuple(words[start : start + size]) in written), 0)
+            said.append(written[tuple(words[start : start + size])] if size else self._or_a_part(words[start], parts))
             start += size or 1
         return said
+
+    def _or_a_part(self, word: str, parts: bool) -> frozenset[Words]:
+        """A word, with the regions within the region it names where it names one ('joint' is said by 'knees')."""
+        entry = self._table.phrases.get((word,))
+        if not parts or entry is None or entry.kind != "region" or " " in entry.concept:
+            return frozenset({(word,)})
+        inside = [part for part, wider in self._table.within.items() if entry.concept in wider]
+        return frozenset({(word,), *(tuple(part.split("_")) for part in inside)})
 
     def says_anywhere(self, finding: Finding, words: list[str]) -> bool:
         """Whether a finding's names or texts, or those of the parts inside it, say every one of the words."""
@@ -169,9 +173,9 @@ class TextSearch:
         return all(_said(self._usual_spelling(word), said) for word in words)
 
     def _usual_spelling(self, word: str) -> str:
-        """A word as the table spells it usually ('oedema' as 'edema'), so a text in the other spelling says it."""
-        entry = self._table.phrases.get((word,))
-        return entry.concept if entry is not None and entry.kind == "spelling" and " " not in entry.concept else word
+        """A word as the table spells it usually ('oedema' as 'edema'), in a request and in a text alike."""
+        usual = self._table.spellings.get(word, word)
+        return word if " " in usual else usual
 
     def _sentences(self, finding: Finding) -> list[list[str]]:
         """The words a finding says, with those of its name and path: its whole text, or each sentence apart where
@@ -181,7 +185,9 @@ class TextSearch:
         if sentences is None:
             named, text = self._name_words(finding), render(finding.node.value)
             parts = SENTENCE_END.split(text) if any(part.from_text for part in finding.children) else [text]
-            sentences = self._said_by[id(finding)] = [named + words_of(part) for part in parts]
+            sentences = self._said_by[id(finding)] = [
+                [self._usual_spelling(word) for word in named + words_of(part)] for part in parts
+            ]
         return sentences
 
     @staticmethod
