@@ -2443,3 +2443,26 @@ def test_a_sign_is_said_in_either_spelling_and_a_region_by_the_parts_within_it()
     assert _paths(lookup, "petechiae, bruising?") == ["Skin_Examination > Inspection"]
     # An examination of a region is said by its name: the liver named in a neurological text is no abdominal exam.
     assert _paths(lookup, "abdo exam - liver size") == []
+
+
+def test_a_sign_asked_of_an_examination_is_answered_by_the_part_that_speaks_of_it() -> None:
+    """'Liver edge / hepatomegaly' finds the abdominal examination through the liver's region: its palpation speaks of
+    the liver,
+    so that part answers, not the bowel sounds too. An examination asked for by its region alone stays whole."""
+    exam = {
+        "Abdominal_Examination": {
+            "Inspection": "No visible abnormalities",
+            "Auscultation": "Normal bowel sounds",
+            "Palpation": "Liver palpated 2-3 cm below the right costal margin, tender on palpation",
+        },
+        "Musculoskeletal_Examination": {
+            "Range_of_Motion": "Reduced range of motion in both knees.",
+            "Palpation": "Crepitus noted in both knees, no swelling or warmth.",
+        },
+        "Foot_Examination": {"Inspection": "Shallow ulcer", "Pulse": "Dorsalis pedis and posterior tibial weak"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "liver edge / hepatomegaly") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "dorsalis pedis and posterior tibial pulses") == ["Foot_Examination > Pulse"]
+    assert _paths(lookup, "examine the knees") == ["Musculoskeletal_Examination"]
+    assert _paths(lookup, "abdominal exam") == ["Abdominal_Examination"]

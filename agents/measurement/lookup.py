@@ -187,6 +187,8 @@ class LookupMeasurement(DeterministicRole):
         hoped = hoped_result(request)
         found = self._find_requested(requested_test(request))
         found = (self._found_inside(found, words_of(hoped)) if hoped and found else []) or found
+        if found and all(finding.exam and finding.children for finding in found):
+            found = self._text.narrowed(found, words_of(request))
         if not found and len(asked := questions(request)) > 1:  # 'Is her belly tender? Any guarding?': each one's
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
         return found

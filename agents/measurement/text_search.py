@@ -10,7 +10,7 @@ import re
 from agents.findings import render
 from agents.measurement.case_findings import CaseFindings, Finding
 from agents.measurement.name_words import exact_name, words_of
-from agents.measurement.names_of_tests import ANY_MODALITY, Key, signs_named
+from agents.measurement.names_of_tests import ANY_MODALITY, Key, key_of_words, signs_named
 from agents.measurement.request_words import EXAMINATION_METHODS, EXAMINATION_WORDS
 
 EXAMINED = re.compile(r"\b(?:exam|examination|examined|inspection|palpation|auscultation)\b", re.IGNORECASE)
@@ -26,6 +26,8 @@ LOOKING_WORDS = EXAMINATION_WORDS | frozenset(
 )
 """Words that ask for an examination or say how, not what it looks at or for."""
 OR = "or"
+PLACE_KINDS = frozenset({"region", "specifier", "side", "qualifier", "specimen", "modality"})
+"""Kinds of the table's words that say where or how an examination looks, not what it finds."""
 SENTENCE_END = re.compile(r"(?<!\d)[.;](?!\d)|\n")
 """Where a sentence of a text ends (not the point of a number)."""
 STEM_LENGTH, ENDING_LENGTH = 5, 3
@@ -157,6 +159,32 @@ class TextSearch:
             said.append(written[tuple(words[start : start + size])] if size else self._or_a_part(words[start], parts))
             start += size or 1
         return said
+
+    def narrowed(self, sections: list[Finding], words: list[str]) -> list[Finding]:
+        """The parts of examination sections that say what the request names beyond the section itself ('liver
+        edge?' answered by the abdominal examination: its palpation, which speaks of the liver); the sections
+        themselves where no part, or every part, says any of it."""
+        parts = [part for section in sections for part in section.descendants() if not part.children]
+        own = frozenset().union(*(section.own.tokens | section.region for section in sections))
+        content = [
+            word
+            for word in words
+            if word not in LOOKING_WORDS and not key_of_words([word], self._table).tokens & own and word.isalpha()
+        ]
+        if not parts or any(section.vital_sign for section in sections) or not any(map(self._names_a_sign, content)):
+            return sections  # 'examine the knees' asks for the examination, however its parts speak of the knees
+        saying = [
+            part
+            for part in parts
+            if any(_said(self._usual_spelling(word), said) for word in content for said in self._sentences(part))
+        ]
+        return saying if saying and len(saying) < len(parts) else sections
+
+    def _names_a_sign(self, word: str) -> bool:
+        """Whether a word may name what an examination finds ('edge', 'hepatomegaly'), not only where or how it looks
+        ('knee', 'lower', 'left')."""
+        entry = self._table.phrases.get((word,))
+        return entry is None or entry.kind not in PLACE_KINDS
 
     def _or_a_part(self, word: str, parts: bool) -> frozenset[Words]:
         """A word, with the regions within the region it names where it names one ('joint' is said by 'knees')."""
