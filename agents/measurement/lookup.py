@@ -56,6 +56,7 @@ answer instead of the nearest match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -94,6 +95,8 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 PULSE_WORD, SKIN = "pulse", "skin"
+ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]+")
+"""A test's abbreviation as written in capitals ('BP', 'SGOT')."""
 RATE_WORDS = frozenset({"rate", "frequency"})
 """Words asking for a count per minute ('pulse rate', 'pulse frequency'): the vital signs', not the pulses felt."""
 VIEW_WORDS = frozenset({"view", "projection"})
@@ -191,7 +194,20 @@ class LookupMeasurement(DeterministicRole):
             found = self._text.narrowed(found, words_of(request))
         if not found and len(asked := questions(request)) > 1:  # 'Is her belly tender? Any guarding?': each one's
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
+        if not found and len(listed := requested_test(request).split()) > 1 and all(map(self._one_test, listed)):
+            return self._match.outermost([finding for word in listed for finding in self._find(word)])  # 'BP HR'
         return found
+
+    def _one_test(self, word: str) -> bool:
+        """Whether a word is by itself the abbreviation of a test, in capitals ('BP', 'HR'), so that such words written
+        one after another without a comma list tests (not 'orthostatic BP', 'Hgb A1c')."""
+        entry = self._table.phrases.get(tuple(words_of(word)))
+        return (
+            ABBREVIATION.fullmatch(word) is not None
+            and entry is not None
+            and entry.kind in ("synonym", "abbreviation")
+            and bool(set(entry.concept.split()) - self._table.specifiers)
+        )
 
     def _find_requested(self, request: str) -> list[Finding]:
         words = words_of(request)

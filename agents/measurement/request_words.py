@@ -32,7 +32,7 @@ _SERUM_SHORT = re.compile(r"(?:^|(?<=\s))S\.\s*(?=[A-Za-z])")
 _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
     r"|i(?:'ll| will| want to| need| am ordering)|we(?:'ll| will| should| need to| need)"
-    r"|let(?:'s| us)|please|next|also|then|and)\b[\s,]*)+"
+    r"|let(?:'s| us)|please|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
@@ -40,7 +40,8 @@ _ASKING = re.compile(
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|(?:is|are) there|were there|any"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
-    r"|(?:was|were|is|are) (?:the patient|the baby|the child|the|his|her|their|he|she|they)"
+    r"|(?:was|were|is|are) (?:the patient|the baby|the child|the|his|her|their|he|she|they)|(?:was|were|is|are)(?= \w)"
+    r"|(?:how )?(?:do|does|did) (?:the|his|her|their|its)(?= \w)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform|record|measure"
     r"|let me (?:see|have|know)|show me|give me|tell me"
     r"|send(?: off)?|run)\s+(?:(?:the|his|her|their|its|any|a|an|some)\s+)?",
@@ -78,6 +79,20 @@ _LOOKS_LIKE = re.compile(
     r"^\s*(?:what|how) (?:does|do|did) (?:the |his |her |their )?(?P<what>.+?) look(?: like)?\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# How a part sounds, asked plainly ('How do his lungs sound?', 'What does the heart sound like?'): its auscultation.
+_SOUNDS_LIKE = re.compile(
+    r"^\s*(?:what|how) (?:does|do|did) (?:the |his |her |their )?(?P<what>.+?) sound(?: like)?\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+# Pressing on a part, asked plainly ('Does his belly hurt when you press on it?', 'Is the rash tender when you touch
+# it?'): its palpation.
+_WHEN_PRESSED = re.compile(
+    r"\s+(?:when|if|as) (?:you|i|we) (?:press|push|touch|feel|palpate)(?:\s+(?:on|over|in))?"
+    r"(?:\s+(?:it|them|there|here|the \w+|his \w+|her \w+))?",
+    re.IGNORECASE,
+)
+# The cranial nerves numbered ('cranial nerves 2 through 12', 'CN II-XII'): all of them.
+_NERVE_RANGE = re.compile(r"(?<=nerves)\s+(?:II|2)\s*(?:-|to|through|\u2013)\s*(?:XII|12)\b", re.IGNORECASE)
 # Where one question ends and another follows ('tender? peritonism?').
 _QUESTION_BREAK = re.compile(r"\?+(?:\s+|$)")
 # 'Have a look at the rash', 'have a listen to his chest', 'have a feel of her tummy': looking, listening, feeling.
@@ -233,10 +248,10 @@ def requested_test(request: str) -> str:
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
     request = _PULSE_RATE.sub("pulse rate ", request)
-    request = _BY_ROUTE.sub(
-        lambda route: ROUTES[" ".join(route[0].lower().split())], _CRANIAL_NERVES.sub("cranial nerves", request)
-    )
-    request = _HAVE_A.sub("", request)
+    request = _BY_ROUTE.sub(lambda route: ROUTES[" ".join(route[0].lower().split())], request)
+    request = _HAVE_A.sub("", _NERVE_RANGE.sub("", _CRANIAL_NERVES.sub("cranial nerves", request)))
+    request = _WHEN_PRESSED.sub(" on palpation", request)
+    request = _SOUNDS_LIKE.sub(r"auscultation of \g<what>\g<rest>", request)
     request = _LOOKS_LIKE.sub(_looked_at, _LOOKS.sub("general appearance", request))
     if _HOW_FAST.match(request):
         request = "respiratory rate" if "breath" in request.lower() else "heart rate"
