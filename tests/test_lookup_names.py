@@ -2521,3 +2521,21 @@ def test_a_question_asked_with_what_the_part_may_show_finds_the_part() -> None:
     assert _paths(lookup, "is the knee hot?") == ["Musculoskeletal_Examination > Palpation"]
     assert _paths(lookup, "are the lungs clear?") == []  # a finding word asked of an examination the case lacks
     assert name_table().findings >= {"distended", "intact", "red"}
+
+
+def test_bedside_words_for_percussion_expansion_strength_grades_and_pulses() -> None:
+    exam = {
+        "Vital_Signs": {"Heart_Rate": "90/min"},
+        "Chest_Examination": {"Inspection": "Normal chest wall movement", "Percussion": "Dull at the right base"},
+        "Neurological_Examination": {"Strength_Assessment": "2/5 in the right arm"},
+        "Leg_Examination": {"Pulse": "Dorsalis pedis and posterior tibial pulses weak", "Inspection": "Ulcer"},
+        "Obstetric_Examination": {"Auscultation": "Fetal heart sounds present"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Tap out his chest") == ["Chest_Examination > Percussion"]
+    assert _paths(lookup, "Chest expansion") == ["Chest_Examination > Inspection"]
+    assert _paths(lookup, "MRC grading of muscle power") == ["Neurological_Examination > Strength_Assessment"]
+    assert _paths(lookup, "DP and PT pulses") == ["Leg_Examination > Pulse"]
+    assert _paths(lookup, "Listen for fetal heart tones") == ["Obstetric_Examination > Auscultation"]
+    assert _paths(lookup, "Vitals at presentation") == ["Vital_Signs"]
+    assert _paths(lookup, "tap the knee") == []  # a tap of a joint is its aspiration, not percussion

@@ -185,7 +185,7 @@ _BOTH_PHASES = re.compile(r"\b(?:w/?|with)\s*(?:and\s+|/\s*)?(?:w/?o|without)\b"
 # When a sample was taken or a result obtained is no part of the test's name: 'CBC drawn this morning'.
 _WHEN_TAKEN = re.compile(
     r"\s+(?:(?:drawn|taken|done|sent|performed|collected|results?)\s+)?(?:from\s+)?(?:this morning|this afternoon|today"
-    r"|yesterday|last night|on admission|earlier(?: today)?)\b",
+    r"|yesterday|last night|on admission|on arrival|at presentation|earlier(?: today)?)\b",
     re.IGNORECASE,
 )
 # 'arm vs leg BP': the two compared, as 'arm and leg BP'.
@@ -239,11 +239,12 @@ def requested_test(request: str) -> str:
     """The test a request names, without the words asking for it or the reason it is wanted ('Could we
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
+    request = _WHEN_TAKEN.sub("", request)  # before a name's underscores are read: 'Vital_Signs_at_Presentation'
     request = request.replace("_", " ")  # 'Complete_Blood_Count_With_Differential': its words, as any other name
     request = _VERSUS.sub(" and ", _VIEW_RANGE.sub(r"\1", _BOTH_PHASES.sub("without", request)))
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
-    request = _GROWTH.sub("", _MCS.sub("MCS", _WHEN_TAKEN.sub("", request)))
+    request = _GROWTH.sub("", _MCS.sub("MCS", request))
     request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
