@@ -2539,3 +2539,14 @@ def test_bedside_words_for_percussion_expansion_strength_grades_and_pulses() -> 
     assert _paths(lookup, "Listen for fetal heart tones") == ["Obstetric_Examination > Auscultation"]
     assert _paths(lookup, "Vitals at presentation") == ["Vital_Signs"]
     assert _paths(lookup, "tap the knee") == []  # a tap of a joint is its aspiration, not percussion
+
+
+def test_a_region_asked_with_words_the_table_lacks_is_answered_where_its_examination_says_them() -> None:
+    exam = {
+        "Neck_Examination": {"Inspection": "Diffuse goitre", "Auscultation": "Thyroid bruit present"},
+        "Abdominal_Examination": {"Inspection": "Old appendicectomy scar", "Auscultation": "Normal bowel sounds"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "thyroid bruit?") == ["Neck_Examination > Auscultation"]
+    assert _paths(lookup, "Any scars on her tummy?") == ["Abdominal_Examination > Inspection"]
+    assert _paths(lookup, "renal bruit") == []  # the abdomen's auscultation does not speak of one

@@ -239,6 +239,7 @@ class LookupMeasurement(DeterministicRole):
             or self._other_meaning(words)
             or self._text.describing(words, key)
             or self._without_findings(words)
+            or self._region_without_unknown_words(words)
         )
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
@@ -392,6 +393,24 @@ class LookupMeasurement(DeterministicRole):
         if len(kept) == len(words) or not asked:
             return []  # 'Distended? Tender?' asks two questions, not for the palpation
         return [finding for finding in self._find_named(" ".join(kept), kept) if finding.exam]
+
+    def _region_without_unknown_words(self, words: list[str]) -> list[Finding]:
+        """An examination of a region asked for with words the table does not know ('examine the TMJ for clicking',
+        'cervical os on speculum'): the parts of the region's examination whose texts say them. An examination that
+        does not say them ('renal bruit' where the abdomen's reports the bowel sounds) did not look for them."""
+        kept = [word for word in words if not self._unknown(word)]
+        dropped = [word for word in words if self._unknown(word)]
+        if not dropped or not self._key(kept).tokens & self._table.regions:
+            return []
+        examined = [finding for finding in self._find_named(" ".join(kept), kept) if finding.exam]
+        return self._match.outermost(
+            [
+                part
+                for finding in examined
+                for part in (finding, *finding.descendants())
+                if not part.children and self._text.says_anywhere(part, dropped)
+            ]
+        )
 
     def _other_meaning(self, words: list[str]) -> list[Finding]:
         """An abbreviation with a second meaning read that way when its first finds nothing ('TLC': the total
