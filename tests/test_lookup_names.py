@@ -2550,3 +2550,16 @@ def test_a_region_asked_with_words_the_table_lacks_is_answered_where_its_examina
     assert _paths(lookup, "thyroid bruit?") == ["Neck_Examination > Auscultation"]
     assert _paths(lookup, "Any scars on her tummy?") == ["Abdominal_Examination > Inspection"]
     assert _paths(lookup, "renal bruit") == []  # the abdomen's auscultation does not speak of one
+
+
+def test_the_cases_one_biopsy_answers_a_biopsy_asked_for_by_a_site_it_names_otherwise() -> None:
+    lesion = LookupMeasurement(_case({"Biopsy_of_Lesion": "Squamous cell carcinoma, well differentiated"}))
+    assert _paths(lesion, "lip bx") == ["Biopsy_of_Lesion"]
+    assert _paths(lesion, "incisional biopsy of the lower lip") == ["Biopsy_of_Lesion"]
+    assert _paths(lesion, "sentinel lymph node biopsy") == []  # another organ's biopsy
+    assert _paths(lesion, "liver biopsy") == []
+    femur = LookupMeasurement(_case({"Biopsy_Left_Femur": {"Histopathology": "Osteosarcoma"}}))
+    assert _paths(femur, "bone biopsy") == ["Biopsy_Left_Femur"]
+    two = LookupMeasurement(_case({"Skin_Biopsy": "Psoriasis", "Biopsy_Left_Femur": "Osteosarcoma"}))
+    assert _paths(two, "biopsy of the elbow plaque") == ["Skin_Biopsy"]  # a plaque's biopsy is the skin's
+    assert _paths(two, "lip bx") == []  # which of two biopsies is not for the lookup to guess

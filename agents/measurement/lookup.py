@@ -67,7 +67,14 @@ from agents.leaks import DiagnosisGuard
 from agents.measurement.case_findings import DEFAULT_SPECIMEN, SAMPLED_SITE_TESTS, Finding, case_findings
 from agents.measurement.key_match import KeyMatcher
 from agents.measurement.name_words import exact_name, words_of
-from agents.measurement.names_of_tests import ANY_MODALITY, ASPIRATION, Key, is_generic_name, key_of_words
+from agents.measurement.names_of_tests import (
+    ANY_MODALITY,
+    ASPIRATION,
+    Key,
+    facets_agree,
+    is_generic_name,
+    key_of_words,
+)
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
     EXAMINATION_METHODS,
@@ -95,7 +102,9 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
-PULSE_WORD, SKIN = "pulse", "skin"
+PULSE_WORD, SKIN, BIOPSY = "pulse", "skin", "biopsy"
+BODY_SURFACE = frozenset({"skin", "face", "head", "arm", "leg", "extremity", "hand", "foot"})
+"""Regions holding the parts a skin biopsy may be taken from ('lip', 'elbow'), unlike the organs ('lymph_node')."""
 ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]+")
 """A test's abbreviation as written in capitals ('BP', 'SGOT')."""
 RATE_WORDS = frozenset({"rate", "frequency"})
@@ -240,6 +249,7 @@ class LookupMeasurement(DeterministicRole):
             or self._text.describing(words, key)
             or self._without_findings(words)
             or self._region_without_unknown_words(words)
+            or self._the_one_biopsy(key)
         )
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
@@ -411,6 +421,29 @@ class LookupMeasurement(DeterministicRole):
                 if not part.children and self._text.says_anywhere(part, dropped)
             ]
         )
+
+    def _the_one_biopsy(self, key: Key) -> list[Finding]:
+        """A biopsy asked for by a site the case names otherwise ('lip bx' where the case holds 'Biopsy_of_Lesion',
+        'biopsy of the elbow plaque' for 'Skin_Biopsy_of_Psoriatic_Patch'): the case's one biopsy, where the sites
+        agree (one within the other, or the skin's biopsy for a part of the body's surface) and so do the sides. A
+        biopsy of another organ ('sentinel lymph node biopsy' where the case holds the skin's) is none of it."""
+        if BIOPSY not in key.tokens or key.modality or key.specimen:
+            return []
+        biopsies = self._match.outermost(
+            [finding for finding in self.findings if not finding.exam and BIOPSY in finding.own.tokens]
+        )
+        if len(biopsies) != 1:
+            return []
+        asked, held = key.tokens & self._table.regions, biopsies[0].own.tokens & self._table.regions
+        within = self._table.within
+        if not asked or not facets_agree(key, biopsies[0].own):
+            return []  # a biopsy named by no site is found by its name; a right femur's is no left femur's
+        agree = (
+            (held <= {SKIN} and all(set(within.get(region, ())) & BODY_SURFACE for region in asked))
+            or any(region in held or set(within.get(region, ())) & held for region in asked)
+            or any(set(within.get(region, ())) & asked for region in held)
+        )
+        return biopsies if agree else []
 
     def _other_meaning(self, words: list[str]) -> list[Finding]:
         """An abbreviation with a second meaning read that way when its first finds nothing ('TLC': the total
