@@ -2563,3 +2563,16 @@ def test_the_cases_one_biopsy_answers_a_biopsy_asked_for_by_a_site_it_names_othe
     two = LookupMeasurement(_case({"Skin_Biopsy": "Psoriasis", "Biopsy_Left_Femur": "Osteosarcoma"}))
     assert _paths(two, "biopsy of the elbow plaque") == ["Skin_Biopsy"]  # a plaque's biopsy is the skin's
     assert _paths(two, "lip bx") == []  # which of two biopsies is not for the lookup to guess
+
+
+def test_order_list_shorthand_for_samples_pregnancy_and_exposure() -> None:
+    tests = {
+        "Skin_Scraping": {"Microscopy": "Septate hyphae", "Culture": "Trichophyton rubrum"},
+        "Urine_β-hCG": "Negative",
+        "Occupational_History": "Sandblaster with silica dust exposure for 20 years",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Please obtain skin scrapings from the rash") == ["Skin_Scraping"]
+    assert _paths(lookup, "urine preg test") == ["Urine_β-hCG"]
+    assert _paths(lookup, "silica exposure history") == ["Occupational_History"]
+    assert _paths(lookup, "skin biopsy of the rash") == []  # a biopsy is no scraping

@@ -120,6 +120,8 @@ def key_of_words(words: Sequence[str], table: NameTable | None = None) -> Key:
                 (found[kind] if kind else tokens).add(word)
     if found["modality"] - {ANY_MODALITY}:
         found["modality"].discard(ANY_MODALITY)  # 'CT scan': the scan is a CT
+    for specimen in found["specimen"]:
+        tokens -= set(table.within.get(specimen, ())[:1])  # 'skin scrapings from the rash': the skin is where scraped
     if ASPIRATION in tokens and any(JOINT in (region, *table.within.get(region, ())) for region in tokens):
         tokens.discard(ASPIRATION)  # 'aspiration of the right knee', 'tap the knee': its synovial fluid
         found["specimen"].add(JOINT_FLUID)
