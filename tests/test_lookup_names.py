@@ -2576,3 +2576,17 @@ def test_order_list_shorthand_for_samples_pregnancy_and_exposure() -> None:
     assert _paths(lookup, "urine preg test") == ["Urine_β-hCG"]
     assert _paths(lookup, "silica exposure history") == ["Occupational_History"]
     assert _paths(lookup, "skin biopsy of the rash") == []  # a biopsy is no scraping
+
+
+def test_an_organ_asked_of_its_regions_examination_is_the_one_part_speaking_of_it() -> None:
+    exam = {
+        "Neck_Examination": {
+            "Inspection_and_Palpation": "A 2.5-cm firm, mobile nodule on the nape of the neck.",
+            "Other_Findings": "No lymphadenopathy or thyromegaly.",
+        },
+        "Abdominal_Examination": {"Inspection": "Full, moves with respiration", "Palpation": "Soft"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "thyroid") == ["Neck_Examination > Other_Findings"]
+    assert _paths(lookup, "examine the neck") == ["Neck_Examination"]  # an examination asked for stays whole
+    assert _paths(lookup, "Abdomen: full, moves with respiration?") == ["Abdominal_Examination > Inspection"]

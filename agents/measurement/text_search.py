@@ -26,6 +26,8 @@ LOOKING_WORDS = EXAMINATION_WORDS | frozenset(
 )
 """Words that ask for an examination or say how, not what it looks at or for."""
 OR = "or"
+EXAMINATION_REQUESTS = frozenset({"exam", "examination", "examine", "status"})
+"""Words asking for a region's whole examination ('examine the knees', 'neurological status')."""
 PLACE_KINDS = frozenset({"region", "specifier", "side", "qualifier", "specimen", "modality"})
 """Kinds of the table's words that say where or how an examination looks, not what it finds."""
 SENTENCE_END = re.compile(r"(?<!\d)[.;](?!\d)|\n")
@@ -162,20 +164,28 @@ class TextSearch:
 
     def narrowed(self, sections: list[Finding], words: list[str]) -> list[Finding]:
         """The parts of examination sections that say what the request names beyond the section itself ('liver
-        edge?' answered by the abdominal examination: its palpation, which speaks of the liver); the sections
-        themselves where no part, or every part, says any of it."""
+        edge?' answered by the abdominal examination: its palpation, which speaks of the liver), or the one part that
+        speaks of a part of the region the request names ('thyroid' in the neck examination's 'no thyromegaly'); the
+        sections themselves where no part, or every part, says any of it."""
         parts = [part for section in sections for part in section.descendants() if not part.children]
         own = frozenset().union(*(section.own.tokens | section.region for section in sections))
-        content = [
+        keys = {word: key_of_words([word], self._table).tokens for word in words if word.isalpha()}
+        beyond = [self._usual_spelling(word) for word in keys if word not in LOOKING_WORDS and not keys[word] & own]
+        if not parts or any(section.vital_sign for section in sections):
+            return sections
+        signs = [word for word in beyond if self._names_a_sign(word)]
+        if signs:
+            saying = self._saying(parts, signs) or self._saying(parts, beyond)  # what it finds first, then where
+            return saying if saying and len(saying) < len(parts) else sections
+        if EXAMINATION_REQUESTS.intersection(words):
+            return sections  # 'examine the knees' asks for the whole examination, however its parts speak of knees
+        organs = [  # the words beyond those naming the section itself ('RUQ' of the abdomen)
             self._usual_spelling(word)
-            for word in words
-            if word not in LOOKING_WORDS and not key_of_words([word], self._table).tokens & own and word.isalpha()
+            for word in keys
+            if word not in LOOKING_WORDS and not (keys[word] and keys[word] <= own)
         ]
-        if not parts or any(section.vital_sign for section in sections) or not any(map(self._names_a_sign, content)):
-            return sections  # 'examine the knees' asks for the examination, however its parts speak of the knees
-        signs = [word for word in content if self._names_a_sign(word)]
-        saying = self._saying(parts, signs) or self._saying(parts, content)  # what it finds first, then where
-        return saying if saying and len(saying) < len(parts) else sections
+        saying = self._saying(parts, organs)  # 'thyroid' (of the neck): the one part speaking of it
+        return saying if len(saying) == 1 < len(parts) else sections
 
     def _saying(self, parts: list[Finding], words: list[str]) -> list[Finding]:
         """The parts whose texts say any of the words, or the words a text may write it in."""
