@@ -2590,3 +2590,11 @@ def test_an_organ_asked_of_its_regions_examination_is_the_one_part_speaking_of_i
     assert _paths(lookup, "thyroid") == ["Neck_Examination > Other_Findings"]
     assert _paths(lookup, "examine the neck") == ["Neck_Examination"]  # an examination asked for stays whole
     assert _paths(lookup, "Abdomen: full, moves with respiration?") == ["Abdominal_Examination > Inspection"]
+
+
+def test_the_morphology_and_distribution_of_a_rash_are_its_inspection() -> None:
+    exam = {"Skin_Examination": {"Inspection": "Vesicular rash on the trunk", "Palpation": "Non-tender"}}
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Skin: morphology and distribution of the rash") == ["Skin_Examination > Inspection"]
+    assert _paths(lookup, "Please describe the distribution of the rash.") == ["Skin_Examination > Inspection"]
+    assert _paths(lookup, "red cell distribution width") == []  # the RDW, a blood count's, not the skin's
