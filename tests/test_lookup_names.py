@@ -2598,3 +2598,21 @@ def test_the_morphology_and_distribution_of_a_rash_are_its_inspection() -> None:
     assert _paths(lookup, "Skin: morphology and distribution of the rash") == ["Skin_Examination > Inspection"]
     assert _paths(lookup, "Please describe the distribution of the rash.") == ["Skin_Examination > Inspection"]
     assert _paths(lookup, "red cell distribution width") == []  # the RDW, a blood count's, not the skin's
+
+
+def test_lung_fields_plantar_responses_position_sense_and_nodes() -> None:
+    exam = {
+        "Lung_Examination": {"Percussion": "Resonant note throughout", "Auscultation": "Wheeze"},
+        "Neurological_Examination": {
+            "Sensory": "Intact to light touch, vibration and proprioception",
+            "Reflexes": "2+, plantars flexor",
+        },
+        "Skin_Examination": {"Palpation": "No cervical lymphadenopathy detected."},
+        "Back_Examination": {"Palpation": "Tender over L4"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Percuss the lung fields") == ["Lung_Examination > Percussion"]
+    assert _paths(lookup, "plantar response") == ["Neurological_Examination > Reflexes"]
+    assert _paths(lookup, "vibration sense and proprioception") == ["Neurological_Examination > Sensory"]
+    assert _paths(lookup, "feel for cervical lymph nodes") == ["Skin_Examination > Palpation"]
+    assert _paths(lookup, "PHYSICAL EXAM: back") == ["Back_Examination"]
