@@ -2616,3 +2616,13 @@ def test_lung_fields_plantar_responses_position_sense_and_nodes() -> None:
     assert _paths(lookup, "vibration sense and proprioception") == ["Neurological_Examination > Sensory"]
     assert _paths(lookup, "feel for cervical lymph nodes") == ["Skin_Examination > Palpation"]
     assert _paths(lookup, "PHYSICAL EXAM: back") == ["Back_Examination"]
+
+
+def test_a_place_named_with_at_and_a_report_of_findings_ask_for_the_examination() -> None:
+    exam = {
+        "Musculoskeletal_Examination": {"Range_of_Motion": "Reduced at the right hip", "Palpation": "Non-tender"},
+        "Mental_Status_Examination": {"Behavior": "Guarded", "Mood": "Low"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "range of movement at the hip") == ["Musculoskeletal_Examination > Range_of_Motion"]
+    assert _paths(lookup, "Please report the behaviour findings.") == ["Mental_Status_Examination > Behavior"]

@@ -93,6 +93,11 @@ _WHEN_PRESSED = re.compile(
 )
 # The cranial nerves numbered ('cranial nerves 2 through 12', 'CN II-XII'): all of them.
 _NERVE_RANGE = re.compile(r"(?<=nerves)\s+(?:II|2)\s*(?:-|to|through|\u2013)\s*(?:XII|12)\b", re.IGNORECASE)
+# The findings of an examination asked to be reported ('Please report the behaviour findings.'): the examination.
+_REPORT_FINDINGS = re.compile(
+    r"^\s*(?:please\s+)?(?:report|describe|give me|tell me)\s+(?:the\s+)?(?P<what>.+?)\s+findings\s*[.?!]*$",
+    re.IGNORECASE,
+)
 # Where one question ends and another follows ('tender? peritonism?').
 _QUESTION_BREAK = re.compile(r"\?+(?:\s+|$)")
 # 'Have a look at the rash', 'have a listen to his chest', 'have a feel of her tummy': looking, listening, feeling.
@@ -251,6 +256,7 @@ def requested_test(request: str) -> str:
     request = _PULSE_RATE.sub("pulse rate ", request)
     request = _BY_ROUTE.sub(lambda route: ROUTES[" ".join(route[0].lower().split())], request)
     request = _HAVE_A.sub("", _NERVE_RANGE.sub("", _CRANIAL_NERVES.sub("cranial nerves", request)))
+    request = _REPORT_FINDINGS.sub(r"\g<what>", request)
     request = _WHEN_PRESSED.sub(" on palpation", request)
     request = _SOUNDS_LIKE.sub(r"auscultation of \g<what>\g<rest>", request)
     request = _LOOKS_LIKE.sub(_looked_at, _LOOKS.sub("general appearance", request))
