@@ -2626,3 +2626,12 @@ def test_a_place_named_with_at_and_a_report_of_findings_ask_for_the_examination(
     lookup = LookupMeasurement(_case({}, exam))
     assert _paths(lookup, "range of movement at the hip") == ["Musculoskeletal_Examination > Range_of_Motion"]
     assert _paths(lookup, "Please report the behaviour findings.") == ["Mental_Status_Examination > Behavior"]
+
+
+def test_one_region_of_an_examination_reported_with_another_in_one_text() -> None:
+    whole = LookupMeasurement(_case({}, {"Cardiopulmonary_Examination": "No abnormalities detected"}))
+    assert _paths(whole, "listen to the heart") == ["Cardiopulmonary_Examination"]
+    assert _paths(whole, "auscultate the lungs") == ["Cardiopulmonary_Examination"]
+    assert _paths(whole, "palpate the abdomen") == []
+    parts = {"Cardiopulmonary_Examination": {"Heart": "Regular, no murmur", "Lungs": "Clear"}}
+    assert _paths(LookupMeasurement(_case({}, parts)), "listen to the heart") == ["Cardiopulmonary_Examination > Heart"]

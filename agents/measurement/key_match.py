@@ -66,7 +66,23 @@ class KeyMatcher:
         best = self._same_side(request, best)
         if best:
             return self.preferred(request, best[min(best)])
-        return self._panel_members(request) or self._whole_panel(request)
+        return self._panel_members(request) or self._whole_panel(request) or self._one_of_its_regions(request)
+
+    def _one_of_its_regions(self, request: Key) -> list[Finding]:
+        """An examination of one region ('listen to the heart') the case reports in one text with another
+        ('Cardiopulmonary_Examination: No abnormalities detected'): that text, where it holds no parts of its own."""
+        regions = request.tokens & self.table.regions
+        if not regions or request.has_facets or request.tokens - regions - self.table.specifiers:
+            return []
+        return [
+            finding
+            for finding in self.findings
+            if finding.exam
+            and not finding.children
+            and len(finding.own.tokens) > 1
+            and finding.own.tokens <= self.table.regions
+            and regions < finding.own.tokens
+        ]
 
     def by_broader_region(self, request: Key, *, examination: bool) -> list[Finding]:
         """A request for a part the case reports only within a larger region ('knee exam' where the case
