@@ -2635,3 +2635,19 @@ def test_one_region_of_an_examination_reported_with_another_in_one_text() -> Non
     assert _paths(whole, "palpate the abdomen") == []
     parts = {"Cardiopulmonary_Examination": {"Heart": "Regular, no murmur", "Lungs": "Clear"}}
     assert _paths(LookupMeasurement(_case({}, parts)), "listen to the heart") == ["Cardiopulmonary_Examination > Heart"]
+
+
+def test_work_of_breathing_neck_veins_the_cervical_os_and_suicidal_ideation() -> None:
+    exam = {
+        "Respiratory_Examination": {"Inspection": "Subcostal recession", "Auscultation": "Clear"},
+        "Cardiovascular_Examination": {"Jugular_Venous_Pulse": "Raised 5 cm", "Auscultation": "Normal"},
+        "Gynecological_Examination": {"Cervical_Examination": "Os closed"},
+        "Mental_Status_Examination": {"Thought_Content": "Passive suicidal thoughts"},
+    }
+    tests = {"Doppler_Ultrasound_Lower_Limb": "No thrombus"}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "work of breathing - recession?") == ["Respiratory_Examination > Inspection"]
+    assert _paths(lookup, "look at the neck veins") == ["Cardiovascular_Examination > Jugular_Venous_Pulse"]
+    assert _paths(lookup, "Is the cervical os open?") == ["Gynecological_Examination > Cervical_Examination"]
+    assert _paths(lookup, "Assess for suicidal ideation") == ["Mental_Status_Examination > Thought_Content"]
+    assert _paths(lookup, "duplex ultrasound of the leg veins") == ["Doppler_Ultrasound_Lower_Limb"]

@@ -402,7 +402,7 @@ class LookupMeasurement(DeterministicRole):
         asked = self._key(kept).tokens - EXAMINATION_METHODS
         if len(kept) == len(words) or not asked:
             return []  # 'Distended? Tender?' asks two questions, not for the palpation
-        return [finding for finding in self._find_named(" ".join(kept), kept) if finding.exam]
+        return [finding for finding in self._find_requested(" ".join(kept)) if finding.exam]
 
     def _region_without_unknown_words(self, words: list[str]) -> list[Finding]:
         """An examination of a region asked for with words the table does not know ('examine the TMJ for clicking',
