@@ -455,32 +455,32 @@ def test_every_labelled_result_is_a_finding_of_its_case(agreement) -> None:
 
 def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     """Floors under what the reader reaches on the tuning part, and never another test's result for a test the
-    case lacks (see below for examination requests). When the blind examination sets of stop 33 joined it (its
-    tuning part now holds about 7,300 MedQA-Ext examination requests and 9,000 for MedQA-Ext test results): 92.2%
-    of all requests for held results, 97.6% of those for MedQA-Ext test results (the issue's hidden set's scope)
-    and 86% of those for the MedQA-Ext examination; 1.5% of present requests also get another result. The issue's
-    goal, 98%, is not met."""
+    case lacks (see below for examination requests). When stop 34 ended (its tuning part then held about 10,000
+    MedQA-Ext examination requests and 9,300 for MedQA-Ext test results): 92.7% of all requests for held results,
+    97.7% of those for MedQA-Ext test results (the issue's hidden set's scope) and 88.4% of those for the MedQA-Ext
+    examination; 1.4% of present requests also get another result. The issue's goal, 98%, is not met."""
     cases, _, scored = agreement
     tuning = [item for item in scored if not item.row.held_out]
     present = [item for item in tuning if not item.row.absent]
     matched = sum(item.outcome == "matched" for item in present)
-    assert matched / len(present) >= 0.92
+    assert matched / len(present) >= 0.925
     assert sum(item.outcome == "wrong test" for item in present) <= 0.016 * len(present)
     test_results = [item for item in present if _asks_for_test_results(item.row, cases)]
-    assert sum(item.outcome == "matched" for item in test_results) / len(test_results) >= 0.96
+    assert sum(item.outcome == "matched" for item in test_results) / len(test_results) >= 0.97
     medqa = [item for item in present if item.row.case.startswith("medqa-ext:")]
     examination = [item for item in medqa if not _asks_for_test_results(item.row, cases)]
-    assert sum(item.outcome == "matched" for item in examination) / len(examination) >= 0.85
+    assert sum(item.outcome == "matched" for item in examination) / len(examination) >= 0.87
     absent = [item for item in scored if item.row.absent]
     wrong = [item for item in absent if item.outcome == "wrong test"]
     assert not [item for item in wrong if not _answered_from_the_examination(item, cases)]
     # An examination request for a part or sign the examination does not speak of ('nails' where the skin
     # examination describes the arms, 'auscultate for a renal bruit' where it reports the bowel sounds) is still
     # answered with the examination that would have reported it, in a few rows the writers label absent (48 of
-    # 4,286 when stop 33 ended; 64 of 4,756 once stop 34 joined the examination sets of rounds 37 and 39, whose
-    # writers label 'rebound tenderness' absent where the palpation reports generalised tenderness, and 'right
-    # shoulder' absent where the shoulder examination names no side).
-    assert len(wrong) <= 0.014 * len(absent)
+    # 4,286 when stop 33 ended; 78 of 5,020 once stop 34 joined the examination sets of rounds 37, 39 and 40,
+    # whose writers label 'rebound tenderness' absent where the palpation reports generalised tenderness, 'right
+    # shoulder' absent where the shoulder examination names no side, and 'feel for a spleen' absent where the
+    # palpation does not mention one; the reader of stop 34's start answers the same 17 of round 40's absent rows).
+    assert len(wrong) <= 0.016 * len(absent)
 
 
 def _answered_from_the_examination(item, cases: dict[str, Case]) -> bool:
