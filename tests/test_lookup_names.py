@@ -2651,3 +2651,12 @@ def test_work_of_breathing_neck_veins_the_cervical_os_and_suicidal_ideation() ->
     assert _paths(lookup, "Is the cervical os open?") == ["Gynecological_Examination > Cervical_Examination"]
     assert _paths(lookup, "Assess for suicidal ideation") == ["Mental_Status_Examination > Thought_Content"]
     assert _paths(lookup, "duplex ultrasound of the leg veins") == ["Doppler_Ultrasound_Lower_Limb"]
+
+
+def test_the_regions_inside_a_region_are_the_converse_of_those_it_lies_within() -> None:
+    table = name_table()
+    assert {"nail", "scalp"} <= table.inside["skin"]
+    assert "knee" in table.inside["joint"]
+    pairs_within = {(region, wider) for region, all_wider in table.within.items() for wider in all_wider}
+    pairs_inside = {(part, region) for region, parts in table.inside.items() for part in parts}
+    assert pairs_within == pairs_inside

@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -626,18 +625,11 @@ class LookupMeasurement(DeterministicRole):
         broader = self._match.by_broader_region(key, examination=examination)
         if regions_only:
             broader = [finding for finding in broader if finding.exam]
+        skin_parts = self._table.inside.get(SKIN, frozenset())  # 'nails', 'scalp': spoken of where examined
         appendages = (
-            [word for word in words if self._key([word]).tokens & self._skin_parts]
-            if key.tokens & self._skin_parts
-            else []
+            [word for word in words if self._key([word]).tokens & skin_parts] if key.tokens & skin_parts else []
         )
         return [f for f in broader if not (f.exam and appendages) or self._text.says_anywhere(f, appendages)]
-
-    @cached_property
-    def _skin_parts(self) -> frozenset[str]:
-        """Parts of the body examined with the skin ('nails', 'scalp'): a skin examination answers for one only where
-        it speaks of it, for it describes where the skin is affected."""
-        return frozenset(region for region, wider in self._table.within.items() if SKIN in wider)
 
     def _key(self, words: list[str]) -> Key:
         """The request's key, a misspelt word ('creatinin') first read as the known word it is closest to."""

@@ -90,6 +90,9 @@ class NameTable:
     """a member's word -> the panels it belongs to."""
     words: frozenset[str]
     within: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
+    inside: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
+    """a region -> every region within it, at any depth ('skin' -> 'nail', 'scalp'; 'joint' -> 'knee', 'hip'): the
+    converse of ``within``."""
     categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
     """a test's concept word -> the kinds of test it is one of ('dix_hallpike' -> 'positional')."""
     details: frozenset[str] = frozenset()
@@ -199,6 +202,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
     rows = _TableRows()
     for entry in entries:
         rows.add(entry)
+    within = {region: _containing(region, rows.containers) for region in rows.containers}
     member_of: dict[str, set[str]] = {}
     for panel, members in rows.panels.items():
         for member in members:
@@ -215,7 +219,8 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         panels={panel: frozenset(members) for panel, members in rows.panels.items()},
         member_of={member: frozenset(found) for member, found in member_of.items()},
         words=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)),
-        within={region: _containing(region, rows.containers) for region in rows.containers},
+        within=within,
+        inside=_inside(within),
         categories=rows.categories,
         details=frozenset(rows.details),
         alternatives=rows.alternatives,
@@ -245,6 +250,15 @@ def _containing(region: str, containers: dict[str, list[str]]) -> tuple[str, ...
             found.append(broader)
             queue.extend(containers.get(broader, ()))
     return tuple(found)
+
+
+def _inside(within: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """Each region containing others -> the regions within it."""
+    inside: dict[str, set[str]] = {}
+    for region, wider in within.items():
+        for broader in wider:
+            inside.setdefault(broader, set()).add(region)
+    return {region: frozenset(parts) for region, parts in inside.items()}
 
 
 @lru_cache(maxsize=1)

@@ -74,16 +74,15 @@ ROUTES = {
 _CRANIAL_NERVES = re.compile(r"\bCNs\b")
 # 'PR per minute': a rate per minute is the pulse rate, as Indian notes write it (a PR alone may be a rectal exam).
 _PULSE_RATE = re.compile(r"\bPR\s*(?=(?:per\s+|/\s*)min(?:ute)?\b)", re.IGNORECASE)
-# What a part looks like, asked plainly ('What does the rash look like?', 'How does the wound look?'): its inspection.
-_LOOKS_LIKE = re.compile(
-    r"^\s*(?:what|how) (?:does|do|did) (?:the |his |her |their )?(?P<what>.+?) look(?: like)?\b(?P<rest>.*)$",
+# What a part looks or sounds like, asked plainly ('What does the rash look like?', 'How do his lungs sound?'): its
+# inspection or its auscultation.
+_SEEMS_LIKE = re.compile(
+    r"^\s*(?:what|how) (?:does|do|did) (?:the |his |her |their )?(?P<what>.+?) (?P<sense>look|sound)(?: like)?\b"
+    r"(?P<rest>.*)$",
     re.IGNORECASE,
 )
-# How a part sounds, asked plainly ('How do his lungs sound?', 'What does the heart sound like?'): its auscultation.
-_SOUNDS_LIKE = re.compile(
-    r"^\s*(?:what|how) (?:does|do|did) (?:the |his |her |their )?(?P<what>.+?) sound(?: like)?\b(?P<rest>.*)$",
-    re.IGNORECASE,
-)
+SENSED_BY = {"look": "inspection", "sound": "auscultation"}
+"""The examination method a plain question's verb asks for."""
 # Pressing on a part, asked plainly ('Does his belly hurt when you press on it?', 'Is the rash tender when you touch
 # it?'): its palpation.
 _WHEN_PRESSED = re.compile(
@@ -258,8 +257,7 @@ def requested_test(request: str) -> str:
     request = _HAVE_A.sub("", _NERVE_RANGE.sub("", _CRANIAL_NERVES.sub("cranial nerves", request)))
     request = _REPORT_FINDINGS.sub(r"\g<what>", request)
     request = _WHEN_PRESSED.sub(" on palpation", request)
-    request = _SOUNDS_LIKE.sub(r"auscultation of \g<what>\g<rest>", request)
-    request = _LOOKS_LIKE.sub(_looked_at, _LOOKS.sub("general appearance", request))
+    request = _SEEMS_LIKE.sub(_examined_by_sense, _LOOKS.sub("general appearance", request))
     if _HOW_FAST.match(request):
         request = "respiratory rate" if "breath" in request.lower() else "heart rate"
     if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
@@ -275,11 +273,12 @@ def requested_test(request: str) -> str:
     return core or request
 
 
-def _looked_at(asked: re.Match[str]) -> str:
-    """'What does the rash look like?' asks for the rash's inspection; 'How does the CT look?' for the CT."""
+def _examined_by_sense(asked: re.Match[str]) -> str:
+    """'What does the rash look like?' asks for the rash's inspection, 'How do his lungs sound?' for their
+    auscultation; 'How does the CT look?' for the CT."""
     key = concept_key(asked["what"])
-    looked = "" if key.modality or key.specimen else "inspection of "
-    return f"{looked}{asked['what']}{asked['rest']}"
+    method = "" if key.modality or key.specimen else f"{SENSED_BY[asked['sense'].lower()]} of "
+    return f"{method}{asked['what']}{asked['rest']}"
 
 
 def questions(request: str) -> list[str]:

@@ -89,6 +89,7 @@ class TextSearch:
         self._table = shared.table
         self._diagnosis = diagnosis
         self._said_by = shared.sentences
+        self._longest_written = max((len(sign) for sign in self._table.written), default=1)
 
     def mentioning(self, words: list[str]) -> list[Finding]:
         """A test or manoeuvre the case reports inside a finding's text rather than as a finding of its own.
@@ -151,8 +152,7 @@ class TextSearch:
         """Each word, or each sign of the table's ``written`` rows with the words a text may say it in ('tone' is said
         by 'rigidity'; 'DIP' by 'distal interphalangeal'); with ``parts``, a region also by the regions within it
         ('joint swelling' by 'swelling of the knee')."""
-        written = self._table.written
-        longest = max((len(phrase) for phrase in written), default=1)
+        written, longest = self._table.written, self._longest_written
         said: list[frozenset[Words]] = []
         start = 0
         while start < len(words):
@@ -168,11 +168,11 @@ class TextSearch:
         speaks of a part of the region the request names ('thyroid' in the neck examination's 'no thyromegaly'); the
         sections themselves where no part, or every part, says any of it."""
         parts = [part for section in sections for part in section.descendants() if not part.children]
+        if not parts or any(section.vital_sign for section in sections):
+            return sections
         own = frozenset().union(*(section.own.tokens | section.region for section in sections))
         keys = {word: key_of_words([word], self._table).tokens for word in words if word.isalpha()}
         beyond = [self._usual_spelling(word) for word in keys if word not in LOOKING_WORDS and not keys[word] & own]
-        if not parts or any(section.vital_sign for section in sections):
-            return sections
         signs = [word for word in beyond if self._names_a_sign(word)]
         if signs:
             saying = self._saying(parts, signs) or self._saying(parts, beyond)  # what it finds first, then where
@@ -207,7 +207,7 @@ class TextSearch:
         entry = self._table.phrases.get((word,))
         if not parts or entry is None or entry.kind != "region" or " " in entry.concept:
             return frozenset({(word,)})
-        inside = [part for part, wider in self._table.within.items() if entry.concept in wider]
+        inside = self._table.inside.get(entry.concept, frozenset())
         return frozenset({(word,), *(tuple(part.split("_")) for part in inside)})
 
     def says_anywhere(self, finding: Finding, words: list[str]) -> bool:
