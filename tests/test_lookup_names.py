@@ -2660,3 +2660,16 @@ def test_the_regions_inside_a_region_are_the_converse_of_those_it_lies_within() 
     pairs_within = {(region, wider) for region, all_wider in table.within.items() for wider in all_wider}
     pairs_inside = {(part, region) for region, parts in table.inside.items() for part in parts}
     assert pairs_within == pairs_inside
+
+
+def test_a_region_asked_with_its_side_is_its_examination_and_a_position_names_the_reading() -> None:
+    exam = {
+        "Vital_Signs": {"Blood_Pressure": {"Sitting": "130/80 mmHg", "Standing": "110/65 mmHg"}},
+        "Genitourinary_Examination": {"Inspection": "Scrotum normal", "Palpation": "Right testicle elevated"},
+        "Neurological_Examination": {"Motor": "No motor deficits", "Reflexes": "Normal"},
+    }
+    lookup = LookupMeasurement(_case({"Scrotal_Ultrasound": {"Findings": "Reduced flow on the right"}}, exam))
+    assert _paths(lookup, "right testicle") == ["Genitourinary_Examination > Palpation"]
+    assert _paths(lookup, "scrotal ultrasound") == ["Scrotal_Ultrasound"]
+    assert _paths(lookup, "sitting BP") == ["Vital_Signs > Blood_Pressure > Sitting"]
+    assert _paths(lookup, "Any motor weakness?") == ["Neurological_Examination > Motor"]

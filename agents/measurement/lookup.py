@@ -198,7 +198,8 @@ class LookupMeasurement(DeterministicRole):
     def _find(self, request: str) -> list[Finding]:
         hoped = hoped_result(request)
         found = self._find_requested(requested_test(request))
-        found = (self._found_inside(found, words_of(hoped)) if hoped and found else []) or found
+        if hoped and found and not self._names_a_place(words_of(hoped)):  # 'MSK exam - left leg' is that examination
+            found = self._found_inside(found, words_of(hoped)) or found
         if found and all(finding.exam and finding.children for finding in found):
             found = self._text.narrowed(found, words_of(request))
         if not found and len(asked := questions(request)) > 1:  # 'Is her belly tender? Any guarding?': each one's
@@ -206,6 +207,10 @@ class LookupMeasurement(DeterministicRole):
         if not found and len(listed := requested_test(request).split()) > 1 and all(map(self._one_test, listed)):
             return self._match.outermost([finding for word in listed for finding in self._find(word)])  # 'BP HR'
         return found
+
+    def _names_a_place(self, words: list[str]) -> bool:
+        """Whether words name only a region of the body, with or without its side ('left leg')."""
+        return _a_place(self._key(words), self._table.regions)
 
     def _one_test(self, word: str) -> bool:
         """Whether a word is by itself the abbreviation of a test, in capitals ('BP', 'HR'), so that such words written
@@ -614,7 +619,7 @@ class LookupMeasurement(DeterministicRole):
     def _by_words_key(self, words: list[str], key: Key) -> list[Finding]:
         """The findings a request's key answers, else those of the region holding the one it names; a request
         naming the examination is never answered by imaging."""
-        regions_only = bool(key.tokens) and key.tokens <= self._table.regions and not key.has_facets
+        regions_only = _a_place(key, self._table.regions)
         regions_only &= not VIEW_WORDS.intersection(words)  # 'axillary view' is a radiograph's
         examination = asks_for_examination(words, key) or regions_only  # 'chest', 'fontanelle': its examination
         found = self._match.by_key(key, examination=examination)
@@ -684,3 +689,8 @@ def _descendants(wholes: list[Finding]) -> list[Finding]:
 def _first(words: list[str], prepositions: frozenset[str]) -> int:
     """Where the first of the prepositions stands after a request's first word; 0 where none does."""
     return next((number for number, word in enumerate(words) if number and word in prepositions), 0)
+
+
+def _a_place(key: Key, regions: frozenset[str]) -> bool:
+    """Whether a key names only regions of the body, with or without a side ('left leg'), and no specimen or imaging."""
+    return bool(key.tokens) and key.tokens <= regions and not (key.specimen or key.modality)
