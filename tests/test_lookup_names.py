@@ -2673,3 +2673,30 @@ def test_a_region_asked_with_its_side_is_its_examination_and_a_position_names_th
     assert _paths(lookup, "scrotal ultrasound") == ["Scrotal_Ultrasound"]
     assert _paths(lookup, "sitting BP") == ["Vital_Signs > Blood_Pressure > Sitting"]
     assert _paths(lookup, "Any motor weakness?") == ["Neurological_Examination > Motor"]
+
+
+def test_a_study_asked_with_what_it_may_show_on_it_is_the_study() -> None:
+    tests = {
+        "Chest_X-ray": "Notching of the inferior rib margins",
+        "ECG": "Sinus rhythm, left ventricular hypertrophy",
+        "Biopsy_Report": "Non-caseating granulomas",
+        "Basic_Metabolic_Panel": {"Sodium": "138 mmol/L", "Potassium": "4.1 mmol/L"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "rib notching on CXR?") == ["Chest_X-ray"]
+    assert _paths(lookup, "is the mediastinum wide on the CXR?") == ["Chest_X-ray"]
+    assert _paths(lookup, "what rhythm is on the ECG?") == ["ECG"]
+    assert _paths(lookup, "were IHC stains done on the biopsy?") == []  # another test, which the report does not name
+    assert _paths(lookup, "glucose on the BMP") == []  # a result the panel does not hold
+
+
+def test_tests_listed_together_are_each_found_where_the_second_names_no_site() -> None:
+    tests = {
+        "Echocardiogram": "Patent ductus arteriosus",
+        "TORCH_Screen": {"Rubella_IgM": "Positive", "CMV_IgM": "Negative"},
+        "Laboratory_Tests": {"Hemoglobin_Concentration": "9.1 g/dL"},
+        "Imaging": {"Chest_X-ray": "Widened mediastinum"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "echo + rubella IgM") == ["Echocardiogram", "TORCH_Screen > Rubella_IgM"]
+    assert _paths(lookup, "hgb and CXR") == ["Laboratory_Tests > Hemoglobin_Concentration", "Imaging > Chest_X-ray"]

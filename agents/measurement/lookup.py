@@ -235,6 +235,8 @@ class LookupMeasurement(DeterministicRole):
         if not found and len(pieces) == 2:
             named, sought = words_of(pieces[0]), words_of(pieces[1])
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
+        if not found and (cut := _first(words, WHOLE_PREPOSITIONS)):
+            found = self._shown_on(words[:cut], [word for word in words[cut + 1 :] if word not in DETERMINERS])
         if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
             found = [finding for finding in found if not finding.exam] or found
         if RATE_WORDS.intersection(words) or PULSE_WORD not in words:  # 'pulse rate', 'HR': no pulses felt
@@ -279,6 +281,15 @@ class LookupMeasurement(DeterministicRole):
         if not named or not names_a_test or any(self._unknown(word) for word in named):
             return []
         return [finding for finding in self._by_words_key(named, key) if self._one_result(finding)]
+
+    def _shown_on(self, sought: list[str], named: list[str]) -> list[Finding]:
+        """A test asked with what it may show on it ('rib notching on CXR?', 'what rhythm is on the ECG?'): the test, as
+        for a test asked for with what it should show. A test named in what is sought ('IHC stains on the biopsy') is
+        another test, unless the result's words say it ('his height and weight on the growth chart')."""
+        tests = self._table.tests - self._table.specifiers
+        other_tests = [word for word in sought if self._key([word]).tokens & tests]
+        found = self._sought_for(named, sought)
+        return [finding for finding in found if self._text.says_anywhere(finding, other_tests)]
 
     def _part_named_by(self, finding: Finding, words: list[str]) -> list[Finding]:
         """The one part of a found result named by one word that is no test or region (a radiograph's view, the
@@ -539,7 +550,7 @@ class LookupMeasurement(DeterministicRole):
             if sites and key.imaging_only:
                 found += self._one_part(text, sites[0])  # 'AP and lateral films of the right knee': the knee's AP
                 continue
-            if context and key.tokens and key.tokens <= regions and not key.side and context.tokens - regions:
+            if context and _a_place(key, regions) and not key.side and context.tokens - regions:
                 examined = Key(context.tokens - regions | key.tokens, context.specimen, context.modality, context.side)
                 if part_found := self._by_words_key(words_of(text), examined):  # 'range of movement knee and hip'
                     found += part_found

@@ -350,6 +350,7 @@ def spread_modality(parts: list[str], specifiers: frozenset[str], regions: froze
             not head
             and next_key is not None
             and _names_a_site(next_key, specifiers)
+            and (next_key.tokens & regions or next_key.side or len(next_key.tokens) == 1)  # not 'rubella IgM'
             and (_names_no_site(key, regions) or next_key.tokens <= key.tokens)
         ):
             head = part  # 'Radiograph, right hip', 'Bilirubin, total and direct': the study named once for them
