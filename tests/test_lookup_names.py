@@ -2700,3 +2700,21 @@ def test_tests_listed_together_are_each_found_where_the_second_names_no_site() -
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "echo + rubella IgM") == ["Echocardiogram", "TORCH_Screen > Rubella_IgM"]
     assert _paths(lookup, "hgb and CXR") == ["Laboratory_Tests > Hemoglobin_Concentration", "Imaging > Chest_X-ray"]
+
+
+def test_words_with_two_letters_swapped_or_written_together_are_read_as_meant() -> None:
+    tests = {
+        "Imaging": {"Pelvic_X-ray": "No fracture"},
+        "MRI_Brain": {"Findings": "Normal"},
+        "Skin_Biopsy": "Spongiosis",
+        "Serum_Biochemistry": {"Sodium": "139 mmol/L"},
+        "Spirometry": {"FEV1_FVC_Ratio": "0.62"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "pelivc XR") == ["Imaging > Pelvic_X-ray"]
+    assert _paths(lookup, "MRIbrain report") == ["MRI_Brain"]
+    assert _paths(lookup, "skinbx") == ["Skin_Biopsy"]
+    assert _paths(lookup, "Is the ESR raised?") == []  # 'raised' is no test glued to another
+    assert _paths(lookup, "biochem") == ["Serum_Biochemistry"]
+    assert _paths(lookup, "Tiffeneau ratio") == ["Spirometry > FEV1_FVC_Ratio"]
+    assert _paths(lookup, "spiro") == ["Spirometry"]

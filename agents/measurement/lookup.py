@@ -125,6 +125,10 @@ WHOLE_PREPOSITIONS = frozenset({"on", "in", "from"})
 DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Words before a noun that name no part of a test ('respiratory burst of his neutrophils')."""
 TYPO_MIN_LENGTH = 6
+REPAIR_MIN_LENGTH = 5
+WORD = re.compile(r"[A-Za-z]+")
+GLUED_KINDS = ({"region", "modality"}, {"region", "abbreviation"}, {"region", "synonym"})
+"""The kinds of two words a clinician writes together without a space: a study and its site ('MRIbrain', 'skinbx')."""
 
 
 def same_request(request: str) -> str:
@@ -167,7 +171,7 @@ class LookupMeasurement(DeterministicRole):
         none (or the request asks for the diagnosis)."""
         cache_key = same_request(request)
         if cache_key not in self._cache:
-            self._cache[cache_key] = tuple(finding.node for finding in self._find(request))
+            self._cache[cache_key] = tuple(finding.node for finding in self._find(self._repaired(request)))
         return self._cache[cache_key]
 
     def find(self, request: str) -> Node | None:
@@ -194,6 +198,36 @@ class LookupMeasurement(DeterministicRole):
 
     def respond(self, text: str, history: Sequence[Turn]) -> Reply:
         return Reply(text=self.result_text(text), backend=self.backend)
+
+    def _repaired(self, request: str) -> str:
+        """The request with each word neither the table nor the case knows read as the known word it is with two
+        letters swapped ('pelivc' -> 'pelvic', 'resutls'), or as two known words written together ('MRIbrain',
+        'skinbx'), where it is one of those in one way only."""
+        return WORD.sub(lambda match: self._repaired_word(match.group()), request)
+
+    def _repaired_word(self, word: str) -> str:
+        lower = word.lower()
+        if len(lower) < REPAIR_MIN_LENGTH or not any(self._unknown(read) for read in words_of(lower)):
+            return word
+        swapped = {lower[:i] + lower[i + 1] + lower[i] + lower[i + 2 :] for i in range(len(lower) - 1)}
+        known = [candidate for candidate in swapped - {lower} if self._known_word(candidate)]
+        if len(known) == 1:
+            return known[0]
+        halves = [
+            f"{lower[:i]} {lower[i:]}"
+            for i in range(2, len(lower) - 1)
+            if {self._kind_of(lower[:i]), self._kind_of(lower[i:])} in GLUED_KINDS
+        ]
+        return halves[0] if len(halves) == 1 else word
+
+    def _known_word(self, word: str) -> bool:
+        read = words_of(word)
+        return len(read) == 1 and read[0] in self._known
+
+    def _kind_of(self, word: str) -> str:
+        """The kind of table row a word is by itself ('brain': a region), or '' where it is none."""
+        entry = self._table.phrases.get(tuple(self._table.spellings.get(read, read) for read in words_of(word)))
+        return entry.kind if entry is not None else ""
 
     def _find(self, request: str) -> list[Finding]:
         hoped = hoped_result(request)
