@@ -2718,3 +2718,20 @@ def test_words_with_two_letters_swapped_or_written_together_are_read_as_meant() 
     assert _paths(lookup, "biochem") == ["Serum_Biochemistry"]
     assert _paths(lookup, "Tiffeneau ratio") == ["Spirometry > FEV1_FVC_Ratio"]
     assert _paths(lookup, "spiro") == ["Spirometry"]
+
+
+def test_questions_about_a_result_and_a_ward_doctors_shorthand_ask_for_the_test() -> None:
+    tests = {
+        "Echocardiogram": "Patent ductus arteriosus",
+        "DLCO_Test": "Reduced to 45% predicted",
+        "Toxicology_Screen": {"Alcohol": "Negative", "Cannabis": "Positive"},
+        "Allergy_Testing": "Skin prick positive to house dust mite",
+        "Flow_Cytometry": "CD19+ clonal population",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "ECHO pls ?PDA") == ["Echocardiogram"]
+    assert _paths(lookup, "was the diffusing capacity reduced?") == ["DLCO_Test"]
+    assert _paths(lookup, "was the tox screen positive for alcohol?") == ["Toxicology_Screen"]
+    assert _paths(lookup, "any positive skin prick tests?") == ["Allergy_Testing"]
+    assert _paths(lookup, "did we send immunophenotyping?") == ["Flow_Cytometry"]
+    assert _paths(lookup, "was the MRI reduced?") == []  # asked of a study the case lacks

@@ -32,7 +32,7 @@ _SERUM_SHORT = re.compile(r"(?:^|(?<=\s))S\.\s*(?=[A-Za-z])")
 _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
     r"|i(?:'ll| will| want to| need| am ordering)|we(?:'ll| will| should| need to| need)"
-    r"|let(?:'s| us)|please|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
+    r"|let(?:'s| us)|please|pls|plz|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
@@ -40,6 +40,7 @@ _ASKING = re.compile(
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|(?:is|are) there|were there|any"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
+    r"|(?:did|have|has) (?:we|you|they|anyone) (?:send|sent|order|ordered|do|done|check|checked)"
     r"|(?:was|were|is|are) (?:the patient|the baby|the child|the|his|her|their|he|she|they)|(?:was|were|is|are)(?= \w)"
     r"|(?:how )?(?:do|does|did) (?:the|his|her|their|its)(?= \w)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform|record|measure"
@@ -51,10 +52,13 @@ _ASKING = re.compile(
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
-    r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|low|high|up|down|rising|falling|ok|okay)))+"
+    r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|reduced|increased|decreased|low|high|up|down"
+    r"|rising|falling|ok|okay)|(?:positive|negative) for .+))+"
     r"\s*[?.!]*$",
     re.IGNORECASE,
 )
+# A result hoped for before the test it would be found on: 'any positive skin prick tests?'.
+_ANY_RESULT = re.compile(r"^(?:positive|negative)\s+(?=[a-z])", re.IGNORECASE)
 # Examinations 'per' a route, as Indian and British notes write them ('P/A examination', 'P/V', 'per speculum').
 _BY_ROUTE = re.compile(r"\bP/[AVSR]\b|\bper\s+(?:abdomen|vaginum|vaginal|speculum|rectum|rectal)\b", re.IGNORECASE)
 ROUTES = {
@@ -268,6 +272,8 @@ def requested_test(request: str) -> str:
         request = f"{asked['of']} {asked['property']}"
     core = _ASKING.sub("", _ASKING_AFTER.sub("", _SERUM_SHORT.sub("serum ", _PREFIX.sub("", request.strip()))), count=1)
     core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
+    core = _ASKING_AFTER.sub("", core) or core  # 'ECHO pls ?PDA': the asking word before the query
+    core = _ANY_RESULT.sub("", core) or core
     core = _HEADED_LIST.sub(r"\g<heading> (\g<items>)", core)
     core = _OBSERVATIONS.sub("vital signs", core)
     return core or request
