@@ -2735,3 +2735,25 @@ def test_questions_about_a_result_and_a_ward_doctors_shorthand_ask_for_the_test(
     assert _paths(lookup, "any positive skin prick tests?") == ["Allergy_Testing"]
     assert _paths(lookup, "did we send immunophenotyping?") == ["Flow_Cytometry"]
     assert _paths(lookup, "was the MRI reduced?") == []  # asked of a study the case lacks
+
+
+def test_an_emergency_physicians_bedside_shorthand_finds_the_examination() -> None:
+    exam = {
+        "Vital_Signs": {"Temperature": "38.1 C", "Respiratory_Rate": "24/min"},
+        "Respiratory_Examination": {
+            "Auscultation": "Crackles at the right base",
+            "Percussion": "Dull at the right base",
+        },
+        "Abdominal_Examination": {"Inspection": "Flat", "Palpation": "Tender in the left lower quadrant"},
+        "Neck_Examination": {"Inspection": "No visible swelling", "Palpation": "Tender cervical lymph nodes"},
+        "Neurological_Examination": {"Mental_Status": "Alert and oriented x3", "Gait": "Antalgic, limping"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "does she wince when I push on the LLQ") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "any creps in the chest?") == ["Respiratory_Examination > Auscultation"]
+    assert _paths(lookup, "count the resps") == ["Vital_Signs > Respiratory_Rate"]
+    assert _paths(lookup, "spiking a fever?") == ["Vital_Signs > Temperature"]
+    assert _paths(lookup, "cervical LAD") == ["Neck_Examination > Palpation"]
+    assert _paths(lookup, "A&Ox3?") == ["Neurological_Examination > Mental_Status"]
+    assert _paths(lookup, "limp?") == ["Neurological_Examination > Gait"]
+    assert _paths(lookup, "do a neuro screen") == ["Neurological_Examination"]

@@ -44,6 +44,7 @@ _ASKING = re.compile(
     r"|(?:was|were|is|are) (?:the patient|the baby|the child|the|his|her|their|he|she|they)|(?:was|were|is|are)(?= \w)"
     r"|(?:how )?(?:do|does|did) (?:the|his|her|their|its)(?= \w)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform|record|measure"
+    r"|do(?= (?:a|an|the|his|her|their) )"
     r"|let me (?:see|have|know)|show me|give me|tell me"
     r"|send(?: off)?|run)\s+(?:(?:the|his|her|their|its|any|a|an|some)\s+)?",
     re.IGNORECASE,
@@ -90,10 +91,12 @@ SENSED_BY = {"look": "inspection", "sound": "auscultation"}
 # Pressing on a part, asked plainly ('Does his belly hurt when you press on it?', 'Is the rash tender when you touch
 # it?'): its palpation.
 _WHEN_PRESSED = re.compile(
-    r"\s+(?:when|if|as) (?:you|i|we) (?:press|push|touch|feel|palpate)(?:\s+(?:on|over|in))?"
-    r"(?:\s+(?:it|them|there|here|the \w+|his \w+|her \w+))?",
+    r"\s+(?:when|if|as) (?:you|i|we) (?:press|push|touch|feel|palpate|squeeze)(?:\s+(?:on|over|in))?"
+    r"(?:\s+(?:it|them|there|here|(?:the|his|her|their) (?P<where>(?:mid |left |right |upper |lower )?\w+)))?",
     re.IGNORECASE,
 )
+# 'A&Ox3', 'AOx4': alert and oriented (to person, place and time), the cognitive part of the mental status examination.
+_ALERT_AND_ORIENTED = re.compile(r"\bA\s*&?\s*O\s*x\s*[1-4]\b|\bA\s*&\s*O\b", re.IGNORECASE)
 # The cranial nerves numbered ('cranial nerves 2 through 12', 'CN II-XII'): all of them.
 _NERVE_RANGE = re.compile(r"(?<=nerves)\s+(?:II|2)\s*(?:-|to|through|\u2013)\s*(?:XII|12)\b", re.IGNORECASE)
 # The findings of an examination asked to be reported ('Please report the behaviour findings.'): the examination.
@@ -123,7 +126,7 @@ _HOW_FAST = re.compile(
     r"^\s*how fast is\s+(?:(?:he|she|they|the patient|the baby|the child|his|her|their|the)\s+)?"
     r"(?:breathing|pulse|heart)(?:\s+(?:going|racing|beating))?\s*[?.!]*$"
     r"|^\s*is\s+(?:his|her|their|the)\s+heart\s+(?:racing|pounding)\s*[?.!]*$"
-    r"|^\s*(?:(?:can|could) you\s+|please\s+)?(?:how many|count (?:his|her|their|the))\s+breaths\b.*$",
+    r"|^\s*(?:(?:can|could) you\s+|please\s+)?(?:how many|count (?:his|her|their|the))\s+(?:breaths|resps|respirations)\b.*$",
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
@@ -260,10 +263,11 @@ def requested_test(request: str) -> str:
     request = _BY_ROUTE.sub(lambda route: ROUTES[" ".join(route[0].lower().split())], request)
     request = _HAVE_A.sub("", _NERVE_RANGE.sub("", _CRANIAL_NERVES.sub("cranial nerves", request)))
     request = _REPORT_FINDINGS.sub(r"\g<what>", request)
-    request = _WHEN_PRESSED.sub(" on palpation", request)
+    request = _ALERT_AND_ORIENTED.sub("alert and oriented", request)
+    request = _WHEN_PRESSED.sub(lambda pressed: f" {pressed['where'] or ''} on palpation", request)
     request = _SEEMS_LIKE.sub(_examined_by_sense, _LOOKS.sub("general appearance", request))
     if _HOW_FAST.match(request):
-        request = "respiratory rate" if "breath" in request.lower() else "heart rate"
+        request = "respiratory rate" if re.search(r"breath|resp", request, re.IGNORECASE) else "heart rate"
     if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
         request = asked["only"] or f"{asked['result']} {asked['test']}"
     if showed := _SHOWED.match(request):
