@@ -126,7 +126,8 @@ _HOW_FAST = re.compile(
     r"^\s*how fast is\s+(?:(?:he|she|they|the patient|the baby|the child|his|her|their|the)\s+)?"
     r"(?:breathing|pulse|heart)(?:\s+(?:going|racing|beating))?\s*[?.!]*$"
     r"|^\s*is\s+(?:his|her|their|the)\s+heart\s+(?:racing|pounding)\s*[?.!]*$"
-    r"|^\s*(?:(?:can|could) you\s+|please\s+)?(?:how many|count (?:his|her|their|the))\s+(?:breaths|resps|respirations)\b.*$",
+    r"|^\s*(?:(?:can|could) you\s+|please\s+)?(?:how many|count (?:his|her|their|the))"
+    r"\s+(?:breaths|resps|respirations)\b.*$",
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
