@@ -2757,3 +2757,14 @@ def test_an_emergency_physicians_bedside_shorthand_finds_the_examination() -> No
     assert _paths(lookup, "A&Ox3?") == ["Neurological_Examination > Mental_Status"]
     assert _paths(lookup, "limp?") == ["Neurological_Examination > Gait"]
     assert _paths(lookup, "do a neuro screen") == ["Neurological_Examination"]
+
+
+def test_words_saying_when_or_where_a_sign_shows_are_no_part_of_it() -> None:
+    exam = {
+        "Chest_Examination": {"Auscultation": "Reduced air entry", "Percussion": "Mild dullness on the right side."},
+        "Abdominal_Examination": {"Percussion": "Tympanic throughout", "Palpation": "Soft, tender in the epigastrium"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "is there dullness when percussing?") == ["Chest_Examination > Percussion"]
+    assert _paths(lookup, "tympanic anywhere?") == ["Abdominal_Examination > Percussion"]
+    assert _paths(lookup, "belly soft? tender anywhere?") == ["Abdominal_Examination > Palpation"]
