@@ -1173,7 +1173,17 @@ def test_every_phrase_row_of_the_table_is_read_as_itself() -> None:
     table = name_table()
     unread = []
     for entry in read_names():
-        if entry.kind in ("panel", "within", "instance", "detail", "alternative", "spelling", "written", "finding"):
+        if entry.kind in (
+            "panel",
+            "within",
+            "instance",
+            "detail",
+            "alternative",
+            "spelling",
+            "written",
+            "finding",
+            "organism",
+        ):
             continue
         spelled = tuple(table.spellings.get(word, word) for word in words_of(entry.term))
         if table.phrases.get(spelled) != entry:
@@ -2768,3 +2778,14 @@ def test_words_saying_when_or_where_a_sign_shows_are_no_part_of_it() -> None:
     assert _paths(lookup, "is there dullness when percussing?") == ["Chest_Examination > Percussion"]
     assert _paths(lookup, "tympanic anywhere?") == ["Abdominal_Examination > Percussion"]
     assert _paths(lookup, "belly soft? tender anywhere?") == ["Abdominal_Examination > Palpation"]
+
+
+def test_a_culture_asked_for_by_its_kind_is_not_one_that_grew_another_kind() -> None:
+    corneal = {"Microbiology": {"Corneal_Scraping_Culture": {"Findings": "Growth of Pseudomonas aeruginosa"}}}
+    lookup = LookupMeasurement(_case(corneal))
+    assert _paths(lookup, "fungal culture of the cornea") == []
+    assert _paths(lookup, "bacterial culture of the cornea") == ["Microbiology > Corneal_Scraping_Culture"]
+    assert _paths(lookup, "corneal culture") == ["Microbiology > Corneal_Scraping_Culture"]
+    sputum = LookupMeasurement(_case({"Sputum_Culture": "Heavy growth of bacteria, no TB or fungal growth."}))
+    assert _paths(sputum, "fungal culture of sputum") == ["Sputum_Culture"]  # it looked for fungi
+    assert "organism" in {entry.kind for entry in read_names()}

@@ -276,6 +276,7 @@ class LookupMeasurement(DeterministicRole):
         if RATE_WORDS.intersection(words) or PULSE_WORD not in words:  # 'pulse rate', 'HR': no pulses felt
             found = [finding for finding in found if not finding.felt_pulse] or found
         found = [part for finding in found for part in self._part_named_by(finding, words)]
+        found = [finding for finding in found if not self._grows_another_kind(finding, key)]
         return (
             found
             or self._run_on_a_sample(words)
@@ -324,6 +325,17 @@ class LookupMeasurement(DeterministicRole):
         other_tests = [word for word in sought if self._key([word]).tokens & tests]
         found = self._sought_for(named, sought)
         return [finding for finding in found if self._text.says_anywhere(finding, other_tests)]
+
+    def _grows_another_kind(self, finding: Finding, key: Key) -> bool:
+        """Whether a culture asked for by its kind ('fungal culture') is one that does not say its kind and whose
+        result names only organisms of another ('Growth of Pseudomonas aeruginosa'): a sibling, not the one asked."""
+        organisms = self._table.organisms
+        asked = key.tokens & set(organisms.values())
+        if not asked or asked & finding.own.tokens:
+            return False
+        said = [word for part in (finding, *finding.descendants()) for word in words_of(render(part.node.value))]
+        grown = {kind for words, kind in organisms.items() for start in _starts(said, words)}
+        return bool(grown) and not grown & asked and not asked & set(said)  # 'no fungal growth' looked for fungi
 
     def _part_named_by(self, finding: Finding, words: list[str]) -> list[Finding]:
         """The one part of a found result named by one word that is no test or region (a radiograph's view, the
@@ -739,3 +751,9 @@ def _first(words: list[str], prepositions: frozenset[str]) -> int:
 def _a_place(key: Key, regions: frozenset[str]) -> bool:
     """Whether a key names only regions of the body, with or without a side ('left leg'), and no specimen or imaging."""
     return bool(key.tokens) and key.tokens <= regions and not (key.specimen or key.modality)
+
+
+def _starts(words: list[str], phrase: tuple[str, ...]) -> list[int]:
+    """Where a phrase's words stand one after another in words."""
+    size = len(phrase)
+    return [start for start in range(len(words) - size + 1) if tuple(words[start : start + size]) == phrase]

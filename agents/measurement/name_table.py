@@ -41,6 +41,7 @@ NameKind = Literal[
     "alternative",
     "written",
     "finding",
+    "organism",
 ]
 FACET_KINDS: tuple[NameKind, ...] = ("specimen", "modality", "side")
 
@@ -60,7 +61,8 @@ class NameEntry(BaseModel):
     ``written`` rows the words an examination's text may write the sign ``term`` asks about in, a phrase's words
     joined by '_' ('tone': 'rigidity spasticity flaccid ...': a report of rigidity answers a question about the
     tone; 'dip': 'distal_interphalangeal'), and for ``finding`` rows ``-`` (a word saying what an examination
-    found, not what it examined: 'distended', 'intact')."""
+    found, not what it examined: 'distended', 'intact'), and for ``organism`` rows the kind of culture that grows the
+    organism ``term`` ('pseudomonas': 'bacterial'; 'candida': 'fungal')."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -110,6 +112,9 @@ class NameTable:
     findings: frozenset[str] = frozenset()
     """words that say what an examination found ('distended', 'red', 'intact'): a question about a part asked with one
     ('Is his belly distended?') is read without them when nothing else answers it."""
+    organisms: dict[tuple[str, ...], str] = dataclass_field(default_factory=dict)
+    """an organism's words -> the kind of culture it grows in ('pseudomonas' -> 'bacterial'): a culture asked for by
+    its kind ('fungal culture') is not one whose result names only organisms of another kind."""
     tests: frozenset[str] = frozenset()
     """the words of the tests the usual names and abbreviations stand for ('lipase', 'cbc', 'biopsy'):
     what a finding's name says it is a result of, beyond regions, methods and facets."""
@@ -147,6 +152,7 @@ class _TableRows:
     alternatives: dict[tuple[str, ...], tuple[str, ...]] = dataclass_field(default_factory=dict)
     written: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = dataclass_field(default_factory=dict)
     findings: set[str] = dataclass_field(default_factory=set)
+    organisms: dict[tuple[str, ...], str] = dataclass_field(default_factory=dict)
 
     def add(self, entry: NameEntry) -> None:
         """File one row; a term listed twice (outside the panel rows) or a region placed twice is an error."""
@@ -160,7 +166,15 @@ class _TableRows:
             self.details.add(entry.term)
         elif entry.kind == "alternative":
             self.alternatives[tuple(words_of(entry.term))] = tuple(words_of(entry.concept))
-        elif entry.kind == "written":
+        elif entry.kind in ("written", "finding", "organism", "instance"):
+            self._add_reading(entry)
+        else:
+            self._add_phrase(entry)
+
+    def _add_reading(self, entry: NameEntry) -> None:
+        """File a row saying how a text or a request is read: a sign's words, a finding word, an organism's kind or
+        a test's kinds."""
+        if entry.kind == "written":
             words = tuple(words_of(entry.term))
             if words in self.written:
                 raise ValueError(f"test-name table: how a text writes {entry.term!r} is listed twice")
@@ -170,12 +184,15 @@ class _TableRows:
             if entry.term in self.findings:
                 raise ValueError(f"test-name table: finding word {entry.term!r} is listed twice")
             self.findings.add(entry.term)
+        elif entry.kind == "organism":
+            words = tuple(words_of(entry.term))
+            if words in self.organisms:
+                raise ValueError(f"test-name table: organism {entry.term!r} is listed twice")
+            self.organisms[words] = entry.concept
         elif entry.kind == "instance":
             if entry.term in self.categories:
                 raise ValueError(f"test-name table: test {entry.term!r} is given its kinds twice")
             self.categories[entry.term] = frozenset(entry.concept.split())
-        else:
-            self._add_phrase(entry)
 
     def _add_phrase(self, entry: NameEntry) -> None:
         words = tuple(words_of(entry.term))
@@ -226,6 +243,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         alternatives=rows.alternatives,
         written=rows.written,
         findings=frozenset(rows.findings),
+        organisms=rows.organisms,
         vocabulary=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)).union(
             *(entry.concept.split() for entry in rows.phrases.values()), rows.spellings.values(), rows.regions
         ),
