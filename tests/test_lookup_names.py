@@ -2789,3 +2789,11 @@ def test_a_culture_asked_for_by_its_kind_is_not_one_that_grew_another_kind() -> 
     sputum = LookupMeasurement(_case({"Sputum_Culture": "Heavy growth of bacteria, no TB or fungal growth."}))
     assert _paths(sputum, "fungal culture of sputum") == ["Sputum_Culture"]  # it looked for fungi
     assert "organism" in {entry.kind for entry in read_names()}
+
+
+def test_a_test_asked_at_a_site_whose_examination_holds_only_a_placeholder_is_the_tests_result() -> None:
+    exam = {"Ophthalmic_Examination": {"Slit_Lamp_Examination": "Recommended but findings not provided"}}
+    tests = {"Slit_Lamp_Examination": {"Findings": "Corneal ulcer with infiltrate"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "slit lamp exam of the right eye") == ["Slit_Lamp_Examination"]
+    assert _paths(lookup, "slit lamp") == ["Slit_Lamp_Examination"]

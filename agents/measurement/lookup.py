@@ -61,7 +61,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
-from agents.findings import Node, pretty_name, render
+from agents.findings import Node, is_placeholder, pretty_name, render
 from agents.leaks import DiagnosisGuard
 from agents.measurement.case_findings import DEFAULT_SPECIMEN, SAMPLED_SITE_TESTS, Finding, case_findings
 from agents.measurement.key_match import KeyMatcher
@@ -277,6 +277,8 @@ class LookupMeasurement(DeterministicRole):
             found = [finding for finding in found if not finding.felt_pulse] or found
         found = [part for finding in found for part in self._part_named_by(finding, words)]
         found = [finding for finding in found if not self._grows_another_kind(finding, key)]
+        if found and all(is_placeholder(finding.node.value) for finding in found):
+            found = self._held_elsewhere(key) or found
         return (
             found
             or self._run_on_a_sample(words)
@@ -325,6 +327,15 @@ class LookupMeasurement(DeterministicRole):
         other_tests = [word for word in sought if self._key([word]).tokens & tests]
         found = self._sought_for(named, sought)
         return [finding for finding in found if self._text.says_anywhere(finding, other_tests)]
+
+    def _held_elsewhere(self, key: Key) -> list[Finding]:
+        """The results of a test asked for at a site, where what the site's examination holds is only a placeholder
+        ('slit lamp of the right eye' where the eye examination says 'Recommended but findings not provided' and the
+        tests hold the slit-lamp findings): the test's results named without the site."""
+        unplaced = Key(key.tokens - self._table.regions, key.specimen, key.modality, frozenset())
+        if not unplaced.tokens - self._table.specifiers:
+            return []
+        return [finding for finding in self._match.by_key(unplaced) if not is_placeholder(finding.node.value)]
 
     def _grows_another_kind(self, finding: Finding, key: Key) -> bool:
         """Whether a culture asked for by its kind ('fungal culture') is one that does not say its kind and whose
