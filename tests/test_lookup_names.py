@@ -2797,3 +2797,18 @@ def test_a_test_asked_at_a_site_whose_examination_holds_only_a_placeholder_is_th
     lookup = LookupMeasurement(_case(tests, exam))
     assert _paths(lookup, "slit lamp exam of the right eye") == ["Slit_Lamp_Examination"]
     assert _paths(lookup, "slit lamp") == ["Slit_Lamp_Examination"]
+
+
+def test_ward_abbreviations_for_the_temperature_bowel_sounds_resps_and_the_rectal_examination() -> None:
+    exam = {
+        "Vital_Signs": {"Temperature": "37.9 C", "Heart_Rate": "96/min", "Respiratory_Rate": "22/min"},
+        "Abdominal_Examination": {"Auscultation": "Bowel sounds present", "Palpation": "Soft"},
+        "Rectal_Examination": {"Findings": "Normal tone, no masses"},
+    }
+    lookup = LookupMeasurement(_case({"ECG": {"PR_Interval": "180 ms"}}, exam))
+    assert _paths(lookup, "tympanic temp") == ["Vital_Signs > Temperature"]
+    assert _paths(lookup, "BS present?") == ["Abdominal_Examination > Auscultation"]
+    assert _paths(lookup, "resps") == ["Vital_Signs > Respiratory_Rate"]
+    assert _paths(lookup, "PR exam") == ["Rectal_Examination"]
+    assert _paths(lookup, "PR tone") == ["Rectal_Examination"]
+    assert _paths(lookup, "PR interval") == ["ECG > PR_Interval"]

@@ -61,7 +61,10 @@ _ASKING_AFTER = re.compile(
 # A result hoped for before the test it would be found on: 'any positive skin prick tests?'.
 _ANY_RESULT = re.compile(r"^(?:positive|negative)\s+(?=[a-z])", re.IGNORECASE)
 # Examinations 'per' a route, as Indian and British notes write them ('P/A examination', 'P/V', 'per speculum').
-_BY_ROUTE = re.compile(r"\bP/[AVSR]\b|\bper\s+(?:abdomen|vaginum|vaginal|speculum|rectum|rectal)\b", re.IGNORECASE)
+_BY_ROUTE = re.compile(
+    r"\bP/[AVSR]\b|\bper\s+(?:abdomen|vaginum|vaginal|speculum|rectum|rectal)\b|\bP[RV](?=\s+(?:exam|examination|tone|sample|findings)\b)",
+    re.IGNORECASE,
+)
 ROUTES = {
     "p/a": "abdominal",
     "per abdomen": "abdominal",
@@ -73,6 +76,8 @@ ROUTES = {
     "per rectum": "rectal",
     "per vaginal": "vaginal",
     "per rectal": "rectal",
+    "pr": "rectal",
+    "pv": "vaginal",
 }
 """The examination each route names."""
 # 'CNs' (so written) are the cranial nerves; 'CNS examination' is the central nervous system's, the neurological one.
@@ -95,6 +100,8 @@ _WHEN_PRESSED = re.compile(
     r"(?:\s+(?:it|them|there|here|(?:the|his|her|their) (?P<where>(?:mid |left |right |upper |lower )?\w+)))?",
     re.IGNORECASE,
 )
+# 'resps': the respirations counted, as British nurses chart the respiratory rate.
+_RESPS = re.compile(r"\bresps\b", re.IGNORECASE)
 # 'A&Ox3', 'AOx4': alert and oriented (to person, place and time), the cognitive part of the mental status examination.
 _ALERT_AND_ORIENTED = re.compile(r"\bA\s*&?\s*O\s*x\s*[1-4]\b|\bA\s*&\s*O\b", re.IGNORECASE)
 # The cranial nerves numbered ('cranial nerves 2 through 12', 'CN II-XII'): all of them.
@@ -264,7 +271,7 @@ def requested_test(request: str) -> str:
     request = _BY_ROUTE.sub(lambda route: ROUTES[" ".join(route[0].lower().split())], request)
     request = _HAVE_A.sub("", _NERVE_RANGE.sub("", _CRANIAL_NERVES.sub("cranial nerves", request)))
     request = _REPORT_FINDINGS.sub(r"\g<what>", request)
-    request = _ALERT_AND_ORIENTED.sub("alert and oriented", request)
+    request = _RESPS.sub("respiratory rate", _ALERT_AND_ORIENTED.sub("alert and oriented", request))
     request = _WHEN_PRESSED.sub(lambda pressed: f" {pressed['where'] or ''} on palpation", request)
     request = _SEEMS_LIKE.sub(_examined_by_sense, _LOOKS.sub("general appearance", request))
     if _HOW_FAST.match(request):
