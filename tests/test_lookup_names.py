@@ -2812,3 +2812,17 @@ def test_ward_abbreviations_for_the_temperature_bowel_sounds_resps_and_the_recta
     assert _paths(lookup, "PR exam") == ["Rectal_Examination"]
     assert _paths(lookup, "PR tone") == ["Rectal_Examination"]
     assert _paths(lookup, "PR interval") == ["ECG > PR_Interval"]
+
+
+def test_a_joints_movements_are_its_range_of_motion_and_a_movements_power_its_strength() -> None:
+    exam = {
+        "Musculoskeletal_Examination": {"Inspection": "Swollen knee", "Range_of_Motion": "Flexion limited to 90"},
+        "Neurological_Examination": {"Muscle_Strength": "Hip flexion 4/5", "Reflexes": "Normal"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Can he fully flex and extend the knee?") == ["Musculoskeletal_Examination > Range_of_Motion"]
+    assert _paths(lookup, "knee flexion and extension") == ["Musculoskeletal_Examination > Range_of_Motion"]
+    assert _paths(lookup, "hip flexor strength") == ["Neurological_Examination > Muscle_Strength"]
+    shoulder = {"Shoulder_Examination": {"Range_of_Motion": {"Abduction": "Painful arc", "External_Rotation": "Full"}}}
+    lookup = LookupMeasurement(_case({}, shoulder))
+    assert _paths(lookup, "shoulder abduction") == ["Shoulder_Examination > Range_of_Motion > Abduction"]

@@ -362,9 +362,12 @@ class LookupMeasurement(DeterministicRole):
             return [finding]
         part = named[0]
         unknown = {word for word in part.own.tokens if self._unknown(word)}
+        regions = self._table.regions  # a part named as a kind of the whole ('shoulder abduction'), not as its region
         return (
             named
-            if part.generic or part.own.tokens <= unknown | self._table.specifiers - self._table.regions
+            if part.generic
+            or part.own.tokens <= unknown | self._table.specifiers - self._table.regions
+            or (part.own.tokens == finding.own.tokens and not self._key(words_of(part.node.name)).tokens & regions)
             else [finding]
         )
 
