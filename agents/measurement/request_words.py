@@ -100,7 +100,7 @@ _WHEN_PRESSED = re.compile(
     r"(?:\s+(?:it|them|there|here|(?:the|his|her|their) (?P<where>(?:mid |left |right |upper |lower )?\w+)))?",
     re.IGNORECASE,
 )
-# The movement whose strength is tested ('hip flexion power', 'shoulder abduction strength'): the strength, not the range.
+# The movement whose strength is tested ('hip flexion power', 'abduction strength'): the strength, not the range.
 _MOVEMENT_STRENGTH = re.compile(
     r"\b(?:flexion|extension|abduction|adduction|flexor|extensor|abductor|adductor)\s+(?=(?:power|strength)\b)",
     re.IGNORECASE,
