@@ -2826,3 +2826,19 @@ def test_a_joints_movements_are_its_range_of_motion_and_a_movements_power_its_st
     shoulder = {"Shoulder_Examination": {"Range_of_Motion": {"Abduction": "Painful arc", "External_Rotation": "Full"}}}
     lookup = LookupMeasurement(_case({}, shoulder))
     assert _paths(lookup, "shoulder abduction") == ["Shoulder_Examination > Range_of_Motion > Abduction"]
+
+
+def test_a_culture_asked_for_by_another_sample_of_the_lesion_is_the_cases_one_culture_there() -> None:
+    corneal = {"Microbiology": {"Corneal_Scraping_Culture": {"Findings": "Growth of Pseudomonas aeruginosa"}}}
+    lookup = LookupMeasurement(_case(corneal))
+    assert _paths(lookup, "corneal ulcer culture") == ["Microbiology > Corneal_Scraping_Culture"]
+    assert _paths(lookup, "corneal swab MC&S") == ["Microbiology > Corneal_Scraping_Culture"]
+    assert _paths(lookup, "sputum culture") == []  # another specimen
+    wound = LookupMeasurement(_case({"Wound_Culture": "Staphylococcus aureus", "Blood_Cultures": "No growth"}))
+    assert _paths(wound, "swab of the ulcer for culture") == ["Wound_Culture"]
+    assert _paths(wound, "viral swab of the ulcer") == []  # it grew a bacterium
+    scraping = LookupMeasurement(
+        _case({"Skin_Scraping": {"Microscopy": "No hyphae", "Culture": "No bacterial growth"}})
+    )
+    assert _paths(scraping, "fungal culture of skin scrapings") == []
+    assert _paths(scraping, "bacterial swab culture of the rash") == ["Skin_Scraping > Culture"]

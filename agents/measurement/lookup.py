@@ -101,7 +101,9 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
-PULSE_WORD, SKIN, BIOPSY = "pulse", "skin", "biopsy"
+PULSE_WORD, SKIN, BIOPSY, CULTURE = "pulse", "skin", "biopsy", "culture"
+SURFACE_SAMPLES = frozenset({"wound", "scraping", "swab", "vesicle"})
+"""Specimens taken from a lesion or a surface: a culture of one is asked for by another ('ulcer swab' for a wound's)."""
 BODY_SURFACE = frozenset({"skin", "face", "head", "arm", "leg", "extremity", "hand", "foot"})
 """Regions holding the parts a skin biopsy may be taken from ('lip', 'elbow'), unlike the organs ('lymph_node')."""
 ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]+")
@@ -293,6 +295,7 @@ class LookupMeasurement(DeterministicRole):
             or self._without_findings(words)
             or self._region_without_unknown_words(words)
             or self._the_one_biopsy(key)
+            or self._the_one_culture(key)
         )
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
@@ -339,13 +342,15 @@ class LookupMeasurement(DeterministicRole):
 
     def _grows_another_kind(self, finding: Finding, key: Key) -> bool:
         """Whether a culture asked for by its kind ('fungal culture') is one that does not say its kind and whose
-        result names only organisms of another ('Growth of Pseudomonas aeruginosa'): a sibling, not the one asked."""
+        result names only organisms of another ('Growth of Pseudomonas aeruginosa') or only another kind ('Negative for
+        bacterial growth'): a sibling, not the one asked."""
         organisms = self._table.organisms
         asked = key.tokens & set(organisms.values())
         if not asked or asked & finding.own.tokens:
             return False
         said = [word for part in (finding, *finding.descendants()) for word in words_of(render(part.node.value))]
-        grown = {kind for words, kind in organisms.items() for start in _starts(said, words)}
+        kinds = set(organisms.values())
+        grown = {kind for words, kind in organisms.items() for start in _starts(said, words)} | (kinds & set(said))
         return bool(grown) and not grown & asked and not asked & set(said)  # 'no fungal growth' looked for fungi
 
     def _part_named_by(self, finding: Finding, words: list[str]) -> list[Finding]:
@@ -510,15 +515,47 @@ class LookupMeasurement(DeterministicRole):
         if len(biopsies) != 1:
             return []
         asked, held = key.tokens & self._table.regions, biopsies[0].own.tokens & self._table.regions
-        within = self._table.within
         if not asked or not facets_agree(key, biopsies[0].own):
             return []  # a biopsy named by no site is found by its name; a right femur's is no left femur's
-        agree = (
-            (held <= {SKIN} and all(set(within.get(region, ())) & BODY_SURFACE for region in asked))
+        return biopsies if self._sites_agree(asked, held) else []
+
+    def _sites_agree(self, asked: set[str] | frozenset[str], held: set[str] | frozenset[str]) -> bool:
+        """Whether a site asked for is the site a sample was taken from: one within the other, or the skin's for a part
+        of the body's surface."""
+        within = self._table.within
+        return (
+            (held <= {SKIN} and all(set(within.get(region, ())) & BODY_SURFACE or region == SKIN for region in asked))
             or any(region in held or set(within.get(region, ())) & held for region in asked)
             or any(set(within.get(region, ())) & asked for region in held)
         )
-        return biopsies if agree else []
+
+    def _the_one_culture(self, key: Key) -> list[Finding]:
+        """A culture asked for by a sample the case names otherwise ('corneal ulcer culture' where the case holds the
+        'Corneal_Scraping_Culture', 'swab of the ulcer for culture' for the 'Wound_Culture'): the case's one culture of a
+        sample from a lesion or a surface, where the sites agree, and the kinds of culture do too. A culture of
+        another specimen (blood, sputum) is none of it."""
+        if CULTURE not in key.tokens or key.modality or not key.specimen <= SURFACE_SAMPLES:
+            return []
+        cultures = self._match.outermost(
+            [
+                finding
+                for finding in self.findings
+                if not finding.exam and CULTURE in finding.own.tokens and finding.own.specimen & SURFACE_SAMPLES
+            ]
+        )
+        if len(cultures) != 1 or not facets_agree(
+            Key(key.tokens, frozenset(), key.modality, key.side), cultures[0].own
+        ):
+            return []
+        culture = cultures[0]
+        kinds = set(self._table.organisms.values())
+        asked_kind, held_kind = key.tokens & kinds, culture.own.tokens & kinds
+        if (asked_kind and held_kind and not asked_kind & held_kind) or self._grows_another_kind(culture, key):
+            return []
+        asked, held = key.tokens & self._table.regions, culture.own.tokens & self._table.regions
+        if not (key.specimen or asked) or (asked and held and not self._sites_agree(asked, held)):
+            return []
+        return [culture] if not asked or held or self._sites_agree(asked, {SKIN}) else []
 
     def _other_meaning(self, words: list[str]) -> list[Finding]:
         """An abbreviation with a second meaning read that way when its first finds nothing ('TLC': the total
