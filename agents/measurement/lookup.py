@@ -531,8 +531,8 @@ class LookupMeasurement(DeterministicRole):
 
     def _the_one_culture(self, key: Key) -> list[Finding]:
         """A culture asked for by a sample the case names otherwise ('corneal ulcer culture' where the case holds the
-        'Corneal_Scraping_Culture', 'swab of the ulcer for culture' for the 'Wound_Culture'): the case's one culture of a
-        sample from a lesion or a surface, where the sites agree, and the kinds of culture do too. A culture of
+        'Corneal_Scraping_Culture', 'swab of the ulcer for culture' for the 'Wound_Culture'): the case's one culture
+        of a sample from a lesion or a surface, where the sites agree, and the kinds of culture do too. A culture of
         another specimen (blood, sputum) is none of it."""
         if CULTURE not in key.tokens or key.modality or not key.specimen <= SURFACE_SAMPLES:
             return []
