@@ -555,6 +555,8 @@ class LookupMeasurement(DeterministicRole):
         asked, held = key.tokens & self._table.regions, culture.own.tokens & self._table.regions
         if not (key.specimen or asked) or (asked and held and not self._sites_agree(asked, held)):
             return []
+        if not asked & self._table.inside.get(SKIN, frozenset()) <= held:
+            return []  # a nail's culture is of its clippings, no skin scraping's
         return [culture] if not asked or held or self._sites_agree(asked, {SKIN}) else []
 
     def _other_meaning(self, words: list[str]) -> list[Finding]:
