@@ -2842,3 +2842,28 @@ def test_a_culture_asked_for_by_another_sample_of_the_lesion_is_the_cases_one_cu
     )
     assert _paths(scraping, "fungal culture of skin scrapings") == []
     assert _paths(scraping, "bacterial swab culture of the rash") == ["Skin_Scraping > Culture"]
+
+
+def test_the_australian_euc_the_ct_brain_the_apex_and_two_results_a_ratio_is_named_by() -> None:
+    tests = {
+        "Serum_Laboratory_Values": {
+            "Na": "131",
+            "Cl": "98",
+            "K": "3.1",
+            "HCO3": "30",
+            "BUN": "22",
+            "Creatinine": "1.1",
+        },
+        "Imaging": {"Head_CT": "No haemorrhage"},
+        "Spirometry": {"FEV1": "1.2 L", "FVC": "2.9 L", "FEV1_FVC_Ratio": "0.41"},
+        "Biopsy": {"Findings": "Squamous cell carcinoma"},
+    }
+    exam = {"Cardiovascular_Examination": {"Apical_Impulse": "Displaced", "Auscultation": "Normal"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert len(_paths(lookup, "EUC")) == 6
+    assert len(_paths(lookup, "U&E")) == 4  # the British panel: sodium, potassium, urea and creatinine
+    assert _paths(lookup, "CTB") == ["Imaging > Head_CT"]
+    assert _paths(lookup, "Palpate the apex") == ["Cardiovascular_Examination > Apical_Impulse"]
+    assert _paths(lookup, "FEV1 and FVC") == ["Spirometry > FEV1", "Spirometry > FVC"]
+    assert _paths(lookup, "FEV1/FVC") == ["Spirometry > FEV1_FVC_Ratio"]
+    assert _paths(lookup, "histo back yet?") == ["Biopsy"]

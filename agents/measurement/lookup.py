@@ -617,6 +617,8 @@ class LookupMeasurement(DeterministicRole):
         if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
             return found or self._text.mentioning(words)
         each = self._each_part(parts)
+        if each and "/" not in bare and all(key.tokens < finding.own.tokens for finding in found):
+            return each  # 'FEV1 and FVC': both, not the ratio whose name says both ('FEV1/FVC')
         if not found or (len(each) > len(found) and {id(f) for f in found} < {id(f) for f in each}):
             return each  # 'Total and direct bilirubin': both, not the direct one the words also name
         if each != found and all(self._inside(finding, each) for finding in found):
