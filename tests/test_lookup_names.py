@@ -2867,3 +2867,9 @@ def test_the_australian_euc_the_ct_brain_the_apex_and_two_results_a_ratio_is_nam
     assert _paths(lookup, "FEV1 and FVC") == ["Spirometry > FEV1", "Spirometry > FVC"]
     assert _paths(lookup, "FEV1/FVC") == ["Spirometry > FEV1_FVC_Ratio"]
     assert _paths(lookup, "histo back yet?") == ["Biopsy"]
+
+
+def test_another_test_run_on_the_cases_one_biopsy_is_not_the_biopsy() -> None:
+    lookup = LookupMeasurement(_case({"Skin_Biopsy": "Subepidermal blister with eosinophils"}))
+    assert _paths(lookup, "direct IF on the skin bx") == []
+    assert _paths(lookup, "biopsy of the elbow plaque") == ["Skin_Biopsy"]

@@ -327,7 +327,10 @@ class LookupMeasurement(DeterministicRole):
         for a test asked for with what it should show. A test named in what is sought ('IHC stains on the biopsy') is
         another test, unless the result's words say it ('his height and weight on the growth chart')."""
         tests = self._table.tests - self._table.specifiers
-        other_tests = [word for word in sought if self._key([word]).tokens & tests]
+        by_word = [self._key([word]).tokens for word in sought]
+        if self._key(sought).tokens & tests - frozenset().union(*by_word):
+            return []  # 'direct IF' names a test by two words together: another test, run on the biopsy
+        other_tests = [word for word, tokens in zip(sought, by_word, strict=True) if tokens & tests]
         found = self._sought_for(named, sought)
         return [finding for finding in found if self._text.says_anywhere(finding, other_tests)]
 
@@ -507,8 +510,8 @@ class LookupMeasurement(DeterministicRole):
         'biopsy of the elbow plaque' for 'Skin_Biopsy_of_Psoriatic_Patch'): the case's one biopsy, where the sites
         agree (one within the other, or the skin's biopsy for a part of the body's surface) and so do the sides. A
         biopsy of another organ ('sentinel lymph node biopsy' where the case holds the skin's) is none of it."""
-        if BIOPSY not in key.tokens or key.modality or key.specimen:
-            return []
+        if BIOPSY not in key.tokens or key.modality or key.specimen or key.tokens - {BIOPSY} & self._table.tests:
+            return []  # 'direct IF on the skin bx' asks for another test run on the biopsy
         biopsies = self._match.outermost(
             [finding for finding in self.findings if not finding.exam and BIOPSY in finding.own.tokens]
         )
