@@ -2873,3 +2873,20 @@ def test_another_test_run_on_the_cases_one_biopsy_is_not_the_biopsy() -> None:
     lookup = LookupMeasurement(_case({"Skin_Biopsy": "Subepidermal blister with eosinophils"}))
     assert _paths(lookup, "direct IF on the skin bx") == []
     assert _paths(lookup, "biopsy of the elbow plaque") == ["Skin_Biopsy"]
+
+
+def test_where_a_sign_is_asks_for_the_part_that_says_it() -> None:
+    exam = {
+        "Abdominal_Examination": {"Inspection": "Flat", "Palpation": "Tender in the right iliac fossa"},
+        "Skin_Examination": {"Inspection": "Scaly rash on the elbows", "Nails": "Pitted"},
+        "Neurological_Examination": {"Motor_Examination": "Asterixis present", "Reflexes": "Normal"},
+        "Knee_Examination": {"Range_of_Motion": "Full flexion and extension", "Palpation": "Joint line tender"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "where's she tender?") == [
+        "Abdominal_Examination > Palpation",
+        "Knee_Examination > Palpation",
+    ]
+    assert "Skin_Examination > Inspection" in _paths(lookup, "where is the rash")
+    assert _paths(lookup, "liver flap") == ["Neurological_Examination > Motor_Examination"]
+    assert _paths(lookup, "can he fully bend and straighten the knee") == ["Knee_Examination > Range_of_Motion"]
