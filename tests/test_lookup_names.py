@@ -2890,3 +2890,12 @@ def test_where_a_sign_is_asks_for_the_part_that_says_it() -> None:
     assert "Skin_Examination > Inspection" in _paths(lookup, "where is the rash")
     assert _paths(lookup, "liver flap") == ["Neurological_Examination > Motor_Examination"]
     assert _paths(lookup, "can he fully bend and straighten the knee") == ["Knee_Examination > Range_of_Motion"]
+
+
+def test_a_request_to_feel_look_or_listen_is_answered_by_the_examination_not_a_test_of_the_site() -> None:
+    exam = {"Neck_Examination": {"Inspection_and_Palpation": "Firm, non-tender cervical lymph nodes"}}
+    tests = {"Biopsy": {"Cervical_Lymph_Node": "Caseating granulomas"}, "Peripheral_Blood_Smear": "Schistocytes"}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "Can I feel for nodes in his neck?") == ["Neck_Examination > Inspection_and_Palpation"]
+    assert _paths(lookup, "cervical lymph node biopsy") == ["Biopsy > Cervical_Lymph_Node"]
+    assert _paths(lookup, "look at the blood smear") == ["Peripheral_Blood_Smear"]

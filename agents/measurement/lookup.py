@@ -275,6 +275,9 @@ class LookupMeasurement(DeterministicRole):
             found = self._shown_on(words[:cut], [word for word in words[cut + 1 :] if word not in DETERMINERS])
         if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
             found = [finding for finding in found if not finding.exam] or found
+        elif (methods := key.tokens & EXAMINATION_METHODS) and not key.tokens & self._table.tests:
+            # 'feel for nodes in his neck' is no lymph node biopsy; 'look at the blood smear' names a test
+            found = [finding for finding in found if finding.exam or finding.own.tokens & methods]
         if RATE_WORDS.intersection(words) or PULSE_WORD not in words:  # 'pulse rate', 'HR': no pulses felt
             found = [finding for finding in found if not finding.felt_pulse] or found
         found = [part for finding in found for part in self._part_named_by(finding, words)]
