@@ -2899,3 +2899,17 @@ def test_a_request_to_feel_look_or_listen_is_answered_by_the_examination_not_a_t
     assert _paths(lookup, "Can I feel for nodes in his neck?") == ["Neck_Examination > Inspection_and_Palpation"]
     assert _paths(lookup, "cervical lymph node biopsy") == ["Biopsy > Cervical_Lymph_Node"]
     assert _paths(lookup, "look at the blood smear") == ["Peripheral_Blood_Smear"]
+
+
+def test_a_listed_part_the_names_do_not_find_is_read_as_a_request_of_its_own() -> None:
+    exam = {
+        "Mental_Status_Examination": {"Appearance": "Unkempt", "Behavior": "Restless", "Mood": "Low"},
+        "Abdominal_Examination": {"Inspection": "Distended", "Palpation": "Soft, non-tender"},
+    }
+    tests = {"Complete_Blood_Count": {"WBC": "14,000", "Differential": "Neutrophilia"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "Appearance and behaviour") == [
+        "Mental_Status_Examination > Appearance",
+        "Mental_Status_Examination > Behavior",
+    ]
+    assert _paths(lookup, "look at the belly, is it distended") == ["Abdominal_Examination > Inspection"]

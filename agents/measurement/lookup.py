@@ -128,6 +128,10 @@ DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Words before a noun that name no part of a test ('respiratory burst of his neutrophils')."""
 TYPO_MIN_LENGTH = 6
 REPAIR_MIN_LENGTH = 5
+MIN_PART_ALONE = 3
+"""The fewest letters a part of a request read as a request of its own holds ('L' of 'mEq/L' is none)."""
+FOLLOW_UP = re.compile(r"\s*(?:is|are|does|do|did|was|were|can|any)\b|.*\b(?:it|them|they)\b", re.IGNORECASE)
+"""A part of a request asking about the part before it ('is it distended', 'any rebound'), naming no test."""
 WORD = re.compile(r"[A-Za-z]+")
 GLUED_KINDS = ({"region", "modality"}, {"region", "abbreviation"}, {"region", "synonym"})
 """The kinds of two words a clinician writes together without a space: a study and its site ('MRIbrain', 'skinbx')."""
@@ -662,10 +666,24 @@ class LookupMeasurement(DeterministicRole):
                 if part_found := self._by_words_key(words_of(text), examined):  # 'range of movement knee and hip'
                     found += part_found
                     continue
-            found += self._one_part(text, context if part.after_with else None)
+            found += self._one_part(text, context if part.after_with else None) or (
+                [] if part.after_with else self._asked_alone(text, found)
+            )
             if not part.after_with:
                 context = key
         return self._match.outermost(found)
+
+    def _asked_alone(self, text: str, before: list[Finding]) -> list[Finding]:
+        """A part of a request the names do not find, read as a request of its own ('appearance and behaviour': the
+        behaviour, found by its spelling); where the parts before it found results, only results of the same
+        examination or test as theirs ('white count and differential' is not the skin's 'differential diagnosis')."""
+        if len(text.strip()) < MIN_PART_ALONE or FOLLOW_UP.match(text):
+            return []  # 'look at the belly, is it distended': a question about the part before
+        alone = self._find_requested(text)
+        if not before:
+            return alone
+        sections = {finding.node.path[0] for finding in before}
+        return [finding for finding in alone if finding.node.path[0] in sections]
 
     @staticmethod
     def _inside(finding: Finding, others: list[Finding]) -> bool:
