@@ -2913,3 +2913,15 @@ def test_a_listed_part_the_names_do_not_find_is_read_as_a_request_of_its_own() -
         "Mental_Status_Examination > Behavior",
     ]
     assert _paths(lookup, "look at the belly, is it distended") == ["Abdominal_Examination > Inspection"]
+
+
+def test_a_standalone_test_named_for_what_it_looks_for_is_the_cases_one_such_test() -> None:
+    tests = {
+        "Genetic_Testing": "Pathogenic MYH7 variant",
+        "Complete_Blood_Count": {"Platelets": "250,000"},
+        "Imaging": {"CT_Angiography_Abdomen": "Occluded superior mesenteric artery"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "sarcomere gene mutation testing") == ["Genetic_Testing"]
+    assert _paths(lookup, "platelet aggregation studies") == []  # one result of a panel: a sibling
+    assert _paths(lookup, "catheter mesenteric angiography") == []  # imaging: a sibling

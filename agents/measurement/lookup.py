@@ -598,7 +598,8 @@ class LookupMeasurement(DeterministicRole):
         """A request holding words neither the table nor the case's names know, where the rest names a test
         whose result holds those words ('dermatophyte culture of the scraping' where the scraping's culture
         grew a dermatophyte): that test. Unconfirmed, such words may name a sibling ('fungal culture' where
-        the case holds a bacterial one), so the request is not answered this way."""
+        the case holds a bacterial one), so the request is answered so only where the test is the case's one test of
+        its name and has no close siblings (see ``_stands_alone``)."""
         kept = [word for word in words if not self._unknown(word)]
         dropped = [word for word in words if self._unknown(word)]
         key = self._key(kept)
@@ -606,7 +607,25 @@ class LookupMeasurement(DeterministicRole):
             return []
         found = self._find_named(" ".join(kept), kept)
         said = " ".join(f"{exact_name(' '.join(f.node.path))} {exact_name(render(f.node.value))}" for f in found)
-        return found if all(f" {word}" in f" {said}" for word in dropped) else []
+        if all(f" {word}" in f" {said}" for word in dropped):
+            return found
+        one = self._match.outermost(found)
+        if not key.tokens - self._table.specifiers or len(one) != 1 or not self._stands_alone(one[0]):
+            return []
+        return found  # 'sarcomere gene mutation testing': the case's one genetic test, named for what it looks for
+
+    def _stands_alone(self, finding: Finding) -> bool:
+        """Whether a test has no close siblings a word the table does not know could name: not the examination, not
+        imaging ('catheter angiography' is no CT angiography), not a culture of a sample ('contact lens case culture'),
+        and not one result of a panel ('platelet aggregation' is no platelet count)."""
+        own = finding.own
+        return not (
+            finding.exam
+            or own.modality
+            or own.specimen
+            or CULTURE in own.tokens
+            or any(self._table.member_of.get(token) for token in own.tokens)
+        )
 
     def _unknown(self, word: str) -> bool:
         return word not in self._known and word.isalpha()
