@@ -2925,3 +2925,17 @@ def test_a_standalone_test_named_for_what_it_looks_for_is_the_cases_one_such_tes
     assert _paths(lookup, "sarcomere gene mutation testing") == ["Genetic_Testing"]
     assert _paths(lookup, "platelet aggregation studies") == []  # one result of a panel: a sibling
     assert _paths(lookup, "catheter mesenteric angiography") == []  # imaging: a sibling
+
+
+def test_antibodies_abbreviated_a_kub_ultrasound_and_where_cultures_were_drawn() -> None:
+    tests = {
+        "Blood_Work": {"Antimitochondrial_Antibodies": "Positive"},
+        "Imaging": {"Renal_Ultrasonography": "Bilateral cysts"},
+        "Blood_Cultures": "No growth at 48 hours",
+        "Sputum_Culture": "Normal flora",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "antimitochondrial Ab") == ["Blood_Work > Antimitochondrial_Antibodies"]
+    assert _paths(lookup, "KUB USS") == ["Imaging > Renal_Ultrasonography"]
+    assert _paths(lookup, "blood cultures from two sites") == ["Blood_Cultures"]
+    assert _paths(lookup, "expectorated sputum culture") == ["Sputum_Culture"]

@@ -106,6 +106,10 @@ _MOVEMENT_STRENGTH = re.compile(
     r"\b(?:flexion|extension|abduction|adduction|flexor|extensor|abductor|adductor)\s+(?=(?:power|strength)\b)",
     re.IGNORECASE,
 )
+# Where samples were taken from, for a test drawn twice: 'blood cultures from two sites'.
+_FROM_SITES = re.compile(
+    r"\s+(?:from|at|x)\s*(?:two|2|both|separate|different)\s+(?:sites|arms|venepunctures)\b", re.IGNORECASE
+)
 # 'resps': the respirations counted, as British nurses chart the respiratory rate.
 _RESPS = re.compile(r"\bresps\b", re.IGNORECASE)
 # 'A&Ox3', 'AOx4': alert and oriented (to person, place and time), the cognitive part of the mental status examination.
@@ -278,7 +282,7 @@ def requested_test(request: str) -> str:
     request = _HAVE_A.sub("", _NERVE_RANGE.sub("", _CRANIAL_NERVES.sub("cranial nerves", request)))
     request = _REPORT_FINDINGS.sub(r"\g<what>", request)
     request = _RESPS.sub("respiratory rate", _ALERT_AND_ORIENTED.sub("alert and oriented", request))
-    request = _MOVEMENT_STRENGTH.sub("", request)
+    request = _FROM_SITES.sub("", _MOVEMENT_STRENGTH.sub("", request))
     request = _WHEN_PRESSED.sub(lambda pressed: f" {pressed['where'] or ''} on palpation", request)
     request = _SEEMS_LIKE.sub(_examined_by_sense, _LOOKS.sub("general appearance", request))
     if _HOW_FAST.match(request):
