@@ -616,14 +616,16 @@ class LookupMeasurement(DeterministicRole):
 
     def _stands_alone(self, finding: Finding) -> bool:
         """Whether a test has no close siblings a word the table does not know could name: not the examination, not
-        imaging ('catheter angiography' is no CT angiography), not a culture of a sample ('contact lens case culture'),
-        and not one result of a panel ('platelet aggregation' is no platelet count)."""
+        imaging ('catheter angiography' is no CT angiography), not a culture or a biopsy of a sample ('contact lens case
+        culture', 'wide local excision histology'), and not a panel or one result of one ('PCP on the tox screen',
+        'platelet aggregation' is no platelet count)."""
         own = finding.own
         return not (
             finding.exam
             or own.modality
             or own.specimen
-            or CULTURE in own.tokens
+            or own.tokens & {CULTURE, BIOPSY}
+            or own.tokens & self._table.panels.keys()
             or any(self._table.member_of.get(token) for token in own.tokens)
         )
 
