@@ -2939,3 +2939,14 @@ def test_antibodies_abbreviated_a_kub_ultrasound_and_where_cultures_were_drawn()
     assert _paths(lookup, "KUB USS") == ["Imaging > Renal_Ultrasonography"]
     assert _paths(lookup, "blood cultures from two sites") == ["Blood_Cultures"]
     assert _paths(lookup, "expectorated sputum culture") == ["Sputum_Culture"]
+
+
+def test_le_before_an_examination_word_is_the_lower_extremity_and_ausc_the_auscultation() -> None:
+    exam = {
+        "Neurological_Examination": {"Motor_Function": "Weakness of the lower extremities", "Reflexes": "Absent"},
+        "Pulmonary_Examination": {"Inspection": "Normal", "Auscultation": "Crackles at the bases"},
+    }
+    lookup = LookupMeasurement(_case({"Urinalysis": {"Leukocyte_Esterase": "Negative"}}, exam))
+    assert _paths(lookup, "LE strength") == ["Neurological_Examination > Motor_Function"]
+    assert _paths(lookup, "LE") == ["Urinalysis > Leukocyte_Esterase"]
+    assert _paths(lookup, "chest ausc") == ["Pulmonary_Examination > Auscultation"]

@@ -110,6 +110,10 @@ _MOVEMENT_STRENGTH = re.compile(
 _FROM_SITES = re.compile(
     r"\s+(?:from|at|x)\s*(?:two|2|both|separate|different)\s+(?:sites|arms|venepunctures)\b", re.IGNORECASE
 )
+# 'LE strength', 'UE reflexes': the lower and upper extremities, not the leukocyte esterase.
+_LIMBS_SHORT = re.compile(
+    r"\b(?P<limb>[LU])Es?\b(?=\s+(?:strength|power|reflexes|reflex|tone|sensation|edema|oedema|pulses|exam\w*))"
+)
 # 'resps': the respirations counted, as British nurses chart the respiratory rate.
 _RESPS = re.compile(r"\bresps\b", re.IGNORECASE)
 # 'A&Ox3', 'AOx4': alert and oriented (to person, place and time), the cognitive part of the mental status examination.
@@ -283,6 +287,7 @@ def requested_test(request: str) -> str:
     request = _REPORT_FINDINGS.sub(r"\g<what>", request)
     request = _RESPS.sub("respiratory rate", _ALERT_AND_ORIENTED.sub("alert and oriented", request))
     request = _FROM_SITES.sub("", _MOVEMENT_STRENGTH.sub("", request))
+    request = _LIMBS_SHORT.sub(lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity", request)
     request = _WHEN_PRESSED.sub(lambda pressed: f" {pressed['where'] or ''} on palpation", request)
     request = _SEEMS_LIKE.sub(_examined_by_sense, _LOOKS.sub("general appearance", request))
     if _HOW_FAST.match(request):
