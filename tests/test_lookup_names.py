@@ -2950,3 +2950,16 @@ def test_le_before_an_examination_word_is_the_lower_extremity_and_ausc_the_auscu
     assert _paths(lookup, "LE strength") == ["Neurological_Examination > Motor_Function"]
     assert _paths(lookup, "LE") == ["Urinalysis > Leukocyte_Esterase"]
     assert _paths(lookup, "chest ausc") == ["Pulmonary_Examination > Auscultation"]
+
+
+def test_heart_and_lung_signs_name_the_part_of_the_examination_that_finds_them() -> None:
+    exam = {
+        "Cardiovascular_Examination": {"Palpation": "Apex undisplaced", "Auscultation": "Pansystolic murmur"},
+        "Respiratory_Examination": {"Palpation": "Expansion equal", "Auscultation": "Vesicular breathing"},
+        "Abdominal_Examination": {"Percussion": "Shifting dullness", "Palpation": "Distended, fluid thrill present"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Feel for heaves and thrills") == ["Cardiovascular_Examination > Palpation"]
+    assert _paths(lookup, "Listen for S3 Gallop") == ["Cardiovascular_Examination > Auscultation"]
+    assert _paths(lookup, "fluid thrill") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "any rhonchi?") == ["Respiratory_Examination > Auscultation"]
