@@ -2963,3 +2963,16 @@ def test_heart_and_lung_signs_name_the_part_of_the_examination_that_finds_them()
     assert _paths(lookup, "Listen for S3 Gallop") == ["Cardiovascular_Examination > Auscultation"]
     assert _paths(lookup, "fluid thrill") == ["Abdominal_Examination > Palpation"]
     assert _paths(lookup, "any rhonchi?") == ["Respiratory_Examination > Auscultation"]
+
+
+def test_an_examination_of_a_place_is_never_answered_by_imaging_that_names_the_place() -> None:
+    exam = {
+        "General_Examination": {
+            "Inspection": "Noticeable swelling in the right knee.",
+            "Palpation": "Swelling is warm to touch.",
+        }
+    }
+    tests = {"Ultrasound_Knee": {"Findings": "Haemarthrosis of the right knee"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "exam of the right knee") == ["General_Examination"]
+    assert _paths(lookup, "ultrasound of the right knee") == ["Ultrasound_Knee"]

@@ -105,7 +105,9 @@ class TextSearch:
         in_exam = [f" {' '.join(words_of(sign))} " for sign in signs_named(content, self._table)]
         if any(word not in self._table.words and len(word) >= 4 for word in content):
             in_exam.append(f" {' '.join(content)} ")
-        in_tests = [f" {' '.join(content)} "] if len(content) >= 2 else []
+        key = key_of_words(content, self._table)
+        names_a_test = key.tokens - self._table.specifiers or key.modality or key.specimen
+        in_tests = [f" {' '.join(content)} "] if len(content) >= 2 and names_a_test else []  # not 'right knee'
         return [
             finding
             for finding in self._shared.findings
@@ -146,7 +148,11 @@ class TextSearch:
         ]
         methods = key.tokens & EXAMINATION_METHODS
         found = [finding for finding in found if methods & set(self._name_words(finding))] or found
-        return [finding for finding in found if not any(finding in other.parents for other in found)]
+        found = [finding for finding in found if not any(finding in other.parents for other in found)]
+        sections = {id(finding.parents[-1]): finding.parents[-1] for finding in found if finding.parents}
+        if EXAMINATION_REQUESTS.intersection(words) and len(sections) == 1 and all(f.parents for f in found):
+            return list(sections.values())  # 'examine the right knee': the examination that speaks of it, whole
+        return found
 
     def _written_as(self, words: list[str], *, parts: bool) -> list[frozenset[Words]]:
         """Each word, or each sign of the table's ``written`` rows with the words a text may say it in ('tone' is said
