@@ -2976,3 +2976,11 @@ def test_an_examination_of_a_place_is_never_answered_by_imaging_that_names_the_p
     lookup = LookupMeasurement(_case(tests, exam))
     assert _paths(lookup, "exam of the right knee") == ["General_Examination"]
     assert _paths(lookup, "ultrasound of the right knee") == ["Ultrasound_Knee"]
+
+
+def test_urine_microscopy_is_what_the_microscope_sees_and_a_ua_with_micro_the_whole_urinalysis() -> None:
+    urinalysis = {"Nitrites": "Positive", "Leukocyte_Esterase": "Positive", "WBC": "20-30 /HPF", "RBC": "0-2 /HPF"}
+    lookup = LookupMeasurement(_case({"Urinalysis": urinalysis}))
+    assert _paths(lookup, "urine microscopy") == ["Urinalysis > WBC", "Urinalysis > RBC"]
+    assert _paths(lookup, "UA w/ micro") == ["Urinalysis"]
+    assert _paths(lookup, "urine microscopy - any RBCs?") == ["Urinalysis > RBC"]

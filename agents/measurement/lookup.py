@@ -102,6 +102,12 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 PULSE_WORD, SKIN, BIOPSY, CULTURE = "pulse", "skin", "biopsy", "culture"
+URINE = "urine"
+MICROSCOPY_WORDS = frozenset({"microscopy", "microscopic", "micro"})
+URINALYSIS_WORDS = frozenset({"ua", "urinalysis", "dipstick", "dip", "routine", "r", "analysis"})
+"""Words asking for the whole urinalysis beside its microscopy ('UA with micro', 'urine R/M')."""
+MICROSCOPIC = frozenset({"wbc", "rbc", "cast", "crystal", "bacteria", "epithelial", "yeast"})
+"""What a urine microscopy reports: cells, casts, crystals and organisms seen per high-power field."""
 SURFACE_SAMPLES = frozenset({"wound", "scraping", "swab", "vesicle"})
 """Specimens taken from a lesion or a surface: a culture of one is asked for by another ('ulcer swab' for a wound's)."""
 BODY_SURFACE = frozenset({"skin", "face", "head", "arm", "leg", "extremity", "hand", "foot"})
@@ -240,6 +246,9 @@ class LookupMeasurement(DeterministicRole):
         found = self._find_requested(requested_test(request))
         if hoped and found and not self._names_a_place(words_of(hoped)):  # 'MSK exam - left leg' is that examination
             found = self._found_inside(found, words_of(hoped)) or found
+        said = set(words_of(request))
+        if found and not hoped and URINE in said and MICROSCOPY_WORDS & said and not URINALYSIS_WORDS & said:
+            found = [part for finding in found for part in self._seen_under_the_microscope(finding)]
         if found and all(finding.exam and finding.children for finding in found):
             found = self._text.narrowed(found, words_of(request))
         if not found and len(asked := questions(request)) > 1:  # 'Is her belly tender? Any guarding?': each one's
@@ -340,6 +349,16 @@ class LookupMeasurement(DeterministicRole):
         other_tests = [word for word, tokens in zip(sought, by_word, strict=True) if tokens & tests]
         found = self._sought_for(named, sought)
         return [finding for finding in found if self._text.says_anywhere(finding, other_tests)]
+
+    def _seen_under_the_microscope(self, finding: Finding) -> list[Finding]:
+        """The results of a urinalysis that its microscopy reports ('urine microscopy': the cells, casts and crystals
+        per high-power field, not the dipstick's nitrites), where it reports others too."""
+        parts = [
+            part
+            for part in finding.children
+            if part.own.tokens & MICROSCOPIC or "hpf" in render(part.node.value).lower().replace(" ", "")
+        ]
+        return parts if parts and len(parts) < len(finding.children) else [finding]
 
     def _held_elsewhere(self, key: Key) -> list[Finding]:
         """The results of a test asked for at a site, where what the site's examination holds is only a placeholder
