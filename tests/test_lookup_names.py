@@ -2984,3 +2984,13 @@ def test_urine_microscopy_is_what_the_microscope_sees_and_a_ua_with_micro_the_wh
     assert _paths(lookup, "urine microscopy") == ["Urinalysis > WBC", "Urinalysis > RBC"]
     assert _paths(lookup, "UA w/ micro") == ["Urinalysis"]
     assert _paths(lookup, "urine microscopy - any RBCs?") == ["Urinalysis > RBC"]
+
+
+def test_a_culture_named_by_its_parent_and_a_question_about_a_fall_find_the_result() -> None:
+    tests = {
+        "Viral_Cultures": {"Vesicle_Fluid": "Herpes simplex virus type 1"},
+        "Complete_Blood_Count": {"Hemoglobin": "9.8"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Culture of fluid from the blisters") == ["Viral_Cultures > Vesicle_Fluid"]
+    assert _paths(lookup, "Has she dropped her haemoglobin?") == ["Complete_Blood_Count > Hemoglobin"]

@@ -569,7 +569,9 @@ class LookupMeasurement(DeterministicRole):
             [
                 finding
                 for finding in self.findings
-                if not finding.exam and CULTURE in finding.own.tokens and finding.own.specimen & SURFACE_SAMPLES
+                if not finding.exam
+                and any(CULTURE in key.tokens for key in finding.keys)
+                and finding.own.specimen & SURFACE_SAMPLES
             ]
         )
         if len(cultures) != 1 or not facets_agree(

@@ -41,6 +41,7 @@ _ASKING = re.compile(
     r"|(?:is|are) there|were there|any"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|(?:did|have|has) (?:we|you|they|anyone) (?:send|sent|order|ordered|do|done|check|checked)"
+    r"|(?:has|have|did) (?:he|she|they) (?:dropped|drop|lost|raised) (?:his|her|their)"
     r"|(?:was|were|is|are) (?:the patient|the baby|the child|the|his|her|their|he|she|they)|(?:was|were|is|are)(?= \w)"
     r"|(?:how )?(?:do|does|did) (?:the|his|her|their|its)(?= \w)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for|order|obtain|get|perform|record|measure"
@@ -55,7 +56,7 @@ _ASKING_AFTER = re.compile(
     r"|yet"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|reduced|increased|decreased|low|high|up|down"
-    r"|rising|falling|ok|okay)|(?:positive|negative) for .+))+"
+    r"|rising|falling|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+))+"
     r"\s*[?.!]*$",
     re.IGNORECASE,
 )
