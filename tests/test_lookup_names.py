@@ -2994,3 +2994,13 @@ def test_a_culture_named_by_its_parent_and_a_question_about_a_fall_find_the_resu
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "Culture of fluid from the blisters") == ["Viral_Cultures > Vesicle_Fluid"]
     assert _paths(lookup, "Has she dropped her haemoglobin?") == ["Complete_Blood_Count > Hemoglobin"]
+
+
+def test_words_of_asking_and_of_where_around_a_sign_are_read_past_in_the_examinations_text() -> None:
+    exam = {
+        "Respiratory_Examination": {"Inspection": "Using accessory muscles at rest", "Auscultation": "Wheeze"},
+        "Abdominal_Examination": {"Palpation": "Liver palpable 4 cm below the costal margin", "Inspection": "Flat"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Is he using accessory muscles at rest?") == ["Respiratory_Examination > Inspection"]
+    assert _paths(lookup, "how far below the costal margin is the liver?") == ["Abdominal_Examination > Palpation"]

@@ -22,7 +22,8 @@ LOOKING_WORDS = EXAMINATION_WORDS | frozenset(
     """look check inspect palpate auscultate percuss observe assess assessment test testing ask describe evaluate
     evaluation is are was were there any for of the on in at to and with sign presence evidence his her their patient
     both please can we do does how what whether quick formal focused full a an he she him it this that you me now
-    some has have had been physical when anywhere everywhere else still they them where exactly""".split()
+    some has have had been physical when anywhere everywhere else still they them where exactly around along like
+    would me using doing far""".split()
 )
 """Words that ask for an examination or say how, not what it looks at or for."""
 OR = "or"
