@@ -3004,3 +3004,15 @@ def test_words_of_asking_and_of_where_around_a_sign_are_read_past_in_the_examina
     lookup = LookupMeasurement(_case({}, exam))
     assert _paths(lookup, "Is he using accessory muscles at rest?") == ["Respiratory_Examination > Inspection"]
     assert _paths(lookup, "how far below the costal margin is the liver?") == ["Abdominal_Examination > Palpation"]
+
+
+def test_pressing_injection_marks_and_involuntary_movements_name_their_examination() -> None:
+    exam = {
+        "Skin_Examination": {"Inspection": "Needle marks along the antecubital veins", "Palpation": "Warm"},
+        "Back_Examination": {"Palpation": "Tender over L4"},
+        "Neurologic_Examination": {"Motor_System": "Choreiform movements of the hands", "Reflexes": "Normal"},
+    }
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "look for injection marks on the arms") == ["Skin_Examination > Inspection"]
+    assert _paths(lookup, "press on the lower back - tender?") == ["Back_Examination > Palpation"]
+    assert _paths(lookup, "look for involuntary movements") == ["Neurologic_Examination > Motor_System"]

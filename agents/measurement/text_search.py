@@ -23,7 +23,7 @@ LOOKING_WORDS = EXAMINATION_WORDS | frozenset(
     evaluation is are was were there any for of the on in at to and with sign presence evidence his her their patient
     both please can we do does how what whether quick formal focused full a an he she him it this that you me now
     some has have had been physical when anywhere everywhere else still they them where exactly around along like
-    would me using doing far""".split()
+    would me using doing far during""".split()
 )
 """Words that ask for an examination or say how, not what it looks at or for."""
 OR = "or"
