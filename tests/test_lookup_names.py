@@ -3016,3 +3016,9 @@ def test_pressing_injection_marks_and_involuntary_movements_name_their_examinati
     assert _paths(lookup, "look for injection marks on the arms") == ["Skin_Examination > Inspection"]
     assert _paths(lookup, "press on the lower back - tender?") == ["Back_Examination > Palpation"]
     assert _paths(lookup, "look for involuntary movements") == ["Neurologic_Examination > Motor_System"]
+
+
+def test_sentences_one_after_another_are_asked_each() -> None:
+    exam = {"ENT_Examination": {"Oral_Exam": "Uvula midline, tonsils normal", "Ears": "Normal"}}
+    lookup = LookupMeasurement(_case({}, exam))
+    assert _paths(lookup, "Have her open her mouth. Is the uvula midline?") == ["ENT_Examination > Oral_Exam"]

@@ -126,8 +126,8 @@ _REPORT_FINDINGS = re.compile(
     r"^\s*(?:please\s+)?(?:report|describe|give me|tell me)\s+(?:the\s+)?(?P<what>.+?)\s+findings\s*[.?!]*$",
     re.IGNORECASE,
 )
-# Where one question ends and another follows ('tender? peritonism?').
-_QUESTION_BREAK = re.compile(r"\?+(?:\s+|$)")
+# Where one question or sentence ends and another follows ('tender? peritonism?', 'Open your mouth. Uvula midline?').
+_QUESTION_BREAK = re.compile(r"\?+(?:\s+|$)|(?<=[a-z])\.\s+(?=[A-Za-z])")
 # 'Have a look at the rash', 'have a listen to his chest', 'have a feel of her tummy': looking, listening, feeling.
 _HAVE_A = re.compile(
     r"^\s*(?:(?:please|can you|could you|let me|let's|i'll)\s+)?have a\s+(?=(?:look|listen|feel)\b)", re.IGNORECASE
