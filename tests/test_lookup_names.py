@@ -455,21 +455,21 @@ def test_every_labelled_result_is_a_finding_of_its_case(agreement) -> None:
 
 def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     """Floors under what the reader reaches on the tuning part, and never another test's result for a test the
-    case lacks (see below for examination requests). When stop 34 ended (its tuning part then held about 10,000
-    MedQA-Ext examination requests and 9,300 for MedQA-Ext test results): 92.7% of all requests for held results,
-    97.7% of those for MedQA-Ext test results (the issue's hidden set's scope) and 88.4% of those for the MedQA-Ext
+    case lacks (see below for examination requests). When stop 35 ended (its tuning part then held about 11,000
+    MedQA-Ext examination requests and 9,850 for MedQA-Ext test results): 93.5% of all requests for held results,
+    97.75% of those for MedQA-Ext test results (the issue's hidden set's scope) and 89.9% of those for the MedQA-Ext
     examination; 1.4% of present requests also get another result. The issue's goal, 98%, is not met."""
     cases, _, scored = agreement
     tuning = [item for item in scored if not item.row.held_out]
     present = [item for item in tuning if not item.row.absent]
     matched = sum(item.outcome == "matched" for item in present)
-    assert matched / len(present) >= 0.925
+    assert matched / len(present) >= 0.93
     assert sum(item.outcome == "wrong test" for item in present) <= 0.016 * len(present)
     test_results = [item for item in present if _asks_for_test_results(item.row, cases)]
-    assert sum(item.outcome == "matched" for item in test_results) / len(test_results) >= 0.97
+    assert sum(item.outcome == "matched" for item in test_results) / len(test_results) >= 0.975
     medqa = [item for item in present if item.row.case.startswith("medqa-ext:")]
     examination = [item for item in medqa if not _asks_for_test_results(item.row, cases)]
-    assert sum(item.outcome == "matched" for item in examination) / len(examination) >= 0.87
+    assert sum(item.outcome == "matched" for item in examination) / len(examination) >= 0.895
     absent = [item for item in scored if item.row.absent]
     wrong = [item for item in absent if item.outcome == "wrong test"]
     assert not [item for item in wrong if not _answered_from_the_examination(item, cases)]
@@ -480,7 +480,10 @@ def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     # whose writers label 'rebound tenderness' absent where the palpation reports generalised tenderness, 'right
     # shoulder' absent where the shoulder examination names no side, and 'feel for a spleen' absent where the
     # palpation does not mention one; the reader of stop 34's start answers the same 17 of round 40's absent rows).
-    assert len(wrong) <= 0.016 * len(absent)
+    # Stop 35's writers (rounds 42 to 47) label more such signs absent ('murmur with Valsalva', 'track marks on the
+    # arms' where the skin examination does not say them): 103 of 5,905 absent rows are answered from the
+    # examination, where the reader of stop 35's start answers 99 of the same rows.
+    assert len(wrong) <= 0.018 * len(absent)
 
 
 def _answered_from_the_examination(item, cases: dict[str, Case]) -> bool:
@@ -3022,3 +3025,9 @@ def test_sentences_one_after_another_are_asked_each() -> None:
     exam = {"ENT_Examination": {"Oral_Exam": "Uvula midline, tonsils normal", "Ears": "Normal"}}
     lookup = LookupMeasurement(_case({}, exam))
     assert _paths(lookup, "Have her open her mouth. Is the uvula midline?") == ["ENT_Examination > Oral_Exam"]
+
+
+def test_ionized_ca_is_no_total_calcium() -> None:
+    lookup = LookupMeasurement(_case({"Metabolic_Panel": {"Calcium": "8.1 mg/dL", "Sodium": "140"}}))
+    assert _paths(lookup, "ionized Ca") == []
+    assert _paths(lookup, "Ca") == ["Metabolic_Panel > Calcium"]
