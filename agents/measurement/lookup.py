@@ -41,7 +41,11 @@ examination asked for by what it looks for, where the examination's text says it
 Questions about what a test showed ask for the test ('Did the urinalysis come back?'), and a question after a dash
 naming a result inside the test asks for that result ('urine microscopy - any RBCs?'). Order-entry shorthand is read too
 ('CBC w/ diff', 'Lipase, serum', 'XR knee 3 views'), and a named manoeuvre or instrument is answered by the
-kind of test the case reports ('finger-to-nose' by 'Coordination_Tests', the table's ``instance`` rows).
+kind of test the case reports ('finger-to-nose' by 'Coordination_Tests', the table's ``instance`` rows). A listed
+part the names do not find is read as a request of its own ('appearance and behaviour'); a culture or a biopsy
+asked for by another sample or site is the case's one culture or biopsy there ('corneal ulcer culture'), and a
+standalone test named for what it looks for is the case's one test of its name ('sarcomere gene panel'), never
+where a word the table does not know may name a sibling (imaging, a panel's result, a culture's other kind).
 
 A request that matches several findings returns all of them; a panel the case does not hold as one finding
 returns the members it holds, and a member of a panel the case reports only as a whole ("TSH" where the case
