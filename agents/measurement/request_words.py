@@ -5,7 +5,7 @@ rather than imaging."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from agents.measurement.names_of_tests import EXCLUSIVE_KINDS, Key, concept_key
@@ -102,23 +102,35 @@ _WHEN_PRESSED = re.compile(
     r"(?:\s+(?:it|them|there|here|(?:the|his|her|their) (?P<where>(?:mid |left |right |upper |lower )?\w+)))?",
     re.IGNORECASE,
 )
-# The movement whose strength is tested ('hip flexion power', 'abduction strength'): the strength, not the range.
-_MOVEMENT_STRENGTH = re.compile(
-    r"\b(?:flexion|extension|abduction|adduction|flexor|extensor|abductor|adductor)\s+(?=(?:power|strength)\b)",
-    re.IGNORECASE,
+# Ward shorthand, each rewritten before the request is read, in this order:
+# - the movement whose strength is tested ('hip flexion power'): the strength, not the range;
+# - where samples were taken, for a test drawn twice ('blood cultures from two sites'): no part of its name;
+# - 'LE strength', 'UE reflexes': the lower and upper extremities, not the leukocyte esterase;
+# - 'resps': the respirations counted, as British nurses chart the respiratory rate;
+# - 'A&Ox3', 'AOx4': alert and oriented, the cognitive part of the mental status examination.
+_SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(
+            r"\b(?:flexion|extension|abduction|adduction|flexor|extensor|abductor|adductor)\s+(?=(?:power|strength)\b)",
+            re.IGNORECASE,
+        ),
+        "",
+    ),
+    (
+        re.compile(
+            r"\s+(?:from|at|x)\s*(?:two|2|both|separate|different)\s+(?:sites|arms|venepunctures)\b", re.IGNORECASE
+        ),
+        "",
+    ),
+    (
+        re.compile(
+            r"\b(?P<limb>[LU])Es?\b(?=\s+(?:strength|power|reflexes|reflex|tone|sensation|edema|oedema|pulses|exam\w*))"
+        ),
+        lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity",
+    ),
+    (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
+    (re.compile(r"\bA\s*&?\s*O\s*x\s*[1-4]\b|\bA\s*&\s*O\b", re.IGNORECASE), "alert and oriented"),
 )
-# Where samples were taken from, for a test drawn twice: 'blood cultures from two sites'.
-_FROM_SITES = re.compile(
-    r"\s+(?:from|at|x)\s*(?:two|2|both|separate|different)\s+(?:sites|arms|venepunctures)\b", re.IGNORECASE
-)
-# 'LE strength', 'UE reflexes': the lower and upper extremities, not the leukocyte esterase.
-_LIMBS_SHORT = re.compile(
-    r"\b(?P<limb>[LU])Es?\b(?=\s+(?:strength|power|reflexes|reflex|tone|sensation|edema|oedema|pulses|exam\w*))"
-)
-# 'resps': the respirations counted, as British nurses chart the respiratory rate.
-_RESPS = re.compile(r"\bresps\b", re.IGNORECASE)
-# 'A&Ox3', 'AOx4': alert and oriented (to person, place and time), the cognitive part of the mental status examination.
-_ALERT_AND_ORIENTED = re.compile(r"\bA\s*&?\s*O\s*x\s*[1-4]\b|\bA\s*&\s*O\b", re.IGNORECASE)
 # The cranial nerves numbered ('cranial nerves 2 through 12', 'CN II-XII'): all of them.
 _NERVE_RANGE = re.compile(r"(?<=nerves)\s+(?:II|2)\s*(?:-|to|through|\u2013)\s*(?:XII|12)\b", re.IGNORECASE)
 # The findings of an examination asked to be reported ('Please report the behaviour findings.'): the examination.
@@ -149,7 +161,7 @@ _HOW_FAST = re.compile(
     r"(?:breathing|pulse|heart)(?:\s+(?:going|racing|beating))?\s*[?.!]*$"
     r"|^\s*is\s+(?:his|her|their|the)\s+heart\s+(?:racing|pounding)\s*[?.!]*$"
     r"|^\s*(?:(?:can|could) you\s+|please\s+)?(?:how many|count (?:his|her|their|the))"
-    r"\s+(?:breaths|resps|respirations)\b.*$",
+    r"\s+(?:breaths|respirations)\b.*$",
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
@@ -286,13 +298,12 @@ def requested_test(request: str) -> str:
     request = _BY_ROUTE.sub(lambda route: ROUTES[" ".join(route[0].lower().split())], request)
     request = _HAVE_A.sub("", _NERVE_RANGE.sub("", _CRANIAL_NERVES.sub("cranial nerves", request)))
     request = _REPORT_FINDINGS.sub(r"\g<what>", request)
-    request = _RESPS.sub("respiratory rate", _ALERT_AND_ORIENTED.sub("alert and oriented", request))
-    request = _FROM_SITES.sub("", _MOVEMENT_STRENGTH.sub("", request))
-    request = _LIMBS_SHORT.sub(lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity", request)
+    for shorthand, written_out in _SHORTHAND:
+        request = shorthand.sub(written_out, request)
     request = _WHEN_PRESSED.sub(lambda pressed: f" {pressed['where'] or ''} on palpation", request)
     request = _SEEMS_LIKE.sub(_examined_by_sense, _LOOKS.sub("general appearance", request))
     if _HOW_FAST.match(request):
-        request = "respiratory rate" if re.search(r"breath|resp", request, re.IGNORECASE) else "heart rate"
+        request = "respiratory rate" if re.search(r"breath|respiration", request, re.IGNORECASE) else "heart rate"
     if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
         request = asked["only"] or f"{asked['result']} {asked['test']}"
     if showed := _SHOWED.match(request):
