@@ -376,15 +376,13 @@ class LookupMeasurement(DeterministicRole):
     def _grows_another_kind(self, finding: Finding, key: Key) -> bool:
         """Whether a culture asked for by its kind ('fungal culture') is one that does not say its kind and whose
         result names only organisms of another ('Growth of Pseudomonas aeruginosa') or only another kind ('Negative for
-        bacterial growth'): a sibling, not the one asked."""
-        organisms = self._table.organisms
-        asked = key.tokens & set(organisms.values())
+        bacterial growth'): a sibling, not the one asked. One that says it looked for the kind asked ('no fungal
+        growth') is the one."""
+        asked = key.tokens & self._table.culture_kinds
         if not asked or asked & finding.own.tokens:
             return False
-        said = [word for part in (finding, *finding.descendants()) for word in words_of(render(part.node.value))]
-        kinds = set(organisms.values())
-        grown = {kind for words, kind in organisms.items() for start in _starts(said, words)} | (kinds & set(said))
-        return bool(grown) and not grown & asked and not asked & set(said)  # 'no fungal growth' looked for fungi
+        grown = self._text.kinds_grown(finding)
+        return bool(grown) and not grown & asked
 
     def _part_named_by(self, finding: Finding, words: list[str]) -> list[Finding]:
         """The one part of a found result named by one word that is no test or region (a radiograph's view, the
@@ -574,7 +572,7 @@ class LookupMeasurement(DeterministicRole):
                 finding
                 for finding in self.findings
                 if not finding.exam
-                and any(CULTURE in key.tokens for key in finding.keys)
+                and any(CULTURE in name.tokens for name in finding.keys)
                 and finding.own.specimen & SURFACE_SAMPLES
             ]
         )
@@ -583,16 +581,14 @@ class LookupMeasurement(DeterministicRole):
         ):
             return []
         culture = cultures[0]
-        kinds = set(self._table.organisms.values())
+        kinds = self._table.culture_kinds
         asked_kind, held_kind = key.tokens & kinds, culture.own.tokens & kinds
         if (asked_kind and held_kind and not asked_kind & held_kind) or self._grows_another_kind(culture, key):
             return []
         asked, held = key.tokens & self._table.regions, culture.own.tokens & self._table.regions
-        if not (key.specimen or asked) or (asked and held and not self._sites_agree(asked, held)):
-            return []
-        if not asked & self._table.inside.get(SKIN, frozenset()) <= held:
+        if not (key.specimen or asked) or not asked & self._table.inside.get(SKIN, frozenset()) <= held:
             return []  # a nail's culture is of its clippings, no skin scraping's
-        return [culture] if not asked or held or self._sites_agree(asked, {SKIN}) else []
+        return [culture] if not asked or self._sites_agree(asked, held or {SKIN}) else []  # unnamed: the skin's
 
     def _other_meaning(self, words: list[str]) -> list[Finding]:
         """An abbreviation with a second meaning read that way when its first finds nothing ('TLC': the total
@@ -876,9 +872,3 @@ def _first(words: list[str], prepositions: frozenset[str]) -> int:
 def _a_place(key: Key, regions: frozenset[str]) -> bool:
     """Whether a key names only regions of the body, with or without a side ('left leg'), and no specimen or imaging."""
     return bool(key.tokens) and key.tokens <= regions and not (key.specimen or key.modality)
-
-
-def _starts(words: list[str], phrase: tuple[str, ...]) -> list[int]:
-    """Where a phrase's words stand one after another in words."""
-    size = len(phrase)
-    return [start for start in range(len(words) - size + 1) if tuple(words[start : start + size]) == phrase]

@@ -115,6 +115,8 @@ class NameTable:
     organisms: dict[tuple[str, ...], str] = dataclass_field(default_factory=dict)
     """an organism's words -> the kind of culture it grows in ('pseudomonas' -> 'bacterial'): a culture asked for by
     its kind ('fungal culture') is not one whose result names only organisms of another kind."""
+    culture_kinds: frozenset[str] = frozenset()
+    """the kinds of culture the organisms grow in ('bacterial', 'fungal', 'viral')."""
     tests: frozenset[str] = frozenset()
     """the words of the tests the usual names and abbreviations stand for ('lipase', 'cbc', 'biopsy'):
     what a finding's name says it is a result of, beyond regions, methods and facets."""
@@ -244,6 +246,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         written=rows.written,
         findings=frozenset(rows.findings),
         organisms=rows.organisms,
+        culture_kinds=frozenset(rows.organisms.values()),
         vocabulary=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)).union(
             *(entry.concept.split() for entry in rows.phrases.values()), rows.spellings.values(), rows.regions
         ),

@@ -217,6 +217,13 @@ class TextSearch:
         inside = self._table.inside.get(entry.concept, frozenset())
         return frozenset({(word,), *(tuple(part.split("_")) for part in inside)})
 
+    def kinds_grown(self, finding: Finding) -> frozenset[str]:
+        """The kinds of culture a result's texts say grew, by the organisms they name ('Growth of Pseudomonas
+        aeruginosa': bacterial) or by the kind itself ('no fungal growth': fungal, looked for)."""
+        said = [word for part in (finding, *finding.descendants()) for word in words_of(render(part.node.value))]
+        named = {kind for organism, kind in self._table.organisms.items() if _phrase_said(organism, said)}
+        return frozenset(named | (self._table.culture_kinds & set(said)))
+
     def says_anywhere(self, finding: Finding, words: list[str]) -> bool:
         """Whether a finding's names or texts, or those of the parts inside it, say every one of the words."""
         inside = [finding, *finding.descendants()]
