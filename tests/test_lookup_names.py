@@ -3031,3 +3031,27 @@ def test_ionized_ca_is_no_total_calcium() -> None:
     lookup = LookupMeasurement(_case({"Metabolic_Panel": {"Calcium": "8.1 mg/dL", "Sodium": "140"}}))
     assert _paths(lookup, "ionized Ca") == []
     assert _paths(lookup, "Ca") == ["Metabolic_Panel > Calcium"]
+
+
+def test_a_name_followed_by_the_abbreviations_it_holds_is_read_as_glossed() -> None:
+    lookup = LookupMeasurement(
+        _case(
+            {
+                "Serum_Chemistry": {"Liver_Enzymes": "Normal", "Glucose": "92"},
+                "Coagulation": {"PT": "12 s", "INR": "1.0"},
+            }
+        )
+    )
+    assert _paths(lookup, "liver enzymes ALT AST") == ["Serum_Chemistry > Liver_Enzymes"]
+    assert _paths(lookup, "coags PT") == ["Coagulation > PT"]
+    assert _paths(lookup, "Serum TSH") == []  # 'serum' names no test that TSH would gloss
+
+
+def test_spirometry_asked_with_its_ratio_and_a_thoracoabdominal_ct_find_their_studies() -> None:
+    tests = {
+        "Pulmonary_Function_Tests": {"Findings": "FEV1/FVC 0.62"},
+        "Imaging": {"CT_Scan_Thorax_and_Abdomen": "No mass", "CT_Head": "Normal"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Spirometry with FEV1/FVC ratio") == ["Pulmonary_Function_Tests"]
+    assert _paths(lookup, "Thoracoabdominal CT") == ["Imaging > CT_Scan_Thorax_and_Abdomen"]

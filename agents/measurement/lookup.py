@@ -179,6 +179,7 @@ class LookupMeasurement(DeterministicRole):
         self._match = KeyMatcher(shared.findings, shared.table)
         self._diagnosis_key = self._key(words_of(case.diagnosis))
         self._text = TextSearch(shared, self._diagnosis_key)
+        self._glossing = False
 
     # -- answering ---------------------------------------------------------------------------------
 
@@ -259,7 +260,27 @@ class LookupMeasurement(DeterministicRole):
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
         if not found and len(listed := requested_test(request).split()) > 1 and all(map(self._one_test, listed)):
             return self._match.outermost([finding for word in listed for finding in self._find(word)])  # 'BP HR'
+        if not found and (glossed := self._glossed_by_abbreviations(requested_test(request))):
+            return glossed
         return found
+
+    def _glossed_by_abbreviations(self, request: str) -> list[Finding]:
+        """A name followed by the abbreviations of what it holds, without brackets ('liver enzymes ALT AST', 'coags
+        PT INR'): read as the name glossed by them."""
+        written = request.split()
+        glossing = len(written)
+        while glossing > 1 and self._one_test(written[glossing - 1]):
+            glossing -= 1
+        if self._glossing or glossing == len(written) or not words_of(" ".join(written[:glossing])):
+            return []
+        heading = " ".join(written[:glossing])
+        self._glossing = True  # the gloss's own items are never read as glossed again
+        try:
+            named = self._find(heading) if all(self._find(word) for word in written[glossing:]) else []
+            glossed = self._glossed(heading, f"{heading} ({', '.join(written[glossing:])})") if named else []
+        finally:
+            self._glossing = False
+        return glossed if all(self._inside(finding, named) for finding in glossed) else []
 
     def _names_a_place(self, words: list[str]) -> bool:
         """Whether words name only a region of the body, with or without its side ('left leg')."""
@@ -666,8 +687,8 @@ class LookupMeasurement(DeterministicRole):
         parts = self._named_together(listed)
         if len(listed) > 1 and len(parts) == 1 and not found:
             found = self._one_part(parts[0].text)  # 'bone marrow aspirate and biopsy' is one procedure
-        if len(parts) < 2 or key.tokens & ONE_RESULT_WORDS:
-            return found or self._text.mentioning(words)
+        if len(parts) < 2 or (key.tokens & ONE_RESULT_WORDS and not any(part.after_with for part in parts)):
+            return found or self._text.mentioning(words)  # 'FEV1/FVC ratio' is one result; 'spirometry with' it two
         each = self._each_part(parts)
         if each and "/" not in bare and all(key.tokens < finding.own.tokens for finding in found):
             return each  # 'FEV1 and FVC': both, not the ratio whose name says both ('FEV1/FVC')
