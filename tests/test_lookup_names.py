@@ -3055,3 +3055,63 @@ def test_spirometry_asked_with_its_ratio_and_a_thoracoabdominal_ct_find_their_st
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "Spirometry with FEV1/FVC ratio") == ["Pulmonary_Function_Tests"]
     assert _paths(lookup, "Thoracoabdominal CT") == ["Imaging > CT_Scan_Thorax_and_Abdomen"]
+
+
+def test_singapore_and_ward_shorthand_find_their_tests() -> None:
+    tests = {
+        "Complete_Blood_Count": {"Hemoglobin": "12.1", "WBC": "14,000"},
+        "CRP": "45 mg/L",
+        "Mammography": "Spiculated mass",
+        "Abdominal_X-ray": "Dilated loops",
+        "Serum_Electrolytes": {"Sodium": "139", "Potassium": "4.1", "Chloride": "101", "Bicarbonate": "24"},
+        "Alcohol_Level": "Undetectable",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "TW") == ["Complete_Blood_Count > WBC"]
+    assert _paths(lookup, "TWC") == ["Complete_Blood_Count > WBC"]
+    assert _paths(lookup, "FBC n CRP") == ["Complete_Blood_Count", "CRP"]
+    assert _paths(lookup, "MMG") == ["Mammography"]
+    assert _paths(lookup, "abd flat plate") == ["Abdominal_X-ray"]
+    assert _paths(lookup, "serum ethanol lvl") == ["Alcohol_Level"]
+    assert _paths(lookup, "Na K Cl") == [
+        "Serum_Electrolytes > Sodium",
+        "Serum_Electrolytes > Potassium",
+        "Serum_Electrolytes > Chloride",
+    ]
+
+
+def test_bloods_are_the_blood_tests_unless_they_are_a_tests_sample() -> None:
+    tests = {"Blood_Tests": {"Hemoglobin": "12.1", "Glucose": "5.2"}, "Genetic_Testing": "FMR1 expansion"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "what bloods sent?") == ["Blood_Tests"]
+    assert _paths(lookup, "bloods") == ["Blood_Tests"]
+    assert _paths(lookup, "genetic bloods") == ["Genetic_Testing"]
+
+
+def test_two_tests_asked_together_are_both_given() -> None:
+    tests = {"Spirometry": {"FEV1": "60%", "FVC": "80%"}, "Chest_Radiography": "Hyperinflation", "Beta_hCG": "<5"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "May I see the FEV1 together with the chest radiograph?") == [
+        "Spirometry > FEV1",
+        "Chest_Radiography",
+    ]
+    assert _paths(lookup, "May I see the radiograph and the beta-hCG together?") == ["Chest_Radiography", "Beta_hCG"]
+
+
+def test_a_question_after_a_study_without_a_dash_asks_for_the_study() -> None:
+    tests = {"Chest_X-ray": "Cardiomegaly", "Transvaginal_Ultrasound": "Empty uterus"}
+    exam = {"Neck_Examination": {"Palpation": "No lymphadenopathy"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "CXR any cardiomegaly?") == ["Chest_X-ray"]
+    assert _paths(lookup, "TVUS got gestational sac?") == ["Transvaginal_Ultrasound"]
+    assert _paths(lookup, "CT head any bleed?") == []
+
+
+def test_an_antibody_named_after_its_antigen_is_the_antibody() -> None:
+    tests = {"Hepatitis_Viral_Panel": {"HBsAg": "Negative", "Anti-HBs": "Positive", "Anti-HBc": "Negative"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Could I please see the antibody to hepatitis B surface antigen?") == [
+        "Hepatitis_Viral_Panel > Anti-HBs"
+    ]
+    assert _paths(lookup, "anti-HBsAg") == ["Hepatitis_Viral_Panel > Anti-HBs"]
+    assert _paths(lookup, "HBsAg") == ["Hepatitis_Viral_Panel > HBsAg"]

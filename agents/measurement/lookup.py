@@ -91,6 +91,7 @@ from agents.measurement.request_words import (
     request_parts,
     requested_test,
     spread_modality,
+    with_question_set_off,
 )
 from agents.measurement.results import RESULT_SEPARATOR, RESULTS_PREFIX, MissingPolicy, missing_result
 from agents.measurement.text_search import TextSearch
@@ -116,8 +117,8 @@ SURFACE_SAMPLES = frozenset({"wound", "scraping", "swab", "vesicle"})
 """Specimens taken from a lesion or a surface: a culture of one is asked for by another ('ulcer swab' for a wound's)."""
 BODY_SURFACE = frozenset({"skin", "face", "head", "arm", "leg", "extremity", "hand", "foot"})
 """Regions holding the parts a skin biopsy may be taken from ('lip', 'elbow'), unlike the organs ('lymph_node')."""
-ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]+")
-"""A test's abbreviation as written in capitals ('BP', 'SGOT')."""
+ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]+|[A-Z][a-z]?")
+"""A test's abbreviation as written in capitals ('BP', 'SGOT'), or an element's symbol ('Na', 'K', 'Cl')."""
 RATE_WORDS = frozenset({"rate", "frequency"})
 """Words asking for a count per minute ('pulse rate', 'pulse frequency'): the vital signs', not the pulses felt."""
 VIEW_WORDS = frozenset({"view", "projection"})
@@ -262,6 +263,8 @@ class LookupMeasurement(DeterministicRole):
             return self._match.outermost([finding for word in listed for finding in self._find(word)])  # 'BP HR'
         if not found and (glossed := self._glossed_by_abbreviations(requested_test(request))):
             return glossed
+        if not found and (set_off := with_question_set_off(request)) != request:
+            return self._find(set_off)  # 'CXR any cardiomegaly?' as 'CXR - cardiomegaly?'
         return found
 
     def _glossed_by_abbreviations(self, request: str) -> list[Finding]:

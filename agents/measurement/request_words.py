@@ -53,7 +53,7 @@ _ASKING = re.compile(
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
-    r"|yet"
+    r"|yet|already|together|or not"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|reduced|increased|decreased|low|high|up|down"
     r"|rising|falling|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+))+"
@@ -102,12 +102,28 @@ _WHEN_PRESSED = re.compile(
     r"(?:\s+(?:it|them|there|here|(?:the|his|her|their) (?P<where>(?:mid |left |right |upper |lower )?\w+)))?",
     re.IGNORECASE,
 )
+BLOODS_ALONE_AFTER = frozenset(
+    "what which any all the his her their some send sent got have basic routine baseline admission initial more".split()
+)
+"""Words after which 'bloods' are the blood tests themselves ('what bloods sent?'), not a test's blood sample
+('genetic bloods')."""
+
+
+def _bloods_written_out(bloods: re.Match[str]) -> str:
+    before = bloods.string[: bloods.start()].lower().split()
+    return "blood tests" if not before or before[-1] in BLOODS_ALONE_AFTER else bloods[0]
+
+
 # Ward shorthand, each rewritten before the request is read, in this order:
 # - the movement whose strength is tested ('hip flexion power'): the strength, not the range;
 # - where samples were taken, for a test drawn twice ('blood cultures from two sites'): no part of its name;
 # - 'LE strength', 'UE reflexes': the lower and upper extremities, not the leukocyte esterase;
 # - 'resps': the respirations counted, as British nurses chart the respiratory rate;
-# - 'A&Ox3', 'AOx4': alert and oriented, the cognitive part of the mental status examination.
+# - 'bloods': the blood tests, as British and Commonwealth wards say it;
+# - 'FBC n CRP', 'the FEV1 together with the CXR': both tests, as 'and' lists them;
+# - 'A&Ox3', 'AOx4': alert and oriented, the cognitive part of the mental status examination;
+# - 'antibody to hepatitis B surface antigen', 'anti-hepatitis B surface antigen': the antibody named after its
+#   antigen ('hepatitis B surface antibody'), not the antigen.
 _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (
         re.compile(
@@ -129,7 +145,17 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
         lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity",
     ),
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
+    (re.compile(r"\bbloods\b", re.IGNORECASE), _bloods_written_out),
+    (re.compile(r"(?<=\w)\s+(?:n|together with)\s+(?=\w)", re.IGNORECASE), " and "),
     (re.compile(r"\bA\s*&?\s*O\s*x\s*[1-4]\b|\bA\s*&\s*O\b", re.IGNORECASE), "alert and oriented"),
+    (
+        re.compile(
+            r"\b(?:antibod(?:y|ies)\s+(?:to|against)\s+(?:the\s+)?|anti-?\s*(?=[\w\s-]+?\santigen\b))"
+            r"(?P<what>[\w\s-]+?)(?:\s+antigen)?(?=\s*(?:[?.,;)]|$|\band\b))",
+            re.IGNORECASE,
+        ),
+        r"\g<what> antibody",
+    ),
 )
 # The cranial nerves numbered ('cranial nerves 2 through 12', 'CN II-XII'): all of them.
 _NERVE_RANGE = re.compile(r"(?<=nerves)\s+(?:II|2)\s*(?:-|to|through|\u2013)\s*(?:XII|12)\b", re.IGNORECASE)
@@ -199,6 +225,13 @@ _REASON = re.compile(
 # A question added after a dash ('bimanual exam - cervical excitation?'): what the doctor hopes to see.
 _TRAILING_QUESTION = re.compile(
     r"\s+[-\u2013\u2014]+\s+(?:any\s+|(?:is|are)\s+there\s+(?:any\s+)?)?(?P<hoped>[^-\u2013\u2014]*?)\s*\?\s*$",
+    re.IGNORECASE,
+)
+# A question put after the test without a dash ('CXR any cardiomegaly?', 'TVUS got gestational sac?'), read as if
+# it had one; not a question that asks to examine ('Can you feel any nodes?').
+_QUESTION_AFTER_TEST = re.compile(
+    r"^(?!\s*(?:can|could|may|please|is|are|do|does|did|look|check|feel|listen|examine)\b)"
+    r"(?P<test>\S.*?)\s+(?:any|got|(?:is|are) there(?: any)?)\s+(?P<hoped>[^?]*?[a-z][^?]*?)\s*\?\s*$",
     re.IGNORECASE,
 )
 # A question about what a test showed: 'Did the CT chest show a thymoma?', 'What did the chest CT show?', 'Did the
@@ -337,6 +370,13 @@ def hoped_result(request: str) -> str:
     the request adds none."""
     question = _TRAILING_QUESTION.search(request)
     return question["hoped"] if question else ""
+
+
+def with_question_set_off(request: str) -> str:
+    """A request whose question follows the test without a dash, written with one ('CXR any rib fracture?' -> 'CXR -
+    rib fracture?'); the request itself where it asks none so."""
+    asked = _QUESTION_AFTER_TEST.match(request)
+    return f"{asked['test']} - {asked['hoped']}?" if asked else request
 
 
 def request_parts(request: str) -> list[RequestPart]:
