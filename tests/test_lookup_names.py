@@ -1186,6 +1186,7 @@ def test_every_phrase_row_of_the_table_is_read_as_itself() -> None:
             "written",
             "finding",
             "organism",
+            "default",
         ):
             continue
         spelled = tuple(table.spellings.get(word, word) for word in words_of(entry.term))
@@ -3115,3 +3116,13 @@ def test_an_antibody_named_after_its_antigen_is_the_antibody() -> None:
     ]
     assert _paths(lookup, "anti-HBsAg") == ["Hepatitis_Viral_Panel > Anti-HBs"]
     assert _paths(lookup, "HBsAg") == ["Hepatitis_Viral_Panel > HBsAg"]
+
+
+def test_a_fraction_of_bilirubin_is_not_the_plain_bilirubin_which_is_the_total() -> None:
+    lookup = LookupMeasurement(_case({"Blood_Work": {"Bilirubin": "25 mg/dL", "ALT": "40"}}))
+    assert _paths(lookup, "direct bili") == []
+    assert _paths(lookup, "conjugated bilirubin") == []
+    assert _paths(lookup, "total bilirubin") == ["Blood_Work > Bilirubin"]
+    assert _paths(lookup, "serum bilirubin") == ["Blood_Work > Bilirubin"]
+    fractions = LookupMeasurement(_case({"Labs": {"Bilirubin_Total": "3.1", "Bilirubin_Direct": "2.2"}}))
+    assert _paths(fractions, "bilirubin total and direct") == ["Labs > Bilirubin_Total", "Labs > Bilirubin_Direct"]

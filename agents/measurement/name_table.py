@@ -42,6 +42,7 @@ NameKind = Literal[
     "written",
     "finding",
     "organism",
+    "default",
 ]
 FACET_KINDS: tuple[NameKind, ...] = ("specimen", "modality", "side")
 
@@ -62,7 +63,8 @@ class NameEntry(BaseModel):
     joined by '_' ('tone': 'rigidity spasticity flaccid ...': a report of rigidity answers a question about the
     tone; 'dip': 'distal_interphalangeal'), and for ``finding`` rows ``-`` (a word saying what an examination
     found, not what it examined: 'distended', 'intact'), and for ``organism`` rows the kind of culture that grows the
-    organism ``term`` ('pseudomonas': 'bacterial'; 'candida': 'fungal')."""
+    organism ``term`` ('pseudomonas': 'bacterial'; 'candida': 'fungal'), and for ``default`` rows the specifier a
+    result of the concept word ``term`` is where its name states none ('bilirubin': 'total')."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -97,6 +99,9 @@ class NameTable:
     converse of ``within``."""
     categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
     """a test's concept word -> the kinds of test it is one of ('dix_hallpike' -> 'positional')."""
+    defaults: dict[str, str] = dataclass_field(default_factory=dict)
+    """a test's concept word -> the specifier its result is where its name states none ('bilirubin' -> 'total'): a
+    request naming another specifier ('direct bilirubin') is not answered by such a result."""
     details: frozenset[str] = frozenset()
     """concept words for how a result was obtained ('timed_urine'): a request that does not name one may
     be answered by a result that does, but a request naming one is not answered by a result without it."""
@@ -151,6 +156,7 @@ class _TableRows:
     containers: dict[str, list[str]] = dataclass_field(default_factory=dict)
     categories: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
     details: set[str] = dataclass_field(default_factory=set)
+    defaults: dict[str, str] = dataclass_field(default_factory=dict)
     alternatives: dict[tuple[str, ...], tuple[str, ...]] = dataclass_field(default_factory=dict)
     written: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = dataclass_field(default_factory=dict)
     findings: set[str] = dataclass_field(default_factory=set)
@@ -166,6 +172,10 @@ class _TableRows:
             self.containers[entry.term] = entry.concept.split()
         elif entry.kind == "detail":
             self.details.add(entry.term)
+        elif entry.kind == "default":
+            if entry.term in self.defaults:
+                raise ValueError(f"test-name table: the default of {entry.term!r} is listed twice")
+            self.defaults[entry.term] = entry.concept
         elif entry.kind == "alternative":
             self.alternatives[tuple(words_of(entry.term))] = tuple(words_of(entry.concept))
         elif entry.kind in ("written", "finding", "organism", "instance"):
@@ -242,6 +252,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         inside=_inside(within),
         categories=rows.categories,
         details=frozenset(rows.details),
+        defaults=rows.defaults,
         alternatives=rows.alternatives,
         written=rows.written,
         findings=frozenset(rows.findings),

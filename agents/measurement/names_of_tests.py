@@ -182,9 +182,10 @@ def _names_facets_of(request: Key, found: Key) -> bool:
 def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> int | None:
     """How well a finding's key answers a request: 1 the same test, 2 the request is broader (the
     finding adds only specifiers), 3 the request is narrower (it adds only specifiers, and the finding
-    is one study rather than a group of them); ``None`` for another test. A narrower request naming a
-    body site is not answered by a finding whose specimen already says where it came from ('corneal
-    culture' is no blood culture, 'gastric pH' no blood-gas pH)."""
+    is one study rather than a group of them; where the finding's name states no specifier, the request adds none
+    but the one its test has by default: 'direct bilirubin' is not the plain bilirubin, which is the total);
+    ``None`` for another test. A narrower request naming a body site is not answered by a finding whose specimen
+    already says where it came from ('corneal culture' is no blood culture, 'gastric pH' no blood-gas pH)."""
     if not facets_agree(request, found):
         return None
     asked, held = request.tokens - EXCLUSIVE_KINDS, found.tokens - EXCLUSIVE_KINDS  # kinds: KeyMatcher's context
@@ -211,7 +212,17 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
         and bool(found.specimen - request.specimen)
         and not sites <= set().union(*(table.within.get(specimen, ()) for specimen in found.specimen))
     )  # 'corneal culture' is no blood culture, but a wound is of the skin
-    if _covers(held, _as_kinds(asked, held, table), table) and narrower_ok and not group and not site_clash:
+    defaulted = (
+        set() if held & table.specifiers else {table.defaults[token] for token in held if token in table.defaults}
+    )
+    another_kind = bool(defaulted) and not (asked - held) <= defaulted  # 'direct bilirubin' is no plain (total) one
+    if (
+        _covers(held, _as_kinds(asked, held, table), table)
+        and narrower_ok
+        and not group
+        and not site_clash
+        and not another_kind
+    ):
         return 3
     return None
 
