@@ -3126,3 +3126,30 @@ def test_a_fraction_of_bilirubin_is_not_the_plain_bilirubin_which_is_the_total()
     assert _paths(lookup, "serum bilirubin") == ["Blood_Work > Bilirubin"]
     fractions = LookupMeasurement(_case({"Labs": {"Bilirubin_Total": "3.1", "Bilirubin_Direct": "2.2"}}))
     assert _paths(fractions, "bilirubin total and direct") == ["Labs > Bilirubin_Total", "Labs > Bilirubin_Direct"]
+
+
+def test_order_shorthand_and_questions_about_a_value_find_their_tests() -> None:
+    tests = {
+        "STI_Screen": {"Gonorrhea": "Positive", "Chlamydia": "Negative"},
+        "Throat_Culture": "Group A Streptococcus",
+        "Arterial_Blood_Gas": {"pH": "7.31"},
+        "Complete_Blood_Count": {"Hemoglobin": "9.1"},
+        "CD4_Count": "42 cells/uL",
+        "Urinalysis": {"Squamous_Epithelial_Cells": "Few"},
+        "Actigraphy": "Delayed sleep phase",
+        "Chest_X-ray": "Clear",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "GC/CT") == ["STI_Screen > Gonorrhea", "STI_Screen > Chlamydia"]
+    assert _paths(lookup, "GAS throat culture") == ["Throat_Culture"]
+    assert _paths(lookup, "hb stable?") == ["Complete_Blood_Count > Hemoglobin"]
+    assert _paths(lookup, "cd4 <50?") == ["CD4_Count"]
+    assert _paths(lookup, "squamous epis") == ["Urinalysis > Squamous_Epithelial_Cells"]
+    assert _paths(lookup, "wrist actigraphy over 2 wks") == ["Actigraphy"]
+    assert _paths(lookup, "Could I see the chest radiograph that was taken on arrival?") == ["Chest_X-ray"]
+
+
+def test_what_a_study_showed_is_asked_with_a_word_between_what_and_did() -> None:
+    lookup = LookupMeasurement(_case({"Direct_Immunofluorescence": "Linear IgG along the basement membrane"}))
+    asked = "What pattern did the immunofluorescence study show along the basement membrane?"
+    assert _paths(lookup, asked) == ["Direct_Immunofluorescence"]

@@ -50,10 +50,11 @@ _ASKING = re.compile(
     r"|send(?: off)?|run)\s+(?:(?:the|his|her|their|its|any|a|an|some)\s+)?",
     re.IGNORECASE,
 )
-# Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?'.
+# Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?',
+# 'hb stable?', 'cd4 <50?'.
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
-    r"|yet|already|together|or not"
+    r"|yet|already|together|or not|stable|(?:[<>]=?|\u2264|\u2265)\s*\d[\d.,]*(?:\s*[a-z/%]+)?"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|reduced|increased|decreased|low|high|up|down"
     r"|rising|falling|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+))+"
@@ -120,6 +121,7 @@ def _bloods_written_out(bloods: re.Match[str]) -> str:
 # - 'LE strength', 'UE reflexes': the lower and upper extremities, not the leukocyte esterase;
 # - 'resps': the respirations counted, as British nurses chart the respiratory rate;
 # - 'bloods': the blood tests, as British and Commonwealth wards say it;
+# - 'GC/CT': gonorrhoea and chlamydia (not a CT scan); 'GAS throat culture': group A strep (not a blood gas);
 # - 'FBC n CRP', 'the FEV1 together with the CXR': both tests, as 'and' lists them;
 # - 'A&Ox3', 'AOx4': alert and oriented, the cognitive part of the mental status examination;
 # - 'antibody to hepatitis B surface antigen', 'anti-hepatitis B surface antigen': the antibody named after its
@@ -145,6 +147,8 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
         lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity",
     ),
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
+    (re.compile(r"\bGC\s*/\s*CT\b"), "gonorrhea and chlamydia"),
+    (re.compile(r"\bGAS(?=\s+(?:throat|culture|swab|rapid|antigen|pcr|test)\b)"), "group A strep"),
     (re.compile(r"\bbloods\b", re.IGNORECASE), _bloods_written_out),
     (re.compile(r"(?<=\w)\s+(?:n|together with)\s+(?=\w)", re.IGNORECASE), " and "),
     (re.compile(r"\bA\s*&?\s*O\s*x\s*[1-4]\b|\bA\s*&\s*O\b", re.IGNORECASE), "alert and oriented"),
@@ -203,7 +207,7 @@ _RESULT_BEFORE = re.compile(
 # taken on ('day 21 progesterone'): no part of the test's name.
 _DURATION = re.compile(
     r"\s*\b(?:over|for)?\s*(?:an?|one|two|three|four|five|six|seven|ten|fourteen|\d+)[- ]"
-    r"(?:weeks?|days?|nights?|months?)\b"
+    r"(?:weeks?|wks?|days?|nights?|months?)\b"
     r"|\s*\b(?:(?:cycle|menstrual)\s+)?day\s+\d+(?:\s+of\s+(?:the|her)\s+cycle)?\b",
     re.IGNORECASE,
 )
@@ -237,7 +241,7 @@ _QUESTION_AFTER_TEST = re.compile(
 # A question about what a test showed: 'Did the CT chest show a thymoma?', 'What did the chest CT show?', 'Did the
 # urinalysis come back?'.
 _SHOWED = re.compile(
-    r"^\s*(?:what )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?)"
+    r"^\s*(?:what(?: [a-z]+)? )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?)"
     r" (?:show|reveal|demonstrate|find|say|read|grow|come back|result|return)\b.*$"
     r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
     re.IGNORECASE,
@@ -263,7 +267,8 @@ _WITH_SHORT = re.compile(r"\bw/\s*|\bw\s+(?=[a-z])", re.IGNORECASE)
 _BOTH_PHASES = re.compile(r"\b(?:w/?|with)\s*(?:and\s+|/\s*)?(?:w/?o|without)\b", re.IGNORECASE)
 # When a sample was taken or a result obtained is no part of the test's name: 'CBC drawn this morning'.
 _WHEN_TAKEN = re.compile(
-    r"\s+(?:(?:drawn|taken|done|sent|performed|collected|results?)\s+)?(?:from\s+)?(?:this morning|this afternoon|today"
+    r"\s+(?:(?:that|which)\s+(?:was|were)\s+)?(?:(?:drawn|taken|done|sent|performed|collected|results?)\s+)?"
+    r"(?:from\s+)?(?:this morning|this afternoon|today"
     r"|yesterday|last night|on admission|on arrival|at presentation|earlier(?: today)?)\b",
     re.IGNORECASE,
 )
