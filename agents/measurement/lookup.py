@@ -143,6 +143,8 @@ MIN_PART_ALONE = 3
 """The fewest letters a part of a request read as a request of its own holds ('L' of 'mEq/L' is none)."""
 FOLLOW_UP = re.compile(r"\s*(?:is|are|does|do|did|was|were|can|any)\b|.*\b(?:it|them|they)\b", re.IGNORECASE)
 """A part of a request asking about the part before it ('is it distended', 'any rebound'), naming no test."""
+NOUN_FIRST_MOST = 4
+"""The most words a name written noun first is read in the English order for ('sedimentation rate erythrocyte')."""
 WORD = re.compile(r"[A-Za-z]+")
 GLUED_KINDS = ({"region", "modality"}, {"region", "abbreviation"}, {"region", "synonym"})
 """The kinds of two words a clinician writes together without a space: a study and its site ('MRIbrain', 'skinbx')."""
@@ -334,6 +336,7 @@ class LookupMeasurement(DeterministicRole):
             or self._text.naming(key)
             or self._confirmed_by_text(words)
             or self._turned_round(words)
+            or self._noun_first(words)
             or self._other_meaning(words)
             or self._text.describing(words, key)
             or self._without_findings(words)
@@ -368,13 +371,15 @@ class LookupMeasurement(DeterministicRole):
 
     def _shown_on(self, sought: list[str], named: list[str]) -> list[Finding]:
         """A test asked with what it may show on it ('rib notching on CXR?', 'what rhythm is on the ECG?'): the test, as
-        for a test asked for with what it should show. A test named in what is sought ('IHC stains on the biopsy') is
-        another test, unless the result's words say it ('his height and weight on the growth chart')."""
+        for a test asked for with what it should show. A test named in what is sought ('IHC stains on the biopsy'), or a
+        method or organism ('PCR of VZV in the vesicle' where a culture grew HSV), is another test, unless the result's
+        words say it ('his height and weight on the growth chart')."""
         tests = self._table.tests - self._table.specifiers
         by_word = [self._key([word]).tokens for word in sought]
         if self._key(sought).tokens & tests - frozenset().union(*by_word):
             return []  # 'direct IF' names a test by two words together: another test, run on the biopsy
-        other_tests = [word for word, tokens in zip(sought, by_word, strict=True) if tokens & tests]
+        kinds = self._table.specifiers - self._table.regions  # 'PCR of VZV in vesicle': a method, an organism
+        other_tests = [word for word, tokens in zip(sought, by_word, strict=True) if tokens & (tests | kinds)]
         found = self._sought_for(named, sought)
         return [finding for finding in found if self._text.says_anywhere(finding, other_tests)]
 
@@ -638,6 +643,17 @@ class LookupMeasurement(DeterministicRole):
         if self._key(tail).tokens & self._table.regions and self._key(turned) == self._key(head + tail):
             return []
         return self._find_named(" ".join(turned), turned)
+
+    def _noun_first(self, words: list[str]) -> list[Finding]:
+        """A name written noun first, as Spanish, French and Italian order it ('factor rheumatoid', 'phosphatase
+        alkaline', 'sedimentation rate erythrocyte'): read in the English order, where that order is one name the table
+        knows."""
+        if not 2 <= len(words) <= NOUN_FIRST_MOST:
+            return []
+        for turned in (words[1:] + words[:1], words[-1:] + words[:-1]):
+            if tuple(self._table.spellings.get(word, word) for word in turned) in self._table.phrases:
+                return self._find_named(" ".join(turned), turned)
+        return []
 
     def _confirmed_by_text(self, words: list[str]) -> list[Finding]:
         """A request holding words neither the table nor the case's names know, where the rest names a test
