@@ -3194,3 +3194,16 @@ def test_a_method_or_organism_sought_in_a_sample_is_another_test_unless_its_resu
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "PCR of VZV in vesicle") == []
     assert _paths(lookup, "HSV in the vesicle fluid") == ["Viral_Cultures > Vesicle_Fluid"]
+
+
+def test_a_scan_of_a_region_asked_with_what_it_may_show_and_a_sample_asked_whether_it_grew() -> None:
+    tests = {
+        "Imaging": {"Head_CT_or_MRI": "Acute infarct in the left MCA territory"},
+        "Skin_Scraping": {"Microscopy": "Hyphae seen", "Culture": "Trichophyton rubrum"},
+        "Bone_Marrow_Aspirate": "Hypercellular marrow",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Was there any stroke on the head scan?") == ["Imaging > Head_CT_or_MRI"]
+    assert _paths(lookup, "did the scrapings grow anything?") == ["Skin_Scraping > Culture"]
+    assert _paths(lookup, "What did the marrow show?") == ["Bone_Marrow_Aspirate"]
+    assert _paths(lookup, "Was there any stroke on the chest scan?") == []

@@ -364,7 +364,13 @@ class LookupMeasurement(DeterministicRole):
         if not any(self._unknown(word) for word in sought) and self._find(" ".join(sought)):
             return []
         key = self._key(named)
-        names_a_test = bool(key.tokens - self._table.specifiers or key.specimen or key.modality - {ANY_MODALITY})
+        names_a_test = bool(
+            key.tokens - self._table.specifiers
+            or key.specimen
+            or key.modality - {ANY_MODALITY}
+            or key.modality
+            and key.tokens & self._table.regions  # 'the head scan': imaging of some kind
+        )
         if not named or not names_a_test or any(self._unknown(word) for word in named):
             return []
         return [finding for finding in self._by_words_key(named, key) if self._one_result(finding)]

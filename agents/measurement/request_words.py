@@ -242,7 +242,8 @@ _QUESTION_AFTER_TEST = re.compile(
 # urinalysis come back?'.
 _SHOWED = re.compile(
     r"^\s*(?:what(?: [a-z]+)? )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?)"
-    r" (?:show|reveal|demonstrate|find|say|read|grow|come back|result|return)\b.*$"
+    r" (?:show|reveal|demonstrate|find|say|read|come back|result|return)\b.*$"
+    r"|^\s*(?:what )?(?:did|does|has|have) (?:the |his |her |their )?(?P<growing>.+?) (?:grow|grown)\b.*$"
     r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
     re.IGNORECASE,
 )
@@ -345,7 +346,7 @@ def requested_test(request: str) -> str:
     if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
         request = asked["only"] or f"{asked['result']} {asked['test']}"
     if showed := _SHOWED.match(request):
-        request = showed["test"] or f"{showed['grown']} culture"
+        request = showed["test"] or f"{showed['grown'] or showed['growing']} culture"
     elif asked := _PROPERTY_ASKED.match(request):
         request = f"{asked['of']} {asked['property']}"
     core = _ASKING.sub("", _ASKING_AFTER.sub("", _SERUM_SHORT.sub("serum ", _PREFIX.sub("", request.strip()))), count=1)
