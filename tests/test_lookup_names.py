@@ -3207,3 +3207,28 @@ def test_a_scan_of_a_region_asked_with_what_it_may_show_and_a_sample_asked_wheth
     assert _paths(lookup, "did the scrapings grow anything?") == ["Skin_Scraping > Culture"]
     assert _paths(lookup, "What did the marrow show?") == ["Bone_Marrow_Aspirate"]
     assert _paths(lookup, "Was there any stroke on the chest scan?") == []
+
+
+def test_a_unit_after_the_test_is_no_part_of_its_name() -> None:
+    lookup = LookupMeasurement(_case({"Serum_Electrolytes": {"Na+": "139 mEq/L", "K+": "5.9 mEq/L", "Cl-": "100"}}))
+    assert _paths(lookup, "Serum potassium, mEq/L") == ["Serum_Electrolytes > K+"]
+    assert _paths(lookup, "K+ (mmol/L)") == ["Serum_Electrolytes > K+"]
+
+
+def test_red_and_white_cells_of_a_sample_are_both_that_samples() -> None:
+    tests = {"Complete_Blood_Count": {"WBC": "14,000"}, "Urinalysis": {"WBC": "50/hpf", "RBC": "2/hpf"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "urine red and white cells") == ["Urinalysis > WBC", "Urinalysis > RBC"]
+    assert _paths(lookup, "urine microscopy for red and white cells") == ["Urinalysis > WBC", "Urinalysis > RBC"]
+
+
+def test_leukocytes_on_a_dipstick_are_its_leukocyte_esterase_where_the_case_reports_one() -> None:
+    tests = {"Urinalysis": {"WBC": "20/hpf", "Nitrites": "Positive", "Leukocyte_Esterase": "Positive"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "leucocytes on dipstick") == ["Urinalysis > Leukocyte_Esterase"]
+    assert _paths(lookup, "leucocytes and nitrites on dipstick") == [
+        "Urinalysis > Nitrites",
+        "Urinalysis > Leukocyte_Esterase",
+    ]
+    strip_only = LookupMeasurement(_case({"Urinalysis": {"Leukocyturia": "Positive", "Nitrites": "Negative"}}))
+    assert _paths(strip_only, "urine dip for leucocytes") == ["Urinalysis > Leukocyturia"]

@@ -87,6 +87,7 @@ from agents.measurement.request_words import (
     RequestPart,
     asks_for_examination,
     hoped_result,
+    on_the_dipstick,
     questions,
     request_parts,
     requested_test,
@@ -250,6 +251,8 @@ class LookupMeasurement(DeterministicRole):
         return entry.kind if entry is not None else ""
 
     def _find(self, request: str) -> list[Finding]:
+        if (strip := on_the_dipstick(request)) != request and (found := self._find(strip)):
+            return found  # 'leucocytes on dipstick': the leukocyte esterase, where the case reports it
         hoped = hoped_result(request)
         found = self._find_requested(requested_test(request))
         if hoped and found and not self._names_a_place(words_of(hoped)):  # 'MSK exam - left leg' is that examination

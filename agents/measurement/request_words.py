@@ -238,6 +238,9 @@ _QUESTION_AFTER_TEST = re.compile(
     r"(?P<test>\S.*?)\s+(?:any|got|(?:is|are) there(?: any)?)\s+(?P<hoped>[^?]*?[a-z][^?]*?)\s*\?\s*$",
     re.IGNORECASE,
 )
+# A urine dipstick, and the leukocytes it is asked for: the strip measures their esterase, not a count.
+_DIPSTICK = re.compile(r"\bdip(?:stick)?s?\b", re.IGNORECASE)
+_LEUKOCYTES = re.compile(r"\b(?:leu[ck]ocytes?|leu[ck]s|wbcs?|white cells)\b", re.IGNORECASE)
 # A question about what a test showed: 'Did the CT chest show a thymoma?', 'What did the chest CT show?', 'Did the
 # urinalysis come back?'.
 _SHOWED = re.compile(
@@ -271,6 +274,12 @@ _WHEN_TAKEN = re.compile(
     r"\s+(?:(?:that|which)\s+(?:was|were)\s+)?(?:(?:drawn|taken|done|sent|performed|collected|results?)\s+)?"
     r"(?:from\s+)?(?:this morning|this afternoon|today"
     r"|yesterday|last night|on admission|on arrival|at presentation|earlier(?: today)?)\b",
+    re.IGNORECASE,
+)
+# The unit a result is reported in, after the test: 'Serum potassium, mEq/L', 'Glucose (mmol/L)', 'protein (g/day)'.
+_UNIT = re.compile(
+    r"\s*[,(\[]\s*(?:[\u00b5u]?mol|[mnp]mol|m?eq|[\u00b5um]?g|[np]g|m?iu|u|mm\s*hg|cells|fl|%)(?:\s*/\s*[\w.^]+)*"
+    r"\s*[)\]]?\s*$",
     re.IGNORECASE,
 )
 # 'arm vs leg BP': the two compared, as 'arm and leg BP'.
@@ -325,6 +334,7 @@ def requested_test(request: str) -> str:
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
     request = _WHEN_TAKEN.sub("", request)  # before a name's underscores are read: 'Vital_Signs_at_Presentation'
+    request = _UNIT.sub("", request) or request
     request = request.replace("_", " ")  # 'Complete_Blood_Count_With_Differential': its words, as any other name
     request = _VERSUS.sub(" and ", _VIEW_RANGE.sub(r"\1", _BOTH_PHASES.sub("without", request)))
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
@@ -385,6 +395,14 @@ def with_question_set_off(request: str) -> str:
     return f"{asked['test']} - {asked['hoped']}?" if asked else request
 
 
+def on_the_dipstick(request: str) -> str:
+    """A request for leukocytes on a urine dipstick written as what the strip measures ('leucocytes on dipstick' ->
+    'leukocyte esterase on dipstick'); the request itself where it names no dipstick or already the esterase."""
+    if not _DIPSTICK.search(request) or re.search(r"\besterase\b", request, re.IGNORECASE):
+        return request
+    return _LEUKOCYTES.sub("leukocyte esterase", request)
+
+
 def request_parts(request: str) -> list[RequestPart]:
     """The tests a request lists, each marked when it follows a 'with'; a part naming only a specimen
     ('Osmolality, serum'), or after a comma only a sample or what a culture grows ('Culture, wound, aerobic'), is read
@@ -422,13 +440,30 @@ def _names_no_site(key: Key, sites: frozenset[str]) -> bool:
     return bool(key.modality or key.tokens) and not key.tokens & (sites | EXAMINATION_WORDS) and not key.side
 
 
+def _one_qualifying_word(part: str, following: str, specifiers: frozenset[str]) -> bool:
+    """Whether a part is one word qualifying what the next part names, after the sample it is of where it names one:
+    a specifier or a side ('direct' before 'bilirubin'), or a word the next part's last words make one name with
+    ('red' before 'white cells': the red cells)."""
+    *sample, last = part.split() or [""]
+    key = concept_key(last)
+    rest = following.split()[1:]
+    if not key.tokens <= specifiers and (key.tokens <= concept_key(" ".join([last, *rest])).tokens or not rest):
+        return False
+    if not sample:
+        return True
+    sample_key = concept_key(" ".join(sample))
+    return not sample_key.tokens and bool(sample_key.specimen) and bool(key.tokens) and not key.has_facets
+
+
 def spread_modality(parts: list[str], specifiers: frozenset[str], regions: frozenset[str]) -> list[str]:
     """'CT chest/abdomen' -> 'CT chest', 'CT abdomen': a part naming only a region takes the imaging of the
     part before it, and a part naming a study but no site, before one naming only a site, is read with it
     ('Radiograph, right hip' -> '', 'Radiograph right hip'; 'Bilirubin, total and direct' -> '', 'Bilirubin total',
     'Bilirubin direct'). 'Total and direct bilirubin' -> 'Total bilirubin',
     'direct bilirubin': a part of one word naming only a specifier or a side, before a part of several
-    words, takes that part's last words. ``regions`` are the specifiers that name a site."""
+    words, takes that part's last words, and gives the part its sample where it names one ('urine red and white
+    cells' -> 'urine red cells', 'urine white cells'). ``regions`` are the specifiers that name a site."""
+    parts = list(parts)
     spread: list[str] = []
     modality = head = method = ""
     for number, part in enumerate(parts):
@@ -456,9 +491,12 @@ def spread_modality(parts: list[str], specifiers: frozenset[str], regions: froze
             method = min(key.tokens & EXAMINATION_METHODS)
         elif method and key.tokens and key.tokens <= regions:
             part = f"{method} {part}"  # 'palpate the lower back and hips': the hips palpated too
-        elif not key.modality and len(part.split()) == 1 and key.tokens <= specifiers and number + 1 < len(parts):
+        elif not key.modality and number + 1 < len(parts) and _one_qualifying_word(part, parts[number + 1], specifiers):
             following = parts[number + 1].split()
             if len(following) > 1:
+                sample = part.split()[:-1]  # 'urine red and white cells': the urine's red cells and its white cells
                 part = f"{part} {' '.join(following[1:])}"
+                if sample and not concept_key(parts[number + 1]).specimen:
+                    parts[number + 1] = f"{' '.join(sample)} {parts[number + 1]}"
         spread.append(part)
     return spread
