@@ -3232,3 +3232,20 @@ def test_leukocytes_on_a_dipstick_are_its_leukocyte_esterase_where_the_case_repo
     ]
     strip_only = LookupMeasurement(_case({"Urinalysis": {"Leukocyturia": "Positive", "Nitrites": "Negative"}}))
     assert _paths(strip_only, "urine dip for leucocytes") == ["Urinalysis > Leukocyturia"]
+
+
+def test_abbreviations_listed_in_small_letters_without_commas_are_each_asked() -> None:
+    tests = {"Blood_Work": {"Na": "131", "K": "5.4", "AST": "80", "ALT": "95"}, "ESR": "40", "CRP": "12"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "na k") == ["Blood_Work > Na", "Blood_Work > K"]
+    assert _paths(lookup, "esr crp") == ["ESR", "CRP"]
+    assert _paths(lookup, "serum ast") == ["Blood_Work > AST"]
+
+
+def test_imaging_asked_with_what_it_may_show_after_it_is_the_imaging() -> None:
+    tests = {"Imaging": {"Chest_Radiograph": "Bilateral ground-glass opacities"}, "MRI_Lumbar_Spine": "L4-L5 disc"}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "chest film ground glass?") == ["Imaging > Chest_Radiograph"]
+    assert _paths(lookup, "lumbar mri which level?") == ["MRI_Lumbar_Spine"]
+    assert _paths(lookup, "ct head bleed?") == []
+    assert _paths(lookup, "How much protein in the urine?") == []

@@ -264,13 +264,33 @@ class LookupMeasurement(DeterministicRole):
             found = self._text.narrowed(found, words_of(request))
         if not found and len(asked := questions(request)) > 1:  # 'Is her belly tender? Any guarding?': each one's
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
-        if not found and len(listed := requested_test(request).split()) > 1 and all(map(self._one_test, listed)):
+        small = request == request.lower()
+        listed = requested_test(request).split()
+        if not found and len(listed) > 1 and all(self._one_test(word, all_small=small) for word in listed):
             return self._match.outermost([finding for word in listed for finding in self._find(word)])  # 'BP HR'
         if not found and (glossed := self._glossed_by_abbreviations(requested_test(request))):
             return glossed
         if not found and (set_off := with_question_set_off(request)) != request:
             return self._find(set_off)  # 'CXR any cardiomegaly?' as 'CXR - cardiomegaly?'
+        if not found and request.rstrip().endswith("?"):
+            return self._imaging_asked_about(requested_test(request).split())
         return found
+
+    def _imaging_asked_about(self, written: list[str]) -> list[Finding]:
+        """A question of imaging with what it may show written after it ('chest film ground glass?', 'lumbar mri which
+        level?'): the imaging its first words name, where the words after them name no place it lacks ('CT head bleed?'
+        is no CT of the abdomen)."""
+        for cut in range(len(written) - 1, 0, -1):
+            head, tail = words_of(" ".join(written[:cut])), words_of(" ".join(written[cut:]))
+            key = self._key(head)
+            if not key.modality or (
+                self._key(tail).tokens & self._table.regions and not key.tokens & self._table.regions
+            ):
+                continue
+            found = self._find(" ".join(written[:cut]))
+            if found and all(finding.own.modality or finding.own.tokens - self._table.specifiers for finding in found):
+                return [finding for finding in found if not finding.exam]
+        return []
 
     def _glossed_by_abbreviations(self, request: str) -> list[Finding]:
         """A name followed by the abbreviations of what it holds, without brackets ('liver enzymes ALT AST', 'coags
@@ -294,12 +314,16 @@ class LookupMeasurement(DeterministicRole):
         """Whether words name only a region of the body, with or without its side ('left leg')."""
         return _a_place(self._key(words), self._table.regions)
 
-    def _one_test(self, word: str) -> bool:
+    def _one_test(self, word: str, *, all_small: bool = False) -> bool:
         """Whether a word is by itself the abbreviation of a test, in capitals ('BP', 'HR'), so that such words written
-        one after another without a comma list tests (not 'orthostatic BP', 'Hgb A1c')."""
+        one after another without a comma list tests (not 'orthostatic BP', 'Hgb A1c'); in a request written
+        ``all_small``, an abbreviation in small letters ('esr crp', 'na k')."""
         entry = self._table.phrases.get(tuple(words_of(word)))
         return (
-            ABBREVIATION.fullmatch(word) is not None
+            (
+                ABBREVIATION.fullmatch(word) is not None
+                or (all_small and entry is not None and entry.kind == "abbreviation")
+            )
             and entry is not None
             and entry.kind in ("synonym", "abbreviation")
             and bool(set(entry.concept.split()) - self._table.specifiers)

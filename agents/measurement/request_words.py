@@ -37,7 +37,7 @@ _ASKING = re.compile(
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
     r"(?:(?:a|an|the|some|his|her|their)\s+)?"
-    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
+    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)|how much"
     r"|(?:is|are) there|were there|any"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|(?:did|have|has) (?:we|you|they|anyone) (?:send|sent|order|ordered|do|done|check|checked)"
@@ -147,7 +147,7 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
         lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity",
     ),
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
-    (re.compile(r"\bGC\s*/\s*CT\b"), "gonorrhea and chlamydia"),
+    (re.compile(r"\bGC\s*/\s*CT\b", re.IGNORECASE), "gonorrhea and chlamydia"),
     (re.compile(r"\bGAS(?=\s+(?:throat|culture|swab|rapid|antigen|pcr|test)\b)"), "group A strep"),
     (re.compile(r"\bbloods\b", re.IGNORECASE), _bloods_written_out),
     (re.compile(r"(?<=\w)\s+(?:n|together with)\s+(?=\w)", re.IGNORECASE), " and "),
