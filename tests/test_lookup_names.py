@@ -3249,3 +3249,30 @@ def test_imaging_asked_with_what_it_may_show_after_it_is_the_imaging() -> None:
     assert _paths(lookup, "lumbar mri which level?") == ["MRI_Lumbar_Spine"]
     assert _paths(lookup, "ct head bleed?") == []
     assert _paths(lookup, "How much protein in the urine?") == []
+
+
+def test_german_compounds_and_names_find_their_tests() -> None:
+    tests = {
+        "Complete_Blood_Count": {
+            "Hemoglobin": "10.2",
+            "Hematocrit": "31%",
+            "WBC": "12,000",
+            "Platelet_Count": "90,000",
+        },
+        "Thyroid_Function_Tests": {"TSH": "0.01", "Free_T4": "3.2"},
+        "Liver_Function_Tests": {"AST": "80", "ALT": "95"},
+        "Coagulation": {"PT": "14 s", "INR": "1.2"},
+        "Chest_X-ray": "Clear",
+        "Imaging": {"Brain_MRI": "Normal"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "bloodcount") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "thyroidvalues") == ["Thyroid_Function_Tests"]
+    assert _paths(lookup, "leukos") == ["Complete_Blood_Count > WBC"]
+    assert _paths(lookup, "Hkt") == ["Complete_Blood_Count > Hematocrit"]
+    assert _paths(lookup, "GOT and GPT") == ["Liver_Function_Tests > AST", "Liver_Function_Tests > ALT"]
+    assert _paths(lookup, "What is the Quick?") == ["Coagulation > PT"]
+    assert _paths(lookup, "Rö-Thorax") == ["Chest_X-ray"]
+    assert _paths(lookup, "X-ray thorax in two planes") == ["Chest_X-ray"]
+    assert _paths(lookup, "cranial MRT") == ["Imaging > Brain_MRI"]
+    assert _paths(lookup, "What have we got?") == []

@@ -148,7 +148,9 @@ NOUN_FIRST_MOST = 4
 """The most words a name written noun first is read in the English order for ('sedimentation rate erythrocyte')."""
 WORD = re.compile(r"[A-Za-z]+")
 GLUED_KINDS = ({"region", "modality"}, {"region", "abbreviation"}, {"region", "synonym"})
-"""The kinds of two words a clinician writes together without a space: a study and its site ('MRIbrain', 'skinbx')."""
+"""The kinds of two words a clinician writes together without a space: a study and its site ('MRIbrain', 'skinbx').
+So are the two words of one test's name, as German compounds write them ('bloodcount', 'thyroidvalues')."""
+NAMING_KINDS = frozenset({"synonym", "abbreviation"})
 
 
 def same_request(request: str) -> str:
@@ -238,6 +240,7 @@ class LookupMeasurement(DeterministicRole):
             f"{lower[:i]} {lower[i:]}"
             for i in range(2, len(lower) - 1)
             if {self._kind_of(lower[:i]), self._kind_of(lower[i:])} in GLUED_KINDS
+            or self._kind_of(f"{lower[:i]} {lower[i:]}") in NAMING_KINDS  # 'bloodcount', 'liverenzymes'
         ]
         return halves[0] if len(halves) == 1 else word
 

@@ -38,7 +38,7 @@ _ASKING = re.compile(
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
     r"(?:(?:a|an|the|some|his|her|their)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)|how much"
-    r"|(?:is|are) there|were there|any"
+    r"|(?:is|are) there|were there|any|which|what shows?|(?:has|have|was|were) (?:a|an|any)"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|(?:did|have|has) (?:we|you|they|anyone) (?:send|sent|order|ordered|do|done|check|checked)"
     r"|(?:has|have|did) (?:he|she|they) (?:dropped|drop|lost|raised) (?:his|her|their)"
@@ -54,7 +54,8 @@ _ASKING = re.compile(
 # 'hb stable?', 'cd4 <50?'.
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
-    r"|yet|already|together|or not|stable|(?:[<>]=?|\u2264|\u2265)\s*\d[\d.,]*(?:\s*[a-z/%]+)?"
+    r"|yet|already|together|or not|stable|(?:been )?(?:performed|filled out|recommended)"
+    r"|(?:does|do|did) (?:he|she|they|the patient) have|(?:[<>]=?|\u2264|\u2265)\s*\d[\d.,]*(?:\s*[a-z/%]+)?"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|reduced|increased|decreased|low|high|up|down"
     r"|rising|falling|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+))+"
@@ -122,6 +123,7 @@ def _bloods_written_out(bloods: re.Match[str]) -> str:
 # - 'resps': the respirations counted, as British nurses chart the respiratory rate;
 # - 'bloods': the blood tests, as British and Commonwealth wards say it;
 # - 'GC/CT': gonorrhoea and chlamydia (not a CT scan); 'GAS throat culture': group A strep (not a blood gas);
+# - German names: 'GOT' (in capitals) the AST, 'the Quick' the prothrombin time, a radiograph 'in two planes' two views;
 # - 'FBC n CRP', 'the FEV1 together with the CXR': both tests, as 'and' lists them;
 # - 'A&Ox3', 'AOx4': alert and oriented, the cognitive part of the mental status examination;
 # - 'antibody to hepatitis B surface antigen', 'anti-hepatitis B surface antigen': the antibody named after its
@@ -148,6 +150,9 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     ),
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
     (re.compile(r"\bGC\s*/\s*CT\b", re.IGNORECASE), "gonorrhea and chlamydia"),
+    (re.compile(r"\bGOT\b"), "AST"),
+    (re.compile(r"\bQuick\b(?=(?:\s+(?:value|test|time))?\s*(?:[?.!,/)]|$|\s+and\b))"), "prothrombin time"),
+    (re.compile(r"\bin\s+(?:two|2)\s+planes\b", re.IGNORECASE), "2 views"),
     (re.compile(r"\bGAS(?=\s+(?:throat|culture|swab|rapid|antigen|pcr|test)\b)"), "group A strep"),
     (re.compile(r"\bbloods\b", re.IGNORECASE), _bloods_written_out),
     (re.compile(r"(?<=\w)\s+(?:n|together with)\s+(?=\w)", re.IGNORECASE), " and "),
