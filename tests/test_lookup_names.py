@@ -3276,3 +3276,15 @@ def test_german_compounds_and_names_find_their_tests() -> None:
     assert _paths(lookup, "X-ray thorax in two planes") == ["Chest_X-ray"]
     assert _paths(lookup, "cranial MRT") == ["Imaging > Brain_MRI"]
     assert _paths(lookup, "What have we got?") == []
+
+
+def test_questions_whether_a_test_was_done_or_how_many_ask_for_the_test() -> None:
+    tests = {
+        "Serology": {"Anti-PGL-1": "Positive"},
+        "Toxicology_Screen": "Negative",
+        "Complete_Blood_Count": {"WBC": "9"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Which serology was done?") == ["Serology"]
+    assert _paths(lookup, "Has a drug screening been done?") == ["Toxicology_Screen"]
+    assert _paths(lookup, "How many leukocytes does she have?") == ["Complete_Blood_Count > WBC"]

@@ -37,8 +37,8 @@ _ASKING = re.compile(
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
     r"(?:(?:a|an|the|some|his|her|their)\s+)?"
-    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)|how much"
-    r"|(?:is|are) there|were there|any|which|what shows?|(?:has|have|was|were) (?:a|an|any)"
+    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
+    r"|how (?:much|many)|(?:is|are) there|were there|any|which|what shows?|(?:has|have|was|were) (?:a|an|any)"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|(?:did|have|has) (?:we|you|they|anyone) (?:send|sent|order|ordered|do|done|check|checked)"
     r"|(?:has|have|did) (?:he|she|they) (?:dropped|drop|lost|raised) (?:his|her|their)"
@@ -54,7 +54,8 @@ _ASKING = re.compile(
 # 'hb stable?', 'cd4 <50?'.
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
-    r"|yet|already|together|or not|stable|(?:been )?(?:performed|filled out|recommended)"
+    r"|yet|already|together|or not|stable|(?:been )?(?:performed|filled out|recommended|done)"
+    r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken)"
     r"|(?:does|do|did) (?:he|she|they|the patient) have|(?:[<>]=?|\u2264|\u2265)\s*\d[\d.,]*(?:\s*[a-z/%]+)?"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|reduced|increased|decreased|low|high|up|down"
