@@ -3288,3 +3288,35 @@ def test_questions_whether_a_test_was_done_or_how_many_ask_for_the_test() -> Non
     assert _paths(lookup, "Which serology was done?") == ["Serology"]
     assert _paths(lookup, "Has a drug screening been done?") == ["Toxicology_Screen"]
     assert _paths(lookup, "How many leukocytes does she have?") == ["Complete_Blood_Count > WBC"]
+
+
+def test_names_chinese_hospitals_use_in_english_find_their_tests() -> None:
+    tests = {
+        "Complete_Blood_Count": {"WBC": "12.1", "Lymphocytes": "18%"},
+        "Urinalysis": {"Protein": "2+"},
+        "Chest_X-ray": "Clear",
+        "Pap_Smear": "HSIL",
+        "Mammography": "Spiculated mass",
+        "Spirometry": {"FEV1:FVC_Ratio": "0.62"},
+        "DLCO_Test": "Reduced",
+        "Serum_Electrolytes": {"Potassium": "2.9"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "blood routine") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "the urine routine result is how?") == ["Urinalysis"]
+    assert _paths(lookup, "chest DR") == ["Chest_X-ray"]
+    assert _paths(lookup, "TCT") == ["Pap_Smear"]
+    assert _paths(lookup, "molybdenum target") == ["Mammography"]
+    assert _paths(lookup, "one second rate") == ["Spirometry > FEV1:FVC_Ratio"]
+    assert _paths(lookup, "diffusion function") == ["DLCO_Test"]
+    assert _paths(lookup, "blood potassium is low?") == ["Serum_Electrolytes > Potassium"]
+    assert _paths(lookup, "LYM%") == ["Complete_Blood_Count > Lymphocytes"]
+
+
+def test_a_microbial_kind_asked_for_is_no_biopsys_histology_and_a_name_as_written_is_not_turned_round() -> None:
+    tests = {"Skin_Biopsy": {"Microscopic_Examination": "No melanocytes. No evidence of fungal elements."}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "fungal microscopy") == []
+    assert _paths(lookup, "biopsy microscopy") == ["Skin_Biopsy > Microscopic_Examination"]
+    no_labs = LookupMeasurement(_case({"No specific lab tests": "Non-applicable for this case", "ECG": "Normal"}))
+    assert _paths(no_labs, "blood routine") == []

@@ -36,7 +36,10 @@ SAMPLES_TAKEN = frozenset({"swab", "scraping"})
 """Samples taken at the bedside and sent to the laboratory: a request for one is never the examination's finding."""
 NARROWER = 3
 """match_tier's tier for a request narrower than the finding."""
-BACTERIAL = "bacterial"
+BACTERIAL, BIOPSY = "bacterial", "biopsy"
+GROWN_KINDS = frozenset({"bacterial", "viral", "fungal"})
+"""What a culture or a microbial preparation looks for: a request naming one asks for a sample's test, never a biopsy's
+histology (unless it names the biopsy)."""
 ECHO = "echo"
 ROUTINE_CULTURE_SPECIMENS = frozenset({"blood", "urine", "sputum", "stool", "csf"})
 """Specimens whose culture, unnamed, is the routine bacterial one."""
@@ -178,6 +181,12 @@ class KeyMatcher:
             return False  # 'blood cultures' is not a culture whose parts are all of vesicle fluid
         if self._other_imaging_inside(request, finding):
             return False  # 'PET brain' is not a section of brain imaging holding a CT and an MRI
+        if (
+            request.tokens & GROWN_KINDS
+            and BIOPSY not in request.tokens
+            and any(BIOPSY in key.tokens for key in finding.keys)
+        ):
+            return False  # 'fungal microscopy' is a preparation of a sample, not a biopsy's histology
         for family in KIND_FAMILIES:
             asked = request.tokens & family or self._default_kind(request, family)
             if not asked:

@@ -684,8 +684,8 @@ class LookupMeasurement(DeterministicRole):
         """A name written noun first, as Spanish, French and Italian order it ('factor rheumatoid', 'phosphatase
         alkaline', 'sedimentation rate erythrocyte'): read in the English order, where that order is one name the table
         knows."""
-        if not 2 <= len(words) <= NOUN_FIRST_MOST:
-            return []
+        if not 2 <= len(words) <= NOUN_FIRST_MOST or tuple(words) in self._table.phrases:
+            return []  # 'blood routine' is a name as written
         for turned in (words[1:] + words[:1], words[-1:] + words[:-1]):
             if tuple(self._table.spellings.get(word, word) for word in turned) in self._table.phrases:
                 return self._find_named(" ".join(turned), turned)

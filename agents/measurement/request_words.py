@@ -56,10 +56,12 @@ _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
     r"|yet|already|together|or not|stable|(?:been )?(?:performed|filled out|recommended|done)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken)"
+    r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
+    r"|(?:is|are|was|were)(?=\s+\S+(?:\s+or not)?\s*[?.!]*$)"
     r"|(?:does|do|did) (?:he|she|they|the patient) have|(?:[<>]=?|\u2264|\u2265)\s*\d[\d.,]*(?:\s*[a-z/%]+)?"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|reduced|increased|decreased|low|high|up|down"
-    r"|rising|falling|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+))+"
+    r"|rising|falling|ok|okay|dropped|fallen|risen|changed|fast|slow)|(?:positive|negative) for .+))+"
     r"\s*[?.!]*$",
     re.IGNORECASE,
 )
