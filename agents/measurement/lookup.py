@@ -140,6 +140,8 @@ DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Words before a noun that name no part of a test ('respiratory burst of his neutrophils')."""
 TYPO_MIN_LENGTH = 6
 REPAIR_MIN_LENGTH = 5
+IN_THE_BLOOD = "emia"
+"""The ending French and Spanish clinicians give an analyte to name its level in the blood ('créatininémia')."""
 MIN_PART_ALONE = 3
 """The fewest letters a part of a request read as a request of its own holds ('L' of 'mEq/L' is none)."""
 FOLLOW_UP = re.compile(r"\s*(?:is|are|does|do|did|was|were|can|any)\b|.*\b(?:it|them|they)\b", re.IGNORECASE)
@@ -232,6 +234,8 @@ class LookupMeasurement(DeterministicRole):
         lower = word.lower()
         if len(lower) < REPAIR_MIN_LENGTH or not any(self._unknown(read) for read in words_of(lower)):
             return word
+        if lower.endswith(IN_THE_BLOOD) and (named := self._in_the_blood(lower[: -len(IN_THE_BLOOD)])):
+            return named  # 'creatininemia', 'albuminemia': the creatinine, the albumin (French créatininémie)
         swapped = {lower[:i] + lower[i + 1] + lower[i] + lower[i + 2 :] for i in range(len(lower) - 1)}
         known = [candidate for candidate in swapped - {lower} if self._known_word(candidate)]
         if len(known) == 1:
@@ -243,6 +247,12 @@ class LookupMeasurement(DeterministicRole):
             or self._kind_of(f"{lower[:i]} {lower[i:]}") in NAMING_KINDS  # 'bloodcount', 'liverenzymes'
         ]
         return halves[0] if len(halves) == 1 else word
+
+    def _in_the_blood(self, stem: str) -> str:
+        """The known word a stem before '-emia' is, with the final 'e' it may drop ('creatinin': 'creatinine')."""
+        return next(
+            (word for word in (stem, f"{stem}e") if len(word) >= REPAIR_MIN_LENGTH and self._known_word(word)), ""
+        )
 
     def _known_word(self, word: str) -> bool:
         read = words_of(word)

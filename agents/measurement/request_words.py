@@ -127,6 +127,8 @@ def _bloods_written_out(bloods: re.Match[str]) -> str:
 # - 'bloods': the blood tests, as British and Commonwealth wards say it;
 # - 'GC/CT': gonorrhoea and chlamydia (not a CT scan); 'GAS throat culture': group A strep (not a blood gas);
 # - German names: 'GOT' (in capitals) the AST, 'the Quick' the prothrombin time, a radiograph 'in two planes' two views;
+# - 'echo abdomen', 'pelvic echo': an ultrasound, as French and Spanish say echo of any organ but the heart;
+# - 'proteinuria of 24 hours': a timed (24-hour) urine collection, not the dipstick's protein;
 # - 'FBC n CRP', 'the FEV1 together with the CXR': both tests, as 'and' lists them;
 # - 'A&Ox3', 'AOx4': alert and oriented, the cognitive part of the mental status examination;
 # - 'antibody to hepatitis B surface antigen', 'anti-hepatitis B surface antigen': the antibody named after its
@@ -154,6 +156,22 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
     (re.compile(r"\bGC\s*/\s*CT\b", re.IGNORECASE), "gonorrhea and chlamydia"),
     (re.compile(r"\bGOT\b"), "AST"),
+    (re.compile(r"(?<=uria)\s+(?:of|over|in|on)\s+24\s*(?:h|hrs?|hours?)\b", re.IGNORECASE), " 24 hour urine"),
+    (
+        re.compile(
+            r"\becho(?:graphy)?\b(?=\s+(?:of\s+(?:the\s+)?)?(?:abdomen|abdominal|abdo|pelvic|pelvis|renal|kidneys?|liver"
+            r"|hepatic|thyroid|breasts?|obstetric|endovaginal|vaginal|transvaginal|testicular|scrotal|neck|soft)\b)",
+            re.IGNORECASE,
+        ),
+        "ultrasound",
+    ),
+    (
+        re.compile(
+            r"\b(?P<organ>abdominal|pelvic|renal|thyroid|breast|obstetric|endovaginal|testicular|scrotal)\s+echo\b",
+            re.IGNORECASE,
+        ),
+        r"\g<organ> ultrasound",
+    ),
     (re.compile(r"\bQuick\b(?=(?:\s+(?:value|test|time))?\s*(?:[?.!,/)]|$|\s+and\b))"), "prothrombin time"),
     (re.compile(r"\bin\s+(?:two|2)\s+planes\b", re.IGNORECASE), "2 views"),
     (re.compile(r"\bGAS(?=\s+(?:throat|culture|swab|rapid|antigen|pcr|test)\b)"), "group A strep"),
