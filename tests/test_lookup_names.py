@@ -3347,3 +3347,21 @@ def test_proteinuria_over_24_hours_is_a_timed_urine_not_the_dipstick() -> None:
     lookup = LookupMeasurement(_case({"Urinalysis": {"Proteinuria": "3+"}}))
     assert _paths(lookup, "proteinuria of 24 hours") == []
     assert _paths(lookup, "proteinuria") == ["Urinalysis > Proteinuria"]
+
+
+def test_more_french_names_and_what_gives_find_their_tests() -> None:
+    tests = {
+        "Spirometry": {"FEV1": "60%", "FVC": "80%"},
+        "Blood_Pressure_Monitoring": {"Recordings": ["150/95"]},
+        "Electrocardiogram": "Left ventricular hypertrophy",
+        "Stool_Occult_Blood_Test": "Positive",
+        "Liver_Function_Tests": {"ALP": "410"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "VEMS and CVF") == ["Spirometry > FEV1", "Spirometry > FVC"]
+    assert _paths(lookup, "EFR") == ["Spirometry"]
+    assert _paths(lookup, "MAPA") == ["Blood_Pressure_Monitoring"]
+    assert _paths(lookup, "what shows the electro?") == ["Electrocardiogram"]
+    assert _paths(lookup, "What gives the electro?") == ["Electrocardiogram"]
+    assert _paths(lookup, "search of occult blood in the stools") == ["Stool_Occult_Blood_Test"]
+    assert _paths(lookup, "PAL") == ["Liver_Function_Tests > ALP"]
