@@ -267,7 +267,8 @@ class LookupMeasurement(DeterministicRole):
         if (strip := on_the_dipstick(request)) != request and (found := self._find(strip)):
             return found  # 'leucocytes on dipstick': the leukocyte esterase, where the case reports it
         hoped = hoped_result(request)
-        found = self._find_requested(requested_test(request))
+        test = requested_test(request)
+        found = self._find_requested(test)
         if hoped and found and not self._names_a_place(words_of(hoped)):  # 'MSK exam - left leg' is that examination
             found = self._found_inside(found, words_of(hoped)) or found
         said = set(words_of(request))
@@ -275,19 +276,24 @@ class LookupMeasurement(DeterministicRole):
             found = [part for finding in found for part in self._seen_under_the_microscope(finding)]
         if found and all(finding.exam and finding.children for finding in found):
             found = self._text.narrowed(found, words_of(request))
-        if not found and len(asked := questions(request)) > 1:  # 'Is her belly tender? Any guarding?': each one's
+        return found or self._written_otherwise(request, test)
+
+    def _written_otherwise(self, request: str, test: str) -> list[Finding]:
+        """A request the names find nothing for, read as written another way: questions one after another ('Is her
+        belly tender? Any guarding?'), abbreviations listed without commas ('BP HR', 'na k') or after the name they
+        gloss ('liver enzymes ALT AST'), a question after a study without a dash ('CXR any cardiomegaly?'), or imaging
+        asked with what it may show after it ('chest film ground glass?')."""
+        if len(asked := questions(request)) > 1:
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
         small = request == request.lower()
-        listed = requested_test(request).split()
-        if not found and len(listed) > 1 and all(self._one_test(word, all_small=small) for word in listed):
-            return self._match.outermost([finding for word in listed for finding in self._find(word)])  # 'BP HR'
-        if not found and (glossed := self._glossed_by_abbreviations(requested_test(request))):
+        listed = test.split()
+        if len(listed) > 1 and all(self._one_test(word, all_small=small) for word in listed):
+            return self._match.outermost([finding for word in listed for finding in self._find(word)])
+        if glossed := self._glossed_by_abbreviations(test):
             return glossed
-        if not found and (set_off := with_question_set_off(request)) != request:
-            return self._find(set_off)  # 'CXR any cardiomegaly?' as 'CXR - cardiomegaly?'
-        if not found and request.rstrip().endswith("?"):
-            return self._imaging_asked_about(requested_test(request).split())
-        return found
+        if (set_off := with_question_set_off(request)) != request:
+            return self._find(set_off)
+        return self._imaging_asked_about(listed) if request.rstrip().endswith("?") else []
 
     def _imaging_asked_about(self, written: list[str]) -> list[Finding]:
         """A question of imaging with what it may show written after it ('chest film ground glass?', 'lumbar mri which
