@@ -3365,3 +3365,20 @@ def test_more_french_names_and_what_gives_find_their_tests() -> None:
     assert _paths(lookup, "What gives the electro?") == ["Electrocardiogram"]
     assert _paths(lookup, "search of occult blood in the stools") == ["Stool_Occult_Blood_Test"]
     assert _paths(lookup, "PAL") == ["Liver_Function_Tests > ALP"]
+
+
+def test_asking_words_whether_read_me_anything_on_and_parts_after_an_article() -> None:
+    tests = {
+        "Toxicology_Screen": {"Cocaine": "Positive", "Opiates": "Negative"},
+        "Complete_Blood_Count": {"WBC": "9"},
+        "Shoulder_Radiographs": "Hill-Sachs lesion",
+        "Skin_Scraping": {"Microscopy": "Hyphae", "Culture": "Trichophyton"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Could I see whether cocaine was detected?") == ["Toxicology_Screen > Cocaine"]
+    assert _paths(lookup, "Can you read me the FBC?") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "anything on the shoulder films?") == ["Shoulder_Radiographs"]
+    assert _paths(lookup, "May I see the microscopy and the culture?") == [
+        "Skin_Scraping > Microscopy",
+        "Skin_Scraping > Culture",
+    ]

@@ -34,11 +34,11 @@ _ASKING = re.compile(
     r"|i(?:'ll| will| want to| need| am ordering)|we(?:'ll| will| should| need to| need)"
     r"|let(?:'s| us)|please|pls|plz|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
-    r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out"
+    r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out|read"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
-    r"(?:(?:a|an|the|some|his|her|their)\s+)?"
+    r"(?:whether\s+)?(?:(?:a|an|the|some|his|her|their)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
-    r"|how (?:much|many)|what gives|(?:is|are) there|were there|any|which|what shows?"
+    r"|how (?:much|many)|what gives|whether|anything (?:on|in)|(?:is|are) there|were there|any|which|what shows?"
     r"|(?:has|have|was|were) (?:a|an|any)"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|(?:did|have|has) (?:we|you|they|anyone) (?:send|sent|order|ordered|do|done|check|checked)"
@@ -57,7 +57,7 @@ _ASKING = re.compile(
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
     r"|yet|already|together|or not|stable|(?:been )?(?:performed|filled out|recommended|done)"
-    r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken)"
+    r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
     r"|(?:is|are|was|were)(?=\s+\S+(?:\s+or not)?\s*[?.!]*$)"
     r"|(?:does|do|did) (?:he|she|they|the patient) have|(?:[<>]=?|\u2264|\u2265)\s*\d[\d.,]*(?:\s*[a-z/%]+)?"
@@ -338,6 +338,8 @@ _GUIDED = re.compile(r"\b(?:ultrasound|us|ct|mri|fluoroscop\w*|image|imaging|end
 _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 # What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff'.
 _WITHOUT = re.compile(r"\s*\bwithout\b.*$", re.IGNORECASE)
+DETERMINER_WORDS = frozenset({"the", "a", "an", "his", "her", "their"})
+"""Words before a test's name that are no part of it ('the culture')."""
 BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
 """Words that, as a part of their own after a comma, say the specimen of the test before them ('Lipase,
 serum', 'Osmolality, urine'), as order-entry lists name tests."""
@@ -520,7 +522,7 @@ def spread_modality(parts: list[str], specifiers: frozenset[str], regions: froze
         elif method and key.tokens and key.tokens <= regions:
             part = f"{method} {part}"  # 'palpate the lower back and hips': the hips palpated too
         elif not key.modality and number + 1 < len(parts) and _one_qualifying_word(part, parts[number + 1], specifiers):
-            following = parts[number + 1].split()
+            following = [word for word in parts[number + 1].split() if word.lower() not in DETERMINER_WORDS]
             if len(following) > 1:
                 sample = part.split()[:-1]  # 'urine red and white cells': the urine's red cells and its white cells
                 part = f"{part} {' '.join(following[1:])}"
