@@ -3382,3 +3382,26 @@ def test_asking_words_whether_read_me_anything_on_and_parts_after_an_article() -
         "Skin_Scraping > Microscopy",
         "Skin_Scraping > Culture",
     ]
+
+
+def test_either_of_two_signs_asks_about_both_where_the_whole_finds_nothing() -> None:
+    exam = {"Abdominal_Examination": {"Palpation": "Soft, non-tender", "Percussion": "Shifting dullness present"}}
+    lookup = LookupMeasurement(_case({"Stool_Test": {"Clostridium_difficile_Toxin": "Positive"}}, exam))
+    assert _paths(lookup, "any shifting dullness or tympany?") == ["Abdominal_Examination > Percussion"]
+    assert _paths(lookup, "C. diff PCR") == []  # a PCR is another test than the toxin assay
+    assert _paths(lookup, "C diff") == ["Stool_Test > Clostridium_difficile_Toxin"]
+
+
+def test_single_fibre_emg_is_no_plain_emg_and_more_names_find_their_tests() -> None:
+    tests = {
+        "Electromyography": "Decremental response",
+        "Complete_Blood_Count": {"Leukocyte_Count": "11,000"},
+        "Imaging": {"Ultrasound_Abdomen": "Normal"},
+        "Doppler_Ultrasound_Right_Lower_Extremity": "Occluded popliteal artery",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "single fibre EMG") == []
+    assert _paths(lookup, "EMG") == ["Electromyography"]
+    assert _paths(lookup, "total leucocytic count") == ["Complete_Blood_Count > Leukocyte_Count"]
+    assert _paths(lookup, "pelvi-abdominal US") == ["Imaging > Ultrasound_Abdomen"]
+    assert _paths(lookup, "arterial duplex right LL") == ["Doppler_Ultrasound_Right_Lower_Extremity"]

@@ -146,6 +146,8 @@ MIN_PART_ALONE = 3
 """The fewest letters a part of a request read as a request of its own holds ('L' of 'mEq/L' is none)."""
 FOLLOW_UP = re.compile(r"\s*(?:is|are|does|do|did|was|were|can|any)\b|.*\b(?:it|them|they)\b", re.IGNORECASE)
 """A part of a request asking about the part before it ('is it distended', 'any rebound'), naming no test."""
+EITHER = re.compile(r"\s+or\s+", re.IGNORECASE)
+"""'X or Y' in a request the names find nothing for as a whole: both are asked about."""
 NOUN_FIRST_MOST = 4
 """The most words a name written noun first is read in the English order for ('sedimentation rate erythrocyte')."""
 WORD = re.compile(r"[A-Za-z]+")
@@ -282,7 +284,7 @@ class LookupMeasurement(DeterministicRole):
         """A request the names find nothing for, read as written another way: questions one after another ('Is her
         belly tender? Any guarding?'), abbreviations listed without commas ('BP HR', 'na k') or after the name they
         gloss ('liver enzymes ALT AST'), a question after a study without a dash ('CXR any cardiomegaly?'), or imaging
-        asked with what it may show after it ('chest film ground glass?')."""
+        asked with what it may show after it ('chest film ground glass?'); 'X or Y' asks about both."""
         if len(asked := questions(request)) > 1:
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
         small = request == request.lower()
@@ -293,7 +295,9 @@ class LookupMeasurement(DeterministicRole):
             return glossed
         if (set_off := with_question_set_off(request)) != request:
             return self._find(set_off)
-        return self._imaging_asked_about(listed) if request.rstrip().endswith("?") else []
+        if request.rstrip().endswith("?") and (imaging := self._imaging_asked_about(listed)):
+            return imaging
+        return self._find(both) if (both := EITHER.sub(" and ", test)) != test else []  # 'any bullae or sloughing'
 
     def _imaging_asked_about(self, written: list[str]) -> list[Finding]:
         """A question of imaging with what it may show written after it ('chest film ground glass?', 'lumbar mri which

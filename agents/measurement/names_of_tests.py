@@ -216,6 +216,7 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
         set() if held & table.specifiers else {table.defaults[token] for token in held if token in table.defaults}
     )
     another_kind = bool(defaulted) and not (asked - held) <= defaulted  # 'direct bilirubin' is no plain (total) one
+    another_kind = another_kind or bool((asked - held) & table.details)  # 'single-fibre EMG' is no plain EMG
     if (
         _covers(held, _as_kinds(asked, held, table), table)
         and narrower_ok

@@ -35,8 +35,9 @@ _ASKING = re.compile(
     r"|let(?:'s| us)|please|pls|plz|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out|read"
+    r"|pull up"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
-    r"(?:whether\s+)?(?:(?:a|an|the|some|his|her|their)\s+)?"
+    r"(?:whether\s+)?(?:all (?:of )?)?(?:(?:a|an|the|some|his|her|their)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|how (?:much|many)|what gives|whether|anything (?:on|in)|(?:is|are) there|were there|any|which|what shows?"
     r"|(?:has|have|was|were) (?:a|an|any)"
@@ -158,6 +159,7 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
     (re.compile(r"\bGC\s*/\s*CT\b", re.IGNORECASE), "gonorrhea and chlamydia"),
     (re.compile(r"\bGOT\b"), "AST"),
+    (re.compile(r"\b(?P<side>right|left|rt|lt)\s+LL\b", re.IGNORECASE), r"\g<side> lower limb"),
     (re.compile(r"(?<=uria)\s+(?:of|over|in|on)\s+24\s*(?:h|hrs?|hours?)\b", re.IGNORECASE), " 24 hour urine"),
     (
         re.compile(
