@@ -3405,3 +3405,19 @@ def test_single_fibre_emg_is_no_plain_emg_and_more_names_find_their_tests() -> N
     assert _paths(lookup, "total leucocytic count") == ["Complete_Blood_Count > Leukocyte_Count"]
     assert _paths(lookup, "pelvi-abdominal US") == ["Imaging > Ultrasound_Abdomen"]
     assert _paths(lookup, "arterial duplex right LL") == ["Doppler_Ultrasound_Right_Lower_Extremity"]
+
+
+def test_more_european_names_osseous_ips_fibroscopy_and_twelve_derivations() -> None:
+    tests = {
+        "Biopsy_Left_Femur": "Osteosarcoma",
+        "Ankle-Brachial_Index": "0.6",
+        "Upper_Endoscopy": "Duodenal ulcer",
+        "ECG": "Sinus rhythm",
+        "Complete_Blood_Count": {"WBC": "25,000"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "osseous biopsy") == ["Biopsy_Left_Femur"]
+    assert _paths(lookup, "IPS") == ["Ankle-Brachial_Index"]
+    assert _paths(lookup, "gastric fibroscopy") == ["Upper_Endoscopy"]
+    assert _paths(lookup, "ECG 12 derivations") == ["ECG"]
+    assert _paths(lookup, "hyperleucocytosis?") == ["Complete_Blood_Count > WBC"]
