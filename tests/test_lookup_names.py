@@ -3421,3 +3421,21 @@ def test_more_european_names_osseous_ips_fibroscopy_and_twelve_derivations() -> 
     assert _paths(lookup, "gastric fibroscopy") == ["Upper_Endoscopy"]
     assert _paths(lookup, "ECG 12 derivations") == ["ECG"]
     assert _paths(lookup, "hyperleucocytosis?") == ["Complete_Blood_Count > WBC"]
+
+
+def test_british_take_shorthand_scope_rhythm_strip_tv_uss_and_ul_power() -> None:
+    tests = {
+        "Upper_Gastrointestinal_Endoscopy": "Gastric ulcer",
+        "ECG": "Atrial fibrillation",
+        "Transvaginal_Ultrasound": "Empty uterus",
+        "Rheumatoid_Factor": "Positive",
+        "Blood_Culture": "Streptococcus pneumoniae",
+    }
+    exam = {"Neurological_Examination": {"Motor_Exam": {"Upper_Extremities": "5/5", "Lower_Extremities": "3/5"}}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "what did the scope show?") == ["Upper_Gastrointestinal_Endoscopy"]
+    assert _paths(lookup, "rhythm strip - AF?") == ["ECG"]
+    assert _paths(lookup, "TV USS") == ["Transvaginal_Ultrasound"]
+    assert _paths(lookup, "RhF") == ["Rheumatoid_Factor"]
+    assert _paths(lookup, "any growth yet in the cultures?") == ["Blood_Culture"]
+    assert _paths(lookup, "UL power") == ["Neurological_Examination > Motor_Exam > Upper_Extremities"]

@@ -125,7 +125,7 @@ def _bloods_written_out(bloods: re.Match[str]) -> str:
 # Ward shorthand, each rewritten before the request is read, in this order:
 # - the movement whose strength is tested ('hip flexion power'): the strength, not the range;
 # - where samples were taken, for a test drawn twice ('blood cultures from two sites'): no part of its name;
-# - 'LE strength', 'UE reflexes': the lower and upper extremities, not the leukocyte esterase;
+# - 'LE strength', 'UE reflexes', 'UL power': the lower and upper extremities (limbs), not the leukocyte esterase;
 # - 'resps': the respirations counted, as British nurses chart the respiratory rate;
 # - 'bloods': the blood tests, as British and Commonwealth wards say it;
 # - 'GC/CT': gonorrhoea and chlamydia (not a CT scan); 'GAS throat culture': group A strep (not a blood gas);
@@ -152,7 +152,7 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     ),
     (
         re.compile(
-            r"\b(?P<limb>[LU])Es?\b(?=\s+(?:strength|power|reflexes|reflex|tone|sensation|edema|oedema|pulses|exam\w*))"
+            r"\b(?P<limb>[LU])[EL]s?\b(?=\s+(?:strength|power|reflexes|reflex|tone|sensation|edema|oedema|pulses|exam\w*))"
         ),
         lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity",
     ),
@@ -322,7 +322,8 @@ _ROUTINE_MICROSCOPY = re.compile(r"\bR\s*[/&]\s*[ME]\b")
 _MCS = re.compile(r"\bm\s*[/,.]?\s*c\s*(?:[/&,.]|\band\b)?\s*s\b", re.IGNORECASE)
 # A culture asked about by its growth: 'any growth on the urine culture?' -> 'urine culture'.
 _GROWTH = re.compile(
-    r"^\s*(?:any|was there any|is there any)?\s*growth (?:on|in|from) (?:the |his |her |their )?", re.IGNORECASE
+    r"^\s*(?:any|was there any|is there any)?\s*growth (?:yet )?(?:on|in|from) (?:the |his |her |their )?",
+    re.IGNORECASE,
 )
 # Blood pressure lying and standing is the orthostatic blood pressure ('postural BP', 'lying/standing BP').
 _POSTURAL = re.compile(r"\b(?:lying|supine|sitting)\s*(?:and|/|&|-|to)\s*standing\b|\bpostural\b", re.IGNORECASE)
