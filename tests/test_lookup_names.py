@@ -3439,3 +3439,21 @@ def test_british_take_shorthand_scope_rhythm_strip_tv_uss_and_ul_power() -> None
     assert _paths(lookup, "RhF") == ["Rheumatoid_Factor"]
     assert _paths(lookup, "any growth yet in the cultures?") == ["Blood_Culture"]
     assert _paths(lookup, "UL power") == ["Neurological_Examination > Motor_Exam > Upper_Extremities"]
+
+
+def test_brazilian_names_find_their_tests() -> None:
+    tests = {
+        "Blood_Chemistry": {"Erythrocyte_Sedimentation_Rate": "60", "AST": "80", "ALT": "95", "Uric_Acid": "9.1"},
+        "Urinalysis": {"WBC": "50/hpf"},
+        "Arthrocentesis_of_Right_Knee": {"Gram_Stain": "Gram-positive cocci"},
+        "Coagulation_Profile": {"aPTT": "45 s"},
+        "MRI_Left_Knee": "Meniscal tear",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "VHS") == ["Blood_Chemistry > Erythrocyte_Sedimentation_Rate"]
+    assert _paths(lookup, "TGO and TGP") == ["Blood_Chemistry > AST", "Blood_Chemistry > ALT"]
+    assert _paths(lookup, "uricemia") == ["Blood_Chemistry > Uric_Acid"]
+    assert _paths(lookup, "urine type 1") == ["Urinalysis"]
+    assert _paths(lookup, "gram of synovial liquid") == ["Arthrocentesis_of_Right_Knee > Gram_Stain"]
+    assert _paths(lookup, "TTPA") == ["Coagulation_Profile > aPTT"]
+    assert _paths(lookup, "RM of the knee") == ["MRI_Left_Knee"]

@@ -39,8 +39,8 @@ _ASKING = re.compile(
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
     r"(?:whether\s+)?(?:all (?:of )?)?(?:(?:a|an|the|some|his|her|their)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
-    r"|how (?:much|many)|what gives|whether|anything (?:on|in)|(?:is|are) there|were there|any|which|what shows?"
-    r"|(?:has|have|was|were) (?:a|an|any)"
+    r"|how (?:much|many)|what gives|whether|anything (?:on|in)|dosage(?: of)?|(?:is|are) there|were there|any|which"
+    r"|what shows?|(?:has|have|was|were) (?:a|an|any)"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|(?:did|have|has) (?:we|you|they|anyone) (?:send|sent|order|ordered|do|done|check|checked)"
     r"|(?:has|have|did) (?:he|she|they) (?:dropped|drop|lost|raised) (?:his|her|their)"
@@ -57,7 +57,7 @@ _ASKING = re.compile(
 # 'hb stable?', 'cd4 <50?'.
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
-    r"|yet|already|together|or not|stable|(?:been )?(?:performed|filled out|recommended|done)"
+    r"|yet|already|together|or not|stable|dosage|(?:been )?(?:performed|filled out|recommended|done)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
     r"|(?:is|are|was|were)(?=\s+\S+(?:\s+or not)?\s*[?.!]*$)"
