@@ -3457,3 +3457,9 @@ def test_brazilian_names_find_their_tests() -> None:
     assert _paths(lookup, "gram of synovial liquid") == ["Arthrocentesis_of_Right_Knee > Gram_Stain"]
     assert _paths(lookup, "TTPA") == ["Coagulation_Profile > aPTT"]
     assert _paths(lookup, "RM of the knee") == ["MRI_Left_Knee"]
+
+
+def test_an_abdomen_without_preparation_is_the_plain_radiograph_not_the_examination() -> None:
+    exam = {"Abdominal_Examination": {"Palpation": "Rigid"}}
+    lookup = LookupMeasurement(_case({"Imaging": {"Erect_Abdominal_X-ray": "Free air under the diaphragm"}}, exam))
+    assert _paths(lookup, "abdomen without preparation radiography") == ["Imaging > Erect_Abdominal_X-ray"]

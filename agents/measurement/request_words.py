@@ -339,8 +339,9 @@ _BLOOD_IN = re.compile(
 _GUIDED = re.compile(r"\b(?:ultrasound|us|ct|mri|fluoroscop\w*|image|imaging|endoscopic\w*)[- ]guided\b", re.IGNORECASE)
 # A reflex order names the test run if the first one calls for it: 'TSH with reflex to free T4' asks for both.
 _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
-# What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff'.
-_WITHOUT = re.compile(r"\s*\bwithout\b.*$", re.IGNORECASE)
+# What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff' (but an abdomen
+# 'without preparation' is the French plain abdominal radiograph).
+_WITHOUT = re.compile(r"\s*\bwithout\b(?!\s+preparation\b).*$", re.IGNORECASE)
 DETERMINER_WORDS = frozenset({"the", "a", "an", "his", "her", "their"})
 """Words before a test's name that are no part of it ('the culture')."""
 BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
