@@ -171,7 +171,8 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     ),
     (
         re.compile(
-            r"\b(?P<organ>abdominal|pelvic|renal|thyroid|breast|obstetric|endovaginal|testicular|scrotal)\s+echo\b",
+            r"\b(?P<organ>abdominal|pelvic|renal|kidney|neck|thyroid|breast|obstetric|endovaginal|transvaginal|tv|testicular"
+            r"|scrotal)\s+echo\b",
             re.IGNORECASE,
         ),
         r"\g<organ> ultrasound",
