@@ -3480,3 +3480,11 @@ def test_japanese_names_and_ucg_read_as_the_echo_only_where_no_urine_hcg_is_held
     assert _paths(lookup, "GIF") == ["Upper_Endoscopy"]
     pregnant = LookupMeasurement(_case({"Urine_Beta_hCG": "Positive", "Echocardiogram": "Normal"}))
     assert _paths(pregnant, "UCG") == ["Urine_Beta_hCG"]
+
+
+def test_a_culture_after_a_test_of_a_named_sample_is_that_samples_and_a_fit_is_no_plain_fobt() -> None:
+    lookup = LookupMeasurement(_case({"Blood_Culture": "No growth", "Fecal_Occult_Blood_Test": {"Result": "Negative"}}))
+    assert _paths(lookup, "sputum gram stain and culture") == []
+    assert _paths(lookup, "FIT test") == []
+    assert _paths(lookup, "FOBT") == ["Fecal_Occult_Blood_Test"]
+    assert _paths(lookup, "blood culture and gram stain") == ["Blood_Culture"]

@@ -343,6 +343,8 @@ _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 # What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff' (but an abdomen
 # 'without preparation' is the French plain abdominal radiograph).
 _WITHOUT = re.compile(r"\s*\bwithout\b(?!\s+preparation\b).*$", re.IGNORECASE)
+SAMPLE_TESTS = frozenset({"culture", "gram_stain", "microscopy", "afb"})
+"""Tests of a sample that, listed after a test of a named sample, are of that sample ('sputum stain and culture')."""
 DETERMINER_WORDS = frozenset({"the", "a", "an", "his", "her", "their"})
 """Words before a test's name that are no part of it ('the culture')."""
 BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
@@ -497,7 +499,8 @@ def spread_modality(parts: list[str], specifiers: frozenset[str], regions: froze
     'Bilirubin direct'). 'Total and direct bilirubin' -> 'Total bilirubin',
     'direct bilirubin': a part of one word naming only a specifier or a side, before a part of several
     words, takes that part's last words, and gives the part its sample where it names one ('urine red and white
-    cells' -> 'urine red cells', 'urine white cells'). ``regions`` are the specifiers that name a site."""
+    cells' -> 'urine red cells', 'urine white cells'); a culture, stain or microscopy after a test of a named sample
+    is of that sample ('sputum Gram stain and culture'). ``regions`` are the specifiers that name a site."""
     parts = list(parts)
     spread: list[str] = []
     modality = head = method = ""
@@ -526,12 +529,26 @@ def spread_modality(parts: list[str], specifiers: frozenset[str], regions: froze
             method = min(key.tokens & EXAMINATION_METHODS)
         elif method and key.tokens and key.tokens <= regions:
             part = f"{method} {part}"  # 'palpate the lower back and hips': the hips palpated too
-        elif not key.modality and number + 1 < len(parts) and _one_qualifying_word(part, parts[number + 1], specifiers):
-            following = [word for word in parts[number + 1].split() if word.lower() not in DETERMINER_WORDS]
-            if len(following) > 1:
-                sample = part.split()[:-1]  # 'urine red and white cells': the urine's red cells and its white cells
-                part = f"{part} {' '.join(following[1:])}"
-                if sample and not concept_key(parts[number + 1]).specimen:
-                    parts[number + 1] = f"{' '.join(sample)} {parts[number + 1]}"
+        elif not key.modality and number + 1 < len(parts):
+            part = _shared_with_the_next(part, parts, number, specifiers)
         spread.append(part)
     return spread
+
+
+def _shared_with_the_next(part: str, parts: list[str], number: int, specifiers: frozenset[str]) -> str:
+    """A part (not imaging) and the part after it that share words: one qualifying word takes the next part's last
+    words and gives it its sample ('urine red and white cells'), and a test of a named sample gives its sample to a
+    culture, stain or microscopy after it ('sputum gram stain and culture'). The next part is rewritten in place."""
+    following = parts[number + 1]
+    key, following_key = concept_key(part), concept_key(following)
+    if _one_qualifying_word(part, following, specifiers):
+        words = [word for word in following.split() if word.lower() not in DETERMINER_WORDS]
+        if len(words) > 1:
+            sample = part.split()[:-1]
+            if sample and not following_key.specimen:
+                parts[number + 1] = f"{' '.join(sample)} {following}"
+            return f"{part} {' '.join(words[1:])}"
+    elif key.specimen and not following_key.specimen and following_key.tokens and following_key.tokens <= SAMPLE_TESTS:
+        if sample := [word for word in part.split() if concept_key(word).specimen]:
+            parts[number + 1] = f"{' '.join(sample)} {following}"
+    return part
