@@ -3488,3 +3488,15 @@ def test_a_culture_after_a_test_of_a_named_sample_is_that_samples_and_a_fit_is_n
     assert _paths(lookup, "FIT test") == []
     assert _paths(lookup, "FOBT") == ["Fecal_Occult_Blood_Test"]
     assert _paths(lookup, "blood culture and gram stain") == ["Blood_Culture"]
+
+
+def test_show_asks_a_result_out_yet_and_fast_is_the_ultrasound_not_a_speed() -> None:
+    tests = {
+        "Focused_Assessment_with_Sonography_in_Trauma": "Negative",
+        "Viral_Cultures": "HSV-1",
+        "Chest_X-ray": "Clear",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "How was the FAST?") == ["Focused_Assessment_with_Sonography_in_Trauma"]
+    assert _paths(lookup, "Please show the chest X-P.") == ["Chest_X-ray"]
+    assert _paths(lookup, "Is the viral culture result out yet?") == ["Viral_Cultures"]

@@ -35,7 +35,7 @@ _ASKING = re.compile(
     r"|let(?:'s| us)|please|pls|plz|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out|read"
-    r"|pull up"
+    r"|pull up|show"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
     r"(?:whether\s+)?(?:all (?:of )?)?(?:(?:a|an|the|some|his|her|their)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
@@ -57,14 +57,14 @@ _ASKING = re.compile(
 # 'hb stable?', 'cd4 <50?'.
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
-    r"|yet|already|together|or not|stable|dosage|(?:been )?(?:performed|filled out|recommended|done)"
+    r"|yet|already|together|or not|stable|dosage|results? out|(?:been )?(?:performed|filled out|recommended|done)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
     r"|(?:is|are|was|were)(?=\s+\S+(?:\s+or not)?\s*[?.!]*$)"
     r"|(?:does|do|did) (?:he|she|they|the patient) have|(?:[<>]=?|\u2264|\u2265)\s*\d[\d.,]*(?:\s*[a-z/%]+)?"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|normal|abnormal|raised|elevated|reduced|increased|decreased|low|high|up|down"
-    r"|rising|falling|ok|okay|dropped|fallen|risen|changed|fast|slow)|(?:positive|negative) for .+))+"
+    r"|rising|falling|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+))+"
     r"\s*[?.!]*$",
     re.IGNORECASE,
 )
