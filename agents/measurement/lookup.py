@@ -80,6 +80,7 @@ from agents.measurement.names_of_tests import (
 )
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
+    DETERMINERS,
     EXAMINATION_METHODS,
     ONE_RESULT_WORDS,
     PARENTHESES,
@@ -136,8 +137,6 @@ METHOD_PREPOSITIONS = frozenset({"by", "via", "using"})
 """Prepositions after which a request names how its test is done ('ANA by IIF')."""
 WHOLE_PREPOSITIONS = frozenset({"on", "in", "from"})
 """Prepositions after which a request may name the test reporting the result it asks for ('... on the diff')."""
-DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
-"""Words before a noun that name no part of a test ('respiratory burst of his neutrophils')."""
 TYPO_MIN_LENGTH = 6
 REPAIR_MIN_LENGTH = 5
 IN_THE_BLOOD = "emia"
@@ -189,7 +188,6 @@ class LookupMeasurement(DeterministicRole):
         self._match = KeyMatcher(shared.findings, shared.table)
         self._diagnosis_key = self._key(words_of(case.diagnosis))
         self._text = TextSearch(shared, self._diagnosis_key)
-        self._glossing = False
 
     # -- answering ---------------------------------------------------------------------------------
 
@@ -322,15 +320,11 @@ class LookupMeasurement(DeterministicRole):
         glossing = len(written)
         while glossing > 1 and self._one_test(written[glossing - 1]):
             glossing -= 1
-        if self._glossing or glossing == len(written) or not words_of(" ".join(written[:glossing])):
+        if glossing == len(written) or not words_of(" ".join(written[:glossing])):
             return []
         heading = " ".join(written[:glossing])
-        self._glossing = True  # the gloss's own items are never read as glossed again
-        try:
-            named = self._find(heading) if all(self._find(word) for word in written[glossing:]) else []
-            glossed = self._glossed(heading, f"{heading} ({', '.join(written[glossing:])})") if named else []
-        finally:
-            self._glossing = False
+        named = self._find(heading) if all(self._find(word) for word in written[glossing:]) else []
+        glossed = self._glossed(heading, f"{heading} ({', '.join(written[glossing:])})") if named else []
         return glossed if all(self._inside(finding, named) for finding in glossed) else []
 
     def _names_a_place(self, words: list[str]) -> bool:
@@ -342,15 +336,9 @@ class LookupMeasurement(DeterministicRole):
         one after another without a comma list tests (not 'orthostatic BP', 'Hgb A1c'); in a request written
         ``all_small``, an abbreviation in small letters ('esr crp', 'na k')."""
         entry = self._table.phrases.get(tuple(words_of(word)))
-        return (
-            (
-                ABBREVIATION.fullmatch(word) is not None
-                or (all_small and entry is not None and entry.kind == "abbreviation")
-            )
-            and entry is not None
-            and entry.kind in ("synonym", "abbreviation")
-            and bool(set(entry.concept.split()) - self._table.specifiers)
-        )
+        if entry is None or entry.kind not in NAMING_KINDS or not set(entry.concept.split()) - self._table.specifiers:
+            return False
+        return ABBREVIATION.fullmatch(word) is not None or (all_small and entry.kind == "abbreviation")
 
     def _find_requested(self, request: str) -> list[Finding]:
         words = words_of(request)

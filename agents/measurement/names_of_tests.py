@@ -212,11 +212,13 @@ def match_tier(request: Key, found: Key, *, group: bool, table: NameTable) -> in
         and bool(found.specimen - request.specimen)
         and not sites <= set().union(*(table.within.get(specimen, ()) for specimen in found.specimen))
     )  # 'corneal culture' is no blood culture, but a wound is of the skin
+    added = asked - held
     defaulted = (
         set() if held & table.specifiers else {table.defaults[token] for token in held if token in table.defaults}
     )
-    another_kind = bool(defaulted) and not (asked - held) <= defaulted  # 'direct bilirubin' is no plain (total) one
-    another_kind = another_kind or bool((asked - held) & table.details)  # 'single-fibre EMG' is no plain EMG
+    another_kind = bool(added & table.details) or (  # 'single-fibre EMG' is no plain EMG
+        bool(defaulted) and not added <= defaulted  # 'direct bilirubin' is no plain bilirubin, which is the total
+    )
     if (
         _covers(held, _as_kinds(asked, held, table), table)
         and narrower_ok

@@ -345,8 +345,8 @@ _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 _WITHOUT = re.compile(r"\s*\bwithout\b(?!\s+preparation\b).*$", re.IGNORECASE)
 SAMPLE_TESTS = frozenset({"culture", "gram_stain", "microscopy", "afb"})
 """Tests of a sample that, listed after a test of a named sample, are of that sample ('sputum stain and culture')."""
-DETERMINER_WORDS = frozenset({"the", "a", "an", "his", "her", "their"})
-"""Words before a test's name that are no part of it ('the culture')."""
+DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
+"""Words before a noun that name no part of a test ('the culture', 'respiratory burst of his neutrophils')."""
 BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
 """Words that, as a part of their own after a comma, say the specimen of the test before them ('Lipase,
 serum', 'Osmolality, urine'), as order-entry lists name tests."""
@@ -542,7 +542,7 @@ def _shared_with_the_next(part: str, parts: list[str], number: int, specifiers: 
     following = parts[number + 1]
     key, following_key = concept_key(part), concept_key(following)
     if _one_qualifying_word(part, following, specifiers):
-        words = [word for word in following.split() if word.lower() not in DETERMINER_WORDS]
+        words = [word for word in following.split() if word.lower() not in DETERMINERS]
         if len(words) > 1:
             sample = part.split()[:-1]
             if sample and not following_key.specimen:
