@@ -3501,3 +3501,22 @@ def test_show_asks_a_result_out_yet_and_fast_is_the_ultrasound_not_a_speed() -> 
     assert _paths(lookup, "How was the FAST?") == ["Focused_Assessment_with_Sonography_in_Trauma"]
     assert _paths(lookup, "Please show the chest X-P.") == ["Chest_X-ray"]
     assert _paths(lookup, "Is the viral culture result out yet?") == ["Viral_Cultures"]
+
+
+def test_a_question_naming_its_test_last_after_on_is_that_test_but_no_part_the_test_lacks() -> None:
+    tests = {
+        "Spirometry": "Obstructive pattern, FEV1/FVC 0.62",
+        "Chest_X-Ray": {"Findings": "Infiltrates in the right lower lobe"},
+        "Arthrocentesis_of_Right_Knee": {"Appearance": "Cloudy", "Gram_Stain": "Negative"},
+        "Biopsy_Report": "Non-caseating granulomas",
+        "Toxicology_Screen": {"Cocaine": "Positive", "Amphetamines": "Negative"},
+    }
+    exam = {"Skin_Examination": {"Inspection": "Petechiae on the legs"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "is there an obstructive pattern on spirometry?") == ["Spirometry"]
+    assert _paths(lookup, "Is there infiltration in RLL on chest X-ray?") == ["Chest_X-Ray"]
+    assert _paths(lookup, "any bugs on gram stain of the tap?") == ["Arthrocentesis_of_Right_Knee > Gram_Stain"]
+    assert _paths(lookup, "any cocaine on the drug screen?") == ["Toxicology_Screen > Cocaine"]
+    assert _paths(lookup, "benzos on the drug screen?") == []
+    assert _paths(lookup, "any bruises on the arms?") == []
+    assert _paths(lookup, "were any stains done for IHC on the biopsy?") == []

@@ -93,6 +93,7 @@ from agents.measurement.request_words import (
     request_parts,
     requested_test,
     spread_modality,
+    tests_named_last,
     with_question_set_off,
 )
 from agents.measurement.results import RESULT_SEPARATOR, RESULTS_PREFIX, MissingPolicy, missing_result
@@ -295,6 +296,8 @@ class LookupMeasurement(DeterministicRole):
             return self._find(set_off)
         if request.rstrip().endswith("?") and (imaging := self._imaging_asked_about(listed)):
             return imaging
+        if shown := self._shown_on_a_test(request):
+            return shown
         return self._find(both) if (both := EITHER.sub(" and ", test)) != test else []  # 'any bullae or sloughing'
 
     def _imaging_asked_about(self, written: list[str]) -> list[Finding]:
@@ -311,6 +314,20 @@ class LookupMeasurement(DeterministicRole):
             found = self._find(" ".join(written[:cut]))
             if found and all(finding.own.modality or finding.own.tokens - self._table.specifiers for finding in found):
                 return [finding for finding in found if not finding.exam]
+        return []
+
+    def _shown_on_a_test(self, request: str) -> list[Finding]:
+        """A question of what a test showed, the test named last ('is there an obstructive pattern on spirometry?',
+        'any bugs on gram stain of the tap?'): that test's results, or the part of them the question names; none where
+        the words after 'on' name an examination ('any rash on the legs?'), or where the question names a part or
+        another test the results lack ('benzos on the drug screen?')."""
+        for hoped, test in tests_named_last(request):
+            found = self._find(test)
+            if found and not any(finding.exam for finding in found):
+                sought = words_of(hoped)
+                found = self._no_other_test(found, sought)
+                inside = self._found_inside(found, sought)
+                return inside or (found if len(found) == 1 and found[0].whole else [])
         return []
 
     def _glossed_by_abbreviations(self, request: str) -> list[Finding]:
@@ -415,16 +432,19 @@ class LookupMeasurement(DeterministicRole):
 
     def _shown_on(self, sought: list[str], named: list[str]) -> list[Finding]:
         """A test asked with what it may show on it ('rib notching on CXR?', 'what rhythm is on the ECG?'): the test, as
-        for a test asked for with what it should show. A test named in what is sought ('IHC stains on the biopsy'), or a
-        method or organism ('PCR of VZV in the vesicle' where a culture grew HSV), is another test, unless the result's
-        words say it ('his height and weight on the growth chart')."""
+        for a test asked for with what it should show, where what is sought names no other test."""
+        return self._no_other_test(self._sought_for(named, sought), sought)
+
+    def _no_other_test(self, found: list[Finding], sought: list[str]) -> list[Finding]:
+        """The found results that can show what is sought on them. A test named in what is sought ('IHC stains on
+        the biopsy'), or a method or organism ('PCR of VZV in the vesicle' where a culture grew HSV), is another test,
+        unless the result's words say it ('his height and weight on the growth chart')."""
         tests = self._table.tests - self._table.specifiers
         by_word = [self._key([word]).tokens for word in sought]
         if self._key(sought).tokens & tests - frozenset().union(*by_word):
             return []  # 'direct IF' names a test by two words together: another test, run on the biopsy
         kinds = self._table.specifiers - self._table.regions  # 'PCR of VZV in vesicle': a method, an organism
         other_tests = [word for word, tokens in zip(sought, by_word, strict=True) if tokens & (tests | kinds)]
-        found = self._sought_for(named, sought)
         return [finding for finding in found if self._text.says_anywhere(finding, other_tests)]
 
     def _seen_under_the_microscope(self, finding: Finding) -> list[Finding]:

@@ -269,6 +269,8 @@ _QUESTION_AFTER_TEST = re.compile(
     r"(?P<test>\S.*?)\s+(?:any|got|(?:is|are) there(?: any)?)\s+(?P<hoped>[^?]*?[a-z][^?]*?)\s*\?\s*$",
     re.IGNORECASE,
 )
+# Where a question names its test last: 'is there an obstructive pattern on spirometry?'.
+_NAMED_LAST = re.compile(r"\s(?:on|in)\s+(?:the\s+|his\s+|her\s+|their\s+)?", re.IGNORECASE)
 # A urine dipstick, and the leukocytes it is asked for: the strip measures their esterase, not a count.
 _DIPSTICK = re.compile(r"\bdip(?:stick)?s?\b", re.IGNORECASE)
 _LEUKOCYTES = re.compile(r"\b(?:leu[ck]ocytes?|leu[ck]s|wbcs?|white cells)\b", re.IGNORECASE)
@@ -430,6 +432,15 @@ def with_question_set_off(request: str) -> str:
     rib fracture?'); the request itself where it asks none so."""
     asked = _QUESTION_AFTER_TEST.match(request)
     return f"{asked['test']} - {asked['hoped']}?" if asked else request
+
+
+def tests_named_last(request: str) -> list[tuple[str, str]]:
+    """A question whose test is named last, after 'on' or 'in' ('is there an obstructive pattern on spirometry?'): each
+    (what it hopes to see, the test) split at such a word, the last one first; none for a request asking no question."""
+    if not request.rstrip().endswith("?"):
+        return []
+    splits = list(_NAMED_LAST.finditer(request))
+    return [(request[: split.start()], request[split.end() :].strip(" ?")) for split in reversed(splits)]
 
 
 def on_the_dipstick(request: str) -> str:
