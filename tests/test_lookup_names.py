@@ -3520,3 +3520,41 @@ def test_a_question_naming_its_test_last_after_on_is_that_test_but_no_part_the_t
     assert _paths(lookup, "benzos on the drug screen?") == []
     assert _paths(lookup, "any bruises on the arms?") == []
     assert _paths(lookup, "were any stains done for IHC on the biopsy?") == []
+
+
+def test_dutch_italian_russian_and_korean_names_find_their_tests() -> None:
+    tests = {
+        "Complete_Blood_Count": {"WBC": "12,000", "Platelets": "90,000", "Lymphocytes": "20%"},
+        "Erythrocyte_Sedimentation_Rate": "60 mm/h",
+        "Chemistry": {"Urea": "40 mg/dL", "Creatinine": "1.9 mg/dL", "Sodium": "131", "Potassium": "5.4"},
+        "Chest_X-ray": "Right lower lobe consolidation",
+        "Imaging": {"MRI_Brain": "Normal", "X-ray_Left_Foot": "Fracture of the fifth metatarsal"},
+        "Urinalysis": {"Blood": "Negative", "Protein": "1+"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "BSE") == ["Erythrocyte_Sedimentation_Rate"]
+    assert _paths(lookup, "SOE") == ["Erythrocyte_Sedimentation_Rate"]
+    assert _paths(lookup, "kreat and ureum") == ["Chemistry > Urea", "Chemistry > Creatinine"]
+    assert _paths(lookup, "X-thorax") == ["Chest_X-ray"]
+    assert _paths(lookup, "X left foot") == ["Imaging > X-ray_Left_Foot"]
+    assert _paths(lookup, "factor X") == []
+    assert _paths(lookup, "emocromo") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "piastrine") == ["Complete_Blood_Count > Platelets"]
+    assert _paths(lookup, "RMN encefalo") == ["Imaging > MRI_Brain"]
+    assert _paths(lookup, "RX torace") == ["Chest_X-ray"]
+    assert _paths(lookup, "general blood analysis") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "natrium, kalium") == ["Chemistry > Sodium", "Chemistry > Potassium"]
+    assert _paths(lookup, "CBC c diff") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "U/A c micro") == ["Urinalysis"]
+    assert _paths(lookup, "lymfocytes") == ["Complete_Blood_Count > Lymphocytes"]
+
+
+def test_a_babys_result_is_the_fetal_one_and_mother_and_baby_are_both_asked() -> None:
+    tests = {"Additional_Tests": {"Maternal_Blood_Group": "O Rh-negative", "Fetal_Blood_Group": "A Rh-positive"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "blood group of newborn") == ["Additional_Tests > Fetal_Blood_Group"]
+    assert _paths(lookup, "blood groups of mother and baby") == [
+        "Additional_Tests > Maternal_Blood_Group",
+        "Additional_Tests > Fetal_Blood_Group",
+    ]
+    assert _paths(lookup, "mother's blood group") == ["Additional_Tests > Maternal_Blood_Group"]

@@ -132,7 +132,11 @@ REPORT_SECTION_WORDS = frozenset(
     {"finding", "result", "impression", "comment", "report", "conclusion", "other", "level", "value", "analysis"}
 )
 """Words naming a part of any report ('Findings', 'Level'): a request saying them asks for the whole result."""
-BABY_WORDS, FETAL = frozenset({"baby", "infant", "newborn", "neonate"}), "fetal"
+BABY_WORDS, FETAL, MATERNAL = (
+    frozenset({"baby", "infant", "newborn", "neonate", "neonatal", "child"}),
+    "fetal",
+    "maternal",
+)
 """Words asking for the baby's result, and the word cases name the baby's results by beside the mother's."""
 METHOD_PREPOSITIONS = frozenset({"by", "via", "using"})
 """Prepositions after which a request names how its test is done ('ANA by IIF')."""
@@ -382,6 +386,10 @@ class LookupMeasurement(DeterministicRole):
         found = [finding for finding in found if not self._grows_another_kind(finding, key)]
         if found and all(is_placeholder(finding.node.value) for finding in found):
             found = self._held_elsewhere(key) or found
+        mothers = [finding for finding in found if MATERNAL in finding.own.tokens]
+        if mothers and BABY_WORDS.intersection(words) and (babys := self._the_babys(words)):
+            # 'blood group of newborn' where the mother's is reported too; 'blood groups of mother and baby': both
+            found = self._match.outermost(mothers + babys) if MATERNAL in key.tokens else babys
         return (
             found
             or self._run_on_a_sample(words)

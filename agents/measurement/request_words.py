@@ -157,6 +157,10 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
         lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity",
     ),
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
+    # A capital X standing alone is a radiograph in Dutch and Scandinavian usage ('X-thorax', 'X left foot')
+    (re.compile(r"(?<![A-Za-z0-9/])(?<!factor )(?<!Factor )X(?![A-Za-z0-9])(?![-_ ]?(?:[Rr]ay|P\b))"), "X-ray"),
+    # 'c' after a test's abbreviation is the c-bar of chart shorthand, 'with' ('CBC c diff', 'U/A c micro')
+    (re.compile(r"\b(?P<test>CBC|FBC|U/A|UA)\s+c\s+(?=[A-Za-z])"), r"\g<test> with "),
     (re.compile(r"\bGC\s*/\s*CT\b", re.IGNORECASE), "gonorrhea and chlamydia"),
     (re.compile(r"\bGOT\b"), "AST"),
     (re.compile(r"\b(?P<side>right|left|rt|lt)\s+LL\b", re.IGNORECASE), r"\g<side> lower limb"),
@@ -164,15 +168,15 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (
         re.compile(
             r"\becho(?:graphy)?\b(?=\s+(?:of\s+(?:the\s+)?)?(?:abdomen|abdominal|abdo|pelvic|pelvis|renal|kidneys?|liver"
-            r"|hepatic|thyroid|breasts?|obstetric|endovaginal|vaginal|transvaginal|testicular|scrotal|neck|soft)\b)",
+            r"|hepatic|thyroid|breasts?|mamma|obstetric|endovaginal|vaginal|transvaginal|testicular|scrotal|neck|soft)\b)",
             re.IGNORECASE,
         ),
         "ultrasound",
     ),
     (
         re.compile(
-            r"\b(?P<organ>abdominal|pelvic|renal|kidney|neck|thyroid|breast|obstetric|endovaginal|transvaginal|tv|testicular"
-            r"|scrotal)\s+echo\b",
+            r"\b(?P<organ>abdominal|pelvic|renal|kidney|neck|thyroid|breast|obstetric|endovaginal|vaginal|transvaginal|tv"
+            r"|testicular|scrotal)\s+echo\b",
             re.IGNORECASE,
         ),
         r"\g<organ> ultrasound",
