@@ -3558,3 +3558,37 @@ def test_a_babys_result_is_the_fetal_one_and_mother_and_baby_are_both_asked() ->
         "Additional_Tests > Fetal_Blood_Group",
     ]
     assert _paths(lookup, "mother's blood group") == ["Additional_Tests > Maternal_Blood_Group"]
+
+
+def test_a_sample_written_as_one_letter_and_abbreviations_listed_in_mixed_case_are_read() -> None:
+    tests = {
+        "Chemistry": {"Creatinine": "1.9 mg/dL", "Glucose": "140 mg/dL"},
+        "Complete_Blood_Count": {"Hemoglobin": "10.2", "Leukocyte_Count": "12,000", "Platelet_Count": "90,000"},
+        "Autoantibodies": {"c-ANCA": "Negative"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "s-Cr") == ["Chemistry > Creatinine"]
+    assert _paths(lookup, "P-glucose") == ["Chemistry > Glucose"]
+    assert _paths(lookup, "p-ANCA") == []
+    assert _paths(lookup, "Hb leuco thrombo") == [
+        "Complete_Blood_Count > Hemoglobin",
+        "Complete_Blood_Count > Leukocyte_Count",
+        "Complete_Blood_Count > Platelet_Count",
+    ]
+    assert _paths(lookup, "Hgb A1c") == []
+
+
+def test_russian_names_of_signs_and_studies_find_them() -> None:
+    tests = {
+        "Urinalysis": {"Appearance": "Dark yellow, cloudy", "Protein": "Negative"},
+        "Coagulation": {"PT": "18 s", "INR": "1.6"},
+    }
+    exam = {
+        "Kidney_Examination": {"Costovertebral_Angle_Tenderness": "Positive on the right"},
+        "Knee_Examination": {"Range_of_Motion": "Flexion limited to 90 degrees"},
+    }
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "colour of urine") == ["Urinalysis > Appearance"]
+    assert _paths(lookup, "PTI") == ["Coagulation > PT"]
+    assert _paths(lookup, "Pasternatsky symptom") == ["Kidney_Examination > Costovertebral_Angle_Tenderness"]
+    assert _paths(lookup, "volume of movements in knee") == ["Knee_Examination > Range_of_Motion"]

@@ -285,14 +285,15 @@ class LookupMeasurement(DeterministicRole):
 
     def _written_otherwise(self, request: str, test: str) -> list[Finding]:
         """A request the names find nothing for, read as written another way: questions one after another ('Is her
-        belly tender? Any guarding?'), abbreviations listed without commas ('BP HR', 'na k') or after the name they
-        gloss ('liver enzymes ALT AST'), a question after a study without a dash ('CXR any cardiomegaly?'), or imaging
-        asked with what it may show after it ('chest film ground glass?'); 'X or Y' asks about both."""
+        belly tender? Any guarding?'), abbreviations listed without commas ('BP HR', 'na k', 'Hb leuco thrombo'; not
+        'Hgb A1c', one name in the table) or after the name they gloss ('liver enzymes ALT AST'), a question after a
+        study without a dash ('CXR any cardiomegaly?'), a question naming its test last ('any bugs on gram stain of the
+        tap?'), or imaging asked with what it may show after it ('chest film ground glass?'); 'X or Y' asks about
+        both."""
         if len(asked := questions(request)) > 1:
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
-        small = request == request.lower()
         listed = test.split()
-        if len(listed) > 1 and all(self._one_test(word, all_small=small) for word in listed):
+        if len(listed) > 1 and not self._kind_of(test) and all(self._one_test(word, any_case=True) for word in listed):
             return self._match.outermost([finding for word in listed for finding in self._find(word)])
         if glossed := self._glossed_by_abbreviations(test):
             return glossed
@@ -352,14 +353,14 @@ class LookupMeasurement(DeterministicRole):
         """Whether words name only a region of the body, with or without its side ('left leg')."""
         return _a_place(self._key(words), self._table.regions)
 
-    def _one_test(self, word: str, *, all_small: bool = False) -> bool:
+    def _one_test(self, word: str, *, any_case: bool = False) -> bool:
         """Whether a word is by itself the abbreviation of a test, in capitals ('BP', 'HR'), so that such words written
-        one after another without a comma list tests (not 'orthostatic BP', 'Hgb A1c'); in a request written
-        ``all_small``, an abbreviation in small letters ('esr crp', 'na k')."""
+        one after another without a comma list tests (not 'orthostatic BP'); with ``any_case``, a table abbreviation
+        in small or mixed letters too ('esr crp', 'Hb leuco thrombo')."""
         entry = self._table.phrases.get(tuple(words_of(word)))
         if entry is None or entry.kind not in NAMING_KINDS or not set(entry.concept.split()) - self._table.specifiers:
             return False
-        return ABBREVIATION.fullmatch(word) is not None or (all_small and entry.kind == "abbreviation")
+        return ABBREVIATION.fullmatch(word) is not None or (any_case and entry.kind == "abbreviation")
 
     def _find_requested(self, request: str) -> list[Finding]:
         words = words_of(request)

@@ -26,8 +26,17 @@ ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 _PREFIX = re.compile(
     r"^\s*(?:request(?:ed)?\s+tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*", re.IGNORECASE
 )
-# 'S. creatinine': the serum creatinine, as South Asian clinicians write it.
-_SERUM_SHORT = re.compile(r"(?:^|(?<=\s))S\.\s*(?=[A-Za-z])")
+# The sample written as one letter before the test: 'S. creatinine' (South Asian usage), 'S-creatinine', 's-Cr',
+# 'P-glucose', 'U-albumin' (Nordic and Korean usage); not 'p-ANCA' or 'B-type'.
+_SERUM_SHORT = re.compile(
+    r"(?:^|(?<=\s))(?:(?P<serum>S\.\s*|[Ss]-)|(?P<plasma>P-)(?=[a-z]{3})|(?P<urine>U-))(?=[A-Za-z])"
+)
+
+
+def _sample_written_out(short: re.Match[str]) -> str:
+    return "serum " if short["serum"] else "plasma " if short["plasma"] else "urine "
+
+
 # Words around the test that only ask for it: 'Can we get a CBC?', 'I'd like to order an abdominal CT'.
 _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
@@ -402,7 +411,9 @@ def requested_test(request: str) -> str:
         request = showed["test"] or f"{showed['grown'] or showed['growing']} culture"
     elif asked := _PROPERTY_ASKED.match(request):
         request = f"{asked['of']} {asked['property']}"
-    core = _ASKING.sub("", _ASKING_AFTER.sub("", _SERUM_SHORT.sub("serum ", _PREFIX.sub("", request.strip()))), count=1)
+    core = _ASKING.sub(
+        "", _ASKING_AFTER.sub("", _SERUM_SHORT.sub(_sample_written_out, _PREFIX.sub("", request.strip()))), count=1
+    )
     core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
     core = _ASKING_AFTER.sub("", core) or core  # 'ECHO pls ?PDA': the asking word before the query
     core = _ANY_RESULT.sub("", core) or core
