@@ -293,7 +293,12 @@ class LookupMeasurement(DeterministicRole):
         if len(asked := questions(request)) > 1:
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
         listed = test.split()
-        if len(listed) > 1 and not self._kind_of(test) and all(self._one_test(word, any_case=True) for word in listed):
+        if (
+            len(listed) > 1
+            and "(" not in test  # 'Vitals: SpO2', read 'Vitals (SpO2)': a heading and its part
+            and not self._kind_of(test)
+            and all(self._one_test(word, any_case=True) for word in listed)
+        ):
             return self._match.outermost([finding for word in listed for finding in self._find(word)])
         if glossed := self._glossed_by_abbreviations(test):
             return glossed
