@@ -3592,3 +3592,31 @@ def test_russian_names_of_signs_and_studies_find_them() -> None:
     assert _paths(lookup, "PTI") == ["Coagulation > PT"]
     assert _paths(lookup, "Pasternatsky symptom") == ["Kidney_Examination > Costovertebral_Angle_Tenderness"]
     assert _paths(lookup, "volume of movements in knee") == ["Knee_Examination > Range_of_Motion"]
+
+
+def test_llm_doctor_phrasings_find_their_tests() -> None:
+    tests = {
+        "Chemistry_Panel": {"Creatinine": "1.9 mg/dL"},
+        "Lumbar_Puncture": {"CSF_Protein": "90 mg/dL", "CSF_Glucose": "30 mg/dL", "Serum_Glucose": "100 mg/dL"},
+        "X-Ray_Right_Knee": "Lytic lesion of the distal femur",
+        "Toxicology_Screen": {"Cocaine": "Positive"},
+        "Screening_Tests": {"Depression_Screening": "PHQ-A score 17"},
+        "Hepatitis_Panel": {"HBsAg": "Positive", "Anti-HBs": "Negative", "Anti-HCV": "Negative"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "REQUEST TEST: Serum_Creatinine to check kidney function") == ["Chemistry_Panel > Creatinine"]
+    assert _paths(lookup, "REQUEST TEST: CSF protein and glucose") == [
+        "Lumbar_Puncture > CSF_Protein",
+        "Lumbar_Puncture > CSF_Glucose",
+    ]
+    assert _paths(lookup, "REQUEST TEST: Knee_Xray_AP_Lateral") == ["X-Ray_Right_Knee"]
+    assert _paths(lookup, "Comprehensive Urine Toxicology Screen") == ["Toxicology_Screen"]
+    assert _paths(lookup, "REQUEST TEST: PHQ-A") == ["Screening_Tests > Depression_Screening"]
+    assert _paths(lookup, "hepatitis B") == ["Hepatitis_Panel > HBsAg", "Hepatitis_Panel > Anti-HBs"]
+
+
+def test_a_word_that_is_only_part_of_a_tests_name_is_no_other_test_on_a_study() -> None:
+    tests = {"Imaging": {"Pelvic_Ultrasound": "Enlarged ovaries with multiple peripheral follicles"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "ovarian morphology on the pelvic scan?") == ["Imaging > Pelvic_Ultrasound"]
+    assert _paths(lookup, "immunostain on the pelvic scan?") == []

@@ -458,7 +458,13 @@ class LookupMeasurement(DeterministicRole):
         if self._key(sought).tokens & tests - frozenset().union(*by_word):
             return []  # 'direct IF' names a test by two words together: another test, run on the biopsy
         kinds = self._table.specifiers - self._table.regions  # 'PCR of VZV in vesicle': a method, an organism
-        other_tests = [word for word, tokens in zip(sought, by_word, strict=True) if tokens & (tests | kinds)]
+        other_tests = [
+            word
+            for word, tokens in zip(sought, by_word, strict=True)
+            if tokens & kinds
+            or tokens & tests
+            and (self._kind_of(word) in NAMING_KINDS or tokens - {word, word.removesuffix("s")})
+        ]  # a test's name ('IHC', 'immunostain'), not a word that is also part of one ('pattern', 'position')
         return [finding for finding in found if self._text.says_anywhere(finding, other_tests)]
 
     def _seen_under_the_microscope(self, finding: Finding) -> list[Finding]:

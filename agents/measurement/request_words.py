@@ -166,6 +166,11 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
         lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity",
     ),
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
+    # Two views written together: 'Knee_Xray_AP_Lateral', 'PA lat': each view
+    (
+        re.compile(r"(?<![A-Za-z0-9])(?P<front>AP|PA)[\s_]+(?P<side>lat(?:eral)?)(?![A-Za-z])", re.IGNORECASE),
+        r"\g<front> and \g<side>",
+    ),
     # A capital X standing alone is a radiograph in Dutch and Scandinavian usage ('X-thorax', 'X left foot')
     (re.compile(r"(?<![A-Za-z0-9/])(?<!factor )(?<!Factor )X(?![A-Za-z0-9])(?![-_ ]?(?:[Rr]ay|P\b))"), "X-ray"),
     # 'c' after a test's abbreviation is the c-bar of chart shorthand, 'with' ('CBC c diff', 'U/A c micro')
@@ -261,9 +266,10 @@ SOUGHT = re.compile(r"\s+for\s+", re.IGNORECASE)
 _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\s+an?\s+", re.IGNORECASE)
 # A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
 _REASON = re.compile(
-    r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:rule out|r/o|evaluate|assess|look for|check for|exclude|confirm|screen for|"
-    r"investigate|identify|detect|determine|classify|characteri[sz]e|see|stage|grade|quantify|define|delineate|"
-    r"measure|document|visuali[sz]e|monitor|guide|locali[sz]e|differentiate|distinguish|clarify|establish)"
+    r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:rule out|r/o|evaluate|assess|look for|check(?: for)?|exclude|confirm|"
+    r"screen for|investigate|identify|detect|determine|classify|characteri[sz]e|see|stage|grade|quantify|define|"
+    r"delineate|measure|document|visuali[sz]e|monitor|guide|locali[sz]e|differentiate|distinguish|clarify|establish|"
+    r"work up|verify|trend|follow)"
     r"|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
     r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|"
     r"following|corrected for|adjusted for)\b.*$"
@@ -360,6 +366,24 @@ _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 _WITHOUT = re.compile(r"\s*\bwithout\b(?!\s+preparation\b).*$", re.IGNORECASE)
 SAMPLE_TESTS = frozenset({"culture", "gram_stain", "microscopy", "afb"})
 """Tests of a sample that, listed after a test of a named sample, are of that sample ('sputum stain and culture')."""
+FLUID_ANALYTES = frozenset(
+    {
+        "glucose",
+        "protein",
+        "sodium",
+        "potassium",
+        "chloride",
+        "creatinine",
+        "osmolality",
+        "wbc",
+        "rbc",
+        "lactate",
+        "ldh",
+    }
+    | {"amylase", "albumin", "ph", "bilirubin", "calcium", "triglyceride", "cholesterol", "ada", "lipase", "bun"}
+)
+"""Analytes measured in urine and body fluids as in the blood: listed after another of a named sample, they are of that
+sample ('CSF protein and glucose', 'urine osmolality and sodium')."""
 DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Words before a noun that name no part of a test ('the culture', 'respiratory burst of his neutrophils')."""
 BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
@@ -564,7 +588,8 @@ def spread_modality(parts: list[str], specifiers: frozenset[str], regions: froze
 def _shared_with_the_next(part: str, parts: list[str], number: int, specifiers: frozenset[str]) -> str:
     """A part (not imaging) and the part after it that share words: one qualifying word takes the next part's last
     words and gives it its sample ('urine red and white cells'), and a test of a named sample gives its sample to a
-    culture, stain or microscopy after it ('sputum gram stain and culture'). The next part is rewritten in place."""
+    culture, stain or microscopy after it ('sputum gram stain and culture'), and an analyte of a named sample to an
+    analyte after it ('CSF protein and glucose'). The next part is rewritten in place."""
     following = parts[number + 1]
     key, following_key = concept_key(part), concept_key(following)
     if _one_qualifying_word(part, following, specifiers):
@@ -574,7 +599,12 @@ def _shared_with_the_next(part: str, parts: list[str], number: int, specifiers: 
             if sample and not following_key.specimen:
                 parts[number + 1] = f"{' '.join(sample)} {following}"
             return f"{part} {' '.join(words[1:])}"
-    elif key.specimen and not following_key.specimen and following_key.tokens and following_key.tokens <= SAMPLE_TESTS:
+    elif (
+        key.specimen
+        and not following_key.specimen
+        and following_key.tokens
+        and (following_key.tokens <= SAMPLE_TESTS or key.tokens and key.tokens | following_key.tokens <= FLUID_ANALYTES)
+    ):
         if sample := [word for word in part.split() if concept_key(word).specimen]:
             parts[number + 1] = f"{' '.join(sample)} {following}"
     return part
