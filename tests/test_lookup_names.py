@@ -3620,3 +3620,21 @@ def test_a_word_that_is_only_part_of_a_tests_name_is_no_other_test_on_a_study() 
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "ovarian morphology on the pelvic scan?") == ["Imaging > Pelvic_Ultrasound"]
     assert _paths(lookup, "immunostain on the pelvic scan?") == []
+
+
+def test_a_test_of_a_sample_after_a_comma_is_a_test_of_its_own_and_philippine_and_turkish_names() -> None:
+    tests = {
+        "Complete_Blood_Count": {"WBC": "12,000"},
+        "Urinalysis": {"Osmolality": "600 mOsm/kg", "Culture": "No growth"},
+        "ECG": "Sinus rhythm",
+        "Chemistry": {"Creatinine": "1.1 mg/dL"},
+        "Joint_Aspiration": {"Analysis": {"WBC": "50,000", "Gram_Stain": "Negative"}},
+        "Blood_Cultures": "No growth",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "CBC, urinalysis, ECG") == ["Complete_Blood_Count", "Urinalysis", "ECG"]
+    assert _paths(lookup, "CBC, UA") == ["Complete_Blood_Count", "Urinalysis"]
+    assert _paths(lookup, "Osmolality, serum") == []
+    assert _paths(lookup, "synovial fluid CS") == []
+    assert _paths(lookup, "serum crea pls") == ["Chemistry > Creatinine"]
+    assert _paths(lookup, "TIT") == ["Urinalysis"]

@@ -350,8 +350,15 @@ class LookupMeasurement(DeterministicRole):
         if glossing == len(written) or not words_of(" ".join(written[:glossing])):
             return []
         heading = " ".join(written[:glossing])
-        named = self._find(heading) if all(self._find(word) for word in written[glossing:]) else []
-        glossed = self._glossed(heading, f"{heading} ({', '.join(written[glossing:])})") if named else []
+        glossing_words = written[glossing:]
+        named = self._find(heading) if all(self._find(word) for word in glossing_words) else []
+        if (
+            not named
+            or any(finding.children for finding in named)
+            and not all(self._found_inside(named, words_of(word)) for word in glossing_words)
+        ):
+            return []  # 'synovial fluid CS' where the tap holds no culture
+        glossed = self._glossed(heading, f"{heading} ({', '.join(glossing_words)})")
         return glossed if all(self._inside(finding, named) for finding in glossed) else []
 
     def _names_a_place(self, words: list[str]) -> bool:
@@ -787,7 +794,7 @@ class LookupMeasurement(DeterministicRole):
             return glossed
         found = self._by_words_key(words, key)
         listed = request_parts(bare)
-        parts = self._named_together(listed)
+        parts = self._samples_apart(self._named_together(listed))
         if len(listed) > 1 and len(parts) == 1 and not found:
             found = self._one_part(parts[0].text)  # 'bone marrow aspirate and biopsy' is one procedure
         if len(parts) < 2 or (key.tokens & ONE_RESULT_WORDS and not any(part.after_with for part in parts)):
@@ -800,6 +807,27 @@ class LookupMeasurement(DeterministicRole):
         if each != found and all(self._inside(finding, each) for finding in found):
             return each  # 'CBC with platelet count': the count, and the blood count it is part of
         return found
+
+    def _samples_apart(self, parts: list[RequestPart]) -> list[RequestPart]:
+        """The parts read with a sample after a comma, apart again where together they find nothing: what followed the
+        comma named a test of its own ('CBC, urinalysis'; 'Osmolality, serum' stays one test)."""
+        apart: list[RequestPart] = []
+        for part in parts:
+            if part.sample and self._examines_a_sample(part.sample) and not self._one_part(part.text):
+                apart += [
+                    RequestPart(part.text.removesuffix(part.sample).strip(), part.after_with),
+                    RequestPart(part.sample, False),
+                ]
+            else:
+                apart.append(part)
+        return apart
+
+    def _examines_a_sample(self, text: str) -> bool:
+        """Whether a name the table reads as a specimen is the examination of that sample ('urinalysis', 'UA': the
+        urine), not the sample itself ('serum', 'urine', 'vesicle fluid'): no word of it names the specimen."""
+        words = words_of(text)
+        entry = self._table.phrases.get(tuple(words))
+        return entry is not None and entry.kind == "specimen" and not set(words) & set(entry.concept.split())
 
     def _named_together(self, parts: list[RequestPart]) -> list[RequestPart]:
         """The parts with neighbours the table names as one test joined again ('PET/CT' is one study)."""

@@ -397,6 +397,8 @@ class RequestPart(NamedTuple):
 
     text: str
     after_with: bool
+    sample: str = ""
+    """the part after a comma read as this part's sample ('serum' of 'Osmolality, serum'), where one was."""
 
 
 def asks_for_examination(words: Sequence[str], key: Key) -> bool:
@@ -503,8 +505,10 @@ def request_parts(request: str) -> list[RequestPart]:
         after_with = after_with or separator in PART_OF_THE_LAST
         if not text:
             continue
-        if parts and (set(text.lower().split()) <= BARE_SPECIMENS or (separator == "," and _names_a_sample_only(text))):
+        if parts and set(text.lower().split()) <= BARE_SPECIMENS:
             parts[-1] = RequestPart(f"{parts[-1].text} {text}", parts[-1].after_with)
+        elif parts and separator == "," and _names_a_sample_only(text):
+            parts[-1] = RequestPart(f"{parts[-1].text} {text}", parts[-1].after_with, text)
         else:
             parts.append(RequestPart(text, after_with))
     return parts
