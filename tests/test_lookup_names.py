@@ -2749,7 +2749,7 @@ def test_questions_about_a_result_and_a_ward_doctors_shorthand_ask_for_the_test(
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "ECHO pls ?PDA") == ["Echocardiogram"]
     assert _paths(lookup, "was the diffusing capacity reduced?") == ["DLCO_Test"]
-    assert _paths(lookup, "was the tox screen positive for alcohol?") == ["Toxicology_Screen"]
+    assert _paths(lookup, "was the tox screen positive for alcohol?") == ["Toxicology_Screen > Alcohol"]
     assert _paths(lookup, "any positive skin prick tests?") == ["Allergy_Testing"]
     assert _paths(lookup, "did we send immunophenotyping?") == ["Flow_Cytometry"]
     assert _paths(lookup, "was the MRI reduced?") == []  # asked of a study the case lacks
@@ -3638,3 +3638,25 @@ def test_a_test_of_a_sample_after_a_comma_is_a_test_of_its_own_and_philippine_an
     assert _paths(lookup, "synovial fluid CS") == []
     assert _paths(lookup, "serum crea pls") == ["Chemistry > Creatinine"]
     assert _paths(lookup, "TIT") == ["Urinalysis"]
+
+
+def test_numbered_lists_units_after_in_and_questions_of_what_a_test_showed_or_was_positive_for() -> None:
+    tests = {
+        "Complete_Blood_Count": {"Hemoglobin": "10.2 g/dL"},
+        "Erythrocyte_Sedimentation_Rate": "60 mm/h",
+        "Urinalysis": {"Nitrites": "Positive", "Leukocyte_Esterase": "Positive"},
+        "Toxicology_Screen": {"Cocaine": "Negative", "Amphetamines": "Positive"},
+        "Spirometry": {"FEV1": "60%", "FEV1/FVC": "0.62"},
+        "Vital_Signs": {"Heart_Rate": "88 bpm"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "1. CBC") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "2) Hemoglobin") == ["Complete_Blood_Count > Hemoglobin"]
+    assert _paths(lookup, "What was the ESR in mm/hr?") == ["Erythrocyte_Sedimentation_Rate"]
+    assert _paths(lookup, "Did the urine dipstick show nitrites?") == ["Urinalysis > Nitrites"]
+    assert _paths(lookup, "Was the toxicology screen positive for amphetamines?") == [
+        "Toxicology_Screen > Amphetamines"
+    ]
+    assert _paths(lookup, "Was the tox screen positive for benzos?") == []
+    assert _paths(lookup, "Is there airflow obstruction on spirometry?") == ["Spirometry"]
+    assert _paths(lookup, "Any benzos or opiates on the drug screen?") == []

@@ -337,7 +337,8 @@ class LookupMeasurement(DeterministicRole):
                 sought = words_of(hoped)
                 found = self._no_other_test(found, sought)
                 inside = self._found_inside(found, sought)
-                return inside or (found if len(found) == 1 and found[0].whole else [])
+                names_a_test = any(self._key([word]).tokens & self._table.tests for word in sought)
+                return inside or (found if not names_a_test or len(found) == 1 and found[0].whole else [])
         return []
 
     def _glossed_by_abbreviations(self, request: str) -> list[Finding]:
@@ -453,7 +454,11 @@ class LookupMeasurement(DeterministicRole):
 
     def _shown_on(self, sought: list[str], named: list[str]) -> list[Finding]:
         """A test asked with what it may show on it ('rib notching on CXR?', 'what rhythm is on the ECG?'): the test, as
-        for a test asked for with what it should show, where what is sought names no other test."""
+        for a test asked for with what it should show, where what is sought names no other test; what is sought where
+        the case reports it inside that test ('amphetamines on the tox screen')."""
+        itself = [found for found in self._find(" ".join(sought)) if not found.generic]
+        if itself and all(self._inside(found, self._find(" ".join(named))) for found in itself):
+            return itself  # 'amphetamines on the tox screen', where the screen reports them apart
         return self._no_other_test(self._sought_for(named, sought), sought)
 
     def _no_other_test(self, found: list[Finding], sought: list[str]) -> list[Finding]:

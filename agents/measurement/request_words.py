@@ -24,7 +24,9 @@ ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 # The simulator's own prefix, where a doctor writes it into the request ('REQUEST TEST: Lipase').
 # So are the headings order lists put before a test ('Lab: TSH', 'Imaging: MRI brain').
 _PREFIX = re.compile(
-    r"^\s*(?:request(?:ed)?\s+tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*", re.IGNORECASE
+    r"^\s*(?:request(?:ed)?\s+tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*"
+    r"|^\s*\d{1,2}[.)]\s+",  # a numbered list's marker ('1. CBC', '2) Chest X-ray')
+    re.IGNORECASE,
 )
 # The sample written as one letter before the test: 'S. creatinine' (South Asian usage), 'S-creatinine', 's-Cr',
 # 'P-glucose', 'U-albumin' (Nordic and Korean usage); not 'p-ANCA' or 'B-type'.
@@ -249,7 +251,9 @@ _ARTICLE = re.compile(r"^\s*(?:a|an|some)\s+", re.IGNORECASE)
 _RESULT_BEFORE = re.compile(
     r"^\s*(?:(?:was|were|is|are)\s+)?(?P<result>.+?)\s+(?:been\s+)?(?:positive|negative|detected|raised|elevated"
     r"|abnormal|normal)\s+(?P<test>(?:on|in)\s.+)$"
-    r"|^\s*(?:was|were|is|are)\s+(?:he|she|they|the patient|the baby)\s+(?:positive|negative)\s+for\s+(?P<only>.+)$",
+    r"|^\s*(?:was|were|is|are)\s+(?:he|she|they|the patient|the baby)\s+(?:positive|negative)\s+for\s+(?P<only>.+)$"
+    r"|^\s*(?:was|were|is|are)\s+(?:the\s+|his\s+|her\s+|their\s+)?(?P<tested>.+?)\s+(?:positive|negative)\s+for\s+"
+    r"(?P<what>.+?)\s*\??$",
     re.IGNORECASE,
 )
 # How long a recording runs ('actigraphy over two weeks', 'a 7-day Holter') or the day of the cycle a sample is
@@ -297,7 +301,7 @@ _LEUKOCYTES = re.compile(r"\b(?:leu[ck]ocytes?|leu[ck]s|wbcs?|white cells)\b", r
 # urinalysis come back?'.
 _SHOWED = re.compile(
     r"^\s*(?:what(?: [a-z]+)? )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?)"
-    r" (?:show|reveal|demonstrate|find|say|read|come back|result|return)\b.*$"
+    r" (?:show|reveal|demonstrate|find|say|read|come back|result|return)\b(?P<shown>.*)$"
     r"|^\s*(?:what )?(?:did|does|has|have) (?:the |his |her |their )?(?P<growing>.+?) (?:grow|grown)\b.*$"
     r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
     re.IGNORECASE,
@@ -330,8 +334,9 @@ _WHEN_TAKEN = re.compile(
 )
 # The unit a result is reported in, after the test: 'Serum potassium, mEq/L', 'Glucose (mmol/L)', 'protein (g/day)'.
 _UNIT = re.compile(
-    r"\s*[,(\[]\s*(?:[\u00b5u]?mol|[mnp]mol|m?eq|[\u00b5um]?g|[np]g|m?iu|u|mm\s*hg|cells|fl|%)(?:\s*/\s*[\w.^]+)*"
-    r"\s*[)\]]?\s*$",
+    r"\s*(?:[,(\[]|\bin\b)\s*(?:[\u00b5u]?mol|[mnp]mol|m?eq|[\u00b5um]?g|[np]g|m?iu|u|mm(?:\s*hg)?|cells|fl|%)"
+    r"(?:\s*/\s*[\w.^]+)*"
+    r"\s*[)\]]?\s*(?=\??\s*$)",
     re.IGNORECASE,
 )
 # 'arm vs leg BP': the two compared, as 'arm and leg BP'.
@@ -432,9 +437,16 @@ def requested_test(request: str) -> str:
     if _HOW_FAST.match(request):
         request = "respiratory rate" if re.search(r"breath|respiration", request, re.IGNORECASE) else "heart rate"
     if asked := _RESULT_BEFORE.match(request):  # 'Was cocaine positive on the drug screen?', 'Was he positive for X?'
-        request = asked["only"] or f"{asked['result']} {asked['test']}"
+        request = asked["only"] or (
+            f"{asked['what']} on the {asked['tested']}" if asked["tested"] else f"{asked['result']} {asked['test']}"
+        )
     if showed := _SHOWED.match(request):
-        request = showed["test"] or f"{showed['grown'] or showed['growing']} culture"
+        shown = (showed["shown"] or "").strip(" ?.!")
+        asked_for = showed["test"] and re.match(
+            r"(?!(?:in|on|at|about|for|of|re|under|with|yet|anything)\b)(?!.*\bor\b)[a-z]", shown, re.IGNORECASE
+        )
+        named = f"{shown} on the {showed['test']}" if asked_for else ""  # 'Did the dipstick show nitrites?
+        request = named or showed["test"] or f"{showed['grown'] or showed['growing']} culture"
     elif asked := _PROPERTY_ASKED.match(request):
         request = f"{asked['of']} {asked['property']}"
     core = _ASKING.sub(
