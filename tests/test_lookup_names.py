@@ -3660,3 +3660,20 @@ def test_numbered_lists_units_after_in_and_questions_of_what_a_test_showed_or_wa
     assert _paths(lookup, "Was the tox screen positive for benzos?") == []
     assert _paths(lookup, "Is there airflow obstruction on spirometry?") == ["Spirometry"]
     assert _paths(lookup, "Any benzos or opiates on the drug screen?") == []
+
+
+def test_icu_shorthand_a_number_of_views_and_a_list_after_the_dash_find_their_results() -> None:
+    tests = {
+        "Blood_Tests": {"Glucose": "250 mg/dL"},
+        "Imaging": {"CT_Head": "No bleed"},
+        "X-ray_of_the_Right_Hand": "Boxer's fracture",
+        "Urinalysis": {"Nitrite": "Positive", "Leukocyte_Esterase": "Positive", "Protein": "Negative"},
+        "Renal_Function_Tests": {"Creatinine": "2.1 mg/dL"},
+    }
+    exam = {"Hand_Examination": {"Inspection": "Swelling over the fifth knuckle"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "FSBG") == ["Blood_Tests > Glucose"]
+    assert _paths(lookup, "CTH") == ["Imaging > CT_Head"]
+    assert _paths(lookup, "hand 3 view") == ["X-ray_of_the_Right_Hand"]
+    assert _paths(lookup, "UA - nitrite/LE?") == ["Urinalysis > Nitrite", "Urinalysis > Leukocyte_Esterase"]
+    assert _paths(lookup, "renal fxn") == ["Renal_Function_Tests"]

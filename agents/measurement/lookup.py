@@ -275,7 +275,7 @@ class LookupMeasurement(DeterministicRole):
         test = requested_test(request)
         found = self._find_requested(test)
         if hoped and found and not self._names_a_place(words_of(hoped)):  # 'MSK exam - left leg' is that examination
-            found = self._found_inside(found, words_of(hoped)) or found
+            found = self._found_inside(found, words_of(hoped)) or self._each_inside(found, hoped) or found
         said = set(words_of(request))
         if found and not hoped and URINE in said and MICROSCOPY_WORDS & said and not URINALYSIS_WORDS & said:
             found = [part for finding in found for part in self._seen_under_the_microscope(finding)]
@@ -555,6 +555,13 @@ class LookupMeasurement(DeterministicRole):
             return self._found_inside(wholes, part) if wholes else []
         each = [self._found_inside(wholes, item) for item in items]
         return self._match.outermost([finding for found in each for finding in found]) if all(each) else []
+
+    def _each_inside(self, wholes: list[Finding], listed: str) -> list[Finding]:
+        """What each of several results a question lists finds inside the wholes ('UA - nitrite/LE?'); empty unless
+        every one is found there."""
+        items = [words_of(part.text) for part in request_parts(listed)]
+        each = [self._found_inside(wholes, item) for item in items] if len(items) > 1 else []
+        return self._match.outermost([finding for found in each for finding in found]) if each and all(each) else []
 
     def _found_inside(self, wholes: list[Finding], part: list[str]) -> list[Finding]:
         """What the words of a part find among the results inside the wholes ('RBCs' in the urinalysis); empty

@@ -168,6 +168,13 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
         lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity",
     ),
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
+    # A number of views is a radiograph's ('hand 3 view', '2 view knee')
+    (
+        re.compile(
+            r"^(?!.*\b(?:x-?rays?|radiographs?|films?|xr|cxr)\b)(?P<before>.*?)\b\d\s*-?\s*views?\b", re.IGNORECASE
+        ),
+        r"\g<before>radiograph",
+    ),
     # Two views written together: 'Knee_Xray_AP_Lateral', 'PA lat': each view
     (
         re.compile(r"(?<![A-Za-z0-9])(?P<front>AP|PA)[\s_]+(?P<side>lat(?:eral)?)(?![A-Za-z])", re.IGNORECASE),
