@@ -3677,3 +3677,14 @@ def test_icu_shorthand_a_number_of_views_and_a_list_after_the_dash_find_their_re
     assert _paths(lookup, "hand 3 view") == ["X-ray_of_the_Right_Hand"]
     assert _paths(lookup, "UA - nitrite/LE?") == ["Urinalysis > Nitrite", "Urinalysis > Leukocyte_Esterase"]
     assert _paths(lookup, "renal fxn") == ["Renal_Function_Tests"]
+
+
+def test_a_gloss_whose_items_alone_find_another_tests_results_is_read_inside_its_heading() -> None:
+    tests = {
+        "Complete_Blood_Count": {"WBC": "9,000"},
+        "Urinalysis": {"Appearance": "Clear", "WBC": "0-5 /HPF", "RBC": "0-2 /HPF", "Protein": "Negative"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "urinalysis (RBC, WBC)") == ["Urinalysis > WBC", "Urinalysis > RBC"]
+    assert _paths(lookup, "urinary sediment RBC WBC") == ["Urinalysis > WBC", "Urinalysis > RBC"]
+    assert _paths(lookup, "WBC") == ["Complete_Blood_Count > WBC"]

@@ -906,7 +906,11 @@ class LookupMeasurement(DeterministicRole):
             listed = [part.text for part in request_parts(gloss)]
             every = all(self._kind_only(item) for item in listed)  # 'SBR (total and conjugated)'
             headed = [f"{bare} {item}" if every or self._key(words_of(item)).imaging_only else item for item in listed]
-            named += self._find(gloss) if headed == listed else [f for item in headed for f in self._find(item)]
+            read = self._find(gloss) if headed == listed else [f for item in headed for f in self._find(item)]
+            if found and not all(self._inside(finding, found) for finding in read):
+                each = [self._found_inside(found, words_of(item)) for item in headed]
+                read = [finding for part in each for finding in part] if all(each) else read
+            named += read  # 'urinalysis (RBC, WBC)': the urine's cells, where 'WBC' alone finds the blood count's
             items += headed
         heading = words_of(bare)
         if not found:
