@@ -36,6 +36,7 @@ _SERUM_SHORT = re.compile(
 
 
 def _sample_written_out(short: re.Match[str]) -> str:
+    """The sample a one-letter prefix stands for, written out ('s-Cr' -> 'serum Cr')."""
     return "serum " if short["serum"] else "plasma " if short["plasma"] else "urine "
 
 
@@ -452,7 +453,7 @@ def requested_test(request: str) -> str:
         asked_for = showed["test"] and re.match(
             r"(?!(?:in|on|at|about|for|of|re|under|with|yet|anything)\b)(?!.*\bor\b)[a-z]", shown, re.IGNORECASE
         )
-        named = f"{shown} on the {showed['test']}" if asked_for else ""  # 'Did the dipstick show nitrites?
+        named = f"{shown} on the {showed['test']}" if asked_for else ""  # 'Did the dipstick show nitrites?': them
         request = named or showed["test"] or f"{showed['grown'] or showed['growing']} culture"
     elif asked := _PROPERTY_ASKED.match(request):
         request = f"{asked['of']} {asked['property']}"
