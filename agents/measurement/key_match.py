@@ -243,8 +243,20 @@ class KeyMatcher:
             and facets_agree(wanted, finding.keys[0])
             and self._context_agrees(wanted, finding)
             and not self._of_another_test(finding)
+            and not self._of_another_panel(finding, members)
+            and not _beside_another_sample(finding)
         ]
         return self.preferred(request, found)  # members stating no specimen are as good as those stating blood
+
+    def _of_another_panel(self, finding: Finding, members: frozenset[frozenset[str]]) -> bool:
+        """Whether a finding is reported under a panel no larger than the one asked for that shares no more than one
+        member with it ('Serum_Electrolytes > HCO3' for a blood gas): that panel's result, not the asked panel's (a
+        sheet of chemistries holds many panels' members)."""
+        return any(
+            len(self.table.panels[panel] & members) <= 1 and len(self.table.panels[panel]) <= len(members)
+            for parent in finding.parents
+            for panel in parent.own.tokens & self.table.panels.keys()
+        )
 
     @cached_property
     def _other_tests(self) -> frozenset[str]:
@@ -317,3 +329,10 @@ class KeyMatcher:
     def _ordered(found: Iterable[Finding]) -> list[Finding]:
         unique = {id(finding): finding for finding in found}
         return sorted(unique.values(), key=lambda finding: finding.order)
+
+
+def _beside_another_sample(finding: Finding) -> bool:
+    """Whether a finding of one sample is reported inside a test of another ('Lumbar_Puncture > Serum_Glucose', the
+    blood glucose set beside the CSF's): a comparison within that test, not a member of a panel of its own."""
+    own = finding.own.specimen
+    return bool(own) and any(parent.own.specimen and parent.own.specimen != own for parent in finding.parents)

@@ -914,11 +914,8 @@ class LookupMeasurement(DeterministicRole):
             items += headed
         heading = words_of(bare)
         if not found:
-            if self._key(heading).modality:  # '(pancreatic protocol)' after a CT is no examination
-                named = [finding for finding in named if not (finding.exam and not finding.own.modality)]
-            elif asks_for_examination(heading, self._key(heading)):  # 'Exam: spine - tenderness' is no spine MRI
-                named = [finding for finding in named if finding.exam and not finding.own.modality]
-            return self._match.outermost(named)  # 'red cell size (MCV)': the gloss names what the words do not
+            return self._match.outermost(self._of_the_heading(heading, named))  # 'red cell size (MCV)'
+
         if not named and len(items) == 1 and all(f.exam and f.children for f in found) and self._names_a_part(items[0]):
             return []  # 'Neuro exam - reflexes', 'Vitals: SpO2': the part asked for, which this examination lacks
         if len(items) > 1 and not all(self._find(item) for item in items) and not all(f.exam for f in found):
@@ -934,6 +931,19 @@ class LookupMeasurement(DeterministicRole):
             covered = sum(part in named for part in parts)
             if len(parts) > 1 and covered >= len(parts) - (len(parts) >= 4):
                 return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts
+        return named
+
+    def _of_the_heading(self, heading: list[str], named: list[Finding]) -> list[Finding]:
+        """What a gloss finds where its heading finds nothing ('red cell size (MCV)': the gloss names what the words
+        do not), of the kind the heading names: imaging's, an examination's, or a blood panel's."""
+        key = self._key(heading)
+        if key.modality:  # '(pancreatic protocol)' after a CT is no examination
+            return [finding for finding in named if not (finding.exam and not finding.own.modality)]
+        if asks_for_examination(heading, key):  # 'Exam: spine - tenderness' is no spine MRI
+            return [finding for finding in named if finding.exam and not finding.own.modality]
+        if key.tokens & self._table.panels.keys() and not key.specimen:
+            # 'CBC with differential (eosinophils)' is the blood's, not the urine's Hansel stain
+            return [finding for finding in named if finding.own.specimen <= {DEFAULT_SPECIMEN}]
         return named
 
     def _names_a_part(self, item: str) -> bool:

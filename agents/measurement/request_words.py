@@ -189,6 +189,7 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(r"\bGOT\b"), "AST"),
     (re.compile(r"\b(?P<side>right|left|rt|lt)\s+LL\b", re.IGNORECASE), r"\g<side> lower limb"),
     (re.compile(r"(?<=uria)\s+(?:of|over|in|on)\s+24\s*(?:h|hrs?|hours?)\b", re.IGNORECASE), " 24 hour urine"),
+    (re.compile(r"\b24\s*-?\s*(?:h|hrs?|hours?)\s+(?=[a-z]+uria\b)", re.IGNORECASE), "24 hour urine "),
     (
         re.compile(
             r"\becho(?:graphy)?\b(?=\s+(?:of\s+(?:the\s+)?)?(?:abdomen|abdominal|abdo|pelvic|pelvis|renal|kidneys?|liver"
