@@ -3710,3 +3710,18 @@ def test_a_panel_the_case_lacks_is_not_answered_with_another_panels_or_another_s
     assert _paths(lookup, "24h proteinuria") == []
     assert _paths(lookup, "proteinuria") == ["Urine_Tests > Protein"]
     assert _paths(lookup, "Complete Blood Count with differential (eosinophil count)") == []
+
+
+def test_a_prefixed_question_a_plain_i_want_and_a_culture_for_the_organism_it_reports() -> None:
+    tests = {
+        "Pelvic_Ultrasound": "Enlarged ovaries with many follicles",
+        "Chest_X-ray": "Clear",
+        "Chest_CT": "Anterior mediastinal mass",
+        "Throat_Culture": {"Findings": "Negative for Group A Streptococcus"},
+    }
+    exam = {"General_Examination": {"Inspection": "Pale"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "REQUEST TEST: What did the pelvic ultrasound show?") == ["Pelvic_Ultrasound"]
+    assert _paths(lookup, "I want a chest xray and CT chest") == ["Chest_X-ray", "Chest_CT"]
+    assert _paths(lookup, "Throat culture for group A streptococcus") == ["Throat_Culture"]
+    assert _paths(lookup, "general inspection for pallor") == ["General_Examination > Inspection"]

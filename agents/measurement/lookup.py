@@ -438,8 +438,11 @@ class LookupMeasurement(DeterministicRole):
         words before 'for' name, where the case reports it as one result. Words before 'for' that name only a
         method ('serology for strongyloides') are no test without the organism, and a test the case reports in
         parts may hold the sought one among them, so neither is answered this way."""
-        if not any(self._unknown(word) for word in sought) and self._find(" ".join(sought)):
-            return []
+        if not any(self._unknown(word) for word in sought) and (itself := self._find(" ".join(sought))):
+            tested = self._find(" ".join(named)) if named else []
+            # 'Throat culture for group A strep' where the culture's words report it: the culture
+            inside = tested and not any(found.exam for found in tested)
+            return tested if inside and all(self._inside(found, tested) for found in itself) else []
         key = self._key(named)
         names_a_test = bool(
             key.tokens - self._table.specifiers
