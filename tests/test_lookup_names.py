@@ -3725,3 +3725,10 @@ def test_a_prefixed_question_a_plain_i_want_and_a_culture_for_the_organism_it_re
     assert _paths(lookup, "I want a chest xray and CT chest") == ["Chest_X-ray", "Chest_CT"]
     assert _paths(lookup, "Throat culture for group A streptococcus") == ["Throat_Culture"]
     assert _paths(lookup, "general inspection for pallor") == ["General_Examination > Inspection"]
+
+
+def test_a_value_compared_after_the_test_and_a_dipstick_for_blood_ask_for_the_result() -> None:
+    tests = {"CD4_Count": "42 cells/uL", "Urinalysis": {"Blood": "3+", "Protein": "Negative"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Is the CD4 count below 50?") == ["CD4_Count"]
+    assert _paths(lookup, "Urine dipstick for blood") == ["Urinalysis > Blood"]

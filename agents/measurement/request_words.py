@@ -368,7 +368,13 @@ _SIZE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mm|cm)\b", re.IGNORECASE)
 # Blood found in the urine is what is measured there, not a blood sample: 'blood in the urine', 'blood on the urine
 # dipstick' -> 'urine blood'.
 _BLOOD_IN = re.compile(
-    r"\bblood (?:in|on) (?:the |his |her |their )?(?:urine\b(?: dip(?:stick)?\b)?|(?:urine )?dip(?:stick)?\b)",
+    r"\bblood (?:in|on) (?:the |his |her |their )?(?:urine\b(?: dip(?:stick)?\b)?|(?:urine )?dip(?:stick)?\b)"
+    r"|\b(?:urine(?: dip(?:stick)?)?|urinalysis|dip(?:stick)?) for blood\b",  # 'urine dipstick for blood'
+    re.IGNORECASE,
+)
+# A value asked about after the test: 'Is the CD4 count below 50?' asks for the count.
+_COMPARED = re.compile(
+    r"\s+(?:below|above|under|over|less than|more than|greater than|at least|<|>)\s*\d[\d.,]*\s*(?=\??\s*$)",
     re.IGNORECASE,
 )
 # How a sample is taken is no part of the test's name: 'ultrasound-guided core biopsy', 'CT guided lung biopsy'.
@@ -433,7 +439,7 @@ def requested_test(request: str) -> str:
     request = _WITHOUT.sub("", _WITH_SHORT.sub("with ", _WITHOUT_SHORT.sub("without", request))) or request
     request = _REFLEX.sub("with", _ROUTINE_MICROSCOPY.sub("routine microscopy", _POSTURAL.sub("orthostatic", request)))
     request = _GROWTH.sub("", _MCS.sub("MCS", request))
-    request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", request)))
+    request = _BLOOD_IN.sub("urine blood", _GUIDED.sub("", _SIZE.sub("", _COMPARED.sub("", request))))
     request = _ARTICLE_AFTER_PREPOSITION.sub(r"\1 ", _DURATION.sub("", request) or request)
     request = _TRAILING_QUESTION.sub("", request) or request
     request = _PULSE_RATE.sub("pulse rate ", request)
