@@ -148,6 +148,11 @@ def _bloods_written_out(bloods: re.Match[str]) -> str:
 # - 'A&Ox3', 'AOx4': alert and oriented, the cognitive part of the mental status examination;
 # - 'antibody to hepatitis B surface antigen', 'anti-hepatitis B surface antigen': the antibody named after its
 #   antigen ('hepatitis B surface antibody'), not the antigen.
+# An organ whose echo is an ultrasound, not an echocardiogram ('echo abdomen', 'kidney echo', 'TV echo').
+_SCANNED_ORGAN = (
+    r"(?:abdomen|abdominal|abdo|pelvic|pelvis|renal|kidneys?|liver|hepatic|thyroid|breasts?|mamma|obstetric"
+    r"|endovaginal|vaginal|transvaginal|tv|testicular|scrotal|neck|soft)"
+)
 _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (
         re.compile(
@@ -190,22 +195,8 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(r"\b(?P<side>right|left|rt|lt)\s+LL\b", re.IGNORECASE), r"\g<side> lower limb"),
     (re.compile(r"(?<=uria)\s+(?:of|over|in|on)\s+24\s*(?:h|hrs?|hours?)\b", re.IGNORECASE), " 24 hour urine"),
     (re.compile(r"\b24\s*-?\s*(?:h|hrs?|hours?)\s+(?=[a-z]+uria\b)", re.IGNORECASE), "24 hour urine "),
-    (
-        re.compile(
-            r"\becho(?:graphy)?\b(?=\s+(?:of\s+(?:the\s+)?)?(?:abdomen|abdominal|abdo|pelvic|pelvis|renal|kidneys?|liver"
-            r"|hepatic|thyroid|breasts?|mamma|obstetric|endovaginal|vaginal|transvaginal|testicular|scrotal|neck|soft)\b)",
-            re.IGNORECASE,
-        ),
-        "ultrasound",
-    ),
-    (
-        re.compile(
-            r"\b(?P<organ>abdominal|pelvic|renal|kidney|neck|thyroid|breast|obstetric|endovaginal|vaginal|transvaginal|tv"
-            r"|testicular|scrotal)\s+echo\b",
-            re.IGNORECASE,
-        ),
-        r"\g<organ> ultrasound",
-    ),
+    (re.compile(rf"\becho(?:graphy)?\b(?=\s+(?:of\s+(?:the\s+)?)?{_SCANNED_ORGAN}\b)", re.IGNORECASE), "ultrasound"),
+    (re.compile(rf"\b(?P<organ>{_SCANNED_ORGAN})\s+echo\b", re.IGNORECASE), r"\g<organ> ultrasound"),
     (re.compile(r"\bQuick\b(?=(?:\s+(?:value|test|time))?\s*(?:[?.!,/)]|$|\s+and\b))"), "prothrombin time"),
     (re.compile(r"\bin\s+(?:two|2)\s+planes\b", re.IGNORECASE), "2 views"),
     (re.compile(r"\bGAS(?=\s+(?:throat|culture|swab|rapid|antigen|pcr|test)\b)"), "group A strep"),
