@@ -3732,3 +3732,56 @@ def test_a_value_compared_after_the_test_and_a_dipstick_for_blood_ask_for_the_re
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "Is the CD4 count below 50?") == ["CD4_Count"]
     assert _paths(lookup, "Urine dipstick for blood") == ["Urinalysis > Blood"]
+
+
+def test_a_numbered_list_on_one_line_an_article_before_a_test_and_a_gloss_before_another_test() -> None:
+    tests = {
+        "Serum_Biochemistry": {"Creatinine": "2.1 mg/dL"},
+        "Urinalysis": {"Protein": "Negative", "Bacterial_Culture": "No growth"},
+        "Echocardiogram": "Normal ejection fraction",
+        "ECG": "Sinus rhythm",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    both = ["Serum_Biochemistry > Creatinine", "Urinalysis > Bacterial_Culture"]
+    assert _paths(lookup, "REQUEST TEST: 1. Serum creatinine 2. Urine culture") == both
+    assert _paths(lookup, "1. Serum creatinine 2) Urine culture") == both
+    assert _paths(lookup, "I would like to order a serum creatinine and a urinalysis.") == [
+        "Serum_Biochemistry > Creatinine",
+        "Urinalysis",
+    ]
+    assert _paths(lookup, "transthoracic echocardiography (TTE) and an ECG") == ["Echocardiogram", "ECG"]
+
+
+def test_a_test_after_a_panel_is_its_own_and_short_capital_abbreviations_are_each_asked() -> None:
+    tests = {
+        "Complete_Blood_Count": {"WBC": "5,000/mm3", "Hemoglobin": "12 g/dL"},
+        "HIV_Test": "Positive",
+        "Coagulation_Test_Results": {"PT": "13 s", "Thrombin_time": "30 s"},
+        "Serum": {"Glucose": "60 mg/dL", "C-peptide_level": "Low"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "CBC and HIV") == ["Complete_Blood_Count", "HIV_Test"]
+    assert _paths(lookup, "PT and TT") == ["Coagulation_Test_Results > PT", "Coagulation_Test_Results > Thrombin_time"]
+    assert _paths(lookup, "glucose + c-pep") == ["Serum > Glucose", "Serum > C-peptide_level"]
+    volumes = {
+        "Pulmonary_Function_Test": {"Total_Lung_Capacity": "110% predicted", "Residual_Volume": "140% predicted"}
+    }
+    assert _paths(LookupMeasurement(_case(volumes)), "TLC and RV") == [
+        "Pulmonary_Function_Test > Total_Lung_Capacity",
+        "Pulmonary_Function_Test > Residual_Volume",
+    ]
+
+
+def test_a_test_the_case_lacks_is_not_answered_through_its_gloss_or_a_typing_on_a_biopsy() -> None:
+    tests = {
+        "Urinalysis": {"Protein": "Negative"},
+        "Laboratory_Studies": {"Hemoglobin": "7.5 g/dL", "Reticulocyte_Count": "13%"},
+        "Biopsy": {"Findings": "Cells with nuclear hyperchromasia"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Chlamydia trachomatis NAAT (urine)") == []
+    assert _paths(lookup, "urinalysis (urine)") == ["Urinalysis"]
+    assert _paths(lookup, "Hemolysis labs (LDH, haptoglobin, indirect bilirubin)") == []
+    assert _paths(lookup, "Hemolysis labs (hemoglobin, reticulocytes)") == ["Laboratory_Studies"]  # all it holds
+    assert _paths(lookup, "HPV typing on the biopsy") == []
+    assert _paths(lookup, "what did the biopsy show") == ["Biopsy"]

@@ -80,6 +80,7 @@ from agents.measurement.names_of_tests import (
 )
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
+    BARE_SPECIMENS,
     DETERMINERS,
     EXAMINATION_METHODS,
     ONE_RESULT_WORDS,
@@ -87,6 +88,7 @@ from agents.measurement.request_words import (
     SOUGHT,
     RequestPart,
     asks_for_examination,
+    glossed_tests_apart,
     hoped_result,
     on_the_dipstick,
     questions,
@@ -805,6 +807,8 @@ class LookupMeasurement(DeterministicRole):
         if exact or self._only_the_diagnosis(request, words, key):
             return exact
         bare = PARENTHESES.sub(" ", request)
+        if len(pieces := glossed_tests_apart(request)) > 1 and all(apart := [self._find(piece) for piece in pieces]):
+            return self._match.outermost([finding for found in apart for finding in found])  # 'echo (TTE) and ECG'
         if bare != request and bare.strip() and (glossed := self._glossed(bare, request)):
             return glossed
         found = self._by_words_key(words, key)
@@ -860,7 +864,9 @@ class LookupMeasurement(DeterministicRole):
         side and region of the part before it ('knee arthrocentesis with cell count' is the synovial
         fluid's count), and a part naming only a region is the part of the examination the part before it names,
         there ('range of motion of hip and knee'), where the case holds that."""
-        texts = spread_modality([part.text for part in parts], self._table.specifiers, self._table.regions)
+        texts = self._heads_apart(
+            parts, spread_modality([part.text for part in parts], self._table.specifiers, self._table.regions)
+        )
         keys = [self._key(words_of(text)) for text in texts]
         sites = [key for key in keys if key.tokens & self._table.regions or key.side]
         found: list[Finding] = []
@@ -882,11 +888,34 @@ class LookupMeasurement(DeterministicRole):
                 context = key
         return self._match.outermost(found)
 
+    def _heads_apart(self, parts: list[RequestPart], texts: list[str]) -> list[str]:
+        """The parts read apart again where a test was read as the head of the one-word specifier after it ('CBC and
+        HIV' as 'CBC HIV'), but the specifier adds nothing to what the head finds and alone names a result of its own
+        (the HIV test); a region or side after the head stays its site ('Radiograph, right hip')."""
+        apart = list(texts)
+        for number in range(len(parts) - 1):
+            head, following = parts[number].text, parts[number + 1].text
+            if texts[number] or texts[number + 1] != f"{head} {following}":
+                continue
+            key = self._key(words_of(following))
+            if len(key.tokens) != 1 or key.tokens & self._table.regions or key.has_facets:
+                continue
+            by_head = {id(finding) for finding in self._one_part(head)}
+            alone = {id(finding) for finding in self._one_part(following)}
+            if (
+                by_head
+                and alone
+                and not alone & by_head
+                and {id(f) for f in self._one_part(texts[number + 1])} == by_head
+            ):
+                apart[number : number + 2] = [head, following]
+        return apart
+
     def _asked_alone(self, text: str, before: list[Finding]) -> list[Finding]:
         """A part of a request the names do not find, read as a request of its own ('appearance and behaviour': the
         behaviour, found by its spelling); where the parts before it found results, only results of the same
         examination or test as theirs ('white count and differential' is not the skin's 'differential diagnosis')."""
-        if len(text.strip()) < MIN_PART_ALONE or FOLLOW_UP.match(text):
+        if len(text.strip()) < MIN_PART_ALONE and not text.strip().isupper() or FOLLOW_UP.match(text):
             return []  # 'look at the belly, is it distended': a question about the part before
         alone = self._find_requested(text)
         if not before:
@@ -916,11 +945,15 @@ class LookupMeasurement(DeterministicRole):
             named += read  # 'urinalysis (RBC, WBC)': the urine's cells, where 'WBC' alone finds the blood count's
             items += headed
         heading = words_of(bare)
+        if not found and all(set(words_of(gloss)) <= BARE_SPECIMENS for gloss in glosses):
+            return []  # 'Chlamydia NAAT (urine)' where the case lacks it: the gloss says its sample, not another test
         if not found:
             return self._match.outermost(self._of_the_heading(heading, named))  # 'red cell size (MCV)'
 
         if not named and len(items) == 1 and all(f.exam and f.children for f in found) and self._names_a_part(items[0]):
             return []  # 'Neuro exam - reflexes', 'Vitals: SpO2': the part asked for, which this examination lacks
+        if len(items) > 1 and not named and self._lacks_every_test_of_the_gloss(heading, items, found):
+            return []  # 'Hemolysis labs (LDH, haptoglobin)' where the case holds none of them: not its other labs
         if len(items) > 1 and not all(self._find(item) for item in items) and not all(f.exam for f in found):
             return found  # 'TORCH titres [Toxoplasma, Rubella, CMV, HSV]': the panel as the doctor knows it
         if {id(finding) for finding in found} < {id(finding) for finding in self._match.outermost(named)}:
@@ -935,6 +968,18 @@ class LookupMeasurement(DeterministicRole):
             if len(parts) > 1 and covered >= len(parts) - (len(parts) >= 4):
                 return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts
         return named
+
+    def _lacks_every_test_of_the_gloss(self, heading: list[str], items: list[str], found: list[Finding]) -> bool:
+        """Whether a gloss lists tests the table knows ('LDH', 'haptoglobin') under a heading with a word it does not
+        ('hemolysis labs'), and what the heading found says neither the tests nor that word: the gloss is what is
+        asked, and the heading's other results are not it."""
+        unknown = [[word] for word in heading if self._unknown(word)]
+        listed = [words_of(item) for item in items]
+        return (
+            bool(unknown)
+            and all(self._key(words).tokens & self._table.tests for words in listed)
+            and not any(self._text.says_anywhere(finding, words) for finding in found for words in [*listed, *unknown])
+        )
 
     def _of_the_heading(self, heading: list[str], named: list[Finding]) -> list[Finding]:
         """What a gloss finds where its heading finds nothing ('red cell size (MCV)': the gloss names what the words

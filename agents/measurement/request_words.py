@@ -28,6 +28,10 @@ _PREFIX = re.compile(
     r"|^\s*\d{1,2}[.)]\s+",  # a numbered list's marker ('1. CBC', '2) Chest X-ray')
     re.IGNORECASE,
 )
+# A numbered list written on one line ('1. CBC 2. Chest X-ray'): each marker after the first is where a test begins.
+_NUMBERED_ITEM = re.compile(r"(?<=\S)\s+\d{1,2}[.)]\s+(?=[A-Za-z])")
+# An article starting one test of several ('a serum creatinine and a urinalysis', 'TTE and an ECG').
+_LEADING_ARTICLE = re.compile(r"^(?:a|[Aa]n)\s+(?=\S)")
 # The sample written as one letter before the test: 'S. creatinine' (South Asian usage), 'S-creatinine', 's-Cr',
 # 'P-glucose', 'U-albumin' (Nordic and Korean usage); not 'p-ANCA' or 'B-type'.
 _SERUM_SHORT = re.compile(
@@ -315,6 +319,28 @@ _PROPERTY_ASKED = re.compile(
 _HEADED_LIST = re.compile(r"^(?P<heading>[^:()\[\]]+?)(?:\s*:|\s+-+)\s+(?P<items>[^:()\[\]?]+)$")
 # A gloss inside a request: 'Basic metabolic panel (BMP)', 'Thyroid function tests [TSH, free T4]'.
 PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+# Where a request lists tests of its own ('transthoracic echo (TTE) and an ECG'), outside any gloss.
+_TESTS_APART = re.compile(r"\s*(?:[,;+]|\band\b)\s*", re.IGNORECASE)
+
+
+def glossed_tests_apart(request: str) -> list[str]:
+    """The tests a request lists where a gloss follows one that is not the last ('transthoracic echocardiography (TTE)
+    and an ECG' -> the echo with its gloss, and the ECG): each gloss is of the test before it, not of the list. A
+    request with no such gloss is one piece."""
+    glosses = list(PARENTHESES.finditer(request))
+    if not glosses or not _TESTS_APART.search(request[glosses[0].end() :]):
+        return [request]
+    pieces, start, cursor = [], 0, 0
+    for gloss in [*glosses, None]:
+        end = gloss.start() if gloss else len(request)
+        for split in _TESTS_APART.finditer(request, cursor, end):
+            pieces.append(request[start : split.start()])
+            start = split.end()
+        cursor = gloss.end() if gloss else end
+    pieces.append(request[start:])
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
 # Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP'), the separator kept.
 REQUEST_PARTS = re.compile(r"\s*([,;/&+]|\band\b|\bplus\b|\bwith\b|\bincluding\b|\bincl\b\.?)\s*", re.IGNORECASE)
 PART_OF_THE_LAST = frozenset({"with", "including", "incl", "incl."})
@@ -423,6 +449,7 @@ def requested_test(request: str) -> str:
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
     request = _PREFIX.sub("", request.strip()) or request  # 'REQUEST TEST: What did the biopsy show?': the question
+    request = _NUMBERED_ITEM.sub("; ", _PREFIX.sub("", request) or request)  # 'REQUEST TEST: 1. CBC 2. ESR'
     request = _WHEN_TAKEN.sub("", request)  # before a name's underscores are read: 'Vital_Signs_at_Presentation'
     request = _UNIT.sub("", request) or request
     request = request.replace("_", " ")  # 'Complete_Blood_Count_With_Differential': its words, as any other name
@@ -519,7 +546,7 @@ def request_parts(request: str) -> list[RequestPart]:
     parts: list[RequestPart] = []
     after_with = False
     for number in range(0, len(pieces), 2):
-        text = pieces[number].strip()
+        text = _LEADING_ARTICLE.sub("", pieces[number].strip())
         separator = pieces[number - 1].lower() if number else ""
         after_with = after_with or separator in PART_OF_THE_LAST
         if not text:
