@@ -3785,3 +3785,17 @@ def test_a_test_the_case_lacks_is_not_answered_through_its_gloss_or_a_typing_on_
     assert _paths(lookup, "Hemolysis labs (hemoglobin, reticulocytes)") == ["Laboratory_Studies"]  # all it holds
     assert _paths(lookup, "HPV typing on the biopsy") == []
     assert _paths(lookup, "what did the biopsy show") == ["Biopsy"]
+
+
+def test_order_entry_views_and_limbs_and_a_reason_in_brackets() -> None:
+    tests = {
+        "Chest_X-ray": "Clear lungs",
+        "Doppler_Ultrasound_Lower_Limb": "No thrombus",
+        "Complete_Blood_Count": {"WBC": "45,000/mm3"},
+    }
+    exam = {"Musculoskeletal_Examination": {"Inspection": "No deformity"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "cxr 2v") == ["Chest_X-ray"]
+    assert _paths(lookup, "lower ext doppler") == ["Doppler_Ultrasound_Lower_Limb"]
+    assert _paths(lookup, "Peripheral blood smear (to look for smudge cells)") == []
+    assert _paths(lookup, "CBC (to evaluate for leukocytosis)") == ["Complete_Blood_Count"]

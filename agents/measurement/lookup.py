@@ -915,7 +915,8 @@ class LookupMeasurement(DeterministicRole):
         """A part of a request the names do not find, read as a request of its own ('appearance and behaviour': the
         behaviour, found by its spelling); where the parts before it found results, only results of the same
         examination or test as theirs ('white count and differential' is not the skin's 'differential diagnosis')."""
-        if len(text.strip()) < MIN_PART_ALONE and not text.strip().isupper() or FOLLOW_UP.match(text):
+        short = len(text.strip()) < MIN_PART_ALONE and not (text.strip().isupper() or self._kind_of(text))
+        if short or FOLLOW_UP.match(text):
             return []  # 'look at the belly, is it distended': a question about the part before
         alone = self._find_requested(text)
         if not before:

@@ -28,6 +28,11 @@ _PREFIX = re.compile(
     r"|^\s*\d{1,2}[.)]\s+",  # a numbered list's marker ('1. CBC', '2) Chest X-ray')
     re.IGNORECASE,
 )
+# A reason in brackets after a test ('Lipase (to evaluate for pancreatitis)', 'smear (looking for smudge cells)').
+_REASON_IN_BRACKETS = re.compile(
+    r"\s*\((?:\?|(?:to|for|r/o|rule|ruling|looking|look|evaluat\w*|assess\w*|check\w*|query|suspect\w*)\b)[^()]*\)",
+    re.IGNORECASE,
+)
 # A numbered list written on one line ('1. CBC 2. Chest X-ray'): each marker after the first is where a test begins.
 _NUMBERED_ITEM = re.compile(r"(?<=\S)\s+\d{1,2}[.)]\s+(?=[A-Za-z])")
 # An article starting one test of several ('a serum creatinine and a urinalysis', 'TTE and an ECG').
@@ -178,6 +183,12 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
         lambda limb: "lower extremity" if limb["limb"] == "L" else "upper extremity",
     ),
     (re.compile(r"\bresps\b", re.IGNORECASE), "respiratory rate"),
+    # Order-entry views and limbs: 'CXR 2v', 'XR knee 3V'; 'lower ext doppler', 'bilat upper ext'
+    (re.compile(r"(?<![A-Za-z0-9])(?P<number>\d)\s*v\b", re.IGNORECASE), r"\g<number> views"),
+    (
+        re.compile(r"\b(?P<limb>lower|upper)\s+ext\b(?!\.?\s*rotation)", re.IGNORECASE),
+        r"\g<limb> extremity",
+    ),
     # A number of views is a radiograph's ('hand 3 view', '2 view knee')
     (
         re.compile(
@@ -450,6 +461,7 @@ def requested_test(request: str) -> str:
     would be left."""
     request = _PREFIX.sub("", request.strip()) or request  # 'REQUEST TEST: What did the biopsy show?': the question
     request = _NUMBERED_ITEM.sub("; ", _PREFIX.sub("", request) or request)  # 'REQUEST TEST: 1. CBC 2. ESR'
+    request = _REASON_IN_BRACKETS.sub("", request) or request
     request = _WHEN_TAKEN.sub("", request)  # before a name's underscores are read: 'Vital_Signs_at_Presentation'
     request = _UNIT.sub("", request) or request
     request = request.replace("_", " ")  # 'Complete_Blood_Count_With_Differential': its words, as any other name
