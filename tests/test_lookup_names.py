@@ -480,8 +480,10 @@ def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     # stop 37's sets joined, where the reader of stop 37's start answers 18 (a blood gas with the serum bicarbonate, a
     # basic metabolic panel with the serum glucose taken at a lumbar puncture, '24h proteinuria' with the dipstick's
     # protein: those no longer). Left: 'total protein' with the urine's protein, 'urine hCG' with the serum's,
-    # 'cytogenetics of bone marrow' with the aspirate, 'BAER' with the audiometry. Not yet 0.
-    assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 14
+    # 'cytogenetics of bone marrow' with the aspirate, 'BAER' with the audiometry. Not yet 0. Stop 38's sets add two
+    # a reader could not tell apart: 'VEMP' answered with the case's vestibular function tests, and 'CMP' (to an
+    # Australian registrar calcium, magnesium and phosphate) with a US comprehensive metabolic panel.
+    assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 16
     # An examination request for a part or sign the examination does not speak of ('nails' where the skin
     # examination describes the arms, 'auscultate for a renal bruit' where it reports the bowel sounds) is still
     # answered with the examination that would have reported it, in a few rows the writers label absent (48 of
@@ -3799,3 +3801,39 @@ def test_order_entry_views_and_limbs_and_a_reason_in_brackets() -> None:
     assert _paths(lookup, "lower ext doppler") == ["Doppler_Ultrasound_Lower_Limb"]
     assert _paths(lookup, "Peripheral blood smear (to look for smudge cells)") == []
     assert _paths(lookup, "CBC (to evaluate for leukocytosis)") == ["Complete_Blood_Count"]
+
+
+def test_a_request_wrapped_in_an_llm_doctors_sentence_finds_its_test() -> None:
+    tests = {"Chest_X-ray": "Right lower lobe consolidation", "HIV_Test": "Positive", "Urine_Beta_hCG": "Negative"}
+    exam = {"Cardiac_Examination": {"Heart_Sounds": "S1 S2 normal, no murmur"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "Let me request a chest radiograph to look for pneumonia or an effusion.") == ["Chest_X-ray"]
+    assert _paths(lookup, "Given the papules and lymphadenopathy, I would like to order an HIV test.") == ["HIV_Test"]
+    assert _paths(lookup, "Based on the amenorrhea, let me first check a pregnancy test.") == ["Urine_Beta_hCG"]
+    assert _paths(lookup, "Let me listen to the heart.") == ["Cardiac_Examination > Heart_Sounds"]
+    assert _paths(lookup, "first chest film") == ["Chest_X-ray"]
+
+
+def test_spanish_names_of_tests_and_examinations_find_them() -> None:
+    tests = {
+        "Fine_Needle_Aspiration_Biopsy": "Papillary carcinoma",
+        "Liver_Function_Tests": {"AST": "40 U/L"},
+        "Colonoscopy": "Ulcerated mass",
+        "Flow_Cytometry": "CD5+ B cells",
+        "Cardiac_MRI": "Late gadolinium enhancement",
+        "Transvaginal_Ultrasound": "Empty uterus",
+        "Blood_Tests": {"Sodium": "140 mEq/L"},
+        "Urinalysis": {"Nitrites": "Positive", "Leukocyte_Esterase": "Positive", "WBC": "20/hpf"},
+    }
+    exam = {"Abdominal_Examination": "Soft", "Neurological_Examination": {"Deep_Tendon_Reflexes": "Absent"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "PAAF") == ["Fine_Needle_Aspiration_Biopsy"]
+    assert _paths(lookup, "hepatic profile") == ["Liver_Function_Tests"]
+    assert _paths(lookup, "what showed the colono?") == ["Colonoscopy"]
+    assert _paths(lookup, "cytometry") == ["Flow_Cytometry"]
+    assert _paths(lookup, "cardio-RMN with gadolinium") == ["Cardiac_MRI"]
+    assert _paths(lookup, "TV eco") == ["Transvaginal_Ultrasound"]
+    assert _paths(lookup, "explore the abdomen") == ["Abdominal_Examination"]
+    assert _paths(lookup, "osteotendinous reflexes") == ["Neurological_Examination > Deep_Tendon_Reflexes"]
+    assert _paths(lookup, "REQUEST TEST: Basic blood work") == ["Blood_Tests"]
+    assert _paths(lookup, "urine nitrites and leucs") == ["Urinalysis > Nitrites", "Urinalysis > Leukocyte_Esterase"]

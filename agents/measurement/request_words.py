@@ -11,7 +11,18 @@ from typing import NamedTuple
 from agents.measurement.names_of_tests import EXCLUSIVE_KINDS, Key, concept_key
 
 EXAMINATION_WORDS = frozenset(
-    {"exam", "examination", "examine", "auscultation", "palpation", "percussion", "inspection", "listen", "feel"}
+    {
+        "exam",
+        "examination",
+        "examine",
+        "explore",
+        "auscultation",
+        "palpation",
+        "percussion",
+        "inspection",
+        "listen",
+        "feel",
+    }
 )
 """Words that ask for the physical examination (or one of its methods) rather than imaging of the region."""
 EXAMINATION_METHODS = frozenset({"inspection", "palpation", "percussion", "auscultation"})
@@ -31,6 +42,13 @@ _PREFIX = re.compile(
 # A reason in brackets after a test ('Lipase (to evaluate for pancreatitis)', 'smear (looking for smudge cells)').
 _REASON_IN_BRACKETS = re.compile(
     r"\s*\((?:\?|(?:to|for|r/o|rule|ruling|looking|look|evaluat\w*|assess\w*|check\w*|query|suspect\w*)\b)[^()]*\)",
+    re.IGNORECASE,
+)
+# The findings a request is made on, before the words asking for the test ('Based on the hallucinations, I would like
+# to order a urine toxicology screen', 'Given the papules, let me request an HIV test').
+_GROUNDS_FIRST = re.compile(
+    r"^\s*(?:based on|given|considering|in view of|in light of|because of|with)\b[^,]*,\s*"
+    r"(?=(?:i|we|let|let's|please|can|could|next|now)\b)",
     re.IGNORECASE,
 )
 # A numbered list written on one line ('1. CBC 2. Chest X-ray'): each marker after the first is where a test begins.
@@ -53,7 +71,7 @@ def _sample_written_out(short: re.Match[str]) -> str:
 _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
     r"|i(?:'ll| will| want(?: to)?| need| am ordering)|we(?:'ll| will| should| need to| need)"
-    r"|let(?:'s| us)|please|pls|plz|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
+    r"|let(?:'s| us| me)(?: first)?|please|pls|plz|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out|read"
     r"|pull up|show"
@@ -461,7 +479,7 @@ def requested_test(request: str) -> str:
     would be left."""
     request = _PREFIX.sub("", request.strip()) or request  # 'REQUEST TEST: What did the biopsy show?': the question
     request = _NUMBERED_ITEM.sub("; ", _PREFIX.sub("", request) or request)  # 'REQUEST TEST: 1. CBC 2. ESR'
-    request = _REASON_IN_BRACKETS.sub("", request) or request
+    request = _GROUNDS_FIRST.sub("", _REASON_IN_BRACKETS.sub("", request) or request)
     request = _WHEN_TAKEN.sub("", request)  # before a name's underscores are read: 'Vital_Signs_at_Presentation'
     request = _UNIT.sub("", request) or request
     request = request.replace("_", " ")  # 'Complete_Blood_Count_With_Differential': its words, as any other name
