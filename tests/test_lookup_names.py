@@ -3837,3 +3837,38 @@ def test_spanish_names_of_tests_and_examinations_find_them() -> None:
     assert _paths(lookup, "osteotendinous reflexes") == ["Neurological_Examination > Deep_Tendon_Reflexes"]
     assert _paths(lookup, "REQUEST TEST: Basic blood work") == ["Blood_Tests"]
     assert _paths(lookup, "urine nitrites and leucs") == ["Urinalysis > Nitrites", "Urinalysis > Leukocyte_Esterase"]
+
+
+def test_german_names_of_tests_and_a_sharp_s_find_them() -> None:
+    tests = {
+        "Complete_Blood_Count": {"Hemoglobin": "9 g/dL", "Platelets": "90,000/mm3"},
+        "Liver_Function_Tests": {"ALT": "300 U/L"},
+        "Blood_Work": {"Creatinine": "2.0 mg/dL", "Urea_Nitrogen": "40 mg/dL"},
+        "Urine_β-hCG": "Positive",
+        "X-ray": {"Left_Foot": "Fifth metatarsal fracture"},
+        "Spirometry": "FEV1/FVC 0.6",
+        "Blood_Pressure_Monitoring": "Mean 150/95 mmHg",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "kleines Blutbild") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "großes Blutbild") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "Thrombozyten") == ["Complete_Blood_Count > Platelets"]
+    assert _paths(lookup, "Leberwerte") == ["Liver_Function_Tests"]
+    assert _paths(lookup, "Krea und Harnstoff") == ["Blood_Work > Creatinine", "Blood_Work > Urea_Nitrogen"]
+    assert _paths(lookup, "ß-hCG im Harn") == ["Urine_β-hCG"]
+    assert _paths(lookup, "Rö Vorfuß links") == ["X-ray > Left_Foot"]
+    assert _paths(lookup, "Lufu") == ["Spirometry"]
+    assert _paths(lookup, "RR-Verlauf") == ["Blood_Pressure_Monitoring"]
+
+
+def test_a_headed_request_and_a_blood_gas_the_case_lacks_get_no_other_result() -> None:
+    tests = {
+        "Imaging": {"Chest_X-ray": "Clear"},
+        "Serum_Chemistries": {f"{name}": "1" for name in ("Na", "Cl", "K", "HCO3", "BUN", "Glucose", "Creatinine")},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "REQUEST TEST: Imaging - MRI Brain") == []
+    assert _paths(lookup, "Imaging - chest X-ray") == ["Imaging > Chest_X-ray"]
+    assert _paths(lookup, "BGA") == []
+    assert _paths(lookup, "blood gas") == []
+    assert _paths(lookup, "bicarbonate") == ["Serum_Chemistries > HCO3"]

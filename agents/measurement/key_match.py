@@ -41,6 +41,9 @@ GROWN_KINDS = frozenset({"bacterial", "viral", "fungal"})
 """What a culture or a microbial preparation looks for: a request naming one asks for a sample's test, never a biopsy's
 histology (unless it names the biopsy)."""
 ECHO = "echo"
+GAS_ANALYSED = frozenset({"blood_gas"})
+"""Panels measured on their own analyser: a member another panel reports (the serum bicarbonate of a chemistry sheet)
+is that panel's result, however large it is, never the gas's."""
 ROUTINE_CULTURE_SPECIMENS = frozenset({"blood", "urine", "sputum", "stool", "csf"})
 """Specimens whose culture, unnamed, is the routine bacterial one."""
 
@@ -243,17 +246,17 @@ class KeyMatcher:
             and facets_agree(wanted, finding.keys[0])
             and self._context_agrees(wanted, finding)
             and not self._of_another_test(finding)
-            and not self._of_another_panel(finding, members)
+            and not self._of_another_panel(finding, members, next(iter(request.tokens)) in GAS_ANALYSED)
             and not _beside_another_sample(finding)
         ]
         return self.preferred(request, found)  # members stating no specimen are as good as those stating blood
 
-    def _of_another_panel(self, finding: Finding, members: frozenset[frozenset[str]]) -> bool:
-        """Whether a finding is reported under a panel no larger than the one asked for that shares no more than one
-        member with it ('Serum_Electrolytes > HCO3' for a blood gas): that panel's result, not the asked panel's (a
-        sheet of chemistries holds many panels' members)."""
+    def _of_another_panel(self, finding: Finding, members: frozenset[frozenset[str]], apart: bool = False) -> bool:
+        """Whether a finding is reported under a panel no larger than the one asked for (any panel, where the one asked
+        for is measured ``apart``) that shares no more than one member with it ('Serum_Electrolytes > HCO3' for a blood
+        gas): that panel's result, not the asked panel's (a sheet of chemistries holds many panels' members)."""
         return any(
-            len(self.table.panels[panel] & members) <= 1 and len(self.table.panels[panel]) <= len(members)
+            len(self.table.panels[panel] & members) <= 1 and (apart or len(self.table.panels[panel]) <= len(members))
             for parent in finding.parents
             for panel in parent.own.tokens & self.table.panels.keys()
         )

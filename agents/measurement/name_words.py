@@ -15,9 +15,15 @@ _GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": 
 """Greek letters as clinicians also spell them ('β-hCG' is 'beta hCG', 'γGT' is 'gamma GT')."""
 
 
+_SHARP_S_AS_BETA = re.compile(r"(?<![^\W\d_])ß")
+"""A German sharp s standing for beta, as German keyboards write it ('ß-hCG'); inside a word it is 'ss' ('Fuß')."""
+
+
 def normalise_name(name: str) -> str:
     """'Complete_Blood_Counts' / 'complete blood-count' -> 'complete blood count' (lowercase, singular); accents
-    folded ('Lasègue' -> 'lasegue', 'café-au-lait' -> 'cafe au lait')."""
+    folded ('Lasègue' -> 'lasegue', 'café-au-lait' -> 'cafe au lait'), and a German sharp s read ('großes' -> 'grosses',
+    'ß-hCG' -> 'beta hcg')."""
+    name = _SHARP_S_AS_BETA.sub(" beta ", name).replace("ß", "ss")
     words = _NON_WORD.sub(" ", _without_accents(name.lower().translate(_GREEK)).replace("_", " ")).split()
     return " ".join(singular(word) for word in words)
 

@@ -36,6 +36,7 @@ ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 # So are the headings order lists put before a test ('Lab: TSH', 'Imaging: MRI brain').
 _PREFIX = re.compile(
     r"^\s*(?:request(?:ed)?\s+tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*"
+    r"|^\s*(?:labs?|laboratory|imaging|radiology|blood\s+tests?)\s+-+\s+(?=\S)"  # 'Imaging - MRI Brain'
     r"|^\s*\d{1,2}[.)]\s+",  # a numbered list's marker ('1. CBC', '2) Chest X-ray')
     re.IGNORECASE,
 )
@@ -231,7 +232,7 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(rf"\becho(?:graphy)?\b(?=\s+(?:of\s+(?:the\s+)?)?{_SCANNED_ORGAN}\b)", re.IGNORECASE), "ultrasound"),
     (re.compile(rf"\b(?P<organ>{_SCANNED_ORGAN})\s+echo\b", re.IGNORECASE), r"\g<organ> ultrasound"),
     (re.compile(r"\bQuick\b(?=(?:\s+(?:value|test|time))?\s*(?:[?.!,/)]|$|\s+and\b))"), "prothrombin time"),
-    (re.compile(r"\bin\s+(?:two|2)\s+planes\b", re.IGNORECASE), "2 views"),
+    (re.compile(r"\bin\s+(?:two|2|zwei)\s+(?:planes|ebenen)\b", re.IGNORECASE), "2 views"),
     (re.compile(r"\bGAS(?=\s+(?:throat|culture|swab|rapid|antigen|pcr|test)\b)"), "group A strep"),
     (re.compile(r"\bbloods\b", re.IGNORECASE), _bloods_written_out),
     (re.compile(r"(?<=\w)\s+(?:n|together with)\s+(?=\w)", re.IGNORECASE), " and "),
@@ -371,7 +372,9 @@ def glossed_tests_apart(request: str) -> list[str]:
 
 
 # Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP'), the separator kept.
-REQUEST_PARTS = re.compile(r"\s*([,;/&+]|\band\b|\bplus\b|\bwith\b|\bincluding\b|\bincl\b\.?)\s*", re.IGNORECASE)
+REQUEST_PARTS = re.compile(
+    r"\s*([,;/&+]|\band\b|\bund\b|\bplus\b|\bwith\b|\bincluding\b|\bincl\b\.?)\s*", re.IGNORECASE
+)
 PART_OF_THE_LAST = frozenset({"with", "including", "incl", "incl."})
 """Separators after which a part names something of the test before it ('electrolytes including calcium')."""
 # Order-entry shorthand: 'w/ diff' and 'w diff' are 'with diff', 'w/o contrast' and 'wo contrast' 'without contrast'.
