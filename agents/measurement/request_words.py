@@ -52,6 +52,11 @@ _GROUNDS_FIRST = re.compile(
     r"(?=(?:i|we|let|let's|please|can|could|next|now)\b)",
     re.IGNORECASE,
 )
+# Markdown emphasis around a request ('**CT Head without contrast**').
+_EMPHASIS = re.compile(r"\*+|(?<!\w)_{2,}|_{2,}(?!\w)")
+# A bulleted list written on one line ('- CBC - CRP', '• TSH • free T4'): each bullet after the first begins a test.
+_BULLETED = re.compile(r"^\s*[-•]\s+(?=.*\s[-•]\s)")
+_BULLET = re.compile(r"\s+[-•]\s+")
 # A numbered list written on one line ('1. CBC 2. Chest X-ray'): each marker after the first is where a test begins.
 _NUMBERED_ITEM = re.compile(r"(?<=\S)\s+\d{1,2}[.)]\s+(?=[A-Za-z])")
 # An article starting one test of several ('a serum creatinine and a urinalysis', 'TTE and an ECG').
@@ -97,6 +102,7 @@ _ASKING = re.compile(
 # 'hb stable?', 'cd4 <50?'.
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
+    r"|if (?:available|possible|any|done|performed|(?:it was|it's|already) done)"
     r"|yet|already|together|or not|stable|dosage|results? out|(?:been )?(?:performed|filled out|recommended|done)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
@@ -304,7 +310,7 @@ SOUGHT = re.compile(r"\s+for\s+", re.IGNORECASE)
 _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\s+an?\s+", re.IGNORECASE)
 # A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
 _REASON = re.compile(
-    r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:rule out|r/o|evaluate|assess|look for|check(?: for)?|exclude|confirm|"
+    r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:(?:further|better|fully|also|help|properly)\s+)?(?:rule out|r/o|evaluate|assess|look for|check(?: for)?|exclude|confirm|"
     r"screen for|investigate|identify|detect|determine|classify|characteri[sz]e|see|stage|grade|quantify|define|"
     r"delineate|measure|document|visuali[sz]e|monitor|guide|locali[sz]e|differentiate|distinguish|clarify|establish|"
     r"work up|verify|trend|follow)"
@@ -480,7 +486,10 @@ def requested_test(request: str) -> str:
     """The test a request names, without the words asking for it or the reason it is wanted ('Could we
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
+    request = _EMPHASIS.sub("", request).strip() or request
     request = _PREFIX.sub("", request.strip()) or request  # 'REQUEST TEST: What did the biopsy show?': the question
+    if _BULLETED.match(request):
+        request = _BULLET.sub("; ", _BULLETED.sub("", request))  # '- CBC - CRP'
     request = _NUMBERED_ITEM.sub("; ", _PREFIX.sub("", request) or request)  # 'REQUEST TEST: 1. CBC 2. ESR'
     request = _GROUNDS_FIRST.sub("", _REASON_IN_BRACKETS.sub("", request) or request)
     request = _WHEN_TAKEN.sub("", request)  # before a name's underscores are read: 'Vital_Signs_at_Presentation'
