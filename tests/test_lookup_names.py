@@ -3872,3 +3872,44 @@ def test_a_headed_request_and_a_blood_gas_the_case_lacks_get_no_other_result() -
     assert _paths(lookup, "BGA") == []
     assert _paths(lookup, "blood gas") == []
     assert _paths(lookup, "bicarbonate") == ["Serum_Chemistries > HCO3"]
+
+
+def test_french_and_portuguese_names_of_tests_find_them() -> None:
+    tests = {
+        "Liver_Function_Tests": {"Bilirubin_Total": "3 mg/dL", "Bilirubin_Direct": "2 mg/dL", "ALP": "400 U/L"},
+        "Skin_Biopsy": {"Findings": "Subepidermal blister"},
+        "Electrolytes": {"Sodium": "130 mEq/L", "Potassium": "3.1 mEq/L", "Chloride": "90 mEq/L"},
+        "Blood_Work": {"Urea_Nitrogen": "40 mg/dL", "Creatinine": "2.1 mg/dL"},
+        "Upper_Endoscopy": {"Findings": "Duodenal ulcer"},
+        "Hepatitis_Viral_Panel": {"HBeAg": "Negative"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "bili totale et conjuguée") == [
+        "Liver_Function_Tests > Bilirubin_Total",
+        "Liver_Function_Tests > Bilirubin_Direct",
+    ]
+    assert _paths(lookup, "biopsie cutanée") == ["Skin_Biopsy"]
+    assert _paths(lookup, "kaliémie") == ["Electrolytes > Potassium"]
+    assert _paths(lookup, "K e Cl") == ["Electrolytes > Potassium", "Electrolytes > Chloride"]
+    assert _paths(lookup, "ureia e creatinina") == ["Blood_Work > Urea_Nitrogen", "Blood_Work > Creatinine"]
+    assert _paths(lookup, "endoscopia digestiva alta") == ["Upper_Endoscopy"]
+    assert _paths(lookup, "hepatitis B e antigen") == ["Hepatitis_Viral_Panel > HBeAg"]
+
+
+def test_no_phrase_of_the_table_holds_a_word_the_table_respells() -> None:
+    # Request words are respelt before phrases are looked up, so such a phrase could never be found.
+    table = name_table()
+    unreachable = [
+        " ".join(words) for words in table.phrases if len(words) > 1 and any(word in table.spellings for word in words)
+    ]
+    assert unreachable == []
+
+
+def test_markdown_a_bulleted_line_a_further_reason_and_if_available_leave_the_order() -> None:
+    tests = {"Blood_Tests": {"BUN": "30 mg/dL", "C-Reactive_Protein": "5 mg/dL"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "**BUN**") == ["Blood_Tests > BUN"]
+    assert _paths(lookup, "REQUEST TEST: **CRP**") == ["Blood_Tests > C-Reactive_Protein"]
+    assert _paths(lookup, "- BUN - CRP") == ["Blood_Tests > BUN", "Blood_Tests > C-Reactive_Protein"]
+    assert _paths(lookup, "I'd like to order a BUN to further evaluate.") == ["Blood_Tests > BUN"]
+    assert _paths(lookup, "REQUEST TEST: CRP if available") == ["Blood_Tests > C-Reactive_Protein"]

@@ -310,7 +310,8 @@ SOUGHT = re.compile(r"\s+for\s+", re.IGNORECASE)
 _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\s+an?\s+", re.IGNORECASE)
 # A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
 _REASON = re.compile(
-    r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:(?:further|better|fully|also|help|properly)\s+)?(?:rule out|r/o|evaluate|assess|look for|check(?: for)?|exclude|confirm|"
+    r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:(?:further|better|fully|also|help|properly)\s+)?"
+    r"(?:rule out|r/o|evaluate|assess|look for|check(?: for)?|exclude|confirm|"
     r"screen for|investigate|identify|detect|determine|classify|characteri[sz]e|see|stage|grade|quantify|define|"
     r"delineate|measure|document|visuali[sz]e|monitor|guide|locali[sz]e|differentiate|distinguish|clarify|establish|"
     r"work up|verify|trend|follow)"
@@ -378,8 +379,12 @@ def glossed_tests_apart(request: str) -> list[str]:
 
 
 # Where a request names several tests ('BUN and creatinine', 'PT/PTT', 'ESR, CRP'), the separator kept.
+# 'und', 'et' and a lowercase 'e' are 'and' in German, French and Portuguese ('Krea und Harnstoff', 'K e Cl'), but not
+# the 'e' of hepatitis B e antigen.
 REQUEST_PARTS = re.compile(
-    r"\s*([,;/&+]|\band\b|\bund\b|\bplus\b|\bwith\b|\bincluding\b|\bincl\b\.?)\s*", re.IGNORECASE
+    r"\s*([,;/&+]|\band\b|\bund\b|\bet\b|(?-i:(?<![Bb] )\be\b(?!\s*(?:antigen|antibody|ag|ab)\b))"
+    r"|\bplus\b|\bwith\b|\bincluding\b|\bincl\b\.?)\s*",
+    re.IGNORECASE,
 )
 PART_OF_THE_LAST = frozenset({"with", "including", "incl", "incl."})
 """Separators after which a part names something of the test before it ('electrolytes including calcium')."""
