@@ -3913,3 +3913,19 @@ def test_markdown_a_bulleted_line_a_further_reason_and_if_available_leave_the_or
     assert _paths(lookup, "- BUN - CRP") == ["Blood_Tests > BUN", "Blood_Tests > C-Reactive_Protein"]
     assert _paths(lookup, "I'd like to order a BUN to further evaluate.") == ["Blood_Tests > BUN"]
     assert _paths(lookup, "REQUEST TEST: CRP if available") == ["Blood_Tests > C-Reactive_Protein"]
+
+
+def test_an_llm_doctors_reasoning_before_the_tag_an_antibody_to_further_evaluate_and_a_phase_before_show() -> None:
+    tests = {
+        "Blood_Tests": {"Acetylcholine_Receptor_Antibodies": "Positive"},
+        "Electrolytes": {"Potassium": "3.0 mEq/L"},
+        "MRI_Brain": {"Findings": "Periventricular lesions"},
+        "Complete_Blood_Count": {"WBC": "9,000/mm3"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "I'd like to order an AChR antibodies to further evaluate.") == [
+        "Blood_Tests > Acetylcholine_Receptor_Antibodies"
+    ]
+    assert _paths(lookup, "To further evaluate, REQUEST TEST: Lab: Potassium") == ["Electrolytes > Potassium"]
+    assert _paths(lookup, "What did the MRI brain w/wo contrast show?") == ["MRI_Brain"]
+    assert _paths(lookup, "What did the CBC w/o diff show?") == ["Complete_Blood_Count"]

@@ -35,7 +35,8 @@ ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 # The simulator's own prefix, where a doctor writes it into the request ('REQUEST TEST: Lipase').
 # So are the headings order lists put before a test ('Lab: TSH', 'Imaging: MRI brain').
 _PREFIX = re.compile(
-    r"^\s*(?:request(?:ed)?\s+tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*"
+    r"^(?:.*?\b)?request(?:ed)?\s+tests?\s*:\s*"  # 'To further evaluate, REQUEST TEST: Lab: ESR'
+    r"|^\s*(?:labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*"
     r"|^\s*(?:labs?|laboratory|imaging|radiology|blood\s+tests?)\s+-+\s+(?=\S)"  # 'Imaging - MRI Brain'
     r"|^\s*\d{1,2}[.)]\s+",  # a numbered list's marker ('1. CBC', '2) Chest X-ray')
     re.IGNORECASE,
@@ -245,7 +246,8 @@ _SHORTHAND: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(r"\bA\s*&?\s*O\s*x\s*[1-4]\b|\bA\s*&\s*O\b", re.IGNORECASE), "alert and oriented"),
     (
         re.compile(
-            r"\b(?:antibod(?:y|ies)\s+(?:to|against)\s+(?:the\s+)?|anti-?\s*(?=[\w\s-]+?\santigen\b))"
+            r"\b(?:antibod(?:y|ies)\s+(?:to(?!\s+(?:further|better|rule|evaluate|assess|check|look|confirm|exclude|see)\b)"
+            r"|against)\s+(?:the\s+)?|anti-?\s*(?=[\w\s-]+?\santigen\b))"
             r"(?P<what>[\w\s-]+?)(?:\s+antigen)?(?=\s*(?:[?.,;)]|$|\band\b))",
             re.IGNORECASE,
         ),
@@ -443,7 +445,10 @@ _GUIDED = re.compile(r"\b(?:ultrasound|us|ct|mri|fluoroscop\w*|image|imaging|end
 _REFLEX = re.compile(r"\bwith\s+reflex(?:\s+to)?\b", re.IGNORECASE)
 # What a request asks to leave out is no part of its name: 'CT head without contrast', 'CBC w/o diff' (but an abdomen
 # 'without preparation' is the French plain abdominal radiograph).
-_WITHOUT = re.compile(r"\s*\bwithout\b(?!\s+preparation\b).*$", re.IGNORECASE)
+_WITHOUT = re.compile(
+    r"\s*\bwithout\b(?!\s+preparation\b)(?:(?!\s+(?:show|reveal|demonstrate|say|read|come back)\b).)*",
+    re.IGNORECASE,
+)  # up to a question's verb: 'What did the CBC w/o diff show?'
 SAMPLE_TESTS = frozenset({"culture", "gram_stain", "microscopy", "afb"})
 """Tests of a sample that, listed after a test of a named sample, are of that sample ('sputum stain and culture')."""
 FLUID_ANALYTES = frozenset(
