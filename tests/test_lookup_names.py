@@ -3929,3 +3929,25 @@ def test_an_llm_doctors_reasoning_before_the_tag_an_antibody_to_further_evaluate
     assert _paths(lookup, "To further evaluate, REQUEST TEST: Lab: Potassium") == ["Electrolytes > Potassium"]
     assert _paths(lookup, "What did the MRI brain w/wo contrast show?") == ["MRI_Brain"]
     assert _paths(lookup, "What did the CBC w/o diff show?") == ["Complete_Blood_Count"]
+
+
+def test_what_of_a_test_is_wanted_after_specifically_and_a_result_that_came_back() -> None:
+    tests = {
+        "Urinalysis": {"Osmolality": "800 mOsm/kg", "Na": "10 mEq/L", "WBC": "50/hpf", "Nitrites": "Positive"},
+        "Serum": {"Na": "128 mEq/L"},
+        "HIV_Test": "Positive",
+    }
+    exam = {"Abdominal_Examination": {"Palpation": "LLQ tenderness", "Percussion": "Tympanic"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "I'd like to see the urine studies, specifically the osmolality and sodium.") == [
+        "Urinalysis > Osmolality",
+        "Urinalysis > Na",
+    ]
+    assert _paths(lookup, "the urinalysis, specifically looking for white cells and nitrites") == [
+        "Urinalysis > WBC",
+        "Urinalysis > Nitrites",
+    ]
+    assert _paths(lookup, "Palpate the abdomen, especially the left lower quadrant") == [
+        "Abdominal_Examination > Palpation"
+    ]
+    assert _paths(lookup, "Has the HIV result come back yet?") == ["HIV_Test"]

@@ -58,6 +58,14 @@ _EMPHASIS = re.compile(r"\*+|(?<!\w)_{2,}|_{2,}(?!\w)")
 # A bulleted list written on one line ('- CBC - CRP', '• TSH • free T4'): each bullet after the first begins a test.
 _BULLETED = re.compile(r"^\s*[-•]\s+(?=.*\s[-•]\s)")
 _BULLET = re.compile(r"\s+[-•]\s+")
+# What of a test is wanted, after it: 'the urinalysis, specifically looking for white cells and nitrites' is a gloss
+# ('urinalysis (white cells and nitrites)').
+_SPECIFICALLY = re.compile(
+    r",?\s+(?:specifically|particularly|especially|in particular|namely)\b"
+    r"(?:\s+(?:looking|look|checking)\s+(?:for|at))?(?:\s+the)?\s+(?P<items>[^()]+?)\s*[.?!]?$",
+    re.IGNORECASE,
+)
+_EXAMINING = re.compile(r"\b(?:exam\w*|palpat\w*|auscultat\w*|inspect\w*|percuss\w*)", re.IGNORECASE)
 # A numbered list written on one line ('1. CBC 2. Chest X-ray'): each marker after the first is where a test begins.
 _NUMBERED_ITEM = re.compile(r"(?<=\S)\s+\d{1,2}[.)]\s+(?=[A-Za-z])")
 # An article starting one test of several ('a serum creatinine and a urinalysis', 'TTE and an ECG').
@@ -344,7 +352,7 @@ _LEUKOCYTES = re.compile(r"\b(?:leu[ck]ocytes?|leu[ck]s|wbcs?|white cells)\b", r
 # urinalysis come back?'.
 _SHOWED = re.compile(
     r"^\s*(?:what(?: [a-z]+)? )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?)"
-    r" (?:show|reveal|demonstrate|find|say|read|come back|result|return)\b(?P<shown>.*)$"
+    r" (?:show|reveal|demonstrate|find|say|read|results? (?:come|came) back|come back|result|return)\b(?P<shown>.*)$"
     r"|^\s*(?:what )?(?:did|does|has|have) (?:the |his |her |their )?(?P<growing>.+?) (?:grow|grown)\b.*$"
     r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
     re.IGNORECASE,
@@ -502,6 +510,8 @@ def requested_test(request: str) -> str:
         request = _BULLET.sub("; ", _BULLETED.sub("", request))  # '- CBC - CRP'
     request = _NUMBERED_ITEM.sub("; ", _PREFIX.sub("", request) or request)  # 'REQUEST TEST: 1. CBC 2. ESR'
     request = _GROUNDS_FIRST.sub("", _REASON_IN_BRACKETS.sub("", request) or request)
+    if not _EXAMINING.search(request):  # 'Palpate the abdomen, especially the left lower quadrant': where, not what
+        request = _SPECIFICALLY.sub(r" (\g<items>)", request)
     request = _WHEN_TAKEN.sub("", request)  # before a name's underscores are read: 'Vital_Signs_at_Presentation'
     request = _UNIT.sub("", request) or request
     request = request.replace("_", " ")  # 'Complete_Blood_Count_With_Differential': its words, as any other name
