@@ -3951,3 +3951,12 @@ def test_what_of_a_test_is_wanted_after_specifically_and_a_result_that_came_back
         "Abdominal_Examination > Palpation"
     ]
     assert _paths(lookup, "Has the HIV result come back yet?") == ["HIV_Test"]
+
+
+def test_reasons_written_before_the_tag_are_not_read_as_a_request() -> None:
+    tests = {"Skin_Scraping": {"Microscopy": "Hyphae", "Culture": "Trichophyton"}, "Lipase": "2,140 U/L"}
+    exam = {"Mental_Status_Exam": {"Insight_and_Judgment": "Poor insight into substance use"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "Substance use should be excluded. REQUEST TEST: Urine Drug Screen") == []
+    assert _paths(lookup, "Tinea should be excluded. REQUEST TEST: Skin scraping") == ["Skin_Scraping"]
+    assert _paths(lookup, "Lab results for lipase") == ["Lipase"]

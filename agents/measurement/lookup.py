@@ -87,6 +87,7 @@ from agents.measurement.request_words import (
     PARENTHESES,
     SOUGHT,
     RequestPart,
+    after_the_tag,
     asks_for_examination,
     glossed_tests_apart,
     hoped_result,
@@ -203,7 +204,8 @@ class LookupMeasurement(DeterministicRole):
         none (or the request asks for the diagnosis)."""
         cache_key = same_request(request)
         if cache_key not in self._cache:
-            self._cache[cache_key] = tuple(finding.node for finding in self._find(self._repaired(request)))
+            asked = self._repaired(after_the_tag(request))
+            self._cache[cache_key] = tuple(finding.node for finding in self._find(asked))
         return self._cache[cache_key]
 
     def find(self, request: str) -> Node | None:

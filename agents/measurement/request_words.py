@@ -101,6 +101,7 @@ _ASKING = re.compile(
     r"|(?:was|were|is|are) (?:the patient|the baby|the child|the|his|her|their|he|she|they)|(?:was|were|is|are)(?= \w)"
     r"|(?:how )?(?:do|does|did) (?:the|his|her|their|its)(?= \w)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for"
+    r"|(?:lab(?:oratory)? )?results? (?:for|of|on)"
     r"|search (?:of|for)|order|obtain|get|perform|record|measure"
     r"|do(?= (?:a|an|the|his|her|their) )"
     r"|let me (?:see|have|know)|show me|give me|tell me"
@@ -498,6 +499,15 @@ def asks_for_examination(words: Sequence[str], key: Key) -> bool:
     """Whether a request names the physical examination ('knee exam', 'examination of the chest') and
     no imaging: the table drops 'exam' as a qualifier, but it still says which kind of finding is meant."""
     return bool(EXAMINATION_WORDS.intersection(words) or EXAMINATION_WORDS & key.tokens) and not key.modality
+
+
+_TAGGED = re.compile(r"^.*?\brequest(?:ed)?\s+tests?\s*:\s*(?=\S)", re.IGNORECASE | re.DOTALL)
+
+
+def after_the_tag(request: str) -> str:
+    """What follows the simulator's tag where a doctor wrote reasons before it ('The greasy scales suggest
+    seborrhoeic dermatitis. REQUEST TEST: Skin scraping'): the request, not the reasons."""
+    return _TAGGED.sub("", request, count=1)
 
 
 def requested_test(request: str) -> str:
