@@ -3960,3 +3960,36 @@ def test_reasons_written_before_the_tag_are_not_read_as_a_request() -> None:
     assert _paths(lookup, "Substance use should be excluded. REQUEST TEST: Urine Drug Screen") == []
     assert _paths(lookup, "Tinea should be excluded. REQUEST TEST: Skin scraping") == ["Skin_Scraping"]
     assert _paths(lookup, "Lab results for lipase") == ["Lipase"]
+
+
+def test_a_generic_heading_glossed_with_tests_and_fingernails_and_an_adverb_after_the_part() -> None:
+    tests = {
+        "Blood_Tests": {
+            "CBC": "Within normal limits",
+            "Electrolytes": "Within normal limits",
+            "Liver_Function_Tests": "Within normal limits",
+            "Thyroid_Function_Tests": "Normal",
+        },
+        "Iron_Studies": {
+            "Ferritin": "5 ng/mL",
+            "Iron": "20 ug/dL",
+            "TIBC": "450 ug/dL",
+            "Transferrin_Saturation": "4%",
+        },
+    }
+    exam = {
+        "General_Examination": {"Skin": "Pale; spoon-shaped nails"},
+        "Dermatological_Examination": {"Inspection": "Scaly plaque on the scalp"},
+    }
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "REQUEST TEST: Blood Work (CBC, BMP, LFTs)") == [
+        "Blood_Tests > CBC",
+        "Blood_Tests > Electrolytes",
+        "Blood_Tests > Liver_Function_Tests",
+    ]
+    assert _paths(lookup, "Iron studies (ferritin, iron, TIBC)") == ["Iron_Studies"]  # a panel named, all but one part
+    assert _paths(lookup, "I would like to examine the patient's fingernails.") == ["General_Examination > Skin"]
+    scalp = LookupMeasurement(_case({}, {"Dermatological_Examination": {"Inspection": "Scaly plaque on the scalp"}}))
+    assert _paths(scalp, "I would like to inspect the scalp lesion closely.") == [
+        "Dermatological_Examination > Inspection"
+    ]

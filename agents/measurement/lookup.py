@@ -965,10 +965,11 @@ class LookupMeasurement(DeterministicRole):
         if not named or not all(id(f) in inside or inside & {id(p) for p in f.parents} for f in named):
             return found
         named = self._match.outermost(named)
+        panel = bool(self._key(heading).tokens & self._table.panels.keys())  # not 'Blood work (CBC, BMP, LFTs)'
         for whole in found:
             parts = self._parts(whole)
             covered = sum(part in named for part in parts)
-            if len(parts) > 1 and covered >= len(parts) - (len(parts) >= 4):
+            if len(parts) > 1 and covered >= len(parts) - (panel and len(parts) >= 4):
                 return found  # 'Iron studies (ferritin, iron, TIBC)': the gloss lists the panel's parts
         return named
 
@@ -1039,7 +1040,9 @@ class LookupMeasurement(DeterministicRole):
             broader = [finding for finding in broader if finding.exam]
         skin_parts = self._table.inside.get(SKIN, frozenset())  # 'nails', 'scalp': spoken of where examined
         appendages = (
-            [word for word in words if self._key([word]).tokens & skin_parts] if key.tokens & skin_parts else []
+            sorted({part for word in words for part in self._key([word]).tokens & skin_parts})  # 'fingernails': nails
+            if key.tokens & skin_parts
+            else []
         )
         return [f for f in broader if not (f.exam and appendages) or self._text.says_anywhere(f, appendages)]
 

@@ -113,7 +113,8 @@ _ASKING = re.compile(
 _ASKING_AFTER = re.compile(
     r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
     r"|if (?:available|possible|any|done|performed|(?:it was|it's|already) done)"
-    r"|yet|already|together|or not|stable|dosage|results? out|(?:been )?(?:performed|filled out|recommended|done)"
+    r"|yet|already|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
+    r"|(?:been )?(?:performed|filled out|recommended|done)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
     r"|(?:is|are|was|were)(?=\s+\S+(?:\s+or not)?\s*[?.!]*$)"
