@@ -3993,3 +3993,11 @@ def test_a_generic_heading_glossed_with_tests_and_fingernails_and_an_adverb_afte
     assert _paths(scalp, "I would like to inspect the scalp lesion closely.") == [
         "Dermatological_Examination > Inspection"
     ]
+
+
+def test_a_part_asked_with_a_blood_panel_the_case_lacks_is_not_the_urines() -> None:
+    tests = {"Urinalysis": {"Cytospin_Stained_With_Hansels_Solution": "Eosinophils present"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "REQUEST TEST: CBC with eosinophil count") == []
+    assert _paths(lookup, "CBC with diff, any eosinophilia") == []
+    assert _paths(lookup, "urine eosinophils") == ["Urinalysis > Cytospin_Stained_With_Hansels_Solution"]

@@ -883,6 +883,10 @@ class LookupMeasurement(DeterministicRole):
                 if part_found := self._by_words_key(words_of(text), examined):  # 'range of movement knee and hip'
                     found += part_found
                     continue
+            if part.after_with and context and context.tokens & self._table.panels.keys() and not context.specimen:
+                # 'CBC with eosinophil count': the blood count's, not the urine's Hansel stain
+                found += [f for f in self._one_part(text, context) if f.own.specimen <= {DEFAULT_SPECIMEN}]
+                continue
             found += self._one_part(text, context if part.after_with else None) or (
                 [] if part.after_with else self._asked_alone(text, found)
             )
