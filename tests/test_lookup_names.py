@@ -4001,3 +4001,15 @@ def test_a_part_asked_with_a_blood_panel_the_case_lacks_is_not_the_urines() -> N
     assert _paths(lookup, "REQUEST TEST: CBC with eosinophil count") == []
     assert _paths(lookup, "CBC with diff, any eosinophilia") == []
     assert _paths(lookup, "urine eosinophils") == ["Urinalysis > Cytospin_Stained_With_Hansels_Solution"]
+
+
+def test_a_cloudy_urine_a_detectable_antibody_and_an_excised_specimen_find_their_results() -> None:
+    tests = {
+        "Urinalysis": {"Appearance": "Cloudy", "Nitrites": "Positive"},
+        "Blood_Tests": {"Acetylcholine_Receptor_Antibodies": "Positive"},
+        "Biopsy": {"Histopathology": "Basal cell carcinoma"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Is the urine cloudy?") == ["Urinalysis > Appearance"]
+    assert _paths(lookup, "Are anti-AChR antibodies detectable?") == ["Blood_Tests > Acetylcholine_Receptor_Antibodies"]
+    assert _paths(lookup, "histopathology of the excised lesion") == ["Biopsy > Histopathology"]
