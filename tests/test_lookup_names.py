@@ -455,14 +455,16 @@ def test_every_labelled_result_is_a_finding_of_its_case(agreement) -> None:
 
 def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     """Floors under what the reader reaches on the tuning part, and a ceiling on another test's result given for a
-    test the case lacks (see below for examination requests). When stop 37 ended (its tuning part then held about
-    11,900 MedQA-Ext examination requests and 16,900 for MedQA-Ext test results): 93.2% of all requests for held
-    results, 95.7% of those for MedQA-Ext test results (the issue's hidden set's scope) and 89.7% of those for the
+    test the case lacks (see below for examination requests). When stop 38 ended (its tuning part then held about
+    12,400 MedQA-Ext examination requests and 19,700 for MedQA-Ext test results): 93.2% of all requests for held
+    results, 95.6% of those for MedQA-Ext test results (the issue's hidden set's scope) and 89.7% of those for the
     MedQA-Ext examination; 1.3% of present requests also get another result. Stop 37 joined twenty-four test-results
-    sets (rounds 66 to 89): sixteen in the voices of LLM doctors (GPT-4o, MedGemma-style, small open models, reasoning
-    models), which scored 94% to 98% before any change for them, and eight in clinicians' voices from Italy, Korea,
-    West Africa, Eastern Europe, the Netherlands and Scandinavia, the Philippines and Turkey and a US ICU, which scored
-    73% to 93%; so the floor for test results sits below stop 36's (96%). The issue's goal, 98%, is not met."""
+    sets (rounds 66 to 89) and stop 38 twenty-eight (rounds 90 to 117): most in the voices of LLM doctors (GPT-4o,
+    MedGemma, Llama, Qwen, Claude, Gemini, reasoning models), which scored 88% to 99% before any change for them,
+    the rest in clinicians' voices from Italy, Korea, West Africa, Eastern Europe, the Netherlands and Scandinavia,
+    the Philippines, Turkey, the UK, India, Australia, Germany, France, Spain and Brazil, some written half in
+    their own language, which scored 45% to 95%; so the floor for test results sits below stop 36's (96%). The
+    issue's goal, 98%, is not met."""
     cases, _, scored = agreement
     tuning = [item for item in scored if not item.row.held_out]
     present = [item for item in tuning if not item.row.absent]
@@ -482,7 +484,9 @@ def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     # protein: those no longer). Left: 'total protein' with the urine's protein, 'urine hCG' with the serum's,
     # 'cytogenetics of bone marrow' with the aspirate, 'BAER' with the audiometry. Not yet 0. Stop 38's sets add two
     # a reader could not tell apart: 'VEMP' answered with the case's vestibular function tests, and 'CMP' (to an
-    # Australian registrar calcium, magnesium and phosphate) with a US comprehensive metabolic panel.
+    # Australian registrar calcium, magnesium and phosphate) with a US comprehensive metabolic panel; and one more
+    # 'caloric testing' with the vestibular tests. Stop 38 fixed a blood gas answered with a chemistry sheet's
+    # bicarbonate, 'Imaging - MRI Brain' with all the imaging, and 'CBC with eosinophil count' with the urine's.
     assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 16
     # An examination request for a part or sign the examination does not speak of ('nails' where the skin
     # examination describes the arms, 'auscultate for a renal bruit' where it reports the bowel sounds) is still
