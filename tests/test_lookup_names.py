@@ -4017,3 +4017,17 @@ def test_a_cloudy_urine_a_detectable_antibody_and_an_excised_specimen_find_their
     assert _paths(lookup, "Is the urine cloudy?") == ["Urinalysis > Appearance"]
     assert _paths(lookup, "Are anti-AChR antibodies detectable?") == ["Blood_Tests > Acetylcholine_Receptor_Antibodies"]
     assert _paths(lookup, "histopathology of the excised lesion") == ["Biopsy > Histopathology"]
+
+
+def test_more_german_french_and_portuguese_names_find_their_results() -> None:
+    tests = {
+        "Chest_X-ray": "Hyperinflation",
+        "Imaging": {"Renal_Ultrasonography": "Small kidneys"},
+        "Urinalysis": {"Appearance": "Cloudy", "Nitrites": "Positive"},
+        "Blood_Glucose": {"Fasting_Blood_Glucose": "130 mg/dL"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Thoraxröntgen") == ["Chest_X-ray"]
+    assert _paths(lookup, "Nierensono") == ["Imaging > Renal_Ultrasonography"]
+    assert _paths(lookup, "aspect des urines") == ["Urinalysis > Appearance"]
+    assert _paths(lookup, "glicemia de jejum") == ["Blood_Glucose > Fasting_Blood_Glucose"]
