@@ -251,7 +251,7 @@ class KeyMatcher:
         ]
         return self.preferred(request, found)  # members stating no specimen are as good as those stating blood
 
-    def _of_another_panel(self, finding: Finding, members: frozenset[frozenset[str]], apart: bool = False) -> bool:
+    def _of_another_panel(self, finding: Finding, members: frozenset[frozenset[str]], apart: bool) -> bool:
         """Whether a finding is reported under a panel no larger than the one asked for (any panel, where the one asked
         for is measured ``apart``) that shares no more than one member with it ('Serum_Electrolytes > HCO3' for a blood
         gas): that panel's result, not the asked panel's (a sheet of chemistries holds many panels' members)."""

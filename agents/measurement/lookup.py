@@ -883,9 +883,8 @@ class LookupMeasurement(DeterministicRole):
                 if part_found := self._by_words_key(words_of(text), examined):  # 'range of movement knee and hip'
                     found += part_found
                     continue
-            if part.after_with and context and context.tokens & self._table.panels.keys() and not context.specimen:
-                # 'CBC with eosinophil count': the blood count's, not the urine's Hansel stain
-                found += [f for f in self._one_part(text, context) if f.own.specimen <= {DEFAULT_SPECIMEN}]
+            if part.after_with and context and self._names_a_blood_panel(context):
+                found += self._of_the_blood(self._one_part(text, context))  # 'CBC with eosinophil count'
                 continue
             found += self._one_part(text, context if part.after_with else None) or (
                 [] if part.after_with else self._asked_alone(text, found)
@@ -997,10 +996,19 @@ class LookupMeasurement(DeterministicRole):
             return [finding for finding in named if not (finding.exam and not finding.own.modality)]
         if asks_for_examination(heading, key):  # 'Exam: spine - tenderness' is no spine MRI
             return [finding for finding in named if finding.exam and not finding.own.modality]
-        if key.tokens & self._table.panels.keys() and not key.specimen:
-            # 'CBC with differential (eosinophils)' is the blood's, not the urine's Hansel stain
-            return [finding for finding in named if finding.own.specimen <= {DEFAULT_SPECIMEN}]
+        if self._names_a_blood_panel(key):  # 'CBC with differential (eosinophils)'
+            return self._of_the_blood(named)
         return named
+
+    def _names_a_blood_panel(self, key: Key) -> bool:
+        """Whether a key names a panel and no specimen ('CBC'): a panel of the blood, whose parts are the blood's."""
+        return bool(key.tokens & self._table.panels.keys()) and not key.specimen
+
+    @staticmethod
+    def _of_the_blood(found: list[Finding]) -> list[Finding]:
+        """The findings of the blood or of no stated specimen: not the urine's Hansel stain for a blood count's
+        eosinophils."""
+        return [finding for finding in found if finding.own.specimen <= {DEFAULT_SPECIMEN}]
 
     def _names_a_part(self, item: str) -> bool:
         """Whether a gloss's item names only parts an examination reports ('reflexes', 'SpO2'), not what the doctor

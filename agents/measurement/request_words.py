@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from agents.measurement.names_of_tests import EXCLUSIVE_KINDS, Key, concept_key
+from agents.protocol import RequestTest, parse_action
 
 EXAMINATION_WORDS = frozenset(
     {
@@ -35,8 +36,7 @@ ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 # The simulator's own prefix, where a doctor writes it into the request ('REQUEST TEST: Lipase').
 # So are the headings order lists put before a test ('Lab: TSH', 'Imaging: MRI brain').
 _PREFIX = re.compile(
-    r"^(?:.*?\b)?request(?:ed)?\s+tests?\s*:\s*"  # 'To further evaluate, REQUEST TEST: Lab: ESR'
-    r"|^\s*(?:labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*"
+    r"^\s*(?:request(?:ed)?\s+tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*"
     r"|^\s*(?:labs?|laboratory|imaging|radiology|blood\s+tests?)\s+-+\s+(?=\S)"  # 'Imaging - MRI Brain'
     r"|^\s*\d{1,2}[.)]\s+",  # a numbered list's marker ('1. CBC', '2) Chest X-ray')
     re.IGNORECASE,
@@ -503,13 +503,12 @@ def asks_for_examination(words: Sequence[str], key: Key) -> bool:
     return bool(EXAMINATION_WORDS.intersection(words) or EXAMINATION_WORDS & key.tokens) and not key.modality
 
 
-_TAGGED = re.compile(r"^.*?\brequest(?:ed)?\s+tests?\s*:\s*(?=\S)", re.IGNORECASE | re.DOTALL)
-
-
 def after_the_tag(request: str) -> str:
-    """What follows the simulator's tag where a doctor wrote reasons before it ('The greasy scales suggest
-    seborrhoeic dermatitis. REQUEST TEST: Skin scraping'): the request, not the reasons."""
-    return _TAGGED.sub("", request, count=1)
+    """The test name the consultation would route to the reader, read by the doctor's action grammar
+    (:func:`agents.protocol.parse_action`) where the request carries the simulator's tag ('The greasy scales suggest
+    seborrhoeic dermatitis. REQUEST TEST: Skin scraping' -> 'Skin scraping'); the request itself otherwise."""
+    action = parse_action(request)
+    return action.name if isinstance(action, RequestTest) else request
 
 
 def requested_test(request: str) -> str:
