@@ -24,6 +24,8 @@ _TEST = re.compile(rf"{_MARKUP}REQUEST\s+TESTS?{_MARKUP}\s*[:\-–]{_MARKUP}(?P<
 _TRAILING = re.compile(r"[\s*_`\"'.,;:!?]+$")
 _LEADING = re.compile(r"^[\s*_`\"']+")
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
+_ASKED = re.compile(r"\?[\s*_`\"'.!]*$")
+"""A test name asked as a question ('REQUEST TEST: Is there airflow obstruction on spirometry?')."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,5 +89,7 @@ def parse_action(utterance: str) -> Action:
         name = clean_value(match["body"])
         if not name:
             return Malformed(f"{TEST_TAG}: was given without a test name", utterance)
+        if _ASKED.search(match["body"]):
+            name += "?"  # the reader reads a question differently from an order, so its mark is kept
         return RequestTest(name, utterance)
     return Ask(text)

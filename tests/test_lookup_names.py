@@ -15,6 +15,7 @@ from agents.measurement.name_words import words_of
 from agents.measurement.names_of_tests import concept_key
 from agents.measurement.report_items import text_items
 from agents.measurement.results import NORMAL_READINGS, RESULTS_PREFIX
+from agents.protocol import RequestTest, parse_action
 from scenarios import Case, load_cases
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -1867,6 +1868,21 @@ def test_a_question_after_a_dash_that_names_a_result_inside_the_test_asks_for_th
     assert _paths(lookup, "urine microscopy - any RBCs?") == ["Urinalysis > RBC"]
     assert _paths(lookup, "urine dip - nitrites?") == ["Urinalysis > Nitrites"]
     assert _paths(lookup, "bimanual exam - cervical excitation?") == ["Pelvic_Examination > Bimanual"]
+
+
+def test_a_question_after_a_dash_may_ask_whether_a_result_is_raised() -> None:
+    lookup = LookupMeasurement(_case({"Complete_Blood_Count": {"WBC": "18,000/uL", "Hemoglobin": "13 g/dL"}}))
+    assert _paths(lookup, "Complete Blood Count - is the white count elevated?") == ["Complete_Blood_Count > WBC"]
+    assert _paths(lookup, "CBC - is the WBC high?") == ["Complete_Blood_Count > WBC"]
+
+
+def test_a_tagged_question_reaches_the_reader_as_a_question() -> None:
+    """The consultation hands the reader the name its action grammar reads, mark and all."""
+    spirometry = {"Pulmonary_Function_Tests": {"FEV1/FVC": "0.62", "DLCO": "Normal"}, "Chest_X-Ray": "Hyperinflation"}
+    lookup = LookupMeasurement(_case(spirometry))
+    action = parse_action("REQUEST TEST: Is there airflow obstruction on spirometry?")
+    assert isinstance(action, RequestTest)
+    assert _paths(lookup, action.name) == ["Pulmonary_Function_Tests"]
 
 
 def test_growth_on_a_culture_add_and_compare_and_more_usual_names() -> None:

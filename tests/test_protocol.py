@@ -53,6 +53,21 @@ def test_request_test_variants(utterance: str, name: str) -> None:
     assert action.text == utterance
 
 
+@pytest.mark.parametrize(
+    ("utterance", "name"),
+    [
+        ("REQUEST TEST: Is there airflow obstruction on spirometry?", "Is there airflow obstruction on spirometry?"),
+        ("REQUEST TEST: **MRI brain - any enhancement?**", "MRI brain - any enhancement?"),
+        ("REQUEST TEST: CBC?!", "CBC?"),
+    ],
+)
+def test_request_test_asked_as_a_question_keeps_its_mark(utterance: str, name: str) -> None:
+    """The reader reads 'X - any Y?' as what the doctor hopes to see on X; without the mark it reads two tests."""
+    action = parse_action(utterance)
+    assert isinstance(action, RequestTest)
+    assert action.name == name
+
+
 def test_request_test_keeps_a_balanced_parenthesis() -> None:
     action = parse_action("REQUEST TEST: Chest X-Ray (PA view)")
     assert action == RequestTest("Chest X-Ray (PA view)", "REQUEST TEST: Chest X-Ray (PA view)")

@@ -336,7 +336,8 @@ _REASON = re.compile(
 )
 # A question added after a dash ('bimanual exam - cervical excitation?'): what the doctor hopes to see.
 _TRAILING_QUESTION = re.compile(
-    r"\s+[-\u2013\u2014]+\s+(?:any\s+|(?:is|are)\s+there\s+(?:any\s+)?)?(?P<hoped>[^-\u2013\u2014]*?)\s*\?\s*$",
+    r"\s+[-\u2013\u2014]+\s+(?:any\s+|(?:is|are)\s+there\s+(?:any\s+)?|(?:is|are|was|were)\s+(?:the|his|her|their)\s+)?"
+    r"(?P<hoped>[^-\u2013\u2014]*?)\s*\?\s*$",
     re.IGNORECASE,
 )
 # A question put after the test without a dash ('CXR any cardiomegaly?', 'TVUS got gestational sac?'), read as if
@@ -584,7 +585,9 @@ def hoped_result(request: str) -> str:
     """What a question added after a dash hopes to see ('urine microscopy - any RBCs?' -> 'RBCs'); empty when
     the request adds none."""
     question = _TRAILING_QUESTION.search(request)
-    return question["hoped"] if question else ""
+    if not question:
+        return ""
+    return _ASKING_AFTER.sub("", question["hoped"]) or question["hoped"]  # 'CBC - is the white count elevated?'
 
 
 def with_question_set_off(request: str) -> str:
