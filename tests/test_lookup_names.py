@@ -1876,6 +1876,17 @@ def test_a_question_after_a_dash_may_ask_whether_a_result_is_raised() -> None:
     assert _paths(lookup, "CBC - is the WBC high?") == ["Complete_Blood_Count > WBC"]
 
 
+def test_analytes_named_one_after_another_without_a_comma_are_each_asked_for() -> None:
+    tests = {
+        "Serum": {"Urea": "12 mmol/L", "Creatinine": "180 umol/L", "Sodium": "139 mmol/L"},
+        "Plasma_Renin_Activity": "0.2 ng/mL/h",
+        "Plasma_Aldosterone_Concentration": "28 ng/dL",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "urea creatinine") == ["Serum > Urea", "Serum > Creatinine"]
+    assert _paths(lookup, "renin aldosterone") == ["Plasma_Renin_Activity", "Plasma_Aldosterone_Concentration"]
+
+
 def test_a_tagged_question_reaches_the_reader_as_a_question() -> None:
     """The consultation hands the reader the name its action grammar reads, mark and all."""
     spirometry = {"Pulmonary_Function_Tests": {"FEV1/FVC": "0.62", "DLCO": "Normal"}, "Chest_X-Ray": "Hyperinflation"}

@@ -373,11 +373,19 @@ class LookupMeasurement(DeterministicRole):
     def _one_test(self, word: str, *, any_case: bool = False) -> bool:
         """Whether a word is by itself the abbreviation of a test, in capitals ('BP', 'HR'), so that such words written
         one after another without a comma list tests (not 'orthostatic BP'); with ``any_case``, a table abbreviation
-        in small or mixed letters too ('esr crp', 'Hb leuco thrombo')."""
-        entry = self._table.phrases.get(tuple(words_of(word)))
-        if entry is None or entry.kind not in NAMING_KINDS or not set(entry.concept.split()) - self._table.specifiers:
+        in small or mixed letters too ('esr crp', 'Hb leuco thrombo'), or the one-word name of a panel's member ('urea
+        creatinine', 'renin aldosterone'; not a panel's own name: 'BMP electrolytes' is the BMP's electrolytes)."""
+        read = words_of(word)
+        entry = self._table.phrases.get(tuple(read))
+        if entry is None:  # a panel's member the table names only as one ('renin')
+            return any_case and len(read) == 1 and read[0] in self._table.member_of.keys() - self._table.panels.keys()
+        concept = set(entry.concept.split())
+        if entry.kind not in NAMING_KINDS or not concept - self._table.specifiers:
             return False
-        return ABBREVIATION.fullmatch(word) is not None or (any_case and entry.kind == "abbreviation")
+        return ABBREVIATION.fullmatch(word) is not None or (
+            any_case
+            and (entry.kind == "abbreviation" or concept <= self._table.member_of.keys() - self._table.panels.keys())
+        )
 
     def _find_requested(self, request: str) -> list[Finding]:
         words = words_of(request)

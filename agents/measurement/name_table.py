@@ -94,6 +94,8 @@ class NameTable:
     """a member's word -> the panels it belongs to."""
     words: frozenset[str]
     within: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
+    """a region -> every region containing it, nearest first ('liver' -> 'abdomen'; 'knee' -> 'joint',
+    'extremity', 'musculoskeletal')."""
     inside: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)
     """a region -> every region within it, at any depth ('skin' -> 'nail', 'scalp'; 'joint' -> 'knee', 'hip'): the
     converse of ``within``."""
@@ -125,8 +127,6 @@ class NameTable:
     tests: frozenset[str] = frozenset()
     """the words of the tests the usual names and abbreviations stand for ('lipase', 'cbc', 'biopsy'):
     what a finding's name says it is a result of, beyond regions, methods and facets."""
-    """a region -> every region containing it, nearest first ('liver' -> 'abdomen'; 'knee' -> 'joint',
-    'extremity', 'musculoskeletal')."""
 
 
 def read_names(path: Path | None = None) -> list[NameEntry]:
