@@ -1887,6 +1887,45 @@ def test_analytes_named_one_after_another_without_a_comma_are_each_asked_for() -
     assert _paths(lookup, "renin aldosterone") == ["Plasma_Renin_Activity", "Plasma_Aldosterone_Concentration"]
 
 
+def test_questions_llm_doctors_ask_about_a_result() -> None:
+    tests = {
+        "Blood_Cultures": "No growth after 48 hours",
+        "C-peptide_level": "0.1 ng/mL",
+        "MRI_Lumbar_Spine": {"Findings": "L5-S1 disc herniation impinging on the nerve root."},
+        "Corneal_Scraping_Culture": "Pseudomonas aeruginosa",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Were blood cultures drawn, and did they grow anything?") == ["Blood_Cultures"]
+    assert _paths(lookup, "Is the C-peptide elevated or suppressed?") == ["C-peptide_level"]
+    assert _paths(lookup, "Does the MRI show a disc herniation compressing a nerve root?") == ["MRI_Lumbar_Spine"]
+    assert _paths(lookup, "What organism grew from the corneal scrapings?") == ["Corneal_Scraping_Culture"]
+
+
+def test_a_fast_scan_an_anaemic_patient_rheum_factor_core_igm_and_an_rapd() -> None:
+    tests = {
+        "Ultrasound_Abdomen_and_Pelvis": "Free fluid in Morison's pouch",
+        "Complete_Blood_Count": {"Hemoglobin": "7.9 g/dL", "WBC": "8,000/uL"},
+        "Rheumatoid_Factor": "Negative",
+        "Hepatitis_Viral_Panel": {"HBsAg": "Positive", "IgM anti-HBc": "Positive"},
+    }
+    exam = {
+        "Pupillary_Light_Reflex": {"Right_Eye": "Relative afferent pupillary defect"},
+        "Sensory_Examination": "Stocking-glove loss of pinprick",
+    }
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "FAST scan") == ["Ultrasound_Abdomen_and_Pelvis"]
+    assert _paths(lookup, "Is she anaemic?") == ["Complete_Blood_Count > Hemoglobin"]
+    assert _paths(lookup, "rheum factor?") == ["Rheumatoid_Factor"]
+    assert _paths(lookup, "hbsag + core igm") == [
+        "Hepatitis_Viral_Panel > HBsAg",
+        "Hepatitis_Viral_Panel > IgM anti-HBc",
+    ]
+    assert _paths(lookup, "Is there an RAPD in the right eye?") == ["Pupillary_Light_Reflex > Right_Eye"]
+    assert _paths(lookup, "any sensory loss?") == ["Sensory_Examination"]
+    with_fast = LookupMeasurement(_case({"FAST": "Negative", "Ultrasound_Abdomen": "Gallstones"}))
+    assert _paths(with_fast, "FAST scan") == ["FAST"]
+
+
 def test_a_tagged_question_reaches_the_reader_as_a_question() -> None:
     """The consultation hands the reader the name its action grammar reads, mark and all."""
     spirometry = {"Pulmonary_Function_Tests": {"FEV1/FVC": "0.62", "DLCO": "Normal"}, "Chest_X-Ray": "Hyperinflation"}

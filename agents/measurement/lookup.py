@@ -400,7 +400,8 @@ class LookupMeasurement(DeterministicRole):
             named, sought = words_of(pieces[0]), words_of(pieces[1])
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
         if not found and (cut := _first(words, WHOLE_PREPOSITIONS)):
-            found = self._shown_on(words[:cut], [word for word in words[cut + 1 :] if word not in DETERMINERS])
+            sought = [word for at, word in enumerate(words[:cut]) if word not in DETERMINERS or at == cut - 1]
+            found = self._shown_on(sought, [word for word in words[cut + 1 :] if word not in DETERMINERS])
         if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
             found = [finding for finding in found if not finding.exam] or found
         elif (methods := key.tokens & EXAMINATION_METHODS) and not key.tokens & self._table.tests:

@@ -111,17 +111,18 @@ _ASKING = re.compile(
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?',
 # 'hb stable?', 'cd4 <50?'.
 _ASKING_AFTER = re.compile(
-    r"(?:\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
+    r"(?:,?\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
+    r"|and (?:did|do|does|has|have) (?:it|they|these|those) (?:grow|grown|show|shown|find|found) (?:anything|something)"
     r"|if (?:available|possible|any|done|performed|(?:it was|it's|already) done)"
     r"|yet|already|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
-    r"|(?:been )?(?:performed|filled out|recommended|done)"
+    r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
     r"|(?:is|are|was|were)(?=\s+\S+(?:\s+or not)?\s*[?.!]*$)"
     r"|(?:does|do|did) (?:he|she|they|the patient) have|(?:[<>]=?|\u2264|\u2265)\s*\d[\d.,]*(?:\s*[a-z/%]+)?"
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|detectable|undetectable"
-    r"|normal|abnormal|raised|elevated|reduced|increased|decreased|low|high|up|down"
+    r"|normal|abnormal|raised|elevated|reduced|increased|decreased|suppressed|low|high|up|down|or"
     r"|rising|falling|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+))+"
     r"\s*[?.!]*$",
     re.IGNORECASE,
@@ -358,7 +359,8 @@ _SHOWED = re.compile(
     r"^\s*(?:what(?: [a-z]+)? )?(?:did|does|has|have) (?:the |his |her |their )?(?P<test>.+?)"
     r" (?:show|reveal|demonstrate|find|say|read|results? (?:come|came) back|come back|result|return)\b(?P<shown>.*)$"
     r"|^\s*(?:what )?(?:did|does|has|have) (?:the |his |her |their )?(?P<growing>.+?) (?:grow|grown)\b.*$"
-    r"|^\s*what (?:grew|has grown|was grown) (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
+    r"|^\s*what (?:(?:organisms?|bugs?|bacteria|pathogens?|microbes?) )?(?:grew|has grown|was grown|is growing)"
+    r" (?:from|on|in) (?:the |his |her |their )?(?P<grown>.+?)\s*\??$",
     re.IGNORECASE,
 )
 # A question about one property of a result: 'What colour was his urine?' -> 'urine colour'.
