@@ -1926,6 +1926,18 @@ def test_a_fast_scan_an_anaemic_patient_rheum_factor_core_igm_and_an_rapd() -> N
     assert _paths(with_fast, "FAST scan") == ["FAST"]
 
 
+def test_cytogenetics_and_immunostains_are_tests_of_their_own_on_a_sample() -> None:
+    tests = {
+        "Bone_Marrow_Aspirate": {"Findings": "Immature cells positive for CD10, CD19 and TdT."},
+        "Biopsy": {"Histopathology": "Dermatofibroma: a benign proliferation of fibroblasts."},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "cytogenetics of bone marrow") == []
+    assert _paths(lookup, "Cytogenetics and FISH on bone marrow") == []
+    assert _paths(lookup, "s-100 / melan-a stains on the bx?") == []
+    assert _paths(lookup, "bone marrow") == ["Bone_Marrow_Aspirate"]
+
+
 def test_a_tagged_question_reaches_the_reader_as_a_question() -> None:
     """The consultation hands the reader the name its action grammar reads, mark and all."""
     spirometry = {"Pulmonary_Function_Tests": {"FEV1/FVC": "0.62", "DLCO": "Normal"}, "Chest_X-Ray": "Hyperinflation"}

@@ -400,8 +400,9 @@ class LookupMeasurement(DeterministicRole):
             named, sought = words_of(pieces[0]), words_of(pieces[1])
             found = self._examined_for(named, sought) or self._sought_for(named, sought)
         if not found and (cut := _first(words, WHOLE_PREPOSITIONS)):
-            sought = [word for at, word in enumerate(words[:cut]) if word not in DETERMINERS or at == cut - 1]
-            found = self._shown_on(sought, [word for word in words[cut + 1 :] if word not in DETERMINERS])
+            found = self._shown_on(
+                self._without_articles(words[:cut]), [w for w in words[cut + 1 :] if w not in DETERMINERS]
+            )
         if found and (key.modality - {ANY_MODALITY} or LATER_RESULT_WORDS.intersection(words)):
             found = [finding for finding in found if not finding.exam] or found
         elif (methods := key.tokens & EXAMINATION_METHODS) and not key.tokens & self._table.tests:
@@ -467,6 +468,15 @@ class LookupMeasurement(DeterministicRole):
         if not named or not names_a_test or any(self._unknown(word) for word in named):
             return []
         return [finding for finding in self._by_words_key(named, key) if self._one_result(finding)]
+
+    def _without_articles(self, words: list[str]) -> list[str]:
+        """The words without their articles ('a disc herniation compressing a nerve root'), keeping one that ends a
+        name ('melan a', 'hepatitis a', 'vitamin a') or the words."""
+        return [
+            word
+            for at, word in enumerate(words)
+            if word not in DETERMINERS or at == len(words) - 1 or at and (words[at - 1], word) in self._table.phrases
+        ]
 
     def _shown_on(self, sought: list[str], named: list[str]) -> list[Finding]:
         """A test asked with what it may show on it ('rib notching on CXR?', 'what rhythm is on the ECG?'): the test, as
