@@ -1938,6 +1938,17 @@ def test_cytogenetics_and_immunostains_are_tests_of_their_own_on_a_sample() -> N
     assert _paths(lookup, "bone marrow") == ["Bone_Marrow_Aspirate"]
 
 
+def test_a_test_of_a_sample_listed_before_another_test_is_not_read_as_its_qualifier() -> None:
+    tests = {
+        "Urinalysis": {"Nitrites": "Negative", "Leukocyte_Esterase": "Negative"},
+        "Scrotal_Ultrasound": "Absent flow to the right testis",
+        "Skin_Scraping": {"Microscopy": "Hyphae seen", "Culture": "Trichophyton rubrum"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Urinalysis and scrotal ultrasound") == ["Urinalysis", "Scrotal_Ultrasound"]
+    assert _paths(lookup, "koh and fungal cx") == ["Skin_Scraping > Microscopy", "Skin_Scraping > Culture"]
+
+
 def test_a_tagged_question_reaches_the_reader_as_a_question() -> None:
     """The consultation hands the reader the name its action grammar reads, mark and all."""
     spirometry = {"Pulmonary_Function_Tests": {"FEV1/FVC": "0.62", "DLCO": "Normal"}, "Chest_X-Ray": "Hyperinflation"}

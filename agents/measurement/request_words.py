@@ -662,6 +662,8 @@ def _one_qualifying_word(part: str, following: str, specifiers: frozenset[str]) 
     *sample, last = part.split() or [""]
     key = concept_key(last)
     rest = following.split()[1:]
+    if key.tokens & SAMPLE_TESTS or key.specimen and concept_key(following).modality:
+        return False  # 'KOH and fungal culture', 'Urinalysis and scrotal ultrasound': a test of a sample of its own
     if not key.tokens <= specifiers and (key.tokens <= concept_key(" ".join([last, *rest])).tokens or not rest):
         return False
     if not sample:
