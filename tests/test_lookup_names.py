@@ -1949,6 +1949,34 @@ def test_a_test_of_a_sample_listed_before_another_test_is_not_read_as_its_qualif
     assert _paths(lookup, "koh and fungal cx") == ["Skin_Scraping > Microscopy", "Skin_Scraping > Culture"]
 
 
+def test_could_you_share_asks_for_the_test() -> None:
+    tests = {
+        "Chest_X-ray": {"Findings": "Right lower lobe consolidation"},
+        "Complete_Blood_Count": {"WBC": "14,000/uL"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Could you share the CXR?") == ["Chest_X-ray"]
+    assert _paths(lookup, "Could you share the white cell count?") == ["Complete_Blood_Count > WBC"]
+
+
+def test_antibodies_written_abs_a_tv_scan_adjusted_calcium_and_a_named_mutation() -> None:
+    tests = {
+        "Voltage_Gated_Calcium_Channel_Antibodies": "Positive",
+        "Urine_hCG": "Positive",
+        "Transvaginal_Ultrasound": "Empty uterus",
+        "Serum_Chemistries": {"Ca": "2.9 mmol/L"},
+        "Genetic_Testing": "JAK2 V617F detected",
+        "STD_Panel": {"Syphilis": "FTA-ABS reactive"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "Anti-VGCC Abs") == ["Voltage_Gated_Calcium_Channel_Antibodies"]
+    assert _paths(lookup, "lambert-eaton antibody") == ["Voltage_Gated_Calcium_Channel_Antibodies"]
+    assert _paths(lookup, "UPT and TV scan") == ["Urine_hCG", "Transvaginal_Ultrasound"]
+    assert _paths(lookup, "adjusted Ca") == ["Serum_Chemistries > Ca"]
+    assert _paths(lookup, "JAK2 V617F mutation analysis") == ["Genetic_Testing"]
+    assert _paths(lookup, "FTA-ABS") == ["STD_Panel > Syphilis"]
+
+
 def test_a_tagged_question_reaches_the_reader_as_a_question() -> None:
     """The consultation hands the reader the name its action grammar reads, mark and all."""
     spirometry = {"Pulmonary_Function_Tests": {"FEV1/FVC": "0.62", "DLCO": "Normal"}, "Chest_X-Ray": "Hyperinflation"}

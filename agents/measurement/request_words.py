@@ -89,7 +89,7 @@ _ASKING = re.compile(
     r"|let(?:'s| us| me)(?: first)?|please|pls|plz|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out|read"
-    r"|pull up|show"
+    r"|pull up|show|share|forward|pass on|pass along|fetch|retrieve|display"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
     r"(?:whether\s+)?(?:all (?:of )?)?(?:(?:a|an|the|some|his|her|their)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
