@@ -35,6 +35,14 @@ SENTENCES = (
     "Could you please provide the results of the {name}?",
     "Can I see the {name} results?",
     "What did the {name} show?",
+    "Could you share the {name}?",
+    "May I have the {name} results, please?",
+    "I'd like to review the {name}.",
+    "Do we have the {name} results?",
+    "Are the {name} results available?",
+    "What are the {name} results?",
+    "Could we get {a} {name}?",
+    "I will now order {a} {name}.",
 )
 PLAIN_NAME_KINDS = frozenset({"name", "abbreviation", "panel", "british"})
 _ASKING_FIRST = re.compile(

@@ -1957,6 +1957,9 @@ def test_could_you_share_asks_for_the_test() -> None:
     lookup = LookupMeasurement(_case(tests))
     assert _paths(lookup, "Could you share the CXR?") == ["Chest_X-ray"]
     assert _paths(lookup, "Could you share the white cell count?") == ["Complete_Blood_Count > WBC"]
+    assert _paths(lookup, "Are the CXR results available?") == ["Chest_X-ray"]
+    assert _paths(lookup, "Is the white cell count ready?") == ["Complete_Blood_Count > WBC"]
+    assert _paths(lookup, "I will now order a CXR.") == ["Chest_X-ray"]
 
 
 def test_antibodies_written_abs_a_tv_scan_adjusted_calcium_and_a_named_mutation() -> None:

@@ -86,7 +86,7 @@ def _sample_written_out(short: re.Match[str]) -> str:
 _ASKING = re.compile(
     r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
     r"|i(?:'ll| will| want(?: to)?| need| am ordering)|we(?:'ll| will| should| need to| need)"
-    r"|let(?:'s| us| me)(?: first)?|please|pls|plz|kindly|next|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
+    r"|let(?:'s| us| me)(?: first)?|please|pls|plz|kindly|next|now|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out|read"
     r"|pull up|show|share|forward|pass on|pass along|fetch|retrieve|display"
@@ -115,6 +115,7 @@ _ASKING_AFTER = re.compile(
     r"|and (?:did|do|does|has|have) (?:it|they|these|those) (?:grow|grown|show|shown|find|found) (?:anything|something)"
     r"|if (?:available|possible|any|done|performed|(?:it was|it's|already) done)"
     r"|yet|already|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
+    r"|(?:results? )?(?:(?:is|are) )?(?:available|ready)"
     r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
