@@ -1960,6 +1960,10 @@ def test_could_you_share_asks_for_the_test() -> None:
     assert _paths(lookup, "Are the CXR results available?") == ["Chest_X-ray"]
     assert _paths(lookup, "Is the white cell count ready?") == ["Complete_Blood_Count > WBC"]
     assert _paths(lookup, "I will now order a CXR.") == ["Chest_X-ray"]
+    for asked in ("I'm going to order a CXR.", "Ordering CXR.", "Do you have the CXR?", "I'd suggest a CXR."):
+        assert _paths(lookup, asked) == ["Chest_X-ray"], asked
+    assert _paths(lookup, "My next step is to order a CXR.") == ["Chest_X-ray"]
+    assert _paths(lookup, "How does the white cell count look?") == ["Complete_Blood_Count > WBC"]
 
 
 def test_antibodies_written_abs_a_tv_scan_adjusted_calcium_and_a_named_mutation() -> None:

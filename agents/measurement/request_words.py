@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from agents.measurement.name_table import name_table
 from agents.measurement.names_of_tests import EXCLUSIVE_KINDS, Key, concept_key
 from agents.protocol import RequestTest, parse_action
 
@@ -84,12 +85,14 @@ def _sample_written_out(short: re.Match[str]) -> str:
 
 # Words around the test that only ask for it: 'Can we get a CBC?', 'I'd like to order an abdominal CT'.
 _ASKING = re.compile(
-    r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also)? like(?: to)?"
-    r"|i(?:'ll| will| want(?: to)?| need| am ordering)|we(?:'ll| will| should| need to| need)"
+    r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also| now)? (?:like|want|appreciate)(?: to)?"
+    r"|i(?:'ll| will| want(?: to)?| need| am ordering|'m going to| am going to|(?:'d| would)? (?:recommend|suggest))"
+    r"|my next step (?:is|would be)(?: to)?|(?:do|did) you have|we(?:'ll| will| should| need to| need)"
     r"|let(?:'s| us| me)(?: first)?|please|pls|plz|kindly|next|now|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out|read"
-    r"|pull up|show|share|forward|pass on|pass along|fetch|retrieve|display"
+    r"|pull(?: up)?|show|share|forward|pass on|pass along|fetch|retrieve|display"
+    r"|ordering|checking|requesting|obtaining|sending"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
     r"(?:whether\s+)?(?:all (?:of )?)?(?:(?:a|an|the|some|his|her|their)\s+)?"
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
@@ -102,7 +105,7 @@ _ASKING = re.compile(
     r"|(?:how )?(?:do|does|did) (?:the|his|her|their|its)(?= \w)"
     r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for"
     r"|(?:lab(?:oratory)? )?results? (?:for|of|on)"
-    r"|search (?:of|for)|order|obtain|get|perform|record|measure"
+    r"|search (?:of|for)|order|obtain|get|perform|record|measure|ordering|requesting|obtaining|checking"
     r"|do(?= (?:a|an|the|his|her|their) )"
     r"|let me (?:see|have|know)|show me|give me|tell me"
     r"|send(?: off)?|run)\s+(?:(?:the|his|her|their|its|any|a|an|some)\s+)?",
@@ -115,7 +118,7 @@ _ASKING_AFTER = re.compile(
     r"|and (?:did|do|does|has|have) (?:it|they|these|those) (?:grow|grown|show|shown|find|found) (?:anything|something)"
     r"|if (?:available|possible|any|done|performed|(?:it was|it's|already) done)"
     r"|yet|already|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
-    r"|(?:results? )?(?:(?:is|are) )?(?:available|ready)"
+    r"|(?:results? )?(?:(?:is|are) )?(?:available|ready)|showing"
     r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
@@ -573,9 +576,10 @@ def requested_test(request: str) -> str:
 
 def _examined_by_sense(asked: re.Match[str]) -> str:
     """'What does the rash look like?' asks for the rash's inspection, 'How do his lungs sound?' for their
-    auscultation; 'How does the CT look?' for the CT."""
-    key = concept_key(asked["what"])
-    method = "" if key.modality or key.specimen else f"{SENSED_BY[asked['sense'].lower()]} of "
+    auscultation; 'How does the CT look?' for the CT, and 'How does the troponin look?' for the troponin."""
+    key, table = concept_key(asked["what"]), name_table()
+    a_lab_test = key.tokens & table.tests and not key.tokens & table.regions  # 'How does the troponin look?'
+    method = "" if key.modality or key.specimen or a_lab_test else f"{SENSED_BY[asked['sense'].lower()]} of "
     return f"{method}{asked['what']}{asked['rest']}"
 
 
