@@ -54,6 +54,17 @@ _GROUNDS_FIRST = re.compile(
     r"(?=(?:i|we|let|let's|please|can|could|next|now)\b)",
     re.IGNORECASE,
 )
+# Findings stated in a clause of their own before the asking words ('She's confused, so let's rule out hypoglycemia -
+# what's her blood glucose?', 'Since the DIP is swollen, I'd like plain films of the hand'): the last such clause.
+_GROUNDS_BEFORE = re.compile(
+    r"^.*(?:[,;:.]|\s[-\u2013\u2014])\s+(?:(?:so|and|then|therefore|thus)\s+)?"
+    r"(?=(?:i(?:'d| would)(?: also| now)? (?:like|want|appreciate)|i(?:'ll| will| want| need|'m going to| am going to)"
+    r"|let(?:'s| me| us)|we(?:'ll| will| should| need)|(?:can|could|may|shall) (?:i|we|you)"
+    r"|please (?:get|order|run|send|check|do|obtain|arrange|perform)"
+    r"|what(?:'s| is| was| are| were) (?:the|his|her|their)|(?:do|did) we have)\b)",
+    re.IGNORECASE,
+)
+_STATING = re.compile(r"\b(?:he|she|they|this|that|it|since|because|as|is|are|was|were)\b|'s\b", re.IGNORECASE)
 # Markdown emphasis around a request ('**CT Head without contrast**').
 _EMPHASIS = re.compile(r"\*+|(?<!\w)_{2,}|_{2,}(?!\w)")
 # A bulleted list written on one line ('- CBC - CRP', '• TSH • free T4'): each bullet after the first begins a test.
@@ -127,7 +138,8 @@ _ASKING_AFTER = re.compile(
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|detectable|undetectable"
     r"|normal|abnormal|raised|elevated|reduced|increased|decreased|suppressed|low|high|up|down|or"
-    r"|rising|falling|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+))+"
+    r"|rising|falling|dropping|climbing|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+"
+    r"|(?:c/w|consistent with) .+))+"
     r"\s*[?.!]*$",
     re.IGNORECASE,
 )
@@ -528,6 +540,8 @@ def requested_test(request: str) -> str:
         request = _BULLET.sub("; ", _BULLETED.sub("", request))  # '- CBC - CRP'
     request = _NUMBERED_ITEM.sub("; ", _PREFIX.sub("", request) or request)  # 'REQUEST TEST: 1. CBC 2. ESR'
     request = _GROUNDS_FIRST.sub("", _REASON_IN_BRACKETS.sub("", request) or request)
+    if not _ASKING.match(request) and (grounds := _GROUNDS_BEFORE.match(request)) and _a_statement(grounds[0]):
+        request = request[grounds.end() :]  # 'This looks cholestatic, so please get an ultrasound of the liver'
     if not _EXAMINING.search(request):  # 'Palpate the abdomen, especially the left lower quadrant': where, not what
         request = _SPECIFICALLY.sub(r" (\g<items>)", request)
     request = _WHEN_TAKEN.sub("", request)  # before a name's underscores are read: 'Vital_Signs_at_Presentation'
@@ -581,6 +595,12 @@ def _examined_by_sense(asked: re.Match[str]) -> str:
     a_lab_test = key.tokens & table.tests and not key.tokens & table.regions  # 'How does the troponin look?'
     method = "" if key.modality or key.specimen or a_lab_test else f"{SENSED_BY[asked['sense'].lower()]} of "
     return f"{method}{asked['what']}{asked['rest']}"
+
+
+def _a_statement(clause: str) -> bool:
+    """Whether a clause before the asking words states findings ('She's confused, so'), not a test it asks about
+    ('BCs - what's the Gram stain?', 'fetal heart - can you pick it up on the Doppler?')."""
+    return len(clause.split()) > 4 or _STATING.search(clause) is not None
 
 
 def questions(request: str) -> list[str]:
