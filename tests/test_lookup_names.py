@@ -2002,6 +2002,8 @@ def test_findings_stated_before_the_asking_words_are_not_read_as_the_request() -
     assert _paths(lookup, confused) == ["Serum > Glucose"]
     assert _paths(lookup, "BCs - what's the Gram stain?") == ["Blood_Cultures"]
     assert _paths(lookup, "glucose dropping?") == ["Serum > Glucose"]
+    dipstick = LookupMeasurement(_case({"Urine_Tests": {"Protein": "3+", "Blood": "Negative"}}))
+    assert _paths(dipstick, "How much protein is on the urine dipstick?") == ["Urine_Tests > Protein"]
     assert _paths(lookup, "Was the x-ray of the right hand consistent with a fracture?") == ["X-ray_of_the_Right_Hand"]
 
 

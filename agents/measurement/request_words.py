@@ -65,6 +65,8 @@ _GROUNDS_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _STATING = re.compile(r"\b(?:he|she|they|this|that|it|since|because|as|is|are|was|were)\b|'s\b", re.IGNORECASE)
+# A verb between what a question asks for and the test it is on ('protein is on the dipstick'), read without it.
+_BE_BEFORE_PLACE = re.compile(r"(?<=\w) (?:is|are|was|were)(?= (?:on|in) (?:the|his|her|their) )", re.IGNORECASE)
 # Markdown emphasis around a request ('**CT Head without contrast**').
 _EMPHASIS = re.compile(r"\*+|(?<!\w)_{2,}|_{2,}(?!\w)")
 # A bulleted list written on one line ('- CBC - CRP', '• TSH • free T4'): each bullet after the first begins a test.
@@ -583,6 +585,7 @@ def requested_test(request: str) -> str:
     core = _REASON.sub("", _ARTICLE.sub("", core, count=1), count=1).strip(" ?.!-")
     core = _ASKING_AFTER.sub("", core) or core  # 'ECHO pls ?PDA': the asking word before the query
     core = _ANY_RESULT.sub("", core) or core
+    core = _BE_BEFORE_PLACE.sub("", core)  # 'How much protein is on the urine dipstick?'
     core = _HEADED_LIST.sub(r"\g<heading> (\g<items>)", core)
     core = _OBSERVATIONS.sub("vital signs", core)
     return core or request
