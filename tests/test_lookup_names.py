@@ -2017,6 +2017,14 @@ def test_a_crystal_analysis_is_no_answer_from_a_joint_fluid_that_reports_none() 
     assert _paths(lookup, "joint fluid") == ["Joint_Aspiration_Left_Wrist"]
 
 
+def test_a_blood_test_for_a_named_test_and_a_value_as_a_percentage_of_predicted() -> None:
+    tests = {"HIV_Test": {"Result": "Negative"}, "Pulmonary_Function_Test": {"FEV1": "50% of predicted", "DLCO": "60%"}}
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "blood test for HIV") == ["HIV_Test"]
+    assert _paths(lookup, "HIV blood test") == ["HIV_Test"]
+    assert _paths(lookup, "What is the FEV1 as a % of predicted?") == ["Pulmonary_Function_Test > FEV1"]
+
+
 def test_a_tagged_question_reaches_the_reader_as_a_question() -> None:
     """The consultation hands the reader the name its action grammar reads, mark and all."""
     spirometry = {"Pulmonary_Function_Tests": {"FEV1/FVC": "0.62", "DLCO": "Normal"}, "Chest_X-Ray": "Hyperinflation"}

@@ -67,7 +67,13 @@ from rapidfuzz import fuzz, process
 
 from agents.findings import Node, is_placeholder, pretty_name, render
 from agents.leaks import DiagnosisGuard
-from agents.measurement.case_findings import DEFAULT_SPECIMEN, SAMPLED_SITE_TESTS, Finding, case_findings
+from agents.measurement.case_findings import (
+    DEFAULT_SPECIMEN,
+    RESULT_CONTAINERS,
+    SAMPLED_SITE_TESTS,
+    Finding,
+    case_findings,
+)
 from agents.measurement.key_match import KeyMatcher
 from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import (
@@ -395,6 +401,14 @@ class LookupMeasurement(DeterministicRole):
         if self._only_the_diagnosis(request, words, key):
             return self._exact(words)
         found = self._part_of_a_whole(words) or self._find_named(request, words, key)
+        if (
+            not found
+            and key.tokens & RESULT_CONTAINERS
+            and (named := key.tokens - RESULT_CONTAINERS) - self._table.regions
+        ):
+            found = self._find_named(
+                request, words, Key(named, key.specimen, key.modality, key.side)
+            )  # 'HIV blood test'
         pieces = SOUGHT.split(request, maxsplit=1)
         if not found and len(pieces) == 2:
             named, sought = words_of(pieces[0]), words_of(pieces[1])

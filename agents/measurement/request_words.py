@@ -131,7 +131,7 @@ _ASKING_AFTER = re.compile(
     r"|and (?:did|do|does|has|have) (?:it|they|these|those) (?:grow|grown|show|shown|find|found) (?:anything|something)"
     r"|if (?:available|possible|any|done|performed|(?:it was|it's|already) done)"
     r"|yet|already|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
-    r"|(?:results? )?(?:(?:is|are) )?(?:available|ready)|showing"
+    r"|(?:results? )?(?:(?:is|are) )?(?:available|ready)|showing|as (?:a )?(?:%|percent(?:age)?)(?: of)?(?: predicted)?"
     r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
