@@ -404,10 +404,10 @@ class LookupMeasurement(DeterministicRole):
         if (
             not found
             and key.tokens & RESULT_CONTAINERS
-            and (named := key.tokens - RESULT_CONTAINERS) - self._table.regions
+            and (other := key.tokens - RESULT_CONTAINERS) - self._table.regions
         ):
             found = self._find_named(
-                request, words, Key(named, key.specimen, key.modality, key.side)
+                request, words, Key(other, key.specimen, key.modality, key.side)
             )  # 'HIV blood test'
         pieces = SOUGHT.split(request, maxsplit=1)
         if not found and len(pieces) == 2:
