@@ -2001,6 +2001,8 @@ def test_findings_stated_before_the_asking_words_are_not_read_as_the_request() -
     confused = "She's confused, so let's rule out hypoglycemia - what's her blood glucose?"
     assert _paths(lookup, confused) == ["Serum > Glucose"]
     assert _paths(lookup, "BCs - what's the Gram stain?") == ["Blood_Cultures"]
+    unlikely = "A metabolic cause seems unlikely, but what did the x-ray of the right hand show?"
+    assert _paths(lookup, unlikely) == ["X-ray_of_the_Right_Hand"]
     assert _paths(lookup, "glucose dropping?") == ["Serum > Glucose"]
     dipstick = LookupMeasurement(_case({"Urine_Tests": {"Protein": "3+", "Blood": "Negative"}}))
     assert _paths(dipstick, "How much protein is on the urine dipstick?") == ["Urine_Tests > Protein"]

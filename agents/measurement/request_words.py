@@ -57,11 +57,12 @@ _GROUNDS_FIRST = re.compile(
 # Findings stated in a clause of their own before the asking words ('She's confused, so let's rule out hypoglycemia -
 # what's her blood glucose?', 'Since the DIP is swollen, I'd like plain films of the hand'): the last such clause.
 _GROUNDS_BEFORE = re.compile(
-    r"^.*(?:[,;:.]|\s[-\u2013\u2014])\s+(?:(?:so|and|then|therefore|thus)\s+)?"
+    r"^.*(?:[,;:.]|\s[-\u2013\u2014])\s+(?:(?:so|and|but|then|therefore|thus)\s+)?"
     r"(?=(?:i(?:'d| would)(?: also| now)? (?:like|want|appreciate)|i(?:'ll| will| want| need|'m going to| am going to)"
     r"|let(?:'s| me| us)|we(?:'ll| will| should| need)|(?:can|could|may|shall) (?:i|we|you)"
     r"|please (?:get|order|run|send|check|do|obtain|arrange|perform)"
-    r"|what(?:'s| is| was| are| were) (?:the|his|her|their)|(?:do|did) we have)\b)",
+    r"|what(?:'s| is| was| are| were) (?:the|his|her|their)|what (?:did|does|do) (?:the|his|her|their)"
+    r"|(?:do|did) we have)\b)",
     re.IGNORECASE,
 )
 _STATING = re.compile(r"\b(?:he|she|they|this|that|it|since|because|as|is|are|was|were)\b|'s\b", re.IGNORECASE)
