@@ -491,8 +491,10 @@ def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     # Stop 39's sets (rounds 118 to 129) add two more of a kind already here: otoacoustic emissions and an auditory
     # brainstem response answered with the case's audiology report, and a tagged 'Urine hCG' with the serum's;
     # stop 39 fixed cytogenetics and FISH on the marrow (the aspirate), S-100/Melan-A stains on a biopsy, and a
-    # crystal analysis of a joint fluid that reports only its cells and Gram stain.
-    assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 18
+    # crystal analysis of a joint fluid that reports only its cells and Gram stain. One more is a label dispute:
+    # a capillary gas answered with a gas reporting the PaO2, which one writer labels absent (an adult) and others
+    # accept (a neonate's capillary gas, case 96).
+    assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 19
     # An examination request for a part or sign the examination does not speak of ('nails' where the skin
     # examination describes the arms, 'auscultate for a renal bruit' where it reports the bowel sounds) is still
     # answered with the examination that would have reported it, in a few rows the writers label absent (48 of
@@ -2025,6 +2027,27 @@ def test_a_blood_test_for_a_named_test_and_a_value_as_a_percentage_of_predicted(
     assert _paths(lookup, "blood test for HIV") == ["HIV_Test"]
     assert _paths(lookup, "HIV blood test") == ["HIV_Test"]
     assert _paths(lookup, "What is the FEV1 as a % of predicted?") == ["Pulmonary_Function_Test > FEV1"]
+
+
+def test_come_back_as_what_you_have_along_with_and_cardiac_mri_written_cmri() -> None:
+    tests = {
+        "HIV_Test": {"Result": "Negative"},
+        "Blood_Tests": {"Hemoglobin": "13 g/dL"},
+        "Renal_Function_Tests": {"BUN": "30 mg/dL", "Creatinine": "2.1 mg/dL"},
+        "Serum_Electrolytes": {"K+": "6.1 mmol/L"},
+        "Echocardiogram": "Septal hypertrophy",
+        "Cardiac_MRI": "Patchy late gadolinium enhancement",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "What did the HIV serology come back as?") == ["HIV_Test"]
+    assert _paths(lookup, "Please send the routine bloods you have.") == ["Blood_Tests"]
+    along = "I'd like the urea and creatinine along with the potassium."
+    assert sorted(_paths(lookup, along)) == [
+        "Renal_Function_Tests > BUN",
+        "Renal_Function_Tests > Creatinine",
+        "Serum_Electrolytes > K+",
+    ]
+    assert _paths(lookup, "echo and cMRI") == ["Echocardiogram", "Cardiac_MRI"]
 
 
 def test_a_tagged_question_reaches_the_reader_as_a_question() -> None:

@@ -133,6 +133,7 @@ _ASKING_AFTER = re.compile(
     r"|if (?:available|possible|any|done|performed|(?:it was|it's|already) done)"
     r"|yet|already|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
     r"|(?:results? )?(?:(?:is|are) )?(?:available|ready)|showing|as (?:a )?(?:%|percent(?:age)?)(?: of)?(?: predicted)?"
+    r"|(?:that )?(?:you|we) (?:have|hold)(?: available| so far| on (?:file|record))?"
     r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
@@ -444,7 +445,7 @@ _UNIT = re.compile(
     re.IGNORECASE,
 )
 # 'arm vs leg BP': the two compared, as 'arm and leg BP'.
-_VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
+_VERSUS = re.compile(r"\s+(?:vs\.?|versus|along with|together with)\s+", re.IGNORECASE)
 # 'XR lumbar spine 2-3 views': the larger number of views ordered.
 _VIEW_RANGE = re.compile(r"\b\d+\s*(?:-|to|or)\s*(\d+)(?=\s*views?\b)", re.IGNORECASE)
 # 'Urine R/M': urine routine and microscopy, as South Asian order lists write the urinalysis.
@@ -574,7 +575,7 @@ def requested_test(request: str) -> str:
     if showed := _SHOWED.match(request):
         shown = (showed["shown"] or "").strip(" ?.!")
         asked_for = showed["test"] and re.match(
-            r"(?!(?:in|on|at|about|for|of|re|under|with|yet|anything)\b)(?!.*\bor\b)[a-z]", shown, re.IGNORECASE
+            r"(?!(?:in|on|at|about|for|of|re|under|with|yet|anything|as)\b)(?!.*\bor\b)[a-z]", shown, re.IGNORECASE
         )
         named = f"{shown} on the {showed['test']}" if asked_for else ""  # 'Did the dipstick show nitrites?': them
         request = named or showed["test"] or f"{showed['grown'] or showed['growing']} culture"
