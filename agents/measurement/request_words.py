@@ -54,12 +54,16 @@ _GROUNDS_FIRST = re.compile(
     r"(?=(?:i|we|let|let's|please|can|could|next|now)\b)",
     re.IGNORECASE,
 )
+# Who asks, and how, before the test a request names: 'Can we', 'I'd like to', 'I'm going to', 'My next step is to'.
+_ASKER = (
+    r"(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also| now)? (?:like|want|appreciate)(?: to)?"
+    r"|i(?:'ll| will| want(?: to)?| need| am ordering|'m going to| am going to|(?:'d| would)? (?:recommend|suggest))"
+    r"|my next step (?:is|would be)(?: to)?|(?:do|did) you have|we(?:'ll| will| should| need to| need)"
+)
 # Findings stated in a clause of their own before the asking words ('She's confused, so let's rule out hypoglycemia -
 # what's her blood glucose?', 'Since the DIP is swollen, I'd like plain films of the hand'): the last such clause.
 _GROUNDS_BEFORE = re.compile(
-    r"^.*(?:[,;:.]|\s[-\u2013\u2014])\s+(?:(?:so|and|but|then|therefore|thus)\s+)?"
-    r"(?=(?:i(?:'d| would)(?: also| now)? (?:like|want|appreciate)|i(?:'ll| will| want| need|'m going to| am going to)"
-    r"|let(?:'s| me| us)|we(?:'ll| will| should| need)|(?:can|could|may|shall) (?:i|we|you)"
+    rf"^.*(?:[,;:.]|\s[-\u2013\u2014])\s+(?:(?:so|and|but|then|therefore|thus)\s+)?(?=(?:{_ASKER}|let(?:'s| me| us)"
     r"|please (?:get|order|run|send|check|do|obtain|arrange|perform)"
     r"|what(?:'s| is| was| are| were) (?:the|his|her|their)|what (?:did|does|do) (?:the|his|her|their)"
     r"|(?:do|did) we have)\b)",
@@ -99,9 +103,7 @@ def _sample_written_out(short: re.Match[str]) -> str:
 
 # Words around the test that only ask for it: 'Can we get a CBC?', 'I'd like to order an abdominal CT'.
 _ASKING = re.compile(
-    r"^\s*(?:(?:(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also| now)? (?:like|want|appreciate)(?: to)?"
-    r"|i(?:'ll| will| want(?: to)?| need| am ordering|'m going to| am going to|(?:'d| would)? (?:recommend|suggest))"
-    r"|my next step (?:is|would be)(?: to)?|(?:do|did) you have|we(?:'ll| will| should| need to| need)"
+    rf"^\s*(?:(?:{_ASKER}"
     r"|let(?:'s| us| me)(?: first)?|please|pls|plz|kindly|next|now|also|then|and|go ahead(?: and| with)?)\b[\s,]*)+"
     r"(?:(?:order|get|obtain|check|see|do|perform|run|request|send(?: off)?|have|review|look at|schedule|arrange|book"
     r"|organi[sz]e|take|collect|draw|add(?: on)?|compare|repeat|place|give|provide|tell|know|measure|carry out|read"
