@@ -863,18 +863,23 @@ class LookupMeasurement(DeterministicRole):
         return found
 
     def _samples_apart(self, parts: list[RequestPart]) -> list[RequestPart]:
-        """The parts read with a sample after a comma, apart again where together they find nothing: what followed the
-        comma named a test of its own ('CBC, urinalysis'; 'Osmolality, serum' stays one test)."""
+        """The parts read with a sample after a comma, apart again where what followed the comma examines a sample and
+        is no test of it: it named a test of its own ('CBC, urinalysis', 'Serum albumin, Urinalysis'; 'Osmolality,
+        serum' stays one test)."""
         apart: list[RequestPart] = []
         for part in parts:
-            if part.sample and self._examines_a_sample(part.sample) and not self._one_part(part.text):
-                apart += [
-                    RequestPart(part.text.removesuffix(part.sample).strip(), part.after_with),
-                    RequestPart(part.sample, False),
-                ]
+            before = part.text.removesuffix(part.sample).strip()
+            if part.sample and self._examines_a_sample(part.sample) and not self._of_the_sample(before, part):
+                apart += [RequestPart(before, part.after_with), RequestPart(part.sample, False)]
             else:
                 apart.append(part)
         return apart
+
+    def _of_the_sample(self, before: str, part: RequestPart) -> bool:
+        """Whether what comes before a sample is read as a test of that sample ('Protein, urine, dipstick'): together
+        they find it, and the words before name no other specimen ('Serum albumin, Urinalysis' are two tests)."""
+        stated, sample = self._key(words_of(before)).specimen, self._key(words_of(part.sample)).specimen
+        return bool(self._one_part(part.text)) and not (stated and sample and not stated & sample)
 
     def _examines_a_sample(self, text: str) -> bool:
         """Whether a name the table reads as a specimen is the examination of that sample ('urinalysis', 'UA': the

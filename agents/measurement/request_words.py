@@ -111,7 +111,7 @@ _ASKING = re.compile(
     r"|ordering|checking|requesting|obtaining|sending"
     r"|record|document|report)\b(?:\s+(?:me|us)\b)?\s*)?"
     r"(?:whether\s+)?(?:all (?:of )?)?(?:(?:a|an|the|some|his|her|their)\s+)?"
-    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are)|how (?:high|low|bad) (?:is|was|are|were)"
+    r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are| were)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|how (?:much|many)|what gives|whether|anything (?:on|in)|dosage(?: of)?|(?:is|are) there|were there|any|which"
     r"|what shows?|(?:has|have|was|were) (?:a|an|any)"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
@@ -136,7 +136,7 @@ _ASKING_AFTER = re.compile(
     r"|yet|already|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
     r"|(?:results? )?(?:(?:is|are) )?(?:available|ready)|showing|as (?:a )?(?:%|percent(?:age)?)(?: of)?(?: predicted)?"
     r"|(?:that )?(?:you|we) (?:have|hold)(?: available| so far| on (?:file|record))?"
-    r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected)"
+    r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected|checked|measured|tested)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
     r"|(?:is|are|was|were)(?=\s+\S+(?:\s+or not)?\s*[?.!]*$)"
@@ -352,7 +352,7 @@ _REASON = re.compile(
     r"delineate|measure|document|visuali[sz]e|monitor|guide|locali[sz]e|differentiate|distinguish|clarify|establish|"
     r"work up|verify|trend|follow)"
     r"|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
-    r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|"
+    r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|as part of|"
     r"following|corrected for|adjusted for)\b.*$"
     r"|\s+\?\s*[a-z].*$",  # 'CXR ?pneumonia': the query a clinician writes after the test
     re.IGNORECASE,
