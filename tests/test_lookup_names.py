@@ -2072,6 +2072,8 @@ def test_a_test_then_a_urinalysis_after_a_comma_and_more_ways_of_asking() -> Non
         "Serum_Studies > Bilirubin_Total",
         "Serum_Studies > Bilirubin_Direct",
     ]
+    glucose = LookupMeasurement(_case({"Serum_Chemistry": {"Glucose": "240 mg/dL"}}))
+    assert _paths(glucose, "REQUEST TEST: HbA1c (glucose is elevated)") == []
 
 
 def test_a_tagged_question_reaches_the_reader_as_a_question() -> None:

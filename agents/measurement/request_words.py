@@ -42,9 +42,11 @@ _PREFIX = re.compile(
     r"|^\s*\d{1,2}[.)]\s+",  # a numbered list's marker ('1. CBC', '2) Chest X-ray')
     re.IGNORECASE,
 )
-# A reason in brackets after a test ('Lipase (to evaluate for pancreatitis)', 'smear (looking for smudge cells)').
+# A reason in brackets after a test ('Lipase (to evaluate for pancreatitis)', 'smear (looking for smudge cells)', 'HbA1c
+# (glucose is elevated)').
 _REASON_IN_BRACKETS = re.compile(
-    r"\s*\((?:\?|(?:to|for|r/o|rule|ruling|looking|look|evaluat\w*|assess\w*|check\w*|query|suspect\w*)\b)[^()]*\)",
+    r"\s*\((?:\?|(?:to|for|r/o|rule|ruling|looking|look|evaluat\w*|assess\w*|check\w*|query|suspect\w*)\b)[^()]*\)"
+    r"|\s*\([^()]*\b(?:is|are|was|were)\s+(?:elevated|raised|high|low|abnormal|reduced|increased|decreased)\b[^()]*\)",
     re.IGNORECASE,
 )
 # The findings a request is made on, before the words asking for the test ('Based on the hallucinations, I would like
