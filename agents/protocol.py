@@ -2,8 +2,9 @@
 
 ``REQUEST TEST: <name>`` goes to the measurement reader, ``DIAGNOSIS READY: <diagnosis>`` ends the
 consultation, anything else goes to the patient. Parsing tolerates case, extra spaces, markdown
-emphasis (``**DIAGNOSIS READY:** …``), and trailing punctuation. A diagnosis wins over a test request
-when both appear. Lives with the agents because the doctor prompts and the oracle speak it too.
+emphasis (``**DIAGNOSIS READY:** …``), and trailing punctuation; a test name asked as a question keeps its
+``?``, which the reader reads. A diagnosis wins over a test request when both appear. Lives with the
+agents because the doctor prompts and the oracle speak it too.
 """
 
 from __future__ import annotations
