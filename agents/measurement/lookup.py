@@ -383,14 +383,13 @@ class LookupMeasurement(DeterministicRole):
         creatinine', 'renin aldosterone'; not a panel's own name: 'BMP electrolytes' is the BMP's electrolytes)."""
         read = words_of(word)
         entry = self._table.phrases.get(tuple(read))
-        members = self._table.member_of.keys() - self._table.panels.keys()  # a panel's parts, not panels themselves
         if entry is None:  # a panel's member the table names only as one ('renin')
-            return any_case and len(read) == 1 and read[0] in members
+            return any_case and len(read) == 1 and read[0] in self._table.lone_members
         concept = set(entry.concept.split())
         if entry.kind not in NAMING_KINDS or not concept - self._table.specifiers:
             return False
         return ABBREVIATION.fullmatch(word) is not None or (
-            any_case and (entry.kind == "abbreviation" or concept <= members)
+            any_case and (entry.kind == "abbreviation" or concept <= self._table.lone_members)
         )
 
     def _find_requested(self, request: str) -> list[Finding]:

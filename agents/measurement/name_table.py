@@ -92,6 +92,9 @@ class NameTable:
     """panel concept -> its members, each the words of a member's key ('bilirubin direct')."""
     member_of: dict[str, frozenset[str]]
     """a member's word -> the panels it belongs to."""
+    lone_members: frozenset[str]
+    """the members' words that name no panel themselves ('renin', 'urea'; not 'electrolyte'): such words written one
+    after another without a comma list tests ('urea creatinine')."""
     words: frozenset[str]
     within: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
     """a region -> every region containing it, nearest first ('liver' -> 'abdomen'; 'knee' -> 'joint',
@@ -247,6 +250,7 @@ def build_name_table(entries: Iterable[NameEntry]) -> NameTable:
         regions=frozenset(rows.regions - facet_words),
         panels={panel: frozenset(members) for panel, members in rows.panels.items()},
         member_of={member: frozenset(found) for member, found in member_of.items()},
+        lone_members=frozenset(member_of) - frozenset(rows.panels),
         words=frozenset({word for words in rows.phrases for word in words} | set(rows.spellings)),
         within=within,
         inside=_inside(within),

@@ -71,9 +71,12 @@ _GROUNDS_BEFORE = re.compile(
     r"|(?:do|did) we have)\b)",
     re.IGNORECASE,
 )
+# Words that make a clause a statement ('She's confused', 'Since the DIP is swollen'), not a test's name.
 _STATING = re.compile(r"\b(?:he|she|they|this|that|it|since|because|as|is|are|was|were)\b|'s\b", re.IGNORECASE)
 # A verb between what a question asks for and the test it is on ('protein is on the dipstick'), read without it.
 _BE_BEFORE_PLACE = re.compile(r"(?<=\w) (?:is|are|was|were)(?= (?:on|in) (?:the|his|her|their) )", re.IGNORECASE)
+MOST_WORDS_OF_A_NAME = 4
+"""A clause of more words than this before the asking words is taken for findings, not a test's name."""
 # Markdown emphasis around a request ('**CT Head without contrast**').
 _EMPHASIS = re.compile(r"\*+|(?<!\w)_{2,}|_{2,}(?!\w)")
 # A bulleted list written on one line ('- CBC - CRP', '• TSH • free T4'): each bullet after the first begins a test.
@@ -609,7 +612,7 @@ def _examined_by_sense(asked: re.Match[str]) -> str:
 def _a_statement(clause: str) -> bool:
     """Whether a clause before the asking words states findings ('She's confused, so'), not a test it asks about
     ('BCs - what's the Gram stain?', 'fetal heart - can you pick it up on the Doppler?')."""
-    return len(clause.split()) > 4 or _STATING.search(clause) is not None
+    return len(clause.split()) > MOST_WORDS_OF_A_NAME or _STATING.search(clause) is not None
 
 
 def questions(request: str) -> list[str]:
