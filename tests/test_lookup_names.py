@@ -495,8 +495,13 @@ def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     # a capillary gas answered with a gas reporting the PaO2, which one writer labels absent (an adult) and others
     # accept (a neonate's capillary gas, case 96). Rounds 138 to 141 add two: 'CD4 %' answered with the CD4 count,
     # and 'Fasting serum gastrin - multiple ulcers plus hypercalcaemia, ?MEN1' (no gastrin in the case) with the
-    # calcium its reason names.
-    assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 21
+    # calcium its reason names. Stop 40's sets (rounds 146 to 153) add two more the reader of the stop's start
+    # answers the same way: a 'urine pregnancy test' with the serum beta-hCG (the kind of 'urine hCG' above), and a
+    # culture of a contact lens's case and solution with the corneal scraping's culture (the solution is a qualifier
+    # word). One is a label dispute: 'proctoscopy' (a proctoscope is the British anoscope), answered with case 10's anoscopy,
+    # which one writer labels absent and three others label the anoscopy. Stop 40 fixed 'HIV serology' answered
+    # with a serology that reports only another antibody.
+    assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 24
     # An examination request for a part or sign the examination does not speak of ('nails' where the skin
     # examination describes the arms, 'auscultate for a renal bruit' where it reports the bowel sounds) is still
     # answered with the examination that would have reported it, in a few rows the writers label absent (48 of
@@ -4247,3 +4252,55 @@ def test_more_german_french_and_portuguese_names_find_their_results() -> None:
     assert _paths(lookup, "Nierensono") == ["Imaging > Renal_Ultrasonography"]
     assert _paths(lookup, "aspect des urines") == ["Urinalysis > Appearance"]
     assert _paths(lookup, "glicemia de jejum") == ["Blood_Glucose > Fasting_Blood_Glucose"]
+
+
+def test_urine_results_listed_after_the_sample_and_ward_lists_of_panels() -> None:
+    tests = {
+        "Laboratory_Studies": {"Glucose": "77 mg/dL", "Urea": "6 mmol/L", "Sodium": "139 mmol/L"},
+        "Urine_Tests": {"Blood": "Negative", "Glucose": "Negative", "Protein": "4+"},
+        "Complete_Blood_Count": {"Hemoglobin": "11.2 g/dL"},
+        "Coagulation": {"PT": "12 s", "Thrombin_time": "15 s"},
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "urine blood and glucose") == ["Urine_Tests > Blood", "Urine_Tests > Glucose"]
+    assert _paths(lookup, "urine glucose and blood") == ["Urine_Tests > Blood", "Urine_Tests > Glucose"]
+    assert _paths(lookup, "urine protein, blood and glucose") == [
+        "Urine_Tests > Blood",
+        "Urine_Tests > Glucose",
+        "Urine_Tests > Protein",
+    ]
+    assert _paths(lookup, "blood glucose") == ["Laboratory_Studies > Glucose"]
+    assert _paths(lookup, "fbc, u&e") == _paths(lookup, "FBC and U+E") == _paths(lookup, "u&e, fbc")
+    assert "Complete_Blood_Count" in _paths(lookup, "fbc, u&e")
+    assert "Laboratory_Studies > Sodium" in _paths(lookup, "fbc, u&e")
+    assert _paths(lookup, "pt + tt") == ["Coagulation > PT", "Coagulation > Thrombin_time"]
+
+
+def test_a_question_on_a_test_a_time_asked_after_it_and_clipped_or_british_names() -> None:
+    tests = {
+        "Spirometry": {"FEV1_FVC_Ratio": "65%", "FEV1": "60%"},
+        "Blood_Tests": {"C-Reactive_Protein": "40 mg/L", "ESR": "50 mm/h"},
+        "Vital_Signs_Trend": {"Blood_Pressure": "80/50 mm Hg"},
+        "Anoscopy": {"Findings": "Internal haemorrhoids"},
+        "Imaging": {"Pelvic_X-ray": {"Findings": "Femoral neck fracture"}},
+    }
+    exam = {"Chest_Examination": {"Auscultation": "Crunching, rasping sound heard over the chest"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "Is there an obstructive pattern on spirometry?") == ["Spirometry"]
+    assert _paths(lookup, "What blood tests have been done so far?") == ["Blood_Tests"]
+    assert _paths(lookup, "what bloods have we got") == ["Blood_Tests"]
+    assert _paths(lookup, "bp trend over the last 5 mins") == ["Vital_Signs_Trend > Blood_Pressure"]
+    assert _paths(lookup, "inflamm markers") == ["Blood_Tests > C-Reactive_Protein", "Blood_Tests > ESR"]
+    assert _paths(lookup, "Proctoscopy") == _paths(lookup, "anoscopic examination") == ["Anoscopy"]
+    assert _paths(lookup, "Anteroposterior pelvic radiograph") == ["Imaging > Pelvic_X-ray"]
+    assert _paths(lookup, "any hammans crunch") == ["Chest_Examination > Auscultation"]
+    assert _paths(lookup, "is the chest bulging") == _paths(lookup, "chest")
+
+
+def test_an_antibody_no_part_of_a_serology_reports_gets_the_missing_result() -> None:
+    lookup = LookupMeasurement(_case({"Serology": {"Anti-PGL-1_antibodies": "Positive"}}))
+    assert _paths(lookup, "hiv serology") == []
+    assert _paths(lookup, "serology") == ["Serology"]
+    assert _paths(lookup, "anti-PGL-1 antibodies") == ["Serology > Anti-PGL-1_antibodies"]
+    hepatitis = LookupMeasurement(_case({"Serology": {"HBsAg": "Positive", "Anti-HCV": "Negative"}}))
+    assert "Serology > HBsAg" in _paths(hepatitis, "hepatitis B serology")

@@ -37,6 +37,8 @@ SAMPLES_TAKEN = frozenset({"swab", "scraping"})
 NARROWER = 3
 """match_tier's tier for a request narrower than the finding."""
 BACTERIAL, BIOPSY = "bacterial", "biopsy"
+SEROLOGY = frozenset({"antibody", "antigen"})
+"""What a serology section's name reads as: the antibodies (or antigens) it reports, each named by its part."""
 GROWN_KINDS = frozenset({"bacterial", "viral", "fungal"})
 """What a culture or a microbial preparation looks for: a request naming one asks for a sample's test, never a biopsy's
 histology (unless it names the biopsy)."""
@@ -162,9 +164,18 @@ class KeyMatcher:
     def _names_a_sibling(self, request: Key, key: Key, finding: Finding) -> bool:
         """A narrower request ('fasting glucose') for a finding whose parts are its variants ('Blood
         glucose > Random'): the request names a variant the case does not hold, a sibling of the ones
-        it does."""
-        extra = request.tokens - key.tokens
-        return bool(finding.variants) and bool((extra & self.table.specifiers) - self.table.regions)
+        it does. So does one naming a kind ('HIV serology') that no part of a finding says, where each part names
+        a test of its own ('Serology > Anti-PGL-1_antibodies')."""
+        extra = (request.tokens - key.tokens) & self.table.specifiers - self.table.regions
+        if finding.variants:
+            return bool(extra)
+        return (
+            bool(extra and finding.children)
+            and bool(key.tokens)
+            and key.tokens <= SEROLOGY
+            and all(child.own.tokens - key.tokens - request.tokens for child in finding.children)
+            and not any(extra & part.own.tokens for part in _all_parts(finding))
+        )  # 'HIV serology' where the serology reports only another antibody
 
     def _context_agrees(self, request: Key, finding: Finding) -> bool:
         """Whether the request's region, specimen and side agree with the finding's own and inherited
@@ -332,6 +343,11 @@ class KeyMatcher:
     def _ordered(found: Iterable[Finding]) -> list[Finding]:
         unique = {id(finding): finding for finding in found}
         return sorted(unique.values(), key=lambda finding: finding.order)
+
+
+def _all_parts(finding: Finding) -> list[Finding]:
+    """Every finding inside one, at any depth."""
+    return [part for child in finding.children for part in (child, *_all_parts(child))]
 
 
 def _beside_another_sample(finding: Finding) -> bool:

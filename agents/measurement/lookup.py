@@ -112,14 +112,14 @@ from agents.types import Reply, Turn
 from scenarios import Case
 
 TYPO_THRESHOLD = 88.0
-POST_MODIFIER_WORDS = frozenset({"of", "from", "in", "on", "at"})
+POST_MODIFIER_WORDS = frozenset({"of", "from", "off", "in", "on", "at"})
 """Prepositions after which a request gives the site of the test it has named."""
 LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trending", "monitoring", "recheck"})
 """Words asking for a result taken again after the examination's: where the case holds one among its tests (a
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 PULSE_WORD, SKIN, BIOPSY, CULTURE = "pulse", "skin", "biopsy", "culture"
-URINE = "urine"
+URINE, BLOOD = "urine", "blood"
 MICROSCOPY_WORDS = frozenset({"microscopy", "microscopic", "micro"})
 URINALYSIS_WORDS = frozenset({"ua", "urinalysis", "dipstick", "dip", "routine", "r", "analysis"})
 """Words asking for the whole urinalysis beside its microscopy ('UA with micro', 'urine R/M')."""
@@ -149,7 +149,7 @@ BABY_WORDS, FETAL, MATERNAL = (
 """Words asking for the baby's result, and the word cases name the baby's results by beside the mother's."""
 METHOD_PREPOSITIONS = frozenset({"by", "via", "using"})
 """Prepositions after which a request names how its test is done ('ANA by IIF')."""
-WHOLE_PREPOSITIONS = frozenset({"on", "in", "from"})
+WHOLE_PREPOSITIONS = frozenset({"on", "in", "from", "off"})
 """Prepositions after which a request may name the test reporting the result it asks for ('... on the diff')."""
 TYPO_MIN_LENGTH = 6
 REPAIR_MIN_LENGTH = 5
@@ -347,7 +347,7 @@ class LookupMeasurement(DeterministicRole):
                 sought = words_of(hoped)
                 found = self._no_other_test(found, sought)
                 inside = self._found_inside(found, sought)
-                names_a_test = any(self._key([word]).tokens & self._table.tests for word in sought)
+                names_a_test = any(self._names_a_test(word) for word in sought)
                 return inside or (found if not names_a_test or len(found) == 1 and found[0].whole else [])
         return []
 
@@ -510,13 +510,17 @@ class LookupMeasurement(DeterministicRole):
             return []  # 'direct IF' names a test by two words together: another test, run on the biopsy
         kinds = self._table.specifiers - self._table.regions  # 'PCR of VZV in vesicle': a method, an organism
         other_tests = [
-            word
-            for word, tokens in zip(sought, by_word, strict=True)
-            if tokens & kinds
-            or tokens & tests
-            and (self._kind_of(word) in NAMING_KINDS or tokens - {word, word.removesuffix("s")})
-        ]  # a test's name ('IHC', 'immunostain'), not a word that is also part of one ('pattern', 'position')
+            word for word, tokens in zip(sought, by_word, strict=True) if tokens & kinds or self._names_a_test(word)
+        ]
         return [finding for finding in found if self._text.says_anywhere(finding, other_tests)]
+
+    def _names_a_test(self, word: str) -> bool:
+        """Whether a word is by itself a test's name ('IHC', 'immunostain'), not a word that is also part of one
+        ('pattern', 'position')."""
+        tokens = self._key([word]).tokens
+        return bool(tokens & (self._table.tests - self._table.specifiers)) and bool(
+            self._kind_of(word) in NAMING_KINDS or tokens - {word, word.removesuffix("s")}
+        )
 
     def _seen_under_the_microscope(self, finding: Finding) -> list[Finding]:
         """The results of a urinalysis that its microscopy reports ('urine microscopy': the cells, casts and crystals
@@ -923,12 +927,24 @@ class LookupMeasurement(DeterministicRole):
             if part.after_with and context and self._names_a_blood_panel(context):
                 found += self._of_the_blood(self._one_part(text, context))  # 'CBC with eosinophil count'
                 continue
+            if not part.after_with and context and (in_the_sample := self._in_the_sample_before(text, key, context)):
+                found += in_the_sample  # 'urine blood and glucose': the urine's glucose
+                continue
             found += self._one_part(text, context if part.after_with else None) or (
                 [] if part.after_with else self._asked_alone(text, found)
             )
             if not part.after_with:
                 context = key
         return self._match.outermost(found)
+
+    def _in_the_sample_before(self, text: str, key: Key, before: Key) -> list[Finding]:
+        """A part naming no sample after a part naming a result of a sample other than blood ('urine blood and
+        glucose', 'CSF protein, glucose'): that result of the sample before, where the case reports it there. A test of
+        the sample itself before ('UA and CBC') names no result of it, and gives nothing on."""
+        samples = before.specimen - {BLOOD}
+        if not samples or not before.tokens - self._table.specifiers or key.specimen or not key.tokens:
+            return []
+        return self._one_part(f"{min(samples)} {text}")
 
     def _heads_apart(self, parts: list[RequestPart], texts: list[str]) -> list[str]:
         """The parts read apart again where a test was read as the head of the one-word specifier after it ('CBC and
@@ -957,7 +973,8 @@ class LookupMeasurement(DeterministicRole):
         """A part of a request the names do not find, read as a request of its own ('appearance and behaviour': the
         behaviour, found by its spelling); where the parts before it found results, only results of the same
         examination or test as theirs ('white count and differential' is not the skin's 'differential diagnosis')."""
-        short = len(text.strip()) < MIN_PART_ALONE and not (text.strip().isupper() or self._kind_of(text))
+        known = self._kind_of(text) or tuple(words_of(text)) in self._table.alternatives  # 'pt + tt'
+        short = len(text.strip()) < MIN_PART_ALONE and not (text.strip().isupper() or known)
         if short or FOLLOW_UP.match(text):
             return []  # 'look at the belly, is it distended': a question about the part before
         alone = self._find_requested(text)

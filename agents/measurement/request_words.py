@@ -133,12 +133,14 @@ _ASKING = re.compile(
     re.IGNORECASE,
 )
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?',
-# 'hb stable?', 'cd4 <50?'.
+# 'hb stable?', 'cd4 <50?', 'blood tests done so far', 'bloods have we got', 'bp trend over the last 5 mins'.
 _ASKING_AFTER = re.compile(
     r"(?:,?\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
     r"|and (?:did|do|does|has|have) (?:it|they|these|those) (?:grow|grown|show|shown|find|found) (?:anything|something)"
     r"|if (?:available|possible|any|done|performed|(?:it was|it's|already) done)"
-    r"|yet|already|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
+    r"|yet|already|so far|to date|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
+    r"|(?:over|in|during) the (?:last|past) (?:\d+ |few |several )?(?:min(?:ute)?s?|h(?:ou)?rs?|days?)"
+    r"|(?:have|do) (?:we|you) (?:got|have)"
     r"|(?:results? )?(?:(?:is|are) )?(?:available|ready)|showing|as (?:a )?(?:%|percent(?:age)?)(?: of)?(?: predicted)?"
     r"|(?:that )?(?:you|we) (?:have|hold)(?: available| so far| on (?:file|record))?"
     r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected|checked|measured|tested)"
@@ -429,6 +431,9 @@ REQUEST_PARTS = re.compile(
     r"|\bplus\b|\bwith\b|\bincluding\b|\bincl\b\.?)\s*",
     re.IGNORECASE,
 )
+_UREA_AND_ELECTROLYTES = re.compile(r"\bu\s*(?:&|\+|and|n)\s*es?\b(?:\s+(?:electrolytes|lytes)\b)?", re.IGNORECASE)
+"""'U&E', 'U+Es', 'u and e', 'U&E electrolytes': the urea and electrolytes, one panel, kept whole when a list is cut at
+'&', '+' and 'and' (and at 'e', the Italian and Portuguese 'and')."""
 PART_OF_THE_LAST = frozenset({"with", "including", "incl", "incl."})
 """Separators after which a part names something of the test before it ('electrolytes including calcium')."""
 # Order-entry shorthand: 'w/ diff' and 'w diff' are 'with diff', 'w/o contrast' and 'wo contrast' 'without contrast'.
@@ -512,6 +517,7 @@ FLUID_ANALYTES = frozenset(
 sample ('CSF protein and glucose', 'urine osmolality and sodium')."""
 DETERMINERS = frozenset({"the", "his", "her", "their", "its", "a", "an"})
 """Words before a noun that name no part of a test ('the culture', 'respiratory burst of his neutrophils')."""
+BLOOD, URINE = "blood", "urine"
 BARE_SPECIMENS = frozenset({"serum", "plasma", "blood", "whole", "urine", "csf", "stool", "random", "spot"})
 """Words that, as a part of their own after a comma, say the specimen of the test before them ('Lipase,
 serum', 'Osmolality, urine'), as order-entry lists name tests."""
@@ -657,7 +663,7 @@ def request_parts(request: str) -> list[RequestPart]:
     """The tests a request lists, each marked when it follows a 'with'; a part naming only a specimen
     ('Osmolality, serum'), or after a comma only a sample or what a culture grows ('Culture, wound, aerobic'), is read
     with the part before it."""
-    pieces = REQUEST_PARTS.split(request)
+    pieces = REQUEST_PARTS.split(_UREA_AND_ELECTROLYTES.sub("U_and_E", request))
     parts: list[RequestPart] = []
     after_with = False
     for number in range(0, len(pieces), 2):
@@ -666,13 +672,22 @@ def request_parts(request: str) -> list[RequestPart]:
         after_with = after_with or separator in PART_OF_THE_LAST
         if not text:
             continue
-        if parts and set(text.lower().split()) <= BARE_SPECIMENS:
+        if parts and _blood_in_the_urine(text, parts[-1].text):
+            parts.append(RequestPart(f"{URINE} {text}", after_with))  # 'urine glucose and blood': the urine's blood
+        elif parts and set(text.lower().split()) <= BARE_SPECIMENS:
             parts[-1] = RequestPart(f"{parts[-1].text} {text}", parts[-1].after_with)
         elif parts and separator == "," and _names_a_sample_only(text):
             parts[-1] = RequestPart(f"{parts[-1].text} {text}", parts[-1].after_with, text)
         else:
             parts.append(RequestPart(text, after_with))
     return parts
+
+
+def _blood_in_the_urine(text: str, before: str) -> bool:
+    """Whether 'blood' alone follows a result of the urine ('urine glucose and blood', 'urine protein, blood'): the
+    dipstick's blood, a test of its own, not the sample of the test before ('Osmolality, urine and blood')."""
+    first, *rest = before.split()
+    return text.lower().split() == [BLOOD] and bool(rest) and concept_key(first).specimen == {URINE}
 
 
 def _names_a_sample_only(text: str) -> bool:
@@ -688,8 +703,12 @@ def _names_a_site(key: Key, specifiers: frozenset[str]) -> bool:
 
 def _names_no_site(key: Key, sites: frozenset[str]) -> bool:
     """Whether a part names a study but not where it is of ('Radiograph', 'Diagnostic mammogram', 'Fungal
-    culture')."""
-    return bool(key.modality or key.tokens) and not key.tokens & (sites | EXAMINATION_WORDS) and not key.side
+    culture'); a blood panel is of no site ('CBC, thyroid': the thyroid tests, no thyroid's blood count)."""
+    return (
+        bool(key.modality or key.tokens)
+        and not key.tokens & (sites | EXAMINATION_WORDS | name_table().panels.keys())  # 'CBC, thyroid': two tests
+        and not key.side
+    )
 
 
 def _one_qualifying_word(part: str, following: str, specifiers: frozenset[str]) -> bool:
