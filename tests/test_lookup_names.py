@@ -498,9 +498,9 @@ def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     # calcium its reason names. Stop 40's sets (rounds 146 to 153) add two more the reader of the stop's start
     # answers the same way: a 'urine pregnancy test' with the serum beta-hCG (the kind of 'urine hCG' above), and a
     # culture of a contact lens's case and solution with the corneal scraping's culture (the solution is a qualifier
-    # word). One is a label dispute: 'proctoscopy' (a proctoscope is the British anoscope), answered with case 10's anoscopy,
-    # which one writer labels absent and three others label the anoscopy. Stop 40 fixed 'HIV serology' answered
-    # with a serology that reports only another antibody.
+    # word). One is a label dispute: 'proctoscopy' (a proctoscope is the British anoscope), answered with case 10's
+    # anoscopy, which one writer labels absent and three others label the anoscopy. Stop 40 fixed 'HIV serology'
+    # answered with a serology that reports only another antibody.
     assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 24
     # An examination request for a part or sign the examination does not speak of ('nails' where the skin
     # examination describes the arms, 'auscultate for a renal bruit' where it reports the bowel sounds) is still
