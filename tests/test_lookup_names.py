@@ -4304,3 +4304,37 @@ def test_an_antibody_no_part_of_a_serology_reports_gets_the_missing_result() -> 
     assert _paths(lookup, "anti-PGL-1 antibodies") == ["Serology > Anti-PGL-1_antibodies"]
     hepatitis = LookupMeasurement(_case({"Serology": {"HBsAg": "Positive", "Anti-HCV": "Negative"}}))
     assert "Serology > HBsAg" in _paths(hepatitis, "hepatitis B serology")
+
+
+def test_a_site_the_case_reports_no_test_at_and_order_entry_headings() -> None:
+    tests = {
+        "Peripheral_Blood_Smear": {"Findings": "Smudge cells"},
+        "Urinalysis": {"Appearance": "Cloudy", "Blood": "Negative"},
+        "Erythrocyte_Sedimentation_Rate": {"Rate": "40 mm/h"},
+        "Head_Imaging": {"Findings": "No bleed"},
+        "Biopsy": {"Endometrial_Biopsy": {"Findings": "Hyperplasia"}},
+    }
+    exam = {
+        "Vital_Signs": {
+            "Blood_Pressure": "120/80 mm Hg",
+            "Heart_Rate": "88/min",
+            "Vision": {"Right_Eye": "20/40", "Left_Eye": "20/20"},
+        },
+        "General_Examination": {"Neurological": {"Nystagmus": "Horizontal"}},
+        "Right_Hand_Examination": {"Special_Tests": {"Finkelstein's_Test": "Pain on ulnar deviation of the thumb"}},
+        "Abdominal_Examination": {"Palpation": "Soft"},
+    }
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "visual acuity both eyes") == ["Vital_Signs > Vision"]
+    assert _paths(lookup, "VA right eye") == ["Vital_Signs > Vision > Right_Eye"]
+    assert _paths(lookup, "BP in right arm") == ["Vital_Signs > Blood_Pressure"]
+    assert _paths(lookup, "pedal pulses") == []  # a pulse felt at the foot is no vital sign
+    assert _paths(lookup, "smudge cells on the film?") == ["Peripheral_Blood_Smear"]
+    assert _paths(lookup, "what the urine looks like - clear or cloudy?") == ["Urinalysis > Appearance"]
+    assert _paths(lookup, "Is there any blood on the urinalysis?") == ["Urinalysis > Blood"]
+    assert _paths(lookup, "esr value in mm 1st hr?") == ["Erythrocyte_Sedimentation_Rate"]
+    assert _paths(lookup, "Test: CT, head") == ["Head_Imaging"]
+    assert _paths(lookup, "X-ray of Right Wrist and Thumb") == []
+    assert _paths(lookup, "ECG 12 lead, for the tachycardia") == []
+    assert _paths(lookup, "Gently palpate the abdomen") == ["Abdominal_Examination > Palpation"]
+    assert _paths(lookup, "biopsy of endometrium") == ["Biopsy > Endometrial_Biopsy"]

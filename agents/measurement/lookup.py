@@ -131,6 +131,9 @@ BODY_SURFACE = frozenset({"skin", "face", "head", "arm", "leg", "extremity", "ha
 """Regions holding the parts a skin biopsy may be taken from ('lip', 'elbow'), unlike the organs ('lymph_node')."""
 ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]+|[A-Z][a-z]?")
 """A test's abbreviation as written in capitals ('BP', 'SGOT'), or an element's symbol ('Na', 'K', 'Cl')."""
+FELT_AT_A_SITE = frozenset({"heart_rate", "temperature"})
+"""Vital signs that a site makes an examination's finding: a pulse felt at the foot is no heart rate, the warmth of a
+knee no body temperature."""
 RATE_WORDS = frozenset({"rate", "frequency"})
 """Words asking for a count per minute ('pulse rate', 'pulse frequency'): the vital signs', not the pulses felt."""
 VIEW_WORDS = frozenset({"view", "projection"})
@@ -447,6 +450,7 @@ class LookupMeasurement(DeterministicRole):
             or self._region_without_unknown_words(words)
             or self._the_one_biopsy(key)
             or self._the_one_culture(key)
+            or self._of_no_region(key)
         )
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
@@ -541,6 +545,26 @@ class LookupMeasurement(DeterministicRole):
             return []
         return [finding for finding in self._match.by_key(unplaced) if not is_placeholder(finding.node.value)]
 
+    def _of_no_region(self, key: Key) -> list[Finding]:
+        """A test asked for at a site where the case reports it of none ('visual acuity of the right eye', 'visual
+        acuity both eyes' where the vital signs report the vision): the test's results named without the site, where
+        none of them is of a region, a sample or imaging (a CT of the abdomen is no answer to a CT of the head)."""
+        unplaced = Key(key.tokens - self._table.regions, key.specimen, key.modality, key.side)
+        if (
+            unplaced == key
+            or not unplaced.tokens - self._table.specifiers
+            or unplaced.tokens & FELT_AT_A_SITE
+            or asks_for_examination([], unplaced)
+        ):
+            return []
+        found = self._match.by_key(unplaced)
+        if not found or any(
+            finding.region or finding.own.modality or finding.own.specimen - {BLOOD} for finding in found
+        ):
+            return []  # a sample or a study is of a site: 'fungal culture of the nail' is no scraping's culture
+        sided = [part for finding in found for part in finding.children if part.own.side & key.side]
+        return sided or found  # 'visual acuity of the right eye': the right eye's
+
     def _grows_another_kind(self, finding: Finding, key: Key) -> bool:
         """Whether a culture asked for by its kind ('fungal culture') is one that does not say its kind and whose
         result names only organisms of another ('Growth of Pseudomonas aeruginosa') or only another kind ('Negative for
@@ -610,7 +634,10 @@ class LookupMeasurement(DeterministicRole):
         """What the words of a part find among the results inside the wholes ('RBCs' in the urinalysis); empty
         when they find none there, or only a generic part."""
         inside = _descendants(wholes)
-        parts = KeyMatcher(inside, self._table).by_key(self._key(part)) if inside and part else []
+        key = self._key(part)
+        if key.specimen == {BLOOD} and not key.tokens and any(URINE in whole.own.specimen for whole in wholes):
+            key = self._key([URINE, BLOOD])  # 'any blood on the urinalysis?': the dipstick's blood
+        parts = KeyMatcher(inside, self._table).by_key(key) if inside and part else []
         return parts if parts and not any(found.generic for found in parts) else []
 
     def _the_babys(self, words: list[str]) -> list[Finding]:

@@ -35,9 +35,9 @@ ONE_RESULT_WORDS = frozenset({"ratio"})
 # Requests for the answer itself rather than for a test ('diagnosis', 'Correct_Diagnosis', 'final diagnoses').
 ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 # The simulator's own prefix, where a doctor writes it into the request ('REQUEST TEST: Lipase').
-# So are the headings order lists put before a test ('Lab: TSH', 'Imaging: MRI brain').
+# So are the headings order lists put before a test ('Lab: TSH', 'Imaging: MRI brain', 'Test: CT, head').
 _PREFIX = re.compile(
-    r"^\s*(?:request(?:ed)?\s+tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*"
+    r"^\s*(?:request(?:ed)?\s+tests?|tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*"
     r"|^\s*(?:labs?|laboratory|imaging|radiology|blood\s+tests?)\s+-+\s+(?=\S)"  # 'Imaging - MRI Brain'
     r"|^\s*\d{1,2}[.)]\s+",  # a numbered list's marker ('1. CBC', '2) Chest X-ray')
     re.IGNORECASE,
@@ -124,7 +124,7 @@ _ASKING = re.compile(
     r"|(?:has|have|did) (?:he|she|they) (?:dropped|drop|lost|raised) (?:his|her|their)"
     r"|(?:was|were|is|are) (?:the patient|the baby|the child|the|his|her|their|he|she|they)|(?:was|were|is|are)(?= \w)"
     r"|(?:how )?(?:do|does|did) (?:the|his|her|their|its)(?= \w)"
-    r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test for|screen for"
+    r"|check(?: for)?|look for|assess for|evaluate(?: for)?|test(?: for)?|screen for"
     r"|(?:lab(?:oratory)? )?results? (?:for|of|on)"
     r"|search (?:of|for)|order|obtain|get|perform|record|measure|ordering|requesting|obtaining|checking"
     r"|do(?= (?:a|an|the|his|her|their) )"
@@ -361,6 +361,7 @@ _REASON = re.compile(
     r"|for (?:suspected|possible|presumed|evaluation|assessment|r/o)|r/o|"
     r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|as part of|"
     r"following|corrected for|adjusted for)\b.*$"
+    r"|\s*,\s*for (?:the|her|his|their|this|that|ongoing|persistent|new)\s.*$"  # 'ECG 12 lead, for the tachycardia'
     r"|\s+\?\s*[a-z].*$",  # 'CXR ?pneumonia': the query a clinician writes after the test
     re.IGNORECASE,
 )
