@@ -4338,3 +4338,35 @@ def test_a_site_the_case_reports_no_test_at_and_order_entry_headings() -> None:
     assert _paths(lookup, "ECG 12 lead, for the tachycardia") == []
     assert _paths(lookup, "Gently palpate the abdomen") == ["Abdominal_Examination > Palpation"]
     assert _paths(lookup, "biopsy of endometrium") == ["Biopsy > Endometrial_Biopsy"]
+
+
+def test_a_remark_after_a_dash_or_in_brackets_generic_blood_tests_and_ratios_in_a_list() -> None:
+    tests = {
+        "Blood_Work": {"INR": "2.1", "Platelet_Count": "90,000/mm3", "Creatinine": "1.1 mg/dL"},
+        "Hematology": {"Hemoglobin": "10 g/dL"},
+        "Spirometry": {"FEV1_FVC_Ratio": "65%", "FEV1": "60%"},
+        "Chest_X-ray": {"Findings": "Hyperinflation"},
+        "Iron_Studies": {"Serum_Iron": "30 ug/dL", "Iron_Saturation": "8%"},
+        "Fecal_Occult_Blood_Test": "Positive",
+        "Imaging": {"MRI_Abdomen": {"Findings": "Normal"}},
+    }
+    exam = {"Neurological_Examination": {"Reflexes": "2+ throughout"}}
+    lookup = LookupMeasurement(_case(tests, exam))
+    assert _paths(lookup, "REQUEST TEST: INR — the key marker of synthetic function here") == ["Blood_Work > INR"]
+    assert _paths(lookup, "platelets — the epistaxis could be thrombocytopenia rather than coagulopathy") == [
+        "Blood_Work > Platelet_Count"
+    ]
+    assert _paths(lookup, "serum creatinine (renal function before we decide on fluids)") == ["Blood_Work > Creatinine"]
+    assert _paths(lookup, "Neuro exam - sensation") == []  # a part the examination lacks, not a remark
+    assert _paths(lookup, "Imaging - MRI Brain") == []
+    assert _paths(lookup, "blood tests") == ["Blood_Work"]  # the case's own name for them
+    counts = LookupMeasurement(_case({"Complete_Blood_Count": {"Hemoglobin": "10 g/dL"}, "Chest_X-ray": "Clear"}))
+    assert _paths(counts, "blood tests") == _paths(counts, "bloods back yet?") == ["Complete_Blood_Count"]
+    assert _paths(lookup, "FEV1 and FEV1/FVC") == _paths(lookup, "FEV1/FVC ratio and FEV1")
+    assert set(_paths(lookup, "FEV1/FVC ratio and FEV1")) == {"Spirometry > FEV1_FVC_Ratio", "Spirometry > FEV1"}
+    assert set(_paths(lookup, "FEV1/FVC ratio and a chest film")) == {"Spirometry > FEV1_FVC_Ratio", "Chest_X-ray"}
+    assert _paths(lookup, "serum iron and transferrin saturation") == [
+        "Iron_Studies > Serum_Iron",
+        "Iron_Studies > Iron_Saturation",
+    ]
+    assert "Fecal_Occult_Blood_Test" in _paths(lookup, "cbc w/ diff + fobt")

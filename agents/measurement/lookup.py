@@ -119,7 +119,7 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 PULSE_WORD, SKIN, BIOPSY, CULTURE = "pulse", "skin", "biopsy", "culture"
-URINE, BLOOD = "urine", "blood"
+URINE, BLOOD, LABORATORY = "urine", "blood", "lab"
 MICROSCOPY_WORDS = frozenset({"microscopy", "microscopic", "micro"})
 URINALYSIS_WORDS = frozenset({"ua", "urinalysis", "dipstick", "dip", "routine", "r", "analysis"})
 """Words asking for the whole urinalysis beside its microscopy ('UA with micro', 'urine R/M')."""
@@ -152,6 +152,13 @@ BABY_WORDS, FETAL, MATERNAL = (
 """Words asking for the baby's result, and the word cases name the baby's results by beside the mother's."""
 METHOD_PREPOSITIONS = frozenset({"by", "via", "using"})
 """Prepositions after which a request names how its test is done ('ANA by IIF')."""
+REMARK_DASH = re.compile(r"\s*[\u2014\u2013]\s*|\s+-{1,2}\s+")
+"""A dash between a test and a remark on it: an em or en dash, or a hyphen with spaces round it."""
+REMARK_IN_BRACKETS = re.compile(r"(?P<test>[^()]+?)\s*\((?P<remark>[^(),;/]+)\)")
+"""A test and a remark on it in brackets after it (brackets listing tests are a gloss: 'Hemolysis labs (LDH,
+haptoglobin)')."""
+REMARK_WORDS = 4
+"""The fewest words of a remark after a dash: fewer name a part of the test before it ('CBC - platelets')."""
 WHOLE_PREPOSITIONS = frozenset({"on", "in", "from", "off"})
 """Prepositions after which a request may name the test reporting the result it asks for ('... on the diff')."""
 TYPO_MIN_LENGTH = 6
@@ -294,7 +301,20 @@ class LookupMeasurement(DeterministicRole):
             found = [part for finding in found for part in self._seen_under_the_microscope(finding)]
         if found and all(finding.exam and finding.children for finding in found):
             found = self._text.narrowed(found, words_of(request))
-        return found or self._written_otherwise(request, test)
+        return found or self._written_otherwise(request, test) or self._before_a_remark(request)
+
+    def _before_a_remark(self, request: str) -> list[Finding]:
+        """A test named before a dash or brackets, and a remark after it that the names do not read ('INR — the key
+        marker of synthetic function here', "WBC — I want to see whether there's a leukocytosis", 'serum creatinine
+        (renal function before we decide on fluids)'): the test; where the remark is a question, unless it names
+        another test the results do not say ('CBC — is the ferritin low?')."""
+        pieces = REMARK_DASH.split(request, maxsplit=1)
+        if len(pieces) == 1 and (bracketed := REMARK_IN_BRACKETS.fullmatch(request.strip())):
+            pieces = [bracketed["test"], bracketed["remark"]]  # 'serum creatinine (renal function before fluids)'
+        if len(pieces) != 2 or len(words_of(pieces[1])) < REMARK_WORDS or not (found := self._find(pieces[0])):
+            return []  # 'Neuro exam - sensation', 'Imaging - MRI Brain': a part of it, not a remark
+        remark = pieces[1].strip()
+        return self._no_other_test(found, words_of(remark)) if remark.endswith("?") else found
 
     def _written_otherwise(self, request: str, test: str) -> list[Finding]:
         """A request the names find nothing for, read as written another way: questions one after another ('Is her
@@ -451,6 +471,7 @@ class LookupMeasurement(DeterministicRole):
             or self._the_one_biopsy(key)
             or self._the_one_culture(key)
             or self._of_no_region(key)
+            or self._the_blood_tests(key)
         )
 
     def _examined_for(self, named: list[str], sought: list[str]) -> list[Finding]:
@@ -564,6 +585,23 @@ class LookupMeasurement(DeterministicRole):
             return []  # a sample or a study is of a site: 'fungal culture of the nail' is no scraping's culture
         sided = [part for finding in found for part in finding.children if part.own.side & key.side]
         return sided or found  # 'visual acuity of the right eye': the right eye's
+
+    def _the_blood_tests(self, key: Key) -> list[Finding]:
+        """The blood tests asked for as a whole ('blood tests', 'labs', 'bloods back yet?') where the case holds no
+        result by that name: each result of the tests the case reports whole that is a blood panel or analyte, or holds
+        one (its blood count, its 'Hematology'), not its imaging, samples of other sites or examination."""
+        if key.tokens != {LABORATORY} or key.specimen - {BLOOD} or key.modality:
+            return []
+        named = self._table.lone_members | self._table.panels.keys()
+        return [
+            finding
+            for finding in self.findings
+            if not finding.exam
+            and len(finding.node.path) == 1
+            and any(part.own.tokens & named for part in (finding, *finding.children))
+            and not finding.own.modality
+            and not finding.own.specimen - {BLOOD}
+        ]
 
     def _grows_another_kind(self, finding: Finding, key: Key) -> bool:
         """Whether a culture asked for by its kind ('fungal culture') is one that does not say its kind and whose
@@ -881,6 +919,11 @@ class LookupMeasurement(DeterministicRole):
         parts = self._samples_apart(self._named_together(listed))
         if len(listed) > 1 and len(parts) == 1 and not found:
             found = self._one_part(parts[0].text)  # 'bone marrow aspirate and biopsy' is one procedure
+        slashed = request_parts(bare.replace("/", " ")) if "/" in bare else []
+        if len(slashed) > 1 and all(self._one_part(part.text) for part in slashed):
+            whole_ratio = self._each_part(slashed)
+            if not found or {id(finding) for finding in found} < {id(finding) for finding in whole_ratio}:
+                return whole_ratio  # 'FEV1 and FEV1/FVC', 'FEV1/FVC ratio and FEV1': the FEV1, and the ratio
         if len(parts) < 2 or (key.tokens & ONE_RESULT_WORDS and not any(part.after_with for part in parts)):
             return found or self._text.mentioning(words)  # 'FEV1/FVC ratio' is one result; 'spirometry with' it two
         each = self._each_part(parts)
@@ -952,7 +995,9 @@ class LookupMeasurement(DeterministicRole):
                     found += part_found
                     continue
             if part.after_with and context and self._names_a_blood_panel(context):
-                found += self._of_the_blood(self._one_part(text, context))  # 'CBC with eosinophil count'
+                found += self._of_the_blood(self._one_part(text, context)) or (
+                    self._one_part(text) if self._test_of_its_own(text) else []
+                )  # 'CBC with eosinophil count'; 'CBC w/ diff + FOBT': a test of its own
                 continue
             if not part.after_with and context and (in_the_sample := self._in_the_sample_before(text, key, context)):
                 found += in_the_sample  # 'urine blood and glucose': the urine's glucose
@@ -1084,6 +1129,11 @@ class LookupMeasurement(DeterministicRole):
     def _names_a_blood_panel(self, key: Key) -> bool:
         """Whether a key names a panel and no specimen ('CBC'): a panel of the blood, whose parts are the blood's."""
         return bool(key.tokens & self._table.panels.keys()) and not key.specimen
+
+    def _test_of_its_own(self, text: str) -> bool:
+        """Whether a part the table names as a test is no member of a panel ('FOBT'; not 'eosinophil count')."""
+        tokens = self._key(words_of(text)).tokens
+        return self._kind_of(text) in NAMING_KINDS and bool(tokens) and not tokens & self._table.lone_members
 
     @staticmethod
     def _of_the_blood(found: list[Finding]) -> list[Finding]:

@@ -37,7 +37,8 @@ ASKS_FOR_DIAGNOSIS = re.compile(r"\bdiagnos(?:is|es|e|ed|ing)?\b")
 # The simulator's own prefix, where a doctor writes it into the request ('REQUEST TEST: Lipase').
 # So are the headings order lists put before a test ('Lab: TSH', 'Imaging: MRI brain', 'Test: CT, head').
 _PREFIX = re.compile(
-    r"^\s*(?:request(?:ed)?\s+tests?|tests?|labs?|laboratory|imaging|radiology|investigations?|order)\s*:\s*"
+    r"^\s*(?:request(?:ed)?\s+tests?|tests?|labs?|laboratory|imaging|radiology|investigations?|order|bloods"
+    r"|blood\s*(?:tests?|work))\s*:\s*"
     r"|^\s*(?:labs?|laboratory|imaging|radiology|blood\s+tests?)\s+-+\s+(?=\S)"  # 'Imaging - MRI Brain'
     r"|^\s*\d{1,2}[.)]\s+",  # a numbered list's marker ('1. CBC', '2) Chest X-ray')
     re.IGNORECASE,
@@ -721,6 +722,8 @@ def _one_qualifying_word(part: str, following: str, specifiers: frozenset[str]) 
     rest = following.split()[1:]
     if key.tokens & SAMPLE_TESTS or key.specimen and concept_key(following).modality:
         return False  # 'KOH and fungal culture', 'Urinalysis and scrotal ultrasound': a test of a sample of its own
+    if key.tokens & name_table().lone_members:
+        return False  # 'serum iron and transferrin saturation': the iron is a test of its own
     if not key.tokens <= specifiers and (key.tokens <= concept_key(" ".join([last, *rest])).tokens or not rest):
         return False
     if not sample:
