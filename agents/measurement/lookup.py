@@ -91,6 +91,7 @@ from agents.measurement.request_words import (
     EXAMINATION_METHODS,
     ONE_RESULT_WORDS,
     PARENTHESES,
+    SAMPLE_TESTS,
     SOUGHT,
     RequestPart,
     after_the_tag,
@@ -157,8 +158,9 @@ REMARK_DASH = re.compile(r"\s*[\u2014\u2013]\s*|\s+-{1,2}\s+")
 REMARK_IN_BRACKETS = re.compile(r"(?P<test>[^()]+?)\s*\((?P<remark>[^(),;/]+)\)")
 """A test and a remark on it in brackets after it (brackets listing tests are a gloss: 'Hemolysis labs (LDH,
 haptoglobin)')."""
-REMARK_WORDS = 4
-"""The fewest words of a remark after a dash: fewer name a part of the test before it ('CBC - platelets')."""
+REMARK_WORDS = 3
+"""The fewest words of a remark after a dash ('hemoglobin — she looks pale'): fewer name a part of the test before it
+('Neuro exam - sensation', 'Imaging - MRI Brain')."""
 WHOLE_PREPOSITIONS = frozenset({"on", "in", "from", "off"})
 """Prepositions after which a request may name the test reporting the result it asks for ('... on the diff')."""
 TYPO_MIN_LENGTH = 6
@@ -1116,7 +1118,7 @@ class LookupMeasurement(DeterministicRole):
 
     def _of_the_heading(self, heading: list[str], named: list[Finding]) -> list[Finding]:
         """What a gloss finds where its heading finds nothing ('red cell size (MCV)': the gloss names what the words
-        do not), of the kind the heading names: imaging's, an examination's, or a blood panel's."""
+        do not), of the kind the heading names: imaging's, an examination's, a blood panel's, or a sample's test's."""
         key = self._key(heading)
         if key.modality:  # '(pancreatic protocol)' after a CT is no examination
             return [finding for finding in named if not (finding.exam and not finding.own.modality)]
@@ -1124,6 +1126,8 @@ class LookupMeasurement(DeterministicRole):
             return [finding for finding in named if finding.exam and not finding.own.modality]
         if self._names_a_blood_panel(key):  # 'CBC with differential (eosinophils)'
             return self._of_the_blood(named)
+        if key.specimen or key.tokens & SAMPLE_TESTS:  # 'blood cultures x2 (febrile, septic picture)': no temperature
+            return [finding for finding in named if not finding.exam]
         return named
 
     def _names_a_blood_panel(self, key: Key) -> bool:

@@ -50,6 +50,13 @@ _REASON_IN_BRACKETS = re.compile(
     r"|\s*\([^()]*\b(?:is|are|was|were)\s+(?:elevated|raised|high|low|abnormal|reduced|increased|decreased)\b[^()]*\)",
     re.IGNORECASE,
 )
+# What a doctor in a dialogue says before the request itself: 'Okay,', 'Thank you.', 'Alright, next,', 'Great - now'.
+_OPENER = re.compile(
+    r"^\s*(?:(?:(?:ok(?:ay)?|alright|all right|great|good|perfect|excellent|thanks?(?: you)?(?: (?:very|so) much)?"
+    r"|understood|got it|i see|noted|sure|hmm+|well|so)\s*[,.!:;\u2014\u2013-]+|(?:next|now|then|also|and)\b[,:]?)\s*)+"
+    r"(?=\S)",
+    re.IGNORECASE,
+)
 # The findings a request is made on, before the words asking for the test ('Based on the hallucinations, I would like
 # to order a urine toxicology screen', 'Given the papules, let me request an HIV test').
 _GROUNDS_FIRST = re.compile(
@@ -134,17 +141,20 @@ _ASKING = re.compile(
     re.IGNORECASE,
 )
 # Words after the test that only ask for it: 'a CBC too', 'basic labs to start', 'Was the cannabis screen positive?',
-# 'hb stable?', 'cd4 <50?', 'blood tests done so far', 'bloods have we got', 'bp trend over the last 5 mins'.
+# 'hb stable?', 'cd4 <50?', 'blood tests done so far', 'bloods have we got', 'bp trend over the last 5 mins', 'cmp
+# resulted yet', 'cxr read pls', 'trops neg?', 'lytes wnl?', 'hgb this am', 'blood cultures growing anything'.
 _ASKING_AFTER = re.compile(
     r"(?:,?\s+(?:too|as well|also|again|first|please|pls|plz|to start|now|today|for now|done|running|sent(?: off)?|like"
     r"|and (?:did|do|does|has|have) (?:it|they|these|those) (?:grow|grown|show|shown|find|found) (?:anything|something)"
     r"|if (?:available|possible|any|done|performed|(?:it was|it's|already) done)"
     r"|yet|already|so far|to date|together|or not|stable|dosage|results? out|closely|carefully|thoroughly"
-    r"|(?:over|in|during) the (?:last|past) (?:\d+ |few |several )?(?:min(?:ute)?s?|h(?:ou)?rs?|days?)"
+    r"|(?:over|in|during) the (?:(?:last|past) )?(?:\d+ ?|few |several )?(?:min(?:ute)?s?|h(?:ou)?rs?|days?)"
+    r"|(?<=trend\s)over time|this (?:am|morning|pm|afternoon|evening)|overnight|growing(?: anything| something)?"
     r"|(?:have|do) (?:we|you) (?:got|have)"
     r"|(?:results? )?(?:(?:is|are) )?(?:available|ready)|showing|as (?:a )?(?:%|percent(?:age)?)(?: of)?(?: predicted)?"
     r"|(?:that )?(?:you|we) (?:have|hold)(?: available| so far| on (?:file|record))?"
-    r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected|checked|measured|tested)"
+    r"|(?:been )?(?:performed|filled out|recommended|done|drawn|obtained|collected|checked|measured|tested|resulted"
+    r"|reported|read)"
     r"|(?:was|were|is|are|has been|have been) (?:done|sent(?: off)?|ordered|taken|detected|found|seen)"
     r"|(?:(?:the )?results? )?(?:is|are|was) how(?: much| many)?|shows? what"
     r"|(?:is|are|was|were)(?=\s+\S+(?:\s+or not)?\s*[?.!]*$)"
@@ -152,6 +162,7 @@ _ASKING_AFTER = re.compile(
     r"|(?<!lower )(?<!upper )(?<!low )(?<!mid )(?<!the )(?<!his )(?<!her )(?<!their )(?<!my )(?<!: )back"
     r"|(?:been )?(?:positive|negative|detectable|undetectable"
     r"|normal|abnormal|raised|elevated|reduced|increased|decreased|suppressed|low|high|up|down|or"
+    r"|neg|pos|wnl|nl|nml|unremarkable"
     r"|rising|falling|dropping|climbing|ok|okay|dropped|fallen|risen|changed)|(?:positive|negative) for .+"
     r"|(?:c/w|consistent with) .+))+"
     r"\s*[?.!]*$",
@@ -363,6 +374,8 @@ _REASON = re.compile(
     r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|as part of|"
     r"following|corrected for|adjusted for)\b.*$"
     r"|\s*,\s*for (?:the|her|his|their|this|that|ongoing|persistent|new)\s.*$"  # 'ECG 12 lead, for the tachycardia'
+    r"|(?:\s*[\u2014\u2013]\s*|\s+-+\s+)(?:confirm|exclude|rule out|r/o|assess|evaluate|check|screen|investigate"
+    r"|look(?:ing)? for|query|suspect(?:ed)?|likely|probable|possible|concern(?:ed)? for)\b.*$"  # 'PFTs — confirm COPD'
     r"|\s+\?\s*[a-z].*$",  # 'CXR ?pneumonia': the query a clinician writes after the test
     re.IGNORECASE,
 )
@@ -554,6 +567,7 @@ def requested_test(request: str) -> str:
     get a serum lipase to rule out pancreatitis?' -> 'serum lipase'); the request itself when nothing
     would be left."""
     request = _EMPHASIS.sub("", request).strip() or request
+    request = _OPENER.sub("", request) or request  # "Okay, I'd like to see the neck sonogram results."
     request = _PREFIX.sub("", request.strip()) or request  # 'REQUEST TEST: What did the biopsy show?': the question
     if _BULLETED.match(request):
         request = _BULLET.sub("; ", _BULLETED.sub("", request))  # '- CBC - CRP'
