@@ -79,6 +79,7 @@ from agents.measurement.name_words import exact_name, words_of
 from agents.measurement.names_of_tests import (
     ANY_MODALITY,
     ASPIRATION,
+    BOTH_SIDES,
     Key,
     facets_agree,
     is_generic_name,
@@ -153,6 +154,8 @@ BABY_WORDS, FETAL, MATERNAL = (
 """Words asking for the baby's result, and the word cases name the baby's results by beside the mother's."""
 METHOD_PREPOSITIONS = frozenset({"by", "via", "using"})
 """Prepositions after which a request names how its test is done ('ANA by IIF')."""
+LOOKS_LIKE = re.compile(r"\blooks? like\b", re.IGNORECASE)
+"""How a doctor asks what a sample looks like ('What does the urine look like?'): its appearance."""
 REMARK_DASH = re.compile(r"\s*[\u2014\u2013]\s*|\s+-{1,2}\s+")
 """A dash between a test and a remark on it: an em or en dash, or a hyphen with spaces round it."""
 REMARK_IN_BRACKETS = re.compile(r"(?P<test>[^()]+?)\s*\((?P<remark>[^(),;/]+)\)")
@@ -295,6 +298,8 @@ class LookupMeasurement(DeterministicRole):
             return found  # 'leucocytes on dipstick': the leukocyte esterase, where the case reports it
         hoped = hoped_result(request)
         test = requested_test(request)
+        if LOOKS_LIKE.search(request) and (sample := self._key(words_of(test))).specimen and not sample.tokens:
+            test = f"{test} appearance"  # 'What does the urine look like?': its appearance
         found = self._find_requested(test)
         if hoped and found and not self._names_a_place(words_of(hoped)):  # 'MSK exam - left leg' is that examination
             found = self._found_inside(found, words_of(hoped)) or self._each_inside(found, hoped) or found
@@ -325,8 +330,10 @@ class LookupMeasurement(DeterministicRole):
         study without a dash ('CXR any cardiomegaly?'), a question naming its test last ('any bugs on gram stain of the
         tap?'), or imaging asked with what it may show after it ('chest film ground glass?'); 'X or Y' asks about
         both."""
-        if len(asked := questions(request)) > 1:
+        if len(asked := [question for question in questions(request) if not self._only_report_words(question)]) > 1:
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
+        if len(asked) == 1 and asked[0] != request and len(questions(request)) > 1:
+            return self._find(asked[0])  # 'Have routine bloods been done? Please send results': the bloods
         listed = test.split()
         if (
             len(listed) > 1
@@ -344,6 +351,12 @@ class LookupMeasurement(DeterministicRole):
         if shown := self._shown_on_a_test(request):
             return shown
         return self._find(both) if (both := EITHER.sub(" and ", test)) != test else []  # 'any bullae or sloughing'
+
+    @staticmethod
+    def _only_report_words(question: str) -> bool:
+        """Whether a question after another names only a part of a report ('Please send results'): it asks for the
+        results of the test the question before named."""
+        return set(words_of(requested_test(question))) <= REPORT_SECTION_WORDS
 
     def _imaging_asked_about(self, written: list[str]) -> list[Finding]:
         """A question of imaging with what it may show written after it ('chest film ground glass?', 'lumbar mri which
@@ -751,11 +764,17 @@ class LookupMeasurement(DeterministicRole):
     def _without_findings(self, words: list[str]) -> list[Finding]:
         """A question about a part asked with what it may show ('Is his belly distended?', 'Are his cranial nerves
         intact?', 'any swollen lymph nodes?'): the examination the rest names, read without the words of the finding."""
-        kept = [word for word in words if word not in self._table.findings]
+        kept = [word for word in words if word not in self._table.findings and not self._both_sides(word)]
         asked = self._key(kept).tokens - EXAMINATION_METHODS
         if len(kept) == len(words) or not asked:
             return []  # 'Distended? Tender?' asks two questions, not for the palpation
         return [finding for finding in self._find_requested(" ".join(kept)) if finding.exam]
+
+    def _both_sides(self, word: str) -> bool:
+        """Whether a word says only that both sides were examined ('bilaterally'): an examination's text that does not
+        say it still answers ('cremasteric reflex bilaterally')."""
+        entry = self._table.phrases.get((word,))
+        return entry is not None and entry.kind == "side" and entry.concept == BOTH_SIDES
 
     def _region_without_unknown_words(self, words: list[str]) -> list[Finding]:
         """An examination of a region asked for with words the table does not know ('examine the TMJ for clicking',

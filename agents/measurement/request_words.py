@@ -53,7 +53,8 @@ _REASON_IN_BRACKETS = re.compile(
 # What a doctor in a dialogue says before the request itself: 'Okay,', 'Thank you.', 'Alright, next,', 'Great - now'.
 _OPENER = re.compile(
     r"^\s*(?:(?:(?:ok(?:ay)?|alright|all right|great|good|perfect|excellent|thanks?(?: you)?(?: (?:very|so) much)?"
-    r"|understood|got it|i see|noted|sure|hmm+|well|so)\s*[,.!:;\u2014\u2013-]+|(?:next|now|then|also|and)\b[,:]?)\s*)+"
+    r"|understood|got it|i see|noted|sure|hmm+|well|so|(?:that'?s|that is|this is) (?:very )?(?:helpful|useful|great)"
+    r"|that helps)\s*[,.!:;\u2014\u2013-]+|(?:next|now|then|also|and)\b[,:]?)\s*)+"
     r"(?=\S)",
     re.IGNORECASE,
 )
@@ -61,14 +62,15 @@ _OPENER = re.compile(
 # to order a urine toxicology screen', 'Given the papules, let me request an HIV test').
 _GROUNDS_FIRST = re.compile(
     r"^\s*(?:based on|given|considering|in view of|in light of|because of|with)\b[^,]*,\s*"
-    r"(?=(?:i|we|let|let's|please|can|could|next|now)\b)",
+    r"(?=(?:i|we|let|let's|please|can|could|next|now|(?:my|the) next (?:best |logical )?step)\b)",
     re.IGNORECASE,
 )
 # Who asks, and how, before the test a request names: 'Can we', 'I'd like to', 'I'm going to', 'My next step is to'.
 _ASKER = (
     r"(?:can|could|may|shall) (?:i|we|you)|i(?:'d| would)(?: also| now)? (?:like|want|appreciate)(?: to)?"
     r"|i(?:'ll| will| want(?: to)?| need| am ordering|'m going to| am going to|(?:'d| would)? (?:recommend|suggest))"
-    r"|my next step (?:is|would be)(?: to)?|(?:do|did) you have|we(?:'ll| will| should| need to| need)"
+    r"|(?:my|the) next (?:best |logical )?step (?:is|would be|will be)(?: to)?|(?:do|did) you have"
+    r"|we(?:'ll| will| should| need to| need)"
 )
 # Findings stated in a clause of their own before the asking words ('She's confused, so let's rule out hypoglycemia -
 # what's her blood glucose?', 'Since the DIP is swollen, I'd like plain films of the hand'): the last such clause.
@@ -127,6 +129,8 @@ _ASKING = re.compile(
     r"|^\s*(?:what(?:'s| is| was| are| were)|how(?:'s| is| was| are| were)|how (?:high|low|bad) (?:is|was|are|were)"
     r"|how (?:much|many)|what gives|whether|anything (?:on|in)|dosage(?: of)?|(?:is|are) there|were there|any|which"
     r"|what shows?|(?:has|have|was|were) (?:a|an|any)"
+    r"|(?:has|have)(?!\s+(?:he|she|they|we|you|i|the patient|the baby|the child)\b)(?=(?:\s+[^\s?.!]+){1,5}\s*[?.!]*$)"
+    r"|what (?:do|can|did) you (?:hear|see|feel|find)(?: (?:on|with|when you|when))?"
     r"|(?:has|have|did|does|do) (?:he|she|they|we|the patient|the baby|the child) (?:had|have|get|got)"
     r"|(?:did|have|has) (?:we|you|they|anyone) (?:send|sent|order|ordered|do|done|check|checked)"
     r"|(?:has|have|did) (?:he|she|they) (?:dropped|drop|lost|raised) (?:his|her|their)"
