@@ -504,8 +504,10 @@ def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     # with case 27's radiographs, which name no side (the writer knew from the history it was the left shoulder).
     # Round 169 adds a label dispute: 'Free T3' answered with case 137's thyroid function tests, reported whole as
     # 'Within normal limits' (a panel's member answers with the panel the case reports whole; another writer of the
-    # same stop labels 'TSH' that way).
-    assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 26
+    # same stop labels 'TSH' that way). The last sets (rounds 170 to 173) add two the start-of-stop reader answers the
+    # same way: 'Can I get an A1c? glucose was up', where the second sentence, a finding, is read as a request for the
+    # glucose, and another 'urine pregnancy test' with the serum beta-hCG.
+    assert len([item for item in wrong if not _answered_from_the_examination(item, cases)]) <= 28
     # An examination request for a part or sign the examination does not speak of ('nails' where the skin
     # examination describes the arms, 'auscultate for a renal bruit' where it reports the bowel sounds) is still
     # answered with the examination that would have reported it, in a few rows the writers label absent (48 of
