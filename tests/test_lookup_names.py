@@ -456,11 +456,12 @@ def test_every_labelled_result_is_a_finding_of_its_case(agreement) -> None:
 
 def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     """Floors under what the reader reaches on the tuning part, and a ceiling on another test's result given for a
-    test the case lacks (see below for examination requests). When stop 39 ended (its tuning part then held about
-    12,800 MedQA-Ext examination requests and 22,400 for MedQA-Ext test results): 93.5% of all requests for held
-    results, 95.9% of those for MedQA-Ext test results (the issue's hidden set's scope) and 89.7% of those for the
-    MedQA-Ext examination; 1.2% of present requests also get another result. Stop 37 joined twenty-four test-results
-    sets (rounds 66 to 89), stop 38 twenty-eight (rounds 90 to 117) and stop 39 twenty-eight (rounds 118 to 145):
+    test the case lacks (see below for examination requests). When stop 40 ended (its tuning part then held about
+    13,200 MedQA-Ext examination requests and 24,700 for MedQA-Ext test results): 93.8% of all requests for held
+    results, 96.0% of those for MedQA-Ext test results (the issue's hidden set's scope) and 89.9% of those for the
+    MedQA-Ext examination; 1.3% of present requests also get another result. Stop 37 joined twenty-four test-results
+    sets (rounds 66 to 89), stop 38 twenty-eight (rounds 90 to 117), stop 39 twenty-eight (rounds 118 to 145) and
+    stop 40 twenty-eight (rounds 146 to 173):
     most in the voices of LLM doctors (GPT-4o, MedGemma, Llama, Qwen, Claude, Gemini, DeepSeek, reasoning models),
     which scored 69% to 99% before any change for them, the rest in clinicians' voices from Italy, Korea, West
     Africa, Eastern Europe, the Netherlands and Scandinavia, the Philippines, Turkey, the UK, India, Australia,
@@ -470,13 +471,13 @@ def test_tuning_requests_are_answered_with_their_own_results(agreement) -> None:
     tuning = [item for item in scored if not item.row.held_out]
     present = [item for item in tuning if not item.row.absent]
     matched = sum(item.outcome == "matched" for item in present)
-    assert matched / len(present) >= 0.925
+    assert matched / len(present) >= 0.935
     assert sum(item.outcome == "wrong test" for item in present) <= 0.016 * len(present)
     test_results = [item for item in present if _asks_for_test_results(item.row, cases)]
-    assert sum(item.outcome == "matched" for item in test_results) / len(test_results) >= 0.955
+    assert sum(item.outcome == "matched" for item in test_results) / len(test_results) >= 0.958
     medqa = [item for item in present if item.row.case.startswith("medqa-ext:")]
     examination = [item for item in medqa if not _asks_for_test_results(item.row, cases)]
-    assert sum(item.outcome == "matched" for item in examination) / len(examination) >= 0.895
+    assert sum(item.outcome == "matched" for item in examination) / len(examination) >= 0.897
     absent = [item for item in scored if item.row.absent]
     wrong = [item for item in absent if item.outcome == "wrong test"]
     # Another test's result for a test the case lacks: none of stop 36's 7,472 absent rows, but 14 of the 9,743 once

@@ -330,10 +330,9 @@ class LookupMeasurement(DeterministicRole):
         study without a dash ('CXR any cardiomegaly?'), a question naming its test last ('any bugs on gram stain of the
         tap?'), or imaging asked with what it may show after it ('chest film ground glass?'); 'X or Y' asks about
         both."""
-        if len(asked := [question for question in questions(request) if not self._only_report_words(question)]) > 1:
+        if len(written := questions(request)) > 1:  # 'Have routine bloods been done? Please send results': the bloods
+            asked = [question for question in written if not self._only_report_words(question)]
             return self._match.outermost([finding for question in asked for finding in self._find(question)])
-        if len(asked) == 1 and asked[0] != request and len(questions(request)) > 1:
-            return self._find(asked[0])  # 'Have routine bloods been done? Please send results': the bloods
         listed = test.split()
         if (
             len(listed) > 1
