@@ -14,6 +14,7 @@ from agents.measurement.name_table import NameEntry, build_name_table, name_tabl
 from agents.measurement.name_words import words_of
 from agents.measurement.names_of_tests import concept_key
 from agents.measurement.report_items import text_items
+from agents.measurement.request_words import named_with_a_remark
 from agents.measurement.results import NORMAL_READINGS, RESULTS_PREFIX
 from agents.protocol import RequestTest, parse_action
 from scenarios import Case, load_cases
@@ -4301,7 +4302,7 @@ def test_a_question_on_a_test_a_time_asked_after_it_and_clipped_or_british_names
     assert _paths(lookup, "Proctoscopy") == _paths(lookup, "anoscopic examination") == ["Anoscopy"]
     assert _paths(lookup, "Anteroposterior pelvic radiograph") == ["Imaging > Pelvic_X-ray"]
     assert _paths(lookup, "any hammans crunch") == ["Chest_Examination > Auscultation"]
-    assert _paths(lookup, "is the chest bulging") == _paths(lookup, "chest")
+    assert _paths(lookup, "is the chest bulging") == ["Chest_Examination"]  # a finding word, no part of the name
 
 
 def test_an_antibody_no_part_of_a_serology_reports_gets_the_missing_result() -> None:
@@ -4439,3 +4440,29 @@ def test_what_you_hear_a_next_step_after_findings_and_a_bare_report_word() -> No
         "Urinalysis > Glucose",
     ]
     assert _paths(lookup, "total chol and HDL") == ["Lipid_Profile > Cholesterol", "Lipid_Profile > HDL"]
+
+
+def test_a_test_and_a_remark_on_it_are_read_apart() -> None:
+    assert named_with_a_remark("INR — the key marker of synthetic function here") == (
+        "INR",
+        "the key marker of synthetic function here",
+    )
+    assert named_with_a_remark("serum creatinine (renal function before fluids)") == (
+        "serum creatinine",
+        "renal function before fluids",
+    )
+    assert named_with_a_remark("Neuro exam - sensation") is None  # a part of the examination, not a remark
+    assert named_with_a_remark("Hemolysis labs (LDH, haptoglobin, indirect bilirubin)") is None  # a gloss of tests
+
+
+def test_a_blood_count_after_a_culture_of_another_sample_is_the_blood_count() -> None:
+    tests = {
+        "Stool_Test": {"Culture": "No growth", "Clostridium_difficile_Toxin": "Positive", "WBC_in_Stool": "Present"},
+        "Complete_Blood_Count": "WBC 15,000/mm3",
+    }
+    lookup = LookupMeasurement(_case(tests))
+    assert _paths(lookup, "stool culture, C. difficile toxin, and a CBC") == [
+        "Stool_Test > Culture",
+        "Stool_Test > Clostridium_difficile_Toxin",
+        "Complete_Blood_Count",
+    ]

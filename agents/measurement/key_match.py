@@ -174,7 +174,7 @@ class KeyMatcher:
             and bool(key.tokens)
             and key.tokens <= SEROLOGY
             and all(child.own.tokens - key.tokens - request.tokens for child in finding.children)
-            and not any(extra & part.own.tokens for part in _all_parts(finding))
+            and not any(extra & part.own.tokens for part in finding.descendants())
         )  # 'HIV serology' where the serology reports only another antibody
 
     def _context_agrees(self, request: Key, finding: Finding) -> bool:
@@ -343,11 +343,6 @@ class KeyMatcher:
     def _ordered(found: Iterable[Finding]) -> list[Finding]:
         unique = {id(finding): finding for finding in found}
         return sorted(unique.values(), key=lambda finding: finding.order)
-
-
-def _all_parts(finding: Finding) -> list[Finding]:
-    """Every finding inside one, at any depth."""
-    return [part for child in finding.children for part in (child, *_all_parts(child))]
 
 
 def _beside_another_sample(finding: Finding) -> bool:

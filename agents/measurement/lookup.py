@@ -88,17 +88,20 @@ from agents.measurement.names_of_tests import (
 from agents.measurement.request_words import (
     ASKS_FOR_DIAGNOSIS,
     BARE_SPECIMENS,
+    BLOOD,
     DETERMINERS,
     EXAMINATION_METHODS,
     ONE_RESULT_WORDS,
     PARENTHESES,
     SAMPLE_TESTS,
     SOUGHT,
+    URINE,
     RequestPart,
     after_the_tag,
     asks_for_examination,
     glossed_tests_apart,
     hoped_result,
+    named_with_a_remark,
     on_the_dipstick,
     questions,
     request_parts,
@@ -121,7 +124,7 @@ LATER_RESULT_WORDS = frozenset({"repeat", "repeated", "serial", "trend", "trendi
 'Vital_Signs_Trend' beside the examination's vital signs), that one. Imaging asked for by its kind is likewise
 the study among the tests, not the examination's mention of it ('FAST ultrasound')."""
 PULSE_WORD, SKIN, BIOPSY, CULTURE = "pulse", "skin", "biopsy", "culture"
-URINE, BLOOD, LABORATORY = "urine", "blood", "lab"
+LABORATORY = "lab"
 MICROSCOPY_WORDS = frozenset({"microscopy", "microscopic", "micro"})
 URINALYSIS_WORDS = frozenset({"ua", "urinalysis", "dipstick", "dip", "routine", "r", "analysis"})
 """Words asking for the whole urinalysis beside its microscopy ('UA with micro', 'urine R/M')."""
@@ -156,14 +159,6 @@ METHOD_PREPOSITIONS = frozenset({"by", "via", "using"})
 """Prepositions after which a request names how its test is done ('ANA by IIF')."""
 LOOKS_LIKE = re.compile(r"\blooks? like\b", re.IGNORECASE)
 """How a doctor asks what a sample looks like ('What does the urine look like?'): its appearance."""
-REMARK_DASH = re.compile(r"\s*[\u2014\u2013]\s*|\s+-{1,2}\s+")
-"""A dash between a test and a remark on it: an em or en dash, or a hyphen with spaces round it."""
-REMARK_IN_BRACKETS = re.compile(r"(?P<test>[^()]+?)\s*\((?P<remark>[^(),;/]+)\)")
-"""A test and a remark on it in brackets after it (brackets listing tests are a gloss: 'Hemolysis labs (LDH,
-haptoglobin)')."""
-REMARK_WORDS = 3
-"""The fewest words of a remark after a dash ('hemoglobin — she looks pale'): fewer name a part of the test before it
-('Neuro exam - sensation', 'Imaging - MRI Brain')."""
 WHOLE_PREPOSITIONS = frozenset({"on", "in", "from", "off"})
 """Prepositions after which a request may name the test reporting the result it asks for ('... on the diff')."""
 TYPO_MIN_LENGTH = 6
@@ -315,12 +310,9 @@ class LookupMeasurement(DeterministicRole):
         marker of synthetic function here', "WBC — I want to see whether there's a leukocytosis", 'serum creatinine
         (renal function before we decide on fluids)'): the test; where the remark is a question, unless it names
         another test the results do not say ('CBC — is the ferritin low?')."""
-        pieces = REMARK_DASH.split(request, maxsplit=1)
-        if len(pieces) == 1 and (bracketed := REMARK_IN_BRACKETS.fullmatch(request.strip())):
-            pieces = [bracketed["test"], bracketed["remark"]]  # 'serum creatinine (renal function before fluids)'
-        if len(pieces) != 2 or len(words_of(pieces[1])) < REMARK_WORDS or not (found := self._find(pieces[0])):
+        if not (parts := named_with_a_remark(request)) or not (found := self._find(parts[0])):
             return []  # 'Neuro exam - sensation', 'Imaging - MRI Brain': a part of it, not a remark
-        remark = pieces[1].strip()
+        remark = parts[1]
         return self._no_other_test(found, words_of(remark)) if remark.endswith("?") else found
 
     def _written_otherwise(self, request: str, test: str) -> list[Finding]:
@@ -1032,10 +1024,11 @@ class LookupMeasurement(DeterministicRole):
     def _in_the_sample_before(self, text: str, key: Key, before: Key) -> list[Finding]:
         """A part naming no sample after a part naming a result of a sample other than blood ('urine blood and
         glucose', 'CSF protein, glucose'): that result of the sample before, where the case reports it there. A test of
-        the sample itself before ('UA and CBC') names no result of it, and gives nothing on."""
+        the sample itself before ('UA and CBC') or a culture of it ('stool culture, C. difficile toxin, and a CBC')
+        names no result of it, and gives nothing on."""
         samples = before.specimen - {BLOOD}
-        if not samples or not before.tokens - self._table.specifiers or key.specimen or not key.tokens:
-            return []
+        if not samples or not before.tokens - self._table.specifiers - SAMPLE_TESTS or key.specimen or not key.tokens:
+            return []  # 'stool culture, C. difficile toxin, and a CBC': a culture is no result of the stool
         return self._one_part(f"{min(samples)} {text}")
 
     def _heads_apart(self, parts: list[RequestPart], texts: list[str]) -> list[str]:

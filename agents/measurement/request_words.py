@@ -368,6 +368,8 @@ SOUGHT = re.compile(r"\s+for\s+", re.IGNORECASE)
 # The article after a preposition ('biopsy of a patch'); 'a' elsewhere names a type ('hepatitis A').
 _ARTICLE_AFTER_PREPOSITION = re.compile(r"\b(of|for|on|in|at|from|with|to|over)\s+an?\s+", re.IGNORECASE)
 # A reason after the test: 'CT abdomen to rule out appendicitis', 'Lipase - to check for pancreatitis'.
+# A dash between a test and what is said of it: an em or en dash, or hyphens with spaces round them.
+_DASH = r"(?:\s*[\u2014\u2013]\s*|\s+-+\s+)"
 _REASON = re.compile(
     r"(?:\s+-+\s+|\s*[:;]\s+|\s+)(?:to (?:(?:further|better|fully|also|help|properly)\s+)?"
     r"(?:rule out|r/o|evaluate|assess|look for|check(?: for)?|exclude|confirm|"
@@ -378,7 +380,7 @@ _REASON = re.compile(
     r"rule out|looking for|in order to|because|due to|given (?:the|her|his|their)|before|prior to|after|as part of|"
     r"following|corrected for|adjusted for)\b.*$"
     r"|\s*,\s*for (?:the|her|his|their|this|that|ongoing|persistent|new)\s.*$"  # 'ECG 12 lead, for the tachycardia'
-    r"|(?:\s*[\u2014\u2013]\s*|\s+-+\s+)(?:confirm|exclude|rule out|r/o|assess|evaluate|check|screen|investigate"
+    rf"|{_DASH}(?:confirm|exclude|rule out|r/o|assess|evaluate|check|screen|investigate"
     r"|look(?:ing)? for|query|suspect(?:ed)?|likely|probable|possible|concern(?:ed)? for)\b.*$"  # 'PFTs — confirm COPD'
     r"|\s+\?\s*[a-z].*$",  # 'CXR ?pneumonia': the query a clinician writes after the test
     re.IGNORECASE,
@@ -639,6 +641,25 @@ def _a_statement(clause: str) -> bool:
     """Whether a clause before the asking words states findings ('She's confused, so'), not a test it asks about
     ('BCs - what's the Gram stain?', 'fetal heart - can you pick it up on the Doppler?')."""
     return len(clause.split()) > MOST_WORDS_OF_A_NAME or _STATING.search(clause) is not None
+
+
+_REMARK_IN_BRACKETS = re.compile(r"(?P<test>[^()]+?)\s*\((?P<remark>[^(),;/]+)\)")
+"""A test and a remark on it in brackets after it (brackets listing tests are a gloss: 'Hemolysis labs (LDH,
+haptoglobin)')."""
+REMARK_WORDS = 3
+"""The fewest words of a remark ('hemoglobin — she looks pale'): fewer name a part of the test before it ('Neuro exam -
+sensation', 'Imaging - MRI Brain')."""
+
+
+def named_with_a_remark(request: str) -> tuple[str, str] | None:
+    """A test named before a dash or brackets and a remark of at least ``REMARK_WORDS`` words after it ('INR — the key
+    marker of synthetic function here', 'serum creatinine (renal function before we decide on fluids)'), or None."""
+    pieces = re.split(_DASH, request, maxsplit=1)
+    if len(pieces) == 1 and (bracketed := _REMARK_IN_BRACKETS.fullmatch(request.strip())):
+        pieces = [bracketed["test"], bracketed["remark"]]
+    if len(pieces) != 2 or len(pieces[1].split()) < REMARK_WORDS:
+        return None
+    return pieces[0], pieces[1].strip()
 
 
 def questions(request: str) -> list[str]:
